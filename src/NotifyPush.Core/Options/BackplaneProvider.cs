@@ -1,0 +1,8 @@
+namespace NotifyPush.Core.Options;
+
+/// <summary>The backplane implementations a deployment can choose.</summary>
+public enum BackplaneProvider
+{
+    InProcess,
+    Redis,
+}

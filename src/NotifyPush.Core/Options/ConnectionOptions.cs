@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NotifyPush.Core.Options;
+
+/// <summary>Limits and timers of one WebSocket connection. Section <c>NotifyPush:Connections</c>.</summary>
+public sealed class ConnectionOptions
+{
+    public const string SectionName = "NotifyPush:Connections";
+
+    /// <summary>Seconds between server pings; sent to the client in <c>welcome</c>. Default 25.</summary>
+    [Range(1, 3600)]
+    public int HeartbeatSeconds { get; set; } = 25;
+
+    /// <summary>Seconds a client may take to answer a ping (with any frame) before its socket is closed. Default 10.</summary>
+    [Range(1, 3600)]
+    public int HeartbeatTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Frames queued for one socket before it counts as a slow consumer and is closed with 4008. Default 1024.</summary>
+    [Range(2, 1_000_000)]
+    public int SendQueueCapacity { get; set; } = 1024;
+
+    /// <summary>Seconds one frame write may take before the socket is aborted. Default 15.</summary>
+    [Range(1, 3600)]
+    public int SendTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>Seconds the close handshake may take before the socket is aborted. Default 5.</summary>
+    [Range(1, 600)]
+    public int CloseTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Largest client frame in bytes; a larger one closes the socket with 1009. Default 16384 (an <c>auth</c> frame carries a JWT).</summary>
+    [Range(256, 16 * 1024 * 1024)]
+    public int MaxInboundFrameBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Open sockets one user may hold on one replica; the next handshake gets 429. Default 16.</summary>
+    [Range(1, 100_000)]
+    public int MaxSocketsPerUser { get; set; } = 16;
+
+    /// <summary>Seconds before the credential expires at which <c>token-expiring</c> is sent. Default 30.</summary>
+    [Range(1, 86_400)]
+    public int TokenExpiryWarningSeconds { get; set; } = 30;
+
+    /// <summary>Seconds over which a draining replica spreads its 1012 closes, so clients do not reconnect at once. Default 10.</summary>
+    [Range(0, 3600)]
+    public int DrainSeconds { get; set; } = 10;
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NotifyPush.Core.Options;
+
+/// <summary>Which store holds the notifications. Section <c>NotifyPush:Store</c>.</summary>
+public sealed class StoreOptions
+{
+    public const string SectionName = "NotifyPush:Store";
+
+    /// <summary><c>Sqlite</c> (embedded, default) or <c>Postgres</c>.</summary>
+    public StoreProvider Provider { get; set; } = StoreProvider.Sqlite;
+
+    /// <summary>
+    /// Connection string for the provider. Sqlite default: <c>Data Source=data/notifypush.db</c> (relative to the
+    /// working directory). Postgres: required, e.g. <c>Host=127.0.0.1;Username=notifypush;Database=notifypush</c>.
+    /// </summary>
+    [MaxLength(4096)]
+    public string? ConnectionString { get; set; }
+}

@@ -1,0 +1,43 @@
+namespace NotifyPush.Core.Storage;
+
+/// <summary>
+/// The mailbox: durable per-user streams of notifications. Every implementation passes the
+/// store specification suite (tests/NotifyPush.Specification.Tests).
+/// </summary>
+/// <remarks>
+/// Guarantees the delivery engine relies on:
+/// seq is assigned inside the inserting transaction from a per-user counter, so for one user
+/// seq order is commit order and once seq N is visible every seq below N is visible too
+/// (unless removed by retention). Transient failures surface as <see cref="StoreUnavailableException"/>.
+/// </remarks>
+public interface INotificationStore
+{
+    /// <summary>Creates or upgrades the schema. Safe to call from several processes at once.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores one notification per user id in a single transaction and returns them with their seq.
+    /// With an idempotency key already used by the same caller: returns the original notifications
+    /// (<see cref="AppendResult.IsReplay"/>) when the request hash matches, otherwise throws
+    /// <see cref="IdempotencyConflictException"/>.
+    /// </summary>
+    Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Notifications of one user with seq greater than <paramref name="afterSeq"/>, oldest first, not expired at <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<StoredNotification>> ReadAsync(string userId, long afterSeq, int limit, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The counters of one user's stream; <see cref="UserStreamState.Empty"/> for an unknown user.</summary>
+    Task<UserStreamState> GetStreamStateAsync(string userId, CancellationToken cancellationToken);
+
+    /// <summary>Raises each user's acknowledged seq to the given one (never lowers it, never above the last seq).</summary>
+    Task AcknowledgeAsync(IReadOnlyCollection<StreamAck> acks, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes up to <paramref name="batchSize"/> rows that are expired at <paramref name="now"/>, or acknowledged
+    /// and older than <paramref name="deliveredRetention"/>, and raises each affected user's pruned seq.
+    /// </summary>
+    Task<CleanupResult> CleanupAsync(DateTimeOffset now, TimeSpan deliveredRetention, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>Round-trips to the store; throws <see cref="StoreUnavailableException"/> when it cannot.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+}
