@@ -1,0 +1,13 @@
+namespace NotifyPush.Core.Connections;
+
+/// <summary>The outcome of validating a user token.</summary>
+/// <param name="Succeeded">True when the token is valid for a user socket.</param>
+/// <param name="UserId">The user id from the configured claim (set when succeeded).</param>
+/// <param name="ExpiresAt">The token's <c>exp</c> (set when succeeded).</param>
+/// <param name="Error">Why it failed, safe to return to the client and to log (never contains the token).</param>
+public readonly record struct UserTokenValidation(bool Succeeded, string? UserId, DateTimeOffset? ExpiresAt, string? Error)
+{
+    public static UserTokenValidation Success(string userId, DateTimeOffset expiresAt) => new(true, userId, expiresAt, null);
+
+    public static UserTokenValidation Failure(string error) => new(false, null, null, error);
+}
