@@ -1,3 +1,4 @@
+using Xunit;
 using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Specification.Tests;
