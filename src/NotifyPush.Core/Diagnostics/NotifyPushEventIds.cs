@@ -13,4 +13,34 @@ public static class NotifyPushEventIds
     // 4000-4099: authentication.
     // 4100-4199: HTTP API.
     // 4200-4299: hosting (start-up, shutdown, draining).
+
+    // Connections
+    public const int ConnectionClosed = 1000;
+    public const int SlowConsumer = 1001;
+    public const int SendTimedOut = 1002;
+    public const int HeartbeatTimedOut = 1003;
+    public const int FrameTooLarge = 1004;
+    public const int MalformedFrame = 1005;
+    public const int CredentialExpired = 1006;
+    public const int CredentialRefreshed = 1007;
+    public const int RefreshRejected = 1008;
+    public const int RefreshForAnotherUser = 1009;
+    public const int SocketLimitReached = 1010;
+    public const int SubscribeFailed = 1011;
+    public const int UnsubscribeFailed = 1012;
+
+    // Delivery
+    public const int Synced = 1100;
+    public const int GapDetected = 1101;
+    public const int StoreUnavailableDuringDelivery = 1102;
+    public const int PublishFailed = 1103;
+    public const int PublishRecovered = 1112;
+    public const int AckFlushFailed = 1104;
+    public const int AckFlushRecovered = 1105;
+    public const int BackplaneRestored = 1106;
+    public const int RetentionPass = 1107;
+    public const int RetentionFailed = 1108;
+    public const int DrainStarted = 1109;
+    public const int DrainCompleted = 1110;
+    public const int UsersDisconnected = 1111;
 }
