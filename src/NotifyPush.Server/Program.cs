@@ -1,3 +1,36 @@
+using NotifyPush.Core;
+using NotifyPush.Server.Authentication;
+using NotifyPush.Server.Endpoints;
+using NotifyPush.Server.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddNotifyPushCore(builder.Configuration);
+builder.Services.AddNotifyPushStore(builder.Configuration);
+builder.Services.AddNotifyPushBackplane(builder.Configuration);
+builder.Services.AddNotifyPushAuthentication(builder.Configuration, builder.Environment);
+builder.Services.AddNotifyPushApi(builder.Configuration);
+builder.Services.AddNotifyPushShutdown(builder.Configuration);
+
 var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+if (app.Environment.IsDevelopment())
+{
+    // The demo page; production deployments serve their own front end.
+    app.UseDefaultFiles();
+    app.UseStaticFiles();
+}
+
+app.UseWebSockets();
+
+app.MapHealthEndpoints();
+app.MapNotificationsApi();
+app.MapNotificationSocket();
+app.MapDevTokenEndpoint();
+
 app.Run();
+
+/// <summary>The entry point, visible to integration tests (WebApplicationFactory).</summary>
+public partial class Program;

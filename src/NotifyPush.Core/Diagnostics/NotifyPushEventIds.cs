@@ -14,6 +14,9 @@ public static class NotifyPushEventIds
     // 4100-4199: HTTP API.
     // 4200-4299: hosting (start-up, shutdown, draining).
 
+    // HTTP API and socket endpoint
+    public const int SocketAccepted = 4100;
+
     // Connections
     public const int ConnectionClosed = 1000;
     public const int SlowConsumer = 1001;
