@@ -13,4 +13,15 @@ public static class NotifyPushEventIds
     // 4000-4099: authentication.
     // 4100-4199: HTTP API.
     // 4200-4299: hosting (start-up, shutdown, draining).
+
+    // Authentication (4000-4099).
+    public const int AuthDevelopmentSigningKey = 4000;
+    public const int AuthDevelopmentApiKey = 4001;
+    public const int AuthUserTokenRejected = 4010;
+    public const int AuthHandshakeRejected = 4011;
+    public const int AuthHandshakeOriginRejected = 4012;
+    public const int AuthServiceCallRejected = 4020;
+    public const int AuthSigningKeysUnavailable = 4030;
+    public const int AuthSigningKeysRecovered = 4031;
+    public const int AuthDevTokenIssued = 4040;
 }
