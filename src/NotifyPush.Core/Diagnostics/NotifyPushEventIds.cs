@@ -46,4 +46,15 @@ public static class NotifyPushEventIds
     public const int DrainStarted = 1109;
     public const int DrainCompleted = 1110;
     public const int UsersDisconnected = 1111;
+
+    // Authentication (4000-4099).
+    public const int AuthDevelopmentSigningKey = 4000;
+    public const int AuthDevelopmentApiKey = 4001;
+    public const int AuthUserTokenRejected = 4010;
+    public const int AuthHandshakeRejected = 4011;
+    public const int AuthHandshakeOriginRejected = 4012;
+    public const int AuthServiceCallRejected = 4020;
+    public const int AuthSigningKeysUnavailable = 4030;
+    public const int AuthSigningKeysRecovered = 4031;
+    public const int AuthDevTokenIssued = 4040;
 }
