@@ -57,4 +57,13 @@ public static class NotifyPushEventIds
     public const int AuthSigningKeysUnavailable = 4030;
     public const int AuthSigningKeysRecovered = 4031;
     public const int AuthDevTokenIssued = 4040;
+
+    // SQLite store (2000-2099).
+    public const int SqliteStoreOpened = 2000;
+    public const int SqliteMigrationApplied = 2001;
+    public const int SqliteStoreUnavailable = 2002;
+    public const int SqliteStoreRecovered = 2003;
+    public const int SqliteIdempotentReplay = 2004;
+    public const int SqliteIdempotencyConflict = 2005;
+    public const int SqliteCleanupPass = 2006;
 }
