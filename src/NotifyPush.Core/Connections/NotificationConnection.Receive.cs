@@ -18,9 +18,14 @@ public sealed partial class NotificationConnection
         var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferBytes);
         try
         {
+            // Runs until the client's close frame or a dead connection. After the server decided to close
+            // (a protocol error here, or any RequestClose) it keeps reading but ignores frames: it must read
+            // the client's close reply, or aborting the socket would reset the connection and the client
+            // could lose the close frame (seeing 1006 instead of the code).
             while (true)
             {
                 var count = 0;
+                var tooLarge = false;
                 ValueWebSocketReceiveResult result;
                 do
                 {
@@ -41,30 +46,37 @@ public sealed partial class NotificationConnection
                     count += result.Count;
                     if (count > maxFrame)
                     {
-                        Log.FrameTooLarge(_services.Logger, ConnectionId, UserId, maxFrame);
-                        RequestClose(CloseCodes.MessageTooBig, "frame too large");
-                        return;
+                        // Discard what was read and the rest of the message; only its size mattered.
+                        tooLarge = true;
+                        count = 0;
                     }
                 }
                 while (!result.EndOfMessage);
 
                 MarkAlive();
-                if (result.MessageType != WebSocketMessageType.Text)
+                if (CloseCode != 0)
                 {
-                    RequestClose(CloseCodes.MalformedFrame, "frames must be JSON text");
-                    return;
+                    continue;
                 }
 
-                if (!ClientFrame.TryParse(buffer.AsSpan(0, count), out var frame, out var error))
+                if (tooLarge)
+                {
+                    Log.FrameTooLarge(_services.Logger, ConnectionId, UserId, maxFrame);
+                    RequestClose(CloseCodes.MessageTooBig, "frame too large");
+                }
+                else if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    Log.MalformedFrame(_services.Logger, ConnectionId, UserId, "binary frame");
+                    RequestClose(CloseCodes.MalformedFrame, "frames must be JSON text");
+                }
+                else if (!ClientFrame.TryParse(buffer.AsSpan(0, count), out var frame, out var error))
                 {
                     Log.MalformedFrame(_services.Logger, ConnectionId, UserId, error!);
                     RequestClose(CloseCodes.MalformedFrame, error!);
-                    return;
                 }
-
-                if (!await HandleAsync(frame).ConfigureAwait(false))
+                else
                 {
-                    return;
+                    await HandleAsync(frame).ConfigureAwait(false);
                 }
             }
         }
@@ -78,7 +90,8 @@ public sealed partial class NotificationConnection
         }
     }
 
-    private async ValueTask<bool> HandleAsync(ClientFrame frame)
+    /// <summary>Acts on one client frame; a violation requests the close itself.</summary>
+    private async ValueTask HandleAsync(ClientFrame frame)
     {
         switch (frame.Type)
         {
@@ -88,7 +101,7 @@ public sealed partial class NotificationConnection
                     // Acknowledging a seq this socket never received would mark it delivered for every tab.
                     Log.MalformedFrame(_services.Logger, ConnectionId, UserId, "ack beyond the last sent seq");
                     RequestClose(CloseCodes.MalformedFrame, "ack beyond the last sent seq");
-                    return false;
+                    return;
                 }
 
                 if (frame.Seq > _ackedSeq)
@@ -97,34 +110,32 @@ public sealed partial class NotificationConnection
                     _services.Acks.Record(UserId, frame.Seq);
                 }
 
-                return true;
+                return;
             case ClientFrameType.Auth:
-                return await RefreshCredentialAsync(frame.Token!).ConfigureAwait(false);
-            default:
-                return true;
+                await RefreshCredentialAsync(frame.Token!).ConfigureAwait(false);
+                return;
         }
     }
 
-    private async ValueTask<bool> RefreshCredentialAsync(string token)
+    private async ValueTask RefreshCredentialAsync(string token)
     {
         var result = await _services.TokenValidator.ValidateAsync(token, _aborted.Token).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             Log.RefreshRejected(_services.Logger, ConnectionId, UserId, result.Error ?? "invalid token");
             RequestClose(CloseCodes.CredentialExpired, "refreshed credential rejected");
-            return false;
+            return;
         }
 
         if (!string.Equals(result.UserId, UserId, StringComparison.Ordinal))
         {
             Log.RefreshForAnotherUser(_services.Logger, ConnectionId, UserId);
             RequestClose(CloseCodes.PolicyViolation, "credential belongs to another user");
-            return false;
+            return;
         }
 
         Volatile.Write(ref _credentialExpiresAt, result.ExpiresAt!.Value.UtcTicks);
         Volatile.Write(ref _expiryWarned, 0);
         Log.CredentialRefreshed(_services.Logger, ConnectionId, UserId, result.ExpiresAt.Value);
-        return true;
     }
 }

@@ -14,12 +14,18 @@ public sealed partial class NotificationConnection
         {
             await WriteAsync(ServerFrames.Welcome(UserId, ConnectionId, _services.Connection.HeartbeatSeconds)).ConfigureAwait(false);
 
-            var (resumeAfter, recovered) = await ResolveResumePointAsync(resume).ConfigureAwait(false);
+            var (resumeAfter, recovered, prunedSeq) = await ResolveResumePointAsync(resume).ConfigureAwait(false);
             Volatile.Write(ref _lastSentSeq, resumeAfter);
 
             // Live frames published since the registry subscribed wait in the queue meanwhile; the loop
             // below drops the ones this replay already sent.
             var replayHadHoles = await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
+            if (LastSentSeq < prunedSeq)
+            {
+                // Replay read to the end of what is stored, and everything up to prunedSeq is gone: the
+                // socket's position is there, so synced tells the client where the stream stands.
+                Volatile.Write(ref _lastSentSeq, prunedSeq);
+            }
             if (CloseCode == 0)
             {
                 await WriteAsync(ServerFrames.Synced(LastSentSeq, recovered && !replayHadHoles)).ConfigureAwait(false);
@@ -93,7 +99,7 @@ public sealed partial class NotificationConnection
         }
     }
 
-    private async Task<(long ResumeAfter, bool Recovered)> ResolveResumePointAsync(ResumePoint resume)
+    private async Task<(long ResumeAfter, bool Recovered, long PrunedSeq)> ResolveResumePointAsync(ResumePoint resume)
     {
         var state = await _services.Store.GetStreamStateAsync(UserId, _aborted.Token).ConfigureAwait(false);
         var recovered = true;
@@ -122,7 +128,7 @@ public sealed partial class NotificationConnection
             recovered = false;
         }
 
-        return (resumeAfter, recovered);
+        return (resumeAfter, recovered, state.PrunedSeq);
     }
 
     /// <summary>Sends every stored notification after the last sent seq up to <paramref name="upTo"/>; returns true when a seq was missing.</summary>

@@ -26,8 +26,7 @@ public static class SendRequestReader
 
         if (root.ValueKind != JsonValueKind.Object)
         {
-            Add("$", "The body must be a JSON object.");
-            return Fail(errors);
+            return new Result(null, new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object."] }, false);
         }
 
         string? userId = null;

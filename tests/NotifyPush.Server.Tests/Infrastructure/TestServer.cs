@@ -82,17 +82,19 @@ public sealed class TestServer : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>A user token signed with the test key.</summary>
-    public static string UserToken(string userId, TimeSpan? lifetime = null, string? audience = null, string? issuer = null)
+    /// <summary>A user token signed with the test key, expiring <paramref name="expiresIn"/> from now (10 minutes by default; negative for an expired one).</summary>
+    public static string UserToken(string userId, TimeSpan? expiresIn = null, string? audience = null, string? issuer = null)
     {
         var now = DateTime.UtcNow;
+        var expires = now + (expiresIn ?? TimeSpan.FromMinutes(10));
+        var notBefore = (expires < now ? expires : now).AddMinutes(-1);
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = issuer ?? Issuer,
             Audience = audience ?? Audience,
-            NotBefore = now.AddMinutes(-1),
-            IssuedAt = now.AddMinutes(-1),
-            Expires = now + (lifetime ?? TimeSpan.FromMinutes(10)),
+            NotBefore = notBefore,
+            IssuedAt = notBefore,
+            Expires = expires,
             Claims = new Dictionary<string, object> { ["sub"] = userId },
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), SecurityAlgorithms.HmacSha256),
         };
