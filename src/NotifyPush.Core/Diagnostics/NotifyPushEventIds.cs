@@ -13,4 +13,15 @@ public static class NotifyPushEventIds
     // 4000-4099: authentication.
     // 4100-4199: HTTP API.
     // 4200-4299: hosting (start-up, shutdown, draining).
+
+    // Postgres store.
+    public const int PostgresMigrationApplied = 2100;
+    public const int PostgresSchemaUpToDate = 2101;
+    public const int PostgresUnavailable = 2102;
+    public const int PostgresRecovered = 2103;
+    public const int PostgresIdempotentReplay = 2104;
+    public const int PostgresIdempotencyRaceResolved = 2105;
+    public const int PostgresCleanupPass = 2106;
+    public const int PostgresCleanupSkipped = 2107;
+    public const int PostgresSchemaNewerThanCode = 2108;
 }
