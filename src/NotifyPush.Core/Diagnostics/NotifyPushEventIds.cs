@@ -14,7 +14,16 @@ public static class NotifyPushEventIds
     // 4100-4199: HTTP API.
     // 4200-4299: hosting (start-up, shutdown, draining).
 
-    // Postgres store.
+    // SQLite store (2000-2099).
+    public const int SqliteStoreOpened = 2000;
+    public const int SqliteMigrationApplied = 2001;
+    public const int SqliteStoreUnavailable = 2002;
+    public const int SqliteStoreRecovered = 2003;
+    public const int SqliteIdempotentReplay = 2004;
+    public const int SqliteIdempotencyConflict = 2005;
+    public const int SqliteCleanupPass = 2006;
+
+    // Postgres store (2100-2199).
     public const int PostgresMigrationApplied = 2100;
     public const int PostgresSchemaUpToDate = 2101;
     public const int PostgresUnavailable = 2102;
