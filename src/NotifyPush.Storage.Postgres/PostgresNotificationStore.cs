@@ -188,6 +188,12 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
             MarkUnavailable(exception);
             throw new StoreUnavailableException($"The Postgres store is unavailable: {exception.Message}", exception);
         }
+        catch (Exception exception) when (exception is PostgresException or IdempotencyConflictException)
+        {
+            // The server answered (with a refusal): it is reachable again, whatever the request's fate.
+            MarkAvailable();
+            throw;
+        }
 
         MarkAvailable();
         return result;
