@@ -66,4 +66,15 @@ public static class NotifyPushEventIds
     public const int SqliteIdempotentReplay = 2004;
     public const int SqliteIdempotencyConflict = 2005;
     public const int SqliteCleanupPass = 2006;
+
+    // Postgres store (2100-2199).
+    public const int PostgresMigrationApplied = 2100;
+    public const int PostgresSchemaUpToDate = 2101;
+    public const int PostgresUnavailable = 2102;
+    public const int PostgresRecovered = 2103;
+    public const int PostgresIdempotentReplay = 2104;
+    public const int PostgresIdempotencyRaceResolved = 2105;
+    public const int PostgresCleanupPass = 2106;
+    public const int PostgresCleanupSkipped = 2107;
+    public const int PostgresSchemaNewerThanCode = 2108;
 }
