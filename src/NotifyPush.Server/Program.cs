@@ -3,6 +3,7 @@ using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Endpoints;
 using NotifyPush.Server.Hosting;
 
+var migrateOnly = MigrateCommand.IsRequested(ref args);
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddNotifyPushCore(builder.Configuration);
@@ -13,6 +14,10 @@ builder.Services.AddNotifyPushApi(builder.Configuration);
 builder.Services.AddNotifyPushShutdown(builder.Configuration);
 
 var app = builder.Build();
+if (migrateOnly)
+{
+    return await MigrateCommand.RunAsync(app);
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -30,7 +35,8 @@ app.MapNotificationsApi();
 app.MapNotificationSocket();
 app.MapDevTokenEndpoint();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to integration tests (WebApplicationFactory).</summary>
 public partial class Program;

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Options;
 
 namespace NotifyPush.Core.Storage;
 
@@ -8,12 +10,16 @@ namespace NotifyPush.Core.Storage;
 public sealed class StoreInitializationService(
     INotificationStore store,
     INotificationBackplane backplane,
-    NotificationDispatcher dispatcher) : IHostedService
+    NotificationDispatcher dispatcher,
+    IOptions<StoreOptions> options) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         backplane.SetListener(dispatcher);
-        await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        if (options.Value.ApplyMigrationsAtStartup)
+        {
+            await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

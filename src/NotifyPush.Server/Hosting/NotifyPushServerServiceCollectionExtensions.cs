@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Core;
 using NotifyPush.Core.Options;
 using NotifyPush.Server.Api;
+using NotifyPush.Storage.Postgres;
 using NotifyPush.Storage.Sqlite;
 
 namespace NotifyPush.Server.Hosting;
@@ -17,6 +18,7 @@ public static class NotifyPushServerServiceCollectionExtensions
         return provider switch
         {
             StoreProvider.Sqlite => services.AddSqliteStore(),
+            StoreProvider.Postgres => services.AddPostgresStore(),
             _ => throw new InvalidOperationException($"NotifyPush:Store:Provider '{provider}' is not supported by this build."),
         };
     }
