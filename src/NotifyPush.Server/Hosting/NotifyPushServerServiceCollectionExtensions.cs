@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NotifyPush.Backplane.Redis;
 using NotifyPush.Core;
 using NotifyPush.Core.Options;
 using NotifyPush.Server.Api;
@@ -30,6 +31,7 @@ public static class NotifyPushServerServiceCollectionExtensions
         return provider switch
         {
             BackplaneProvider.InProcess => services.AddInProcessBackplane(),
+            BackplaneProvider.Redis => services.AddRedisBackplane(),
             _ => throw new InvalidOperationException($"NotifyPush:Backplane:Provider '{provider}' is not supported by this build."),
         };
     }

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Options;
+using StackExchange.Redis;
+
+namespace NotifyPush.Backplane.Redis;
+
+/// <summary>
+/// Checks, at start-up, what the Redis backplane needs beyond <see cref="BackplaneOptions"/>' annotations:
+/// a configuration string that StackExchange.Redis accepts and that names at least one endpoint.
+/// </summary>
+public sealed class RedisBackplaneOptionsValidator : IValidateOptions<BackplaneOptions>
+{
+    /// <summary>The setting every message names, <c>NotifyPush:Backplane:Configuration</c>.</summary>
+    public const string ConfigurationKey = BackplaneOptions.SectionName + ":" + nameof(BackplaneOptions.Configuration);
+
+    public ValidateOptionsResult Validate(string? name, BackplaneOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return TryParse(options.Configuration, out _, out var error)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(error);
+    }
+
+    /// <summary>Parses the configuration string, or explains (without echoing it: it may hold a password) why not.</summary>
+    internal static bool TryParse(string? configuration, out ConfigurationOptions parsed, out string error)
+    {
+        parsed = null!;
+        if (string.IsNullOrWhiteSpace(configuration))
+        {
+            error = $"{ConfigurationKey} is required for the Redis backplane, e.g. \"127.0.0.1:6379\".";
+            return false;
+        }
+
+        try
+        {
+            parsed = ConfigurationOptions.Parse(configuration);
+        }
+        catch (ArgumentException ex)
+        {
+            error = $"{ConfigurationKey} is not a valid StackExchange.Redis configuration string: {ex.Message}";
+            return false;
+        }
+
+        if (parsed.EndPoints.Count == 0)
+        {
+            error = $"{ConfigurationKey} names no Redis endpoint, e.g. \"127.0.0.1:6379\".";
+            return false;
+        }
+
+        error = string.Empty;
+        return true;
+    }
+}

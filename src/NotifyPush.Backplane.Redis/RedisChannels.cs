@@ -1,0 +1,66 @@
+using System.Text;
+using StackExchange.Redis;
+
+namespace NotifyPush.Backplane.Redis;
+
+/// <summary>
+/// The one place where Redis channel names are built: <c>{prefix}:user:{userId}</c>, always literal.
+/// </summary>
+/// <remarks>
+/// Every channel is created with <see cref="RedisChannel.PatternMode.Literal"/>, so a user id such as <c>*</c>,
+/// <c>a*</c> or <c>[x]</c> is sent with SUBSCRIBE, never PSUBSCRIBE, and cannot match other users' channels.
+/// The prefix cannot contain <c>:</c> (see <c>BackplaneOptions.ChannelPrefix</c>) and the user id is the whole
+/// rest of the name, so two different (prefix, user id) pairs never give the same channel.
+/// </remarks>
+internal sealed class RedisChannels
+{
+    // Strict: a user id with a lone surrogate is refused instead of being folded into U+FFFD, which
+    // would give two different user ids the same channel.
+    internal static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly byte[] _userChannelPrefix;
+
+    public RedisChannels(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        if (prefix.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The channel prefix must not contain ':'.", nameof(prefix));
+        }
+
+        Prefix = prefix;
+        _userChannelPrefix = Encoding.UTF8.GetBytes(prefix + ":user:");
+    }
+
+    /// <summary>The deployment's prefix, e.g. <c>notifypush</c>.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The literal channel that carries the messages of one user.</summary>
+    /// <exception cref="ArgumentException">The user id is empty or is not valid UTF-16.</exception>
+    public RedisChannel User(string userId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        int length;
+        try
+        {
+            length = StrictUtf8.GetByteCount(userId);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new ArgumentException("The user id is not valid UTF-16 (it contains a lone surrogate).", nameof(userId), ex);
+        }
+
+        var name = new byte[_userChannelPrefix.Length + length];
+        _userChannelPrefix.CopyTo(name, 0);
+        StrictUtf8.GetBytes(userId, 0, userId.Length, name, _userChannelPrefix.Length);
+        return new RedisChannel(name, RedisChannel.PatternMode.Literal);
+    }
+
+    /// <summary>True when <paramref name="channel"/> is the channel of <paramref name="expected"/>, byte for byte.</summary>
+    public static bool AreSame(RedisChannel channel, RedisChannel expected)
+    {
+        byte[]? actual = channel;
+        byte[]? wanted = expected;
+        return actual is not null && wanted is not null && actual.AsSpan().SequenceEqual(wanted);
+    }
+}

@@ -1,0 +1,162 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Unicode;
+using NotifyPush.Core.Backplane;
+
+namespace NotifyPush.Backplane.Redis;
+
+/// <summary>
+/// The binary wire format of one backplane message on a Redis channel.
+/// </summary>
+/// <remarks>
+/// <code>
+/// byte     kind           BackplaneMessageKind: 1 Notification, 2 Disconnect
+/// int64    seq            big-endian, 0 or more
+/// varint   userIdLength   7-bit groups, low group first (as BinaryWriter.Write7BitEncodedInt), 1-5 bytes
+/// byte[]   userId         UTF-8, 1 or more bytes
+/// byte[]   frame          the rest of the payload, the publisher's serialized frame, sent as is
+/// </code>
+/// The kind byte doubles as the format's version: a later format uses new kind values, which this decoder
+/// rejects as malformed rather than misreads. The user id is repeated inside the message (it is also in the
+/// channel name) so that the receiver can check that the two agree.
+/// </remarks>
+internal static class RedisMessageCodec
+{
+    private const int HeaderLength = 1 + sizeof(long);
+    private const int MaxVarIntLength = 5;
+
+    /// <summary>Serializes <paramref name="message"/> into a new array, copying its frame once.</summary>
+    /// <exception cref="ArgumentException">The user id is empty or is not valid UTF-16.</exception>
+    public static byte[] Encode(in BackplaneMessage message)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(message.UserId, nameof(message));
+        int userIdLength;
+        try
+        {
+            userIdLength = RedisChannels.StrictUtf8.GetByteCount(message.UserId);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new ArgumentException("The user id is not valid UTF-16 (it contains a lone surrogate).", nameof(message), ex);
+        }
+
+        var frame = message.Frame.Span;
+        var payload = new byte[HeaderLength + VarIntLength(userIdLength) + userIdLength + frame.Length];
+        var span = payload.AsSpan();
+
+        span[0] = (byte)message.Kind;
+        BinaryPrimitives.WriteInt64BigEndian(span[1..], message.Seq);
+        var offset = HeaderLength + WriteVarInt(span[HeaderLength..], userIdLength);
+        offset += RedisChannels.StrictUtf8.GetBytes(message.UserId, span[offset..]);
+        frame.CopyTo(span[offset..]);
+        return payload;
+    }
+
+    /// <summary>
+    /// Reads a payload written by <see cref="Encode"/>. Never throws: anything else yields false and a short reason.
+    /// The returned frame is a slice of <paramref name="payload"/>, not a copy.
+    /// </summary>
+    public static bool TryDecode(byte[]? payload, out BackplaneMessage message, out string reason)
+    {
+        message = default;
+        if (payload is null || payload.Length < HeaderLength + 2)
+        {
+            reason = "shorter than the smallest message";
+            return false;
+        }
+
+        var kind = (BackplaneMessageKind)payload[0];
+        if (kind is not (BackplaneMessageKind.Notification or BackplaneMessageKind.Disconnect))
+        {
+            reason = $"unknown kind {payload[0]}";
+            return false;
+        }
+
+        var seq = BinaryPrimitives.ReadInt64BigEndian(payload.AsSpan(1));
+        if (seq < 0)
+        {
+            reason = "negative seq";
+            return false;
+        }
+
+        if (!TryReadVarInt(payload.AsSpan(HeaderLength), out var userIdLength, out var varIntLength))
+        {
+            reason = "bad user id length";
+            return false;
+        }
+
+        var userIdStart = HeaderLength + varIntLength;
+        if (userIdLength == 0 || userIdLength > payload.Length - userIdStart)
+        {
+            reason = "user id length out of range";
+            return false;
+        }
+
+        var userIdBytes = payload.AsSpan(userIdStart, userIdLength);
+        if (!Utf8.IsValid(userIdBytes))
+        {
+            reason = "user id is not valid UTF-8";
+            return false;
+        }
+
+        var frameStart = userIdStart + userIdLength;
+        message = new BackplaneMessage(
+            kind,
+            Encoding.UTF8.GetString(userIdBytes),
+            seq,
+            payload.AsMemory(frameStart));
+        reason = string.Empty;
+        return true;
+    }
+
+    private static int VarIntLength(int value)
+    {
+        var length = 1;
+        for (var rest = (uint)value >> 7; rest != 0; rest >>= 7)
+        {
+            length++;
+        }
+
+        return length;
+    }
+
+    private static int WriteVarInt(Span<byte> destination, int value)
+    {
+        var rest = (uint)value;
+        var written = 0;
+        while (rest >= 0x80)
+        {
+            destination[written++] = (byte)(rest | 0x80);
+            rest >>= 7;
+        }
+
+        destination[written++] = (byte)rest;
+        return written;
+    }
+
+    private static bool TryReadVarInt(ReadOnlySpan<byte> source, out int value, out int length)
+    {
+        uint result = 0;
+        for (var i = 0; i < MaxVarIntLength && i < source.Length; i++)
+        {
+            var b = source[i];
+            result |= (uint)(b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0)
+            {
+                // The fifth group may only hold the top 4 bits of a non-negative int.
+                if (i == MaxVarIntLength - 1 && b > 0x07)
+                {
+                    break;
+                }
+
+                value = (int)result;
+                length = i + 1;
+                return true;
+            }
+        }
+
+        value = 0;
+        length = 0;
+        return false;
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Backplane;
+
+namespace NotifyPush.Backplane.Redis.Tests;
+
+public sealed class RedisBackplaneServiceCollectionExtensionsTests
+{
+    [Theory]
+    [InlineData(null)]
+    [InlineData(" ")]
+    [InlineData("127.0.0.1:6379,notAnOption=1")]
+    [InlineData(",")]
+    public async Task AddRedisBackplane_WhenConfigurationIsMissingOrInvalid_FailsAtStartNamingTheSetting(string? configuration)
+    {
+        await using var provider = BuildProvider(configuration);
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("NotifyPush:Backplane:Configuration", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddRedisBackplane_WhenConfigured_ResolvesOneRedisBackplaneInsteadOfTheInProcessOne()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<INotificationBackplane, InProcessNotificationBackplane>();
+        await using var provider = BuildProvider(RedisTestEnvironment.RequireRedis(), services);
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        var backplane = provider.GetRequiredService<INotificationBackplane>();
+
+        Assert.IsType<RedisNotificationBackplane>(backplane);
+        Assert.Same(backplane, provider.GetRequiredService<INotificationBackplane>());
+        Assert.Same(backplane, provider.GetRequiredService<RedisNotificationBackplane>());
+    }
+
+    private static ServiceProvider BuildProvider(string? configuration, ServiceCollection? services = null)
+    {
+        services ??= new ServiceCollection();
+        var settings = new Dictionary<string, string?> { ["NotifyPush:Backplane:Provider"] = "Redis" };
+        if (configuration is not null)
+        {
+            settings["NotifyPush:Backplane:Configuration"] = configuration;
+        }
+
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddLogging();
+        services.AddRedisBackplane();
+        return services.BuildServiceProvider();
+    }
+}

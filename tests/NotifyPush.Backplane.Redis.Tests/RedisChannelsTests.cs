@@ -1,0 +1,58 @@
+using System.Text;
+using StackExchange.Redis;
+
+namespace NotifyPush.Backplane.Redis.Tests;
+
+public sealed class RedisChannelsTests
+{
+    [Theory]
+    [InlineData("u1", "notifypush:user:u1")]
+    [InlineData("*", "notifypush:user:*")]
+    [InlineData("a:b", "notifypush:user:a:b")]
+    [InlineData("[x]", "notifypush:user:[x]")]
+    [InlineData("Zoë 🚀", "notifypush:user:Zoë 🚀")]
+    public void User_BuildsTheLiteralPrefixedChannel(string userId, string expected)
+    {
+        var channel = new RedisChannels("notifypush").User(userId);
+
+        Assert.Equal(expected, Encoding.UTF8.GetString((byte[])channel!));
+        // RedisChannel equality includes the pattern mode.
+        Assert.Equal(new RedisChannel(expected, RedisChannel.PatternMode.Literal), channel);
+        Assert.NotEqual(new RedisChannel(expected, RedisChannel.PatternMode.Pattern), channel);
+    }
+
+    [Fact]
+    public void User_WhenUserIdsDiffer_ChannelsDiffer()
+    {
+        var channels = new RedisChannels("np");
+        string[] userIds = ["a", "a:b", "a:", ":b", "*", "a*", "[a]", "user:a", "A", "a ", "a\u0000"];
+
+        var names = userIds.Select(userId => Encoding.UTF8.GetString((byte[])channels.User(userId)!)).ToArray();
+
+        Assert.Equal(names.Length, names.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public void AreSame_ComparesChannelNamesByteForByte()
+    {
+        var channels = new RedisChannels("np");
+
+        Assert.True(RedisChannels.AreSame(channels.User("a"), new RedisChannel("np:user:a", RedisChannel.PatternMode.Literal)));
+        Assert.False(RedisChannels.AreSame(channels.User("a"), channels.User("A")));
+    }
+
+    [Fact]
+    public void User_WhenUserIdHasALoneSurrogate_Throws()
+    {
+        // Folding it into U+FFFD would give "\uD800" and "\uD801" one channel.
+        Assert.Throws<ArgumentException>(() => new RedisChannels("np").User("\uD800"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a:b")]
+    public void Constructor_WhenPrefixIsEmptyOrHasAColon_Throws(string prefix)
+    {
+        Assert.ThrowsAny<ArgumentException>(() => new RedisChannels(prefix));
+    }
+}

@@ -1,0 +1,24 @@
+using NotifyPush.Core.Backplane;
+using NotifyPush.Specification.Tests;
+
+namespace NotifyPush.Backplane.Redis.Tests;
+
+/// <summary>The backplane specification, against the shared test Redis; each test on its own channel prefix.</summary>
+public sealed class RedisNotificationBackplaneTests : NotificationBackplaneSpecification
+{
+    protected override async Task<INotificationBackplane> CreateBackplaneAsync()
+    {
+        var backplane = RedisBackplanes.Create(RedisTestEnvironment.RequireRedis(), RedisBackplanes.NewPrefix());
+        try
+        {
+            // Connecting happens in the background; a test starts once the backplane receives.
+            await RedisBackplanes.WaitForHealthAsync(backplane, expectConnected: true, Timeout);
+            return backplane;
+        }
+        catch
+        {
+            await backplane.DisposeAsync();
+            throw;
+        }
+    }
+}
