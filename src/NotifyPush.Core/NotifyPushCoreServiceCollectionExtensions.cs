@@ -51,11 +51,12 @@ public static class NotifyPushCoreServiceCollectionExtensions
         return services;
     }
 
-    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string sectionName)
+    /// <summary>Binds <typeparamref name="TOptions"/> to its section and validates it at start-up, naming failures by their full key.</summary>
+    public static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string sectionName)
         where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
+        where TValidator : class, IValidateOptions<TOptions>, new()
     {
         services.AddOptions<TOptions>().Bind(configuration.GetSection(sectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        services.AddSingleton<IValidateOptions<TOptions>>(new SectionNamedValidator<TOptions>(new TValidator(), sectionName));
     }
 }

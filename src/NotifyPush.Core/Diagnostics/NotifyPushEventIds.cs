@@ -31,6 +31,12 @@ public static class NotifyPushEventIds
     // HTTP API and socket endpoint
     public const int SocketAccepted = 4100;
 
+    // Hosting
+    public const int WaitingForStore = 4200;
+    public const int StoreReady = 4201;
+    public const int MigrationsApplied = 4202;
+    public const int MigrationsFailed = 4203;
+
     // Connections
     public const int ConnectionClosed = 1000;
     public const int SlowConsumer = 1001;

@@ -22,4 +22,8 @@ public sealed class StoreOptions
     /// race). Set false where schema changes are applied separately with the <c>migrate</c> command. Default true.
     /// </summary>
     public bool ApplyMigrationsAtStartup { get; set; } = true;
+
+    /// <summary>Seconds start-up keeps retrying an unreachable store before it fails. Default 60.</summary>
+    [Range(0, 3600)]
+    public int StartupTimeoutSeconds { get; set; } = 60;
 }

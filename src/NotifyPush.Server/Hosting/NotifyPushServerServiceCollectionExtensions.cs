@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using NotifyPush.Backplane.Redis;
 using NotifyPush.Core;
 using NotifyPush.Core.Options;
@@ -39,8 +37,7 @@ public static class NotifyPushServerServiceCollectionExtensions
     /// <summary>Adds the service API's options, rate limiter and problem details.</summary>
     public static IServiceCollection AddNotifyPushApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
+        services.AddValidatedOptions<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.SectionName);
         services.AddSingleton<ServiceRateLimiter>();
         services.AddProblemDetails();
         return services;
