@@ -12,6 +12,13 @@ public sealed class JwtOptionsRulesValidator : IValidateOptions<JwtOptions>
     {
         var failures = new List<string>();
 
+        // Ranges are checked here rather than with [Range]: the source-generated copy of
+        // RangeAttribute ignores ErrorMessage, so its message would not name the setting.
+        if (options.ClockSkewSeconds is < 0 or > 600)
+        {
+            failures.Add($"{Prefix}ClockSkewSeconds must be between 0 and 600; it is {options.ClockSkewSeconds}.");
+        }
+
         var sources = new List<string>(3);
         if (!string.IsNullOrWhiteSpace(options.SigningKey))
         {
