@@ -31,6 +31,10 @@ public sealed class JwtOptions
     /// <summary>Refuse a non-https <see cref="Authority"/>; turn off only for local development and tests. Default true.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 
+    /// <summary>Least seconds between discovery fetches forced by a token with an unknown key (key rotation) or by a failed fetch. Default 30.</summary>
+    /// <remarks>Range 1-86400, checked by <see cref="JwtOptionsRulesValidator"/>. Scheduled refreshes happen daily regardless.</remarks>
+    public int MetadataRefreshSeconds { get; set; } = 30;
+
     /// <summary>Claim that holds the user id; its value must not be empty. Default <c>sub</c>.</summary>
     [Required(ErrorMessage = "NotifyPush:Auth:Jwt:UserIdClaim is required.")]
     [RegularExpression(@"^\S{1,256}$", ErrorMessage = "NotifyPush:Auth:Jwt:UserIdClaim must be a claim name without spaces.")]

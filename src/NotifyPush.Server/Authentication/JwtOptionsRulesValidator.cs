@@ -19,6 +19,11 @@ public sealed class JwtOptionsRulesValidator : IValidateOptions<JwtOptions>
             failures.Add($"{Prefix}ClockSkewSeconds must be between 0 and 600; it is {options.ClockSkewSeconds}.");
         }
 
+        if (options.MetadataRefreshSeconds is < 1 or > 86_400)
+        {
+            failures.Add($"{Prefix}MetadataRefreshSeconds must be between 1 and 86400; it is {options.MetadataRefreshSeconds}.");
+        }
+
         var sources = new List<string>(3);
         if (!string.IsNullOrWhiteSpace(options.SigningKey))
         {

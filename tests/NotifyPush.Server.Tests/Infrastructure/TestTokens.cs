@@ -172,6 +172,13 @@ public static class TestTokens
         return signingInput + "." + Base64Url(signature);
     }
 
+    /// <summary>Signs <paramref name="payload"/> as RS256 with any RSA key (e.g. a rotated or unknown one).</summary>
+    public static string SignRs256(IReadOnlyDictionary<string, object?> payload, RSA key, string? keyId = null)
+    {
+        var signingInput = SigningInput("RS256", payload, keyId);
+        return signingInput + "." + Base64Url(key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+    }
+
     /// <summary>Signs <paramref name="payload"/> as HS256 with any secret bytes (e.g. a wrong key).</summary>
     public static string SignHs256(IReadOnlyDictionary<string, object?> payload, byte[] secret)
     {
@@ -195,10 +202,10 @@ public static class TestTokens
     public static Dictionary<string, string?> PemSettings(string publicKeyPem, IReadOnlyDictionary<string, string?>? extra = null) =>
         Settings(new Dictionary<string, string?> { ["NotifyPush:Auth:Jwt:PublicKeyPem"] = publicKeyPem }, extra);
 
-    /// <summary>The JWKS entry of <see cref="Rsa"/>'s public key.</summary>
-    public static Dictionary<string, object?> RsaJsonWebKey(string keyId, bool includeAlg = true)
+    /// <summary>The JWKS entry of an RSA public key (default <see cref="Rsa"/>).</summary>
+    public static Dictionary<string, object?> RsaJsonWebKey(string keyId, bool includeAlg = true, RSA? key = null)
     {
-        var parameters = Rsa.ExportParameters(includePrivateParameters: false);
+        var parameters = (key ?? Rsa).ExportParameters(includePrivateParameters: false);
         var jwk = new Dictionary<string, object?>
         {
             ["kty"] = "RSA",
