@@ -9,7 +9,7 @@ public sealed class AuthOptions
     public const string SectionName = "NotifyPush:Auth";
 
     /// <summary>Cookie that may carry the user JWT on the socket handshake. Default <c>notifypush_token</c>.</summary>
-    [Required]
+    [Required(ErrorMessage = "NotifyPush:Auth:CookieName is required.")]
     [RegularExpression(@"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,128}$", ErrorMessage = "NotifyPush:Auth:CookieName must be a valid cookie name (letters, digits and !#$%&'*+-.^_`|~).")]
     public string CookieName { get; set; } = "notifypush_token";
 
@@ -25,6 +25,6 @@ public sealed class AuthOptions
     public ServiceJwtOptions ServiceJwt { get; set; } = new();
 
     /// <summary>Longest lifetime of a Development token from <c>POST /dev/token</c>, in seconds. Default 900.</summary>
-    [Range(1, 86_400)]
+    /// <remarks>Range 1-86400, checked by <see cref="AuthOptionsRulesValidator"/>.</remarks>
     public int DevTokenLifetimeSeconds { get; set; } = 900;
 }

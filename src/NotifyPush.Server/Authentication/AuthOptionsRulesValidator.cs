@@ -18,6 +18,13 @@ public sealed class AuthOptionsRulesValidator : IValidateOptions<AuthOptions>
         var failures = new List<string>();
         var serviceAudience = options.ServiceJwt?.Audience;
 
+        // Checked here rather than with [Range]: the source-generated copy of RangeAttribute
+        // ignores ErrorMessage, so its message would not name the setting.
+        if (options.DevTokenLifetimeSeconds is < 1 or > 86_400)
+        {
+            failures.Add($"{Prefix}DevTokenLifetimeSeconds must be between 1 and 86400; it is {options.DevTokenLifetimeSeconds}.");
+        }
+
         if (options.ApiKeys.Length == 0 && string.IsNullOrWhiteSpace(serviceAudience))
         {
             // Only reachable outside Development: there the development API key fills the gap.

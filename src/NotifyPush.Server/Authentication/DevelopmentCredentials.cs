@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace NotifyPush.Server.Authentication;
 
 /// <summary>
@@ -22,5 +25,5 @@ public static class DevelopmentCredentials
     public const string ApiKeyName = "dev";
 
     /// <summary>Hex SHA-256 of <see cref="ApiKey"/>, as it would be configured.</summary>
-    public static readonly string ApiKeySha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ApiKey)));
+    public static readonly string ApiKeySha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey)));
 }

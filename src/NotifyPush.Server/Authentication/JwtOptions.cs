@@ -11,11 +11,11 @@ public sealed class JwtOptions
     public const string SectionName = "NotifyPush:Auth:Jwt";
 
     /// <summary>Expected <c>iss</c>. Required unless <see cref="Authority"/> is set (then the discovery document's issuer). No default (Development: <c>notifypush-dev</c>).</summary>
-    [MaxLength(1024)]
+    [MaxLength(1024, ErrorMessage = "NotifyPush:Auth:Jwt:Issuer must be at most {1} characters.")]
     public string? Issuer { get; set; }
 
     /// <summary>Expected <c>aud</c> of user tokens. Required. No default (Development: <c>notifypush</c>).</summary>
-    [MaxLength(1024)]
+    [MaxLength(1024, ErrorMessage = "NotifyPush:Auth:Jwt:Audience must be at most {1} characters.")]
     public string? Audience { get; set; }
 
     /// <summary>HS256 shared secret, at least 32 bytes of UTF-8. No default (Development: a fixed development key).</summary>
@@ -25,18 +25,22 @@ public sealed class JwtOptions
     public string? PublicKeyPem { get; set; }
 
     /// <summary>OpenID Connect issuer URL; keys and algorithms come from its <c>/.well-known/openid-configuration</c>. No default.</summary>
-    [MaxLength(2048)]
+    [MaxLength(2048, ErrorMessage = "NotifyPush:Auth:Jwt:Authority must be at most {1} characters.")]
     public string? Authority { get; set; }
 
     /// <summary>Refuse a non-https <see cref="Authority"/>; turn off only for local development and tests. Default true.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 
+    /// <summary>Least seconds between discovery fetches forced by a token with an unknown key (key rotation) or by a failed fetch. Default 30.</summary>
+    /// <remarks>Range 1-86400, checked by <see cref="JwtOptionsRulesValidator"/>. Scheduled refreshes happen daily regardless.</remarks>
+    public int MetadataRefreshSeconds { get; set; } = 30;
+
     /// <summary>Claim that holds the user id; its value must not be empty. Default <c>sub</c>.</summary>
-    [Required]
+    [Required(ErrorMessage = "NotifyPush:Auth:Jwt:UserIdClaim is required.")]
     [RegularExpression(@"^\S{1,256}$", ErrorMessage = "NotifyPush:Auth:Jwt:UserIdClaim must be a claim name without spaces.")]
     public string UserIdClaim { get; set; } = "sub";
 
     /// <summary>Seconds of clock difference tolerated on <c>exp</c> and <c>nbf</c>. Default 30.</summary>
-    [Range(0, 600)]
+    /// <remarks>Range 0-600, checked by <see cref="JwtOptionsRulesValidator"/>.</remarks>
     public int ClockSkewSeconds { get; set; } = 30;
 }

@@ -12,6 +12,18 @@ public sealed class JwtOptionsRulesValidator : IValidateOptions<JwtOptions>
     {
         var failures = new List<string>();
 
+        // Ranges are checked here rather than with [Range]: the source-generated copy of
+        // RangeAttribute ignores ErrorMessage, so its message would not name the setting.
+        if (options.ClockSkewSeconds is < 0 or > 600)
+        {
+            failures.Add($"{Prefix}ClockSkewSeconds must be between 0 and 600; it is {options.ClockSkewSeconds}.");
+        }
+
+        if (options.MetadataRefreshSeconds is < 1 or > 86_400)
+        {
+            failures.Add($"{Prefix}MetadataRefreshSeconds must be between 1 and 86400; it is {options.MetadataRefreshSeconds}.");
+        }
+
         var sources = new List<string>(3);
         if (!string.IsNullOrWhiteSpace(options.SigningKey))
         {

@@ -76,24 +76,33 @@ public sealed class SignedJwtValidator
             return JwtCheckResult.Invalid("token signing keys are unavailable");
         }
 
-        var result = Validate(token, keys, audience, out var signatureFailed);
-        if (signatureFailed && _keys.IsDiscovery)
+        var algorithm = unverified.Header.Alg;
+        var result = Validate(token, algorithm, keys, audience, out var keyMismatch);
+        if (keyMismatch && _keys.IsDiscovery)
         {
             // The authority may have rotated its keys since the last fetch: refresh once and retry.
             _keys.RequestRefresh();
             var refreshed = await _keys.GetAsync(cancellationToken).ConfigureAwait(false);
             if (refreshed is not null && !ReferenceEquals(refreshed, keys))
             {
-                result = Validate(token, refreshed, audience, out _);
+                result = Validate(token, algorithm, refreshed, audience, out _);
             }
         }
 
         return result;
     }
 
-    private JwtCheckResult Validate(string token, SigningKeySet keys, string audience, out bool signatureFailed)
+    private JwtCheckResult Validate(string token, string algorithm, SigningKeySet keys, string audience, out bool keyMismatch)
     {
-        signatureFailed = false;
+        // The algorithm is pinned to the key type here, before any key is tried, rather than left
+        // to the handler: this is what stops an HS256 token keyed with a public key's bytes.
+        keyMismatch = false;
+        if (!keys.Algorithms.Contains(algorithm, StringComparer.Ordinal))
+        {
+            keyMismatch = true;
+            return JwtCheckResult.Invalid("token signing algorithm is not accepted");
+        }
+
         var parameters = new TokenValidationParameters
         {
             IssuerSigningKeys = keys.Keys,
@@ -138,7 +147,7 @@ public sealed class SignedJwtValidator
         }
         catch (SecurityTokenInvalidSignatureException)
         {
-            signatureFailed = true;
+            keyMismatch = true;
             return JwtCheckResult.Invalid("token signature is invalid");
         }
         catch (SecurityTokenInvalidIssuerException)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -49,7 +50,10 @@ public sealed partial class SigningKeyResolver : IDisposable
             _discovery = new ConfigurationManager<OpenIdConnectConfiguration>(
                 metadataAddress,
                 new OpenIdConnectConfigurationRetriever(),
-                new HttpDocumentRetriever(_httpClient) { RequireHttps = jwt.RequireHttpsMetadata });
+                new HttpDocumentRetriever(_httpClient) { RequireHttps = jwt.RequireHttpsMetadata })
+            {
+                RefreshInterval = TimeSpan.FromSeconds(jwt.MetadataRefreshSeconds),
+            };
         }
         else
         {
@@ -108,19 +112,25 @@ public sealed partial class SigningKeyResolver : IDisposable
 
     private SigningKeySet FromDiscovery(OpenIdConnectConfiguration configuration)
     {
+        // The retriever converts each JWK into an RsaSecurityKey / ECDsaSecurityKey, which drops
+        // its "alg"; the JWK set it came from still has it, matched by key id.
+        var statedAlgorithms = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var jwk in configuration.JsonWebKeySet?.Keys ?? [])
+        {
+            if (!string.IsNullOrEmpty(jwk.KeyId) && !string.IsNullOrEmpty(jwk.Alg))
+            {
+                statedAlgorithms[jwk.KeyId] = jwk.Alg;
+            }
+        }
+
         var keys = new List<SecurityKey>();
         var algorithms = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in configuration.SigningKeys)
         {
-            var usable = false;
-            foreach (var algorithm in AlgorithmsOf(key))
+            var stated = key.KeyId is { } keyId && statedAlgorithms.TryGetValue(keyId, out var alg) ? alg : null;
+            if (AlgorithmOf(key, stated) is { } algorithm)
             {
                 algorithms.Add(algorithm);
-                usable = true;
-            }
-
-            if (usable)
-            {
                 keys.Add(key);
             }
         }
@@ -128,44 +138,39 @@ public sealed partial class SigningKeyResolver : IDisposable
         return new SigningKeySet(keys, [.. algorithms], _configuredIssuer ?? configuration.Issuer);
     }
 
-    // Pins each discovered key to the algorithms its type can verify: the JWK's own "alg" when
-    // it states one, otherwise the usual one for its key type. Symmetric algorithms and "none"
-    // are never taken from discovery, so a token cannot pick HS256 with a public key as secret.
-    private static IEnumerable<string> AlgorithmsOf(SecurityKey key)
+    // Pins each discovered key to one algorithm its type can verify: the JWK's own "alg" when it
+    // states one, otherwise the usual one for its key type. Symmetric algorithms and "none" are
+    // never taken from discovery, so a token cannot pick HS256 with a public key as the secret.
+    private static string? AlgorithmOf(SecurityKey key, string? stated)
     {
-        string? stated = (key as JsonWebKey)?.Alg;
         if (!string.IsNullOrEmpty(stated))
         {
-            if (IsAsymmetric(stated))
-            {
-                yield return stated;
-            }
-
-            yield break;
+            return IsAsymmetric(stated) ? stated : null;
         }
 
-        switch (key)
+        return key switch
         {
-            case JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.RSA }:
-            case RsaSecurityKey:
-            case X509SecurityKey:
-                yield return SecurityAlgorithms.RsaSha256;
-                break;
-            case JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.EllipticCurve } jwk:
-                if (EcAlgorithm(jwk.Crv) is { } ec)
-                {
-                    yield return ec;
-                }
-
-                break;
-        }
+            RsaSecurityKey => SecurityAlgorithms.RsaSha256,
+            ECDsaSecurityKey ec => EcAlgorithm(ec.KeySize),
+            X509SecurityKey x509 when x509.Certificate.GetRSAPublicKey() is not null => SecurityAlgorithms.RsaSha256,
+            X509SecurityKey x509 when x509.Certificate.GetECDsaPublicKey() is { } ec => EcAlgorithm(ec.KeySize),
+            JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.RSA } => SecurityAlgorithms.RsaSha256,
+            JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.EllipticCurve } jwk => jwk.Crv switch
+            {
+                JsonWebKeyECTypes.P256 => SecurityAlgorithms.EcdsaSha256,
+                JsonWebKeyECTypes.P384 => SecurityAlgorithms.EcdsaSha384,
+                JsonWebKeyECTypes.P521 => SecurityAlgorithms.EcdsaSha512,
+                _ => null,
+            },
+            _ => null,
+        };
     }
 
-    private static string? EcAlgorithm(string? curve) => curve switch
+    private static string? EcAlgorithm(int keySize) => keySize switch
     {
-        JsonWebKeyECTypes.P256 => SecurityAlgorithms.EcdsaSha256,
-        JsonWebKeyECTypes.P384 => SecurityAlgorithms.EcdsaSha384,
-        JsonWebKeyECTypes.P521 => SecurityAlgorithms.EcdsaSha512,
+        256 => SecurityAlgorithms.EcdsaSha256,
+        384 => SecurityAlgorithms.EcdsaSha384,
+        521 => SecurityAlgorithms.EcdsaSha512,
         _ => null,
     };
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.IdentityModel.Tokens.Jwt;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -62,8 +61,10 @@ public sealed class TestServer : WebApplicationFactory<Program>
         StartServer();
     }
 
-    /// <summary>Every log line the server wrote, formatted, with its state values.</summary>
-    public ConcurrentQueue<CapturedLog> Logs { get; } = new();
+    private readonly CapturingLoggerProvider _logs = new();
+
+    /// <summary>Every log event the server wrote, with its state values, scopes and exception text.</summary>
+    public IReadOnlyList<CapturedLog> Logs => _logs.Logs;
 
     /// <summary>The server's base address, e.g. <c>http://127.0.0.1:40123</c>.</summary>
     public Uri BaseAddress => ClientOptions.BaseAddress;
@@ -108,7 +109,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging =>
         {
             logging.SetMinimumLevel(LogLevel.Debug);
-            logging.AddProvider(new CapturingLoggerProvider(Logs));
+            logging.AddProvider(_logs);
         });
     }
 
