@@ -59,5 +59,13 @@ public sealed partial class RedisNotificationBackplane
         [LoggerMessage(EventId = NotifyPushEventIds.RedisListenerFailed, Level = LogLevel.Error,
             Message = "The backplane listener threw from {Callback}.")]
         public static partial void ListenerFailed(ILogger logger, string callback, Exception exception);
+
+        [LoggerMessage(EventId = NotifyPushEventIds.RedisOwedDoorbellsDropped, Level = LogLevel.Warning,
+            Message = "{DroppedCount} doorbells were not remembered during the Redis outage ({Capacity} users already owed); those users' sockets catch up with their next notification or reconnect.")]
+        public static partial void OwedDoorbellsDropped(ILogger logger, int droppedCount, int capacity);
+
+        [LoggerMessage(EventId = NotifyPushEventIds.RedisRingingOwedDoorbells, Level = LogLevel.Information,
+            Message = "Redis answers again; ringing {UserCount} doorbells owed from the outage.")]
+        public static partial void RingingOwedDoorbells(ILogger logger, int userCount);
     }
 }

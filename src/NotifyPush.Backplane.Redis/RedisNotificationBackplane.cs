@@ -235,6 +235,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         if (multiplexer is null || subscriber is null || !multiplexer.IsConnected)
         {
             // Failing fast: every command would only fail with "no connection".
+            Owe(messages);
             ReportPublishFailure(messages.Count, null);
             return;
         }
@@ -268,6 +269,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
             ObserveFault(Task.WhenAll(sends));
+            Owe(messages);
             ReportPublishFailure(messages.Count, ex);
             return;
         }
@@ -276,6 +278,10 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         {
             await all.WaitAsync(cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _publishFailureLogged, 0);
+            if (!_owed.IsEmpty)
+            {
+                ObserveFault(RingOwedAsync());
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -284,8 +290,9 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
         catch (Exception ex)
         {
-            // Not rethrown: the notifications are committed in the store, and receivers recover them by gap fill
-            // or on OnRestored.
+            // Not rethrown: the notifications are committed in the store; the doorbells ring again when Redis
+            // answers (see OwedDoorbells), and receivers fill any gap from the store.
+            Owe(messages);
             ReportPublishFailure(messages.Count, ex);
         }
     }
@@ -504,6 +511,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
         Volatile.Write(ref _publishFailureLogged, 0);
         Volatile.Write(ref _resubscribeFailureLogged, 0);
+        ObserveFault(RingOwedAsync());
         var outageMs = downSince is { } since ? (long)(_timeProvider.GetUtcNow() - since).TotalMilliseconds : 0;
         if (notify)
         {

@@ -43,6 +43,9 @@ public sealed partial class NotificationConnection
         [LoggerMessage(NotifyPushEventIds.GapDetected, LogLevel.Debug, "Connection {ConnectionId} of user {UserId}: live seq {LiveSeq} after {LastSentSeq}; filling the gap from the store.")]
         public static partial void GapDetected(ILogger logger, string connectionId, string userId, long lastSentSeq, long liveSeq);
 
+        [LoggerMessage(NotifyPushEventIds.DeliveryFailed, LogLevel.Error, "Connection {ConnectionId} of user {UserId}: delivery failed unexpectedly; closing with 1011 so the client resumes.")]
+        public static partial void DeliveryFailed(ILogger logger, Exception exception, string connectionId, string userId);
+
         [LoggerMessage(NotifyPushEventIds.StoreUnavailableDuringDelivery, LogLevel.Warning, "Connection {ConnectionId} of user {UserId}: the store is unavailable ({Error}); closing with 1011 so the client resumes.")]
         public static partial void StoreUnavailableDuringDelivery(ILogger logger, string connectionId, string userId, string error);
     }

@@ -61,6 +61,12 @@ public sealed partial class NotificationConnection
             Log.StoreUnavailableDuringDelivery(_services.Logger, ConnectionId, UserId, ex.Message);
             RequestClose(CloseCodes.InternalError, "store unavailable");
         }
+        catch (Exception ex)
+        {
+            // A bug or an unexpected store error: the client still gets a close code it can act on (resume with since).
+            Log.DeliveryFailed(_services.Logger, ex, ConnectionId, UserId);
+            RequestClose(CloseCodes.InternalError, "internal error");
+        }
 
         await CloseOutputAsync().ConfigureAwait(false);
     }

@@ -35,9 +35,15 @@ public sealed partial class NotificationPublisher(
         return result;
     }
 
-    /// <summary>Closes every socket of the user on every replica with 4003 (credential revoked / signed out).</summary>
-    public Task DisconnectUserAsync(string userId) =>
-        PublishAsync([new BackplaneMessage(BackplaneMessageKind.Disconnect, userId, 0, ReadOnlyMemory<byte>.Empty)]);
+    /// <summary>
+    /// Closes every socket of the user on every replica with 4003 (credential revoked / signed out). Returns false
+    /// when the backplane is down: a sign-out is not stored, so the caller has to retry.
+    /// </summary>
+    public async Task<bool> DisconnectUserAsync(string userId)
+    {
+        await PublishAsync([new BackplaneMessage(BackplaneMessageKind.Disconnect, userId, 0, ReadOnlyMemory<byte>.Empty)]).ConfigureAwait(false);
+        return backplane.GetHealth().IsConnected;
+    }
 
     private async Task PublishAsync(BackplaneMessage[] messages)
     {

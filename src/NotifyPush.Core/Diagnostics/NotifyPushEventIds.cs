@@ -23,6 +23,8 @@ public static class NotifyPushEventIds
     public const int RedisUnsubscribeFailed = 3010;
     public const int RedisMessageMalformed = 3011;
     public const int RedisListenerFailed = 3012;
+    public const int RedisOwedDoorbellsDropped = 3013;
+    public const int RedisRingingOwedDoorbells = 3014;
 
     // 4000-4099: authentication.
     // 4100-4199: HTTP API.
@@ -66,6 +68,7 @@ public static class NotifyPushEventIds
     public const int DrainStarted = 1109;
     public const int DrainCompleted = 1110;
     public const int UsersDisconnected = 1111;
+    public const int DeliveryFailed = 1113;
 
     // Authentication (4000-4099).
     public const int AuthDevelopmentSigningKey = 4000;

@@ -19,10 +19,6 @@ public sealed class ApiOptions
     [Range(1024, 256 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Longest user id in characters. Default 128.</summary>
-    [Range(1, 1024)]
-    public int MaxUserIdLength { get; set; } = 128;
-
     /// <summary>Longest <c>type</c> in characters. Default 128.</summary>
     [Range(1, 1024)]
     public int MaxTypeLength { get; set; } = 128;

@@ -45,6 +45,15 @@ public static class ApiProblems
             title: "Store unavailable");
     }
 
+    public static ProblemHttpResult BackplaneUnavailable(HttpContext context, TimeSpan retryAfter)
+    {
+        SetRetryAfter(context, retryAfter);
+        return TypedResults.Problem(
+            "The backplane is unavailable, so the sign-out could not reach the replicas. Retry later.",
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Backplane unavailable");
+    }
+
     private static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

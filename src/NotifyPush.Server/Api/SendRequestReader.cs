@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using NotifyPush.Core.Connections;
 
 namespace NotifyPush.Server.Api;
 
@@ -48,7 +49,7 @@ public static class SendRequestReader
                     {
                         Add("userId", "userId must be a string.");
                     }
-                    else if (ValidateUserId(userId, options) is { } problem)
+                    else if (UserIds.Validate(userId) is { } problem)
                     {
                         Add("userId", problem);
                     }
@@ -142,22 +143,6 @@ public static class SendRequestReader
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>Returns why a user id is invalid, or null when it is fine.</summary>
-    public static string? ValidateUserId(string userId, ApiOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(userId))
-        {
-            return "A user id must not be empty.";
-        }
-
-        if (userId.Length > options.MaxUserIdLength)
-        {
-            return $"A user id must be at most {options.MaxUserIdLength} characters.";
-        }
-
-        return userId.Any(char.IsControl) ? "A user id must not contain control characters." : null;
-    }
-
     private static List<string>? ReadUserIds(JsonElement value, ApiOptions options, Action<string, string> add)
     {
         if (value.ValueKind != JsonValueKind.Array)
@@ -183,7 +168,7 @@ public static class SendRequestReader
             {
                 add($"userIds[{index}]", "Each user id must be a string.");
             }
-            else if (ValidateUserId(id, options) is { } problem)
+            else if (UserIds.Validate(id) is { } problem)
             {
                 add($"userIds[{index}]", problem);
             }

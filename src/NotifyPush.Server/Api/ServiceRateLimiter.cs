@@ -16,10 +16,11 @@ public sealed class ServiceRateLimiter : IDisposable
             return;
         }
 
-        // Refill in tenths of a second when the rate allows it, so a burst does not wait a whole second.
-        var (period, tokens) = settings.RateLimitPerSecond >= 10
-            ? (TimeSpan.FromMilliseconds(100), settings.RateLimitPerSecond / 10)
-            : (TimeSpan.FromSeconds(1), settings.RateLimitPerSecond);
+        // One token every 1/rate seconds (never coarser than 1 ms): the configured rate exactly, and a service
+        // that used its burst waits for the next token, not for a whole second.
+        var (period, tokens) = settings.RateLimitPerSecond <= 1000
+            ? (TimeSpan.FromTicks(TimeSpan.TicksPerSecond / settings.RateLimitPerSecond), 1)
+            : (TimeSpan.FromMilliseconds(1), (int)Math.Ceiling(settings.RateLimitPerSecond / 1000.0));
         _limiter = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = settings.RateLimitBurst,

@@ -2,6 +2,7 @@ using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using NotifyPush.Core.Connections;
 
 namespace NotifyPush.Server.Authentication;
 
@@ -12,9 +13,6 @@ namespace NotifyPush.Server.Authentication;
 /// </summary>
 public sealed partial class DevTokenIssuer
 {
-    /// <summary>Longest user id accepted, in characters.</summary>
-    public const int MaxUserIdLength = 128;
-
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<DevTokenIssuer> _logger;
     private readonly SigningCredentials? _credentials;
@@ -47,7 +45,7 @@ public sealed partial class DevTokenIssuer
 
     /// <summary>Mints a user token for <paramref name="userId"/> valid for <paramref name="lifetimeSeconds"/> (default and cap: the configured lifetime).</summary>
     /// <exception cref="InvalidOperationException">When <see cref="CanIssue"/> is false.</exception>
-    /// <exception cref="ArgumentException">When the user id is empty or longer than <see cref="MaxUserIdLength"/>, or the lifetime is not positive.</exception>
+    /// <exception cref="ArgumentException">When the user id breaks <see cref="UserIds.Validate"/>, or the lifetime is not positive.</exception>
     public DevToken Issue(string userId, int? lifetimeSeconds = null)
     {
         if (_credentials is null)
@@ -55,9 +53,9 @@ public sealed partial class DevTokenIssuer
             throw new InvalidOperationException($"Development tokens need Development mode and {JwtOptions.SectionName}:SigningKey.");
         }
 
-        if (string.IsNullOrWhiteSpace(userId) || userId.Length > MaxUserIdLength)
+        if (UserIds.Validate(userId) is { } problem)
         {
-            throw new ArgumentException($"The user id must be 1-{MaxUserIdLength} characters.", nameof(userId));
+            throw new ArgumentException(problem, nameof(userId));
         }
 
         if (lifetimeSeconds is <= 0)

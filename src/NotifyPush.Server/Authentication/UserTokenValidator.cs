@@ -11,9 +11,6 @@ namespace NotifyPush.Server.Authentication;
 /// </summary>
 public sealed partial class UserTokenValidator : IUserTokenValidator
 {
-    /// <summary>Longest user id accepted, in characters (OpenID Connect caps <c>sub</c> at 255 ASCII characters).</summary>
-    public const int MaxUserIdLength = 255;
-
     private readonly SignedJwtValidator _jwt;
     private readonly ILogger<UserTokenValidator> _logger;
     private readonly string _audience;
@@ -75,9 +72,9 @@ public sealed partial class UserTokenValidator : IUserTokenValidator
             return UserTokenValidation.Failure($"token has an empty '{_userIdClaim}' claim");
         }
 
-        if (userId.Length > MaxUserIdLength)
+        if (UserIds.Validate(userId) is { } problem)
         {
-            return UserTokenValidation.Failure($"user id in '{_userIdClaim}' is longer than {MaxUserIdLength} characters");
+            return UserTokenValidation.Failure($"invalid user id in '{_userIdClaim}': {problem}");
         }
 
         // ValidTo is UTC; RequireExpirationTime guarantees it was present.

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using NotifyPush.Core.Connections;
 using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Endpoints;
@@ -32,13 +33,9 @@ public static class DevTokenEndpoint
         }
 
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (string.IsNullOrWhiteSpace(request.UserId))
+        if (UserIds.Validate(request.UserId) is { } problem)
         {
-            errors["userId"] = ["The user id is required."];
-        }
-        else if (request.UserId.Length > DevTokenIssuer.MaxUserIdLength)
-        {
-            errors["userId"] = [$"The user id must be at most {DevTokenIssuer.MaxUserIdLength} characters."];
+            errors["userId"] = [problem];
         }
 
         if (request.LifetimeSeconds is <= 0)

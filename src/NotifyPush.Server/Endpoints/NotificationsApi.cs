@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
@@ -124,7 +125,7 @@ public static class NotificationsApi
         TimeProvider timeProvider)
     {
         var settings = options.Value;
-        if (SendRequestReader.ValidateUserId(userId, settings) is { } problem)
+        if (UserIds.Validate(userId) is { } problem)
         {
             return ApiProblems.BadRequest(problem);
         }
@@ -144,7 +145,7 @@ public static class NotificationsApi
             {
                 var row = rows[i];
                 using var payload = JsonDocument.Parse(row.PayloadJson);
-                items[i] = new HistoryItem(row.Seq, row.Id, row.Type, payload.RootElement.Clone(), row.CreatedAt, row.ExpiresAt, row.Seq <= state.AckedSeq);
+                items[i] = new HistoryItem(row.Seq, row.Id, row.Type, payload.RootElement.Clone(), row.CreatedAt.UtcDateTime, row.ExpiresAt.UtcDateTime, row.Seq <= state.AckedSeq);
             }
 
             return TypedResults.Ok(new HistoryResponse(userId, state.LastSeq, state.AckedSeq, state.PrunedSeq, items));
@@ -157,15 +158,22 @@ public static class NotificationsApi
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> DisconnectAsync(
         string userId,
+        HttpContext context,
         NotificationPublisher publisher,
         IOptions<ApiOptions> options)
     {
-        if (SendRequestReader.ValidateUserId(userId, options.Value) is { } problem)
+        if (UserIds.Validate(userId) is { } problem)
         {
             return ApiProblems.BadRequest(problem);
         }
 
-        await publisher.DisconnectUserAsync(userId);
+        // Unlike a notification, a sign-out lives only on the backplane: when it cannot be published the caller
+        // must know, and retry.
+        if (!await publisher.DisconnectUserAsync(userId))
+        {
+            return ApiProblems.BackplaneUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+        }
+
         return TypedResults.Accepted((string?)null);
     }
 

@@ -38,6 +38,7 @@ public static class NotifyPushServerServiceCollectionExtensions
     public static IServiceCollection AddNotifyPushApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.SectionName);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsRulesValidator>();
         services.AddSingleton<ServiceRateLimiter>();
         services.AddProblemDetails();
         return services;

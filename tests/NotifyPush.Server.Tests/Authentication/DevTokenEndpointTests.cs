@@ -85,13 +85,13 @@ public sealed class DevTokenEndpointTests
     }
 
     [Fact]
-    public async Task Post_WithUserIdOver128Characters_Returns400ProblemDetails()
+    public async Task Post_WithUserIdOverTheUserIdLimit_Returns400ProblemDetails()
     {
         await using var app = await StartAsync(Environments.Development);
         using var client = app.GetTestClient();
 
-        using var ok = await client.PostAsJsonAsync("/dev/token", new { userId = new string('a', 128) }).WithTimeout();
-        using var tooLong = await client.PostAsJsonAsync("/dev/token", new { userId = new string('a', 129) }).WithTimeout();
+        using var ok = await client.PostAsJsonAsync("/dev/token", new { userId = new string('a', UserIds.MaxLength) }).WithTimeout();
+        using var tooLong = await client.PostAsJsonAsync("/dev/token", new { userId = new string('a', UserIds.MaxLength + 1) }).WithTimeout();
 
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);

@@ -1,0 +1,41 @@
+using NotifyPush.Core.Backplane;
+
+namespace NotifyPush.Backplane.Redis;
+
+public sealed partial class RedisNotificationBackplane
+{
+    /// <summary>Most users whose doorbell is remembered during an outage; beyond it, their sockets catch up on their next notification or reconnect.</summary>
+    internal const int OwedDoorbellCapacity = 100_000;
+
+    private readonly OwedDoorbells _owed = new(OwedDoorbellCapacity);
+
+    /// <summary>Doorbells waiting for Redis (for tests and diagnostics).</summary>
+    internal int OwedDoorbellCount => _owed.Count;
+
+    private void Owe(IReadOnlyList<BackplaneMessage> messages)
+    {
+        var dropped = _owed.Add(messages);
+        if (dropped > 0)
+        {
+            Log.OwedDoorbellsDropped(_logger, dropped, OwedDoorbellCapacity);
+        }
+    }
+
+    /// <summary>Rings every owed doorbell; called when Redis answers again (restore, or a publish that worked).</summary>
+    private async Task RingOwedAsync()
+    {
+        if (_owed.IsEmpty)
+        {
+            return;
+        }
+
+        var owed = _owed.TakeAll();
+        if (owed.Count > 0)
+        {
+            Log.RingingOwedDoorbells(_logger, owed.Count);
+
+            // A failure owes them again inside PublishAsync.
+            await PublishAsync(owed, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}
