@@ -1,3 +1,42 @@
+using NotifyPush.Core;
+using NotifyPush.Server.Authentication;
+using NotifyPush.Server.Endpoints;
+using NotifyPush.Server.Hosting;
+
+var migrateOnly = MigrateCommand.IsRequested(ref args);
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddNotifyPushCore(builder.Configuration);
+builder.Services.AddNotifyPushStore(builder.Configuration);
+builder.Services.AddNotifyPushBackplane(builder.Configuration);
+builder.Services.AddNotifyPushAuthentication(builder.Configuration, builder.Environment);
+builder.Services.AddNotifyPushApi(builder.Configuration);
+builder.Services.AddNotifyPushShutdown(builder.Configuration);
+
 var app = builder.Build();
-app.Run();
+if (migrateOnly)
+{
+    return await MigrateCommand.RunAsync(app);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+if (app.Environment.IsDevelopment())
+{
+    // The demo page; production deployments serve their own front end.
+    app.UseDefaultFiles();
+    app.UseStaticFiles();
+}
+
+app.UseWebSockets();
+
+app.MapHealthEndpoints();
+app.MapNotificationsApi();
+app.MapNotificationSocket();
+app.MapDevTokenEndpoint();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>The entry point, visible to integration tests (WebApplicationFactory).</summary>
+public partial class Program;

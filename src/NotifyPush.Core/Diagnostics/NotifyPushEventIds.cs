@@ -27,4 +27,74 @@ public static class NotifyPushEventIds
     // 4000-4099: authentication.
     // 4100-4199: HTTP API.
     // 4200-4299: hosting (start-up, shutdown, draining).
+
+    // HTTP API and socket endpoint
+    public const int SocketAccepted = 4100;
+
+    // Hosting
+    public const int WaitingForStore = 4200;
+    public const int StoreReady = 4201;
+    public const int MigrationsApplied = 4202;
+    public const int MigrationsFailed = 4203;
+
+    // Connections
+    public const int ConnectionClosed = 1000;
+    public const int SlowConsumer = 1001;
+    public const int SendTimedOut = 1002;
+    public const int HeartbeatTimedOut = 1003;
+    public const int FrameTooLarge = 1004;
+    public const int MalformedFrame = 1005;
+    public const int CredentialExpired = 1006;
+    public const int CredentialRefreshed = 1007;
+    public const int RefreshRejected = 1008;
+    public const int RefreshForAnotherUser = 1009;
+    public const int SocketLimitReached = 1010;
+    public const int SubscribeFailed = 1011;
+    public const int UnsubscribeFailed = 1012;
+
+    // Delivery
+    public const int Synced = 1100;
+    public const int GapDetected = 1101;
+    public const int StoreUnavailableDuringDelivery = 1102;
+    public const int PublishFailed = 1103;
+    public const int PublishRecovered = 1112;
+    public const int AckFlushFailed = 1104;
+    public const int AckFlushRecovered = 1105;
+    public const int BackplaneRestored = 1106;
+    public const int RetentionPass = 1107;
+    public const int RetentionFailed = 1108;
+    public const int DrainStarted = 1109;
+    public const int DrainCompleted = 1110;
+    public const int UsersDisconnected = 1111;
+
+    // Authentication (4000-4099).
+    public const int AuthDevelopmentSigningKey = 4000;
+    public const int AuthDevelopmentApiKey = 4001;
+    public const int AuthUserTokenRejected = 4010;
+    public const int AuthHandshakeRejected = 4011;
+    public const int AuthHandshakeOriginRejected = 4012;
+    public const int AuthServiceCallRejected = 4020;
+    public const int AuthSigningKeysUnavailable = 4030;
+    public const int AuthSigningKeysRecovered = 4031;
+    public const int AuthDevTokenIssued = 4040;
+
+    // SQLite store (2000-2099).
+    public const int SqliteStoreOpened = 2000;
+    public const int SqliteMigrationApplied = 2001;
+    public const int SqliteStoreUnavailable = 2002;
+    public const int SqliteStoreRecovered = 2003;
+    public const int SqliteIdempotentReplay = 2004;
+    public const int SqliteIdempotencyConflict = 2005;
+    public const int SqliteCleanupPass = 2006;
+
+    // Postgres store (2100-2199).
+    public const int PostgresMigrationApplied = 2100;
+    public const int PostgresSchemaUpToDate = 2101;
+    public const int PostgresUnavailable = 2102;
+    public const int PostgresRecovered = 2103;
+    public const int PostgresIdempotentReplay = 2104;
+    public const int PostgresIdempotencyRaceResolved = 2105;
+    public const int PostgresCleanupPass = 2106;
+    public const int PostgresCleanupSkipped = 2107;
+    public const int PostgresSchemaNewerThanCode = 2108;
 }

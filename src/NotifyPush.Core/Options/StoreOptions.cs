@@ -16,4 +16,14 @@ public sealed class StoreOptions
     /// </summary>
     [MaxLength(4096)]
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Apply pending schema migrations when the server starts (under a lock, so replicas starting together do not
+    /// race). Set false where schema changes are applied separately with the <c>migrate</c> command. Default true.
+    /// </summary>
+    public bool ApplyMigrationsAtStartup { get; set; } = true;
+
+    /// <summary>Seconds start-up keeps retrying an unreachable store before it fails. Default 60.</summary>
+    [Range(0, 3600)]
+    public int StartupTimeoutSeconds { get; set; } = 60;
 }

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Diagnostics;
+using NotifyPush.Core.Options;
+
+namespace NotifyPush.Core.Connections;
+
+/// <summary>
+/// This replica's sockets, indexed by user id, so sending to a user never scans other users' sockets
+/// (Centrifuge's hub <c>users</c> index). Owns the per-user backplane subscription, reference-counted like
+/// SignalR's RedisSubscriptionManager: subscribe with the first socket, unsubscribe after the last.
+/// </summary>
+public sealed partial class ConnectionRegistry(
+    INotificationBackplane backplane,
+    IOptions<ConnectionOptions> options,
+    ILogger<ConnectionRegistry> logger)
+{
+    private readonly ConcurrentDictionary<string, UserConnections> _users = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<NotificationConnection, byte> _all = new();
+    private readonly int _maxSocketsPerUser = options.Value.MaxSocketsPerUser;
+
+    /// <summary>Open sockets on this replica.</summary>
+    public int ConnectionCount => _all.Count;
+
+    /// <summary>Users with at least one socket (or upgrade in progress) on this replica.</summary>
+    public int UserCount => _users.Count;
+
+    /// <summary>
+    /// Takes a slot for a new socket of <paramref name="userId"/>, subscribing the replica to the user's messages
+    /// when it is the first. Returns null when the user already holds the maximum number of sockets here.
+    /// When this returns, messages published for the user reach <see cref="GetConnections"/>.
+    /// </summary>
+    public async ValueTask<RegistrySlot?> TryReserveAsync(string userId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var entry = _users.GetOrAdd(userId, static id => new UserConnections(id));
+            await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (entry.Retired)
+                {
+                    // The last socket of the user left between GetOrAdd and the gate: take the fresh entry.
+                    continue;
+                }
+
+                if (entry.Reserved >= _maxSocketsPerUser)
+                {
+                    Log.SocketLimitReached(logger, userId, _maxSocketsPerUser);
+                    return null;
+                }
+
+                if (entry.Reserved == 0)
+                {
+                    await backplane.SubscribeAsync(userId, cancellationToken).ConfigureAwait(false);
+                }
+
+                entry.Reserved++;
+                return new RegistrySlot(this, entry);
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+        }
+    }
+
+    /// <summary>The local sockets of a user; empty when the user has none here. Lock-free.</summary>
+    public ReadOnlySpan<NotificationConnection> GetConnections(string userId) =>
+        _users.TryGetValue(userId, out var entry) ? entry.Connections : [];
+
+    /// <summary>A snapshot of every socket on this replica (for heartbeats, catch-up and draining).</summary>
+    public ICollection<NotificationConnection> GetAllConnections() => _all.Keys;
+
+    internal void Attach(UserConnections entry, NotificationConnection connection)
+    {
+        _all.TryAdd(connection, 0);
+        entry.Add(connection);
+    }
+
+    internal async ValueTask ReleaseAsync(UserConnections entry, NotificationConnection? connection)
+    {
+        if (connection is not null)
+        {
+            entry.Remove(connection);
+            _all.TryRemove(connection, out _);
+        }
+
+        // Not cancellable: a slot must always be returned, or the user's subscription would leak.
+        await entry.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            entry.Reserved--;
+            if (entry.Reserved > 0)
+            {
+                return;
+            }
+
+            entry.Retired = true;
+            _users.TryRemove(new KeyValuePair<string, UserConnections>(entry.UserId, entry));
+            try
+            {
+                await backplane.UnsubscribeAsync(entry.UserId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The backplane contract says an outage does not throw; anything else must not leak the slot.
+                Log.UnsubscribeFailed(logger, ex, entry.UserId);
+            }
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(NotifyPushEventIds.SocketLimitReached, LogLevel.Information, "User {UserId} already holds {MaxSockets} sockets on this replica; refusing another with 429.")]
+        public static partial void SocketLimitReached(ILogger logger, string userId, int maxSockets);
+
+        [LoggerMessage(NotifyPushEventIds.UnsubscribeFailed, LogLevel.Warning, "Unsubscribing user {UserId} from the backplane failed.")]
+        public static partial void UnsubscribeFailed(ILogger logger, Exception exception, string userId);
+    }
+}

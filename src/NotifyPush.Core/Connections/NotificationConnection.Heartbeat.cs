@@ -1,0 +1,57 @@
+namespace NotifyPush.Core.Connections;
+
+public sealed partial class NotificationConnection
+{
+    // Timer state in UTC ticks, driven by HeartbeatService so one timer serves every socket.
+    private long _nextPingAt;
+    private long _pingOutstandingSince;
+    private long _credentialExpiresAt;
+    private int _expiryWarned;
+
+    // Any client frame proves the client is alive, not only pong.
+    private void MarkAlive() => Volatile.Write(ref _pingOutstandingSince, 0);
+
+    /// <summary>Advances this socket's timers: pings, the pong deadline and the credential's expiry.</summary>
+    internal void OnHeartbeat(DateTimeOffset now)
+    {
+        if (CloseCode != 0)
+        {
+            return;
+        }
+
+        var nowTicks = now.UtcTicks;
+        var options = _services.Connection;
+        var expiresAt = Volatile.Read(ref _credentialExpiresAt);
+        if (expiresAt != 0)
+        {
+            if (nowTicks >= expiresAt)
+            {
+                Log.CredentialExpired(_services.Logger, ConnectionId, UserId);
+                RequestClose(CloseCodes.CredentialExpired, "credential expired");
+                return;
+            }
+
+            var warnAt = expiresAt - TimeSpan.FromSeconds(options.TokenExpiryWarningSeconds).Ticks;
+            if (nowTicks >= warnAt && Interlocked.Exchange(ref _expiryWarned, 1) == 0)
+            {
+                var inSeconds = (int)Math.Ceiling((expiresAt - nowTicks) / (double)TimeSpan.TicksPerSecond);
+                TryEnqueue(new OutboundMessage(OutboundKind.Control, 0, ServerFrames.TokenExpiring(inSeconds)));
+            }
+        }
+
+        var outstanding = Volatile.Read(ref _pingOutstandingSince);
+        if (outstanding != 0 && nowTicks - outstanding > TimeSpan.FromSeconds(options.HeartbeatTimeoutSeconds).Ticks)
+        {
+            Log.HeartbeatTimedOut(_services.Logger, ConnectionId, UserId, options.HeartbeatTimeoutSeconds);
+            RequestClose(CloseCodes.GoingAway, "heartbeat timeout");
+            return;
+        }
+
+        if (nowTicks >= _nextPingAt)
+        {
+            _nextPingAt = nowTicks + TimeSpan.FromSeconds(options.HeartbeatSeconds).Ticks;
+            Interlocked.CompareExchange(ref _pingOutstandingSince, nowTicks, 0);
+            TryEnqueue(new OutboundMessage(OutboundKind.Control, 0, ServerFrames.Ping));
+        }
+    }
+}

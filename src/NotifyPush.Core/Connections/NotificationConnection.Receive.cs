@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.Net.WebSockets;
+
+namespace NotifyPush.Core.Connections;
+
+public sealed partial class NotificationConnection
+{
+    // Start small: most client frames are acks and pongs of a few dozen bytes, and an idle socket holds this
+    // buffer for its whole life. It grows (pooled) only for a large frame such as an auth refresh.
+    private const int InitialReceiveBufferBytes = 512;
+
+    // Written only by the receive loop.
+    private long _ackedSeq;
+
+    private async Task ReceiveLoopAsync()
+    {
+        var maxFrame = _services.Connection.MaxInboundFrameBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferBytes);
+        try
+        {
+            // Runs until the client's close frame or a dead connection. After the server decided to close
+            // (a protocol error here, or any RequestClose) it keeps reading but ignores frames: it must read
+            // the client's close reply, or aborting the socket would reset the connection and the client
+            // could lose the close frame (seeing 1006 instead of the code).
+            while (true)
+            {
+                var count = 0;
+                var tooLarge = false;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (count == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxFrame + 1));
+                        buffer.AsSpan(0, count).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), _aborted.Token).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    count += result.Count;
+                    if (count > maxFrame)
+                    {
+                        // Discard what was read and the rest of the message; only its size mattered.
+                        tooLarge = true;
+                        count = 0;
+                    }
+                }
+                while (!result.EndOfMessage);
+
+                MarkAlive();
+                if (CloseCode != 0)
+                {
+                    continue;
+                }
+
+                if (tooLarge)
+                {
+                    Log.FrameTooLarge(_services.Logger, ConnectionId, UserId, maxFrame);
+                    RequestClose(CloseCodes.MessageTooBig, "frame too large");
+                }
+                else if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    Log.MalformedFrame(_services.Logger, ConnectionId, UserId, "binary frame");
+                    RequestClose(CloseCodes.MalformedFrame, "frames must be JSON text");
+                }
+                else if (!ClientFrame.TryParse(buffer.AsSpan(0, count), out var frame, out var error))
+                {
+                    Log.MalformedFrame(_services.Logger, ConnectionId, UserId, error!);
+                    RequestClose(CloseCodes.MalformedFrame, error!);
+                }
+                else
+                {
+                    await HandleAsync(frame).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // The peer vanished or the connection is being torn down; RunAsync decides what follows.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Acts on one client frame; a violation requests the close itself.</summary>
+    private async ValueTask HandleAsync(ClientFrame frame)
+    {
+        switch (frame.Type)
+        {
+            case ClientFrameType.Ack:
+                if (frame.Seq > LastSentSeq)
+                {
+                    // Acknowledging a seq this socket never received would mark it delivered for every tab.
+                    Log.MalformedFrame(_services.Logger, ConnectionId, UserId, "ack beyond the last sent seq");
+                    RequestClose(CloseCodes.MalformedFrame, "ack beyond the last sent seq");
+                    return;
+                }
+
+                if (frame.Seq > _ackedSeq)
+                {
+                    _ackedSeq = frame.Seq;
+                    _services.Acks.Record(UserId, frame.Seq);
+                }
+
+                return;
+            case ClientFrameType.Auth:
+                await RefreshCredentialAsync(frame.Token!).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    private async ValueTask RefreshCredentialAsync(string token)
+    {
+        var result = await _services.TokenValidator.ValidateAsync(token, _aborted.Token).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            Log.RefreshRejected(_services.Logger, ConnectionId, UserId, result.Error ?? "invalid token");
+            RequestClose(CloseCodes.CredentialExpired, "refreshed credential rejected");
+            return;
+        }
+
+        if (!string.Equals(result.UserId, UserId, StringComparison.Ordinal))
+        {
+            Log.RefreshForAnotherUser(_services.Logger, ConnectionId, UserId);
+            RequestClose(CloseCodes.PolicyViolation, "credential belongs to another user");
+            return;
+        }
+
+        Volatile.Write(ref _credentialExpiresAt, result.ExpiresAt!.Value.UtcTicks);
+        Volatile.Write(ref _expiryWarned, 0);
+        Log.CredentialRefreshed(_services.Logger, ConnectionId, UserId, result.ExpiresAt.Value);
+    }
+}

@@ -1,0 +1,199 @@
+using System.Net.WebSockets;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Core.Connections;
+
+public sealed partial class NotificationConnection
+{
+    // Only the send loop uses it; it is re-armed per write instead of allocating a source per frame.
+    private readonly CancellationTokenSource _writeTimeout = new();
+
+    private async Task SendLoopAsync(ResumePoint resume)
+    {
+        try
+        {
+            await WriteAsync(ServerFrames.Welcome(UserId, ConnectionId, _services.Connection.HeartbeatSeconds)).ConfigureAwait(false);
+
+            var (resumeAfter, recovered, prunedSeq) = await ResolveResumePointAsync(resume).ConfigureAwait(false);
+            Volatile.Write(ref _lastSentSeq, resumeAfter);
+
+            // Live frames published since the registry subscribed wait in the queue meanwhile; the loop
+            // below drops the ones this replay already sent.
+            var replayHadHoles = await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
+            if (LastSentSeq < prunedSeq)
+            {
+                // Replay read to the end of what is stored, and everything up to prunedSeq is gone: the
+                // socket's position is there, so synced tells the client where the stream stands.
+                Volatile.Write(ref _lastSentSeq, prunedSeq);
+            }
+            if (CloseCode == 0)
+            {
+                await WriteAsync(ServerFrames.Synced(LastSentSeq, recovered && !replayHadHoles)).ConfigureAwait(false);
+                Log.Synced(_services.Logger, ConnectionId, UserId, resumeAfter, LastSentSeq, recovered && !replayHadHoles);
+            }
+
+            var reader = _queue.Reader;
+            while (CloseCode == 0 && await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
+            {
+                while (CloseCode == 0 && reader.TryRead(out var message))
+                {
+                    await ProcessAsync(message).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_writeTimeout.IsCancellationRequested && !_aborted.IsCancellationRequested)
+        {
+            // A write that times out leaves the socket aborted by the WebSocket implementation: no close frame can follow.
+            Log.SendTimedOut(_services.Logger, ConnectionId, UserId, _services.Connection.SendTimeoutSeconds);
+            RequestClose(CloseCodes.GoingAway, "send timeout");
+            Abort();
+            return;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // The peer went away or the request was aborted; there is nobody to send a close frame to.
+            RequestClose(CloseCodes.GoingAway, "connection lost");
+            return;
+        }
+        catch (StoreUnavailableException ex)
+        {
+            // Without the store the order guarantee cannot be kept: close so the client resumes (elsewhere) with since.
+            Log.StoreUnavailableDuringDelivery(_services.Logger, ConnectionId, UserId, ex.Message);
+            RequestClose(CloseCodes.InternalError, "store unavailable");
+        }
+
+        await CloseOutputAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask ProcessAsync(OutboundMessage message)
+    {
+        switch (message.Kind)
+        {
+            case OutboundKind.Notification:
+                var last = LastSentSeq;
+                if (message.Seq <= last)
+                {
+                    return; // Already sent by replay or by an earlier catch-up.
+                }
+
+                if (message.Seq > last + 1)
+                {
+                    // The backplane lost or reordered something: the store has every seq below this one.
+                    Log.GapDetected(_services.Logger, ConnectionId, UserId, last, message.Seq);
+                    await FillFromStoreAsync(message.Seq - 1).ConfigureAwait(false);
+                    if (CloseCode != 0 || message.Seq <= LastSentSeq)
+                    {
+                        return;
+                    }
+                }
+
+                await WriteAsync(message.Frame).ConfigureAwait(false);
+                Volatile.Write(ref _lastSentSeq, message.Seq);
+                return;
+            case OutboundKind.CatchUp:
+                await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
+                return;
+            default:
+                await WriteAsync(message.Frame).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    private async Task<(long ResumeAfter, bool Recovered, long PrunedSeq)> ResolveResumePointAsync(ResumePoint resume)
+    {
+        var state = await _services.Store.GetStreamStateAsync(UserId, _aborted.Token).ConfigureAwait(false);
+        var recovered = true;
+        long resumeAfter;
+        if (resume.Since is { } since)
+        {
+            // A position ahead of the store means the client's state is not from this stream (for example a
+            // restored database); resume from the stream's end and tell it recovery was not possible.
+            resumeAfter = Math.Min(since, state.LastSeq);
+            recovered = since <= state.LastSeq;
+        }
+        else
+        {
+            resumeAfter = Math.Min(state.AckedSeq, state.LastSeq);
+        }
+
+        var maxReplay = _services.Delivery.MaxReplayCount;
+        if (state.LastSeq - resumeAfter > maxReplay)
+        {
+            resumeAfter = state.LastSeq - maxReplay;
+            recovered = false;
+        }
+
+        if (resumeAfter < state.PrunedSeq)
+        {
+            recovered = false;
+        }
+
+        return (resumeAfter, recovered, state.PrunedSeq);
+    }
+
+    /// <summary>Sends every stored notification after the last sent seq up to <paramref name="upTo"/>; returns true when a seq was missing.</summary>
+    private async Task<bool> FillFromStoreAsync(long upTo)
+    {
+        var pageSize = _services.Delivery.ReplayPageSize;
+        var sawHole = false;
+        while (CloseCode == 0)
+        {
+            var rows = await _services.Store
+                .ReadAsync(UserId, LastSentSeq, pageSize, _services.Time.GetUtcNow(), _aborted.Token)
+                .ConfigureAwait(false);
+            foreach (var row in rows)
+            {
+                if (row.Seq > upTo || CloseCode != 0)
+                {
+                    return sawHole;
+                }
+
+                sawHole |= row.Seq != LastSentSeq + 1;
+                await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
+                Volatile.Write(ref _lastSentSeq, row.Seq);
+            }
+
+            if (rows.Count < pageSize)
+            {
+                break;
+            }
+        }
+
+        // Seqs up to upTo that the store no longer has expired or were removed: move past them so a later
+        // live frame is not treated as a gap again.
+        if (upTo != long.MaxValue && upTo > LastSentSeq)
+        {
+            sawHole = true;
+            Volatile.Write(ref _lastSentSeq, upTo);
+        }
+
+        return sawHole;
+    }
+
+    private async ValueTask WriteAsync(ReadOnlyMemory<byte> frame)
+    {
+        _writeTimeout.CancelAfter(TimeSpan.FromSeconds(_services.Connection.SendTimeoutSeconds));
+        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _writeTimeout.Token).ConfigureAwait(false);
+        _writeTimeout.TryReset();
+    }
+
+    private async Task CloseOutputAsync()
+    {
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        var code = CloseCode == 0 ? CloseCodes.Normal : CloseCode;
+        try
+        {
+            _writeTimeout.CancelAfter(TimeSpan.FromSeconds(_services.Connection.CloseTimeoutSeconds));
+            await _socket.CloseOutputAsync((WebSocketCloseStatus)code, _closeReason, _writeTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // The peer is gone or too slow to take the close frame; RunAsync aborts the socket.
+            Abort();
+        }
+    }
+}

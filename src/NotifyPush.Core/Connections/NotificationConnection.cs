@@ -1,0 +1,155 @@
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace NotifyPush.Core.Connections;
+
+/// <summary>
+/// One authenticated WebSocket of one user. Only its send loop writes to the socket; everyone else calls
+/// <see cref="TryEnqueue"/> on its bounded queue, so fan-out never waits for a slow socket.
+/// </summary>
+/// <remarks>
+/// The send loop owns the delivery order: it replays from the store first while live notifications wait in the
+/// queue, then drains the queue dropping any seq already sent and filling any jump from the store. That makes
+/// replay-then-live, duplicate suppression and gap fill one sequential algorithm with no locks.
+/// </remarks>
+public sealed partial class NotificationConnection
+{
+    private readonly WebSocket _socket;
+    private readonly ConnectionServices _services;
+    private readonly Channel<OutboundMessage> _queue;
+    private readonly CancellationTokenSource _aborted = new();
+
+    // Written only by the send loop; read by the receive loop to validate acks.
+    private long _lastSentSeq;
+
+    private int _closeCode;
+    private string _closeReason = string.Empty;
+
+    /// <summary>Creates a connection for an accepted socket. Call <see cref="RunAsync"/> once.</summary>
+    public NotificationConnection(WebSocket socket, string userId, DateTimeOffset? credentialExpiresAt, ConnectionServices services)
+    {
+        _socket = socket;
+        _services = services;
+        UserId = userId;
+        ConnectionId = Guid.NewGuid().ToString("N");
+        _queue = Channel.CreateBounded<OutboundMessage>(new BoundedChannelOptions(services.Connection.SendQueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            // Never DropOldest: a full queue is a slow consumer and is closed with 4008 instead (TryWrite fails).
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = false,
+        });
+
+        var now = services.Time.GetUtcNow();
+        _nextPingAt = now.AddSeconds(services.Connection.HeartbeatSeconds).UtcTicks;
+        _credentialExpiresAt = credentialExpiresAt?.UtcTicks ?? 0;
+    }
+
+    /// <summary>The authenticated user.</summary>
+    public string UserId { get; }
+
+    /// <summary>A unique id for logs and the <c>welcome</c> frame.</summary>
+    public string ConnectionId { get; }
+
+    /// <summary>The close code the server chose, or 0 while the connection is open.</summary>
+    public int CloseCode => Volatile.Read(ref _closeCode);
+
+    /// <summary>The highest seq written to this socket.</summary>
+    public long LastSentSeq => Volatile.Read(ref _lastSentSeq);
+
+    /// <summary>
+    /// Queues a live notification frame. Never blocks. A full queue closes the socket with 4008 (slow consumer):
+    /// the notification is in the store and is replayed when the client reconnects.
+    /// </summary>
+    public bool TryEnqueueNotification(long seq, ReadOnlyMemory<byte> frame) =>
+        TryEnqueue(new OutboundMessage(OutboundKind.Notification, seq, frame));
+
+    /// <summary>Asks the send loop to read everything after its last sent seq from the store.</summary>
+    public bool TryEnqueueCatchUp() => TryEnqueue(OutboundMessage.CatchUp);
+
+    internal bool TryEnqueue(in OutboundMessage message)
+    {
+        if (_queue.Writer.TryWrite(message))
+        {
+            return true;
+        }
+
+        if (RequestClose(CloseCodes.SlowConsumer, "send queue overflow"))
+        {
+            Log.SlowConsumer(_services.Logger, ConnectionId, UserId, _services.Connection.SendQueueCapacity);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Asks the connection to close with <paramref name="code"/>. The first request wins; the send loop stops
+    /// writing queued frames, sends the close frame and the socket is aborted if the client does not answer in time.
+    /// </summary>
+    /// <returns>True when this call decided the close code.</returns>
+    public bool RequestClose(int code, string reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeCode, code, 0) != 0)
+        {
+            return false;
+        }
+
+        _closeReason = reason;
+        _queue.Writer.TryComplete();
+        return true;
+    }
+
+    /// <summary>Runs the socket until it closes: replay, then live delivery, with the receive loop alongside.</summary>
+    public async Task RunAsync(ResumePoint resume, CancellationToken requestAborted)
+    {
+        using var abortRegistration = requestAborted.UnsafeRegister(static state => ((NotificationConnection)state!).Abort(), this);
+        var closeTimeout = TimeSpan.FromSeconds(_services.Connection.CloseTimeoutSeconds);
+
+        var sending = SendLoopAsync(resume);
+        var receiving = ReceiveLoopAsync();
+        var first = await Task.WhenAny(sending, receiving).ConfigureAwait(false);
+
+        // When one loop ends the other gets a bounded time to finish the close handshake (SignalR's
+        // WebSocketsServerTransport does the same), then the socket is aborted so nothing lingers.
+        if (first == receiving)
+        {
+            RequestClose(CloseCodes.Normal, string.Empty);
+            await WaitBoundedAsync(sending, closeTimeout).ConfigureAwait(false);
+        }
+        else
+        {
+            await WaitBoundedAsync(receiving, closeTimeout).ConfigureAwait(false);
+        }
+
+        Abort();
+        Log.Closed(_services.Logger, ConnectionId, UserId, CloseCode, _closeReason, LastSentSeq);
+    }
+
+    private async Task WaitBoundedAsync(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, _services.Time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Abort();
+            await task.ConfigureAwait(false);
+        }
+    }
+
+    private void Abort()
+    {
+        if (!_aborted.IsCancellationRequested)
+        {
+            _aborted.Cancel();
+        }
+
+        if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
+        {
+            _socket.Abort();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Text.Json;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Core.Connections;
+
+/// <summary>Serializes the server-to-client frames of the protocol. Every frame is one JSON object with <c>type</c> first.</summary>
+public static class ServerFrames
+{
+    private static readonly byte[] PingFrame = """{"type":"ping"}"""u8.ToArray();
+
+    /// <summary>The heartbeat frame; the same immutable bytes for every socket.</summary>
+    public static ReadOnlyMemory<byte> Ping => PingFrame;
+
+    /// <summary><c>{"type":"notification","seq":…,"id":…,"event":…,"payload":…,"createdAt":…}</c>, serialized once and shared by every socket of the user.</summary>
+    public static byte[] Notification(StoredNotification notification)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128 + notification.PayloadJson.Length + notification.Type.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "notification"u8);
+            writer.WriteNumber("seq"u8, notification.Seq);
+            writer.WriteString("id"u8, notification.Id);
+            writer.WriteString("event"u8, notification.Type);
+            writer.WritePropertyName("payload"u8);
+            // The payload was validated as JSON when it was accepted; writing it raw keeps the sender's text.
+            writer.WriteRawValue(notification.PayloadJson, skipInputValidation: true);
+            writer.WriteString("createdAt"u8, notification.CreatedAt.UtcDateTime);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary><c>{"type":"welcome","userId":…,"connectionId":…,"heartbeatSeconds":…}</c></summary>
+    public static byte[] Welcome(string userId, string connectionId, int heartbeatSeconds) =>
+        Write(writer =>
+        {
+            writer.WriteString("type"u8, "welcome"u8);
+            writer.WriteString("userId"u8, userId);
+            writer.WriteString("connectionId"u8, connectionId);
+            writer.WriteNumber("heartbeatSeconds"u8, heartbeatSeconds);
+        });
+
+    /// <summary><c>{"type":"synced","seq":…,"recovered":…}</c>: replay is done.</summary>
+    public static byte[] Synced(long seq, bool recovered) =>
+        Write(writer =>
+        {
+            writer.WriteString("type"u8, "synced"u8);
+            writer.WriteNumber("seq"u8, seq);
+            writer.WriteBoolean("recovered"u8, recovered);
+        });
+
+    /// <summary><c>{"type":"token-expiring","inSeconds":…}</c></summary>
+    public static byte[] TokenExpiring(int inSeconds) =>
+        Write(writer =>
+        {
+            writer.WriteString("type"u8, "token-expiring"u8);
+            writer.WriteNumber("inSeconds"u8, inSeconds);
+        });
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(96);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

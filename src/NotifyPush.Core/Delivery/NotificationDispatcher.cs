@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging;
+using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Connections;
+using NotifyPush.Core.Diagnostics;
+
+namespace NotifyPush.Core.Delivery;
+
+/// <summary>
+/// Receives backplane messages and hands them to the addressed user's local sockets. Never waits for a socket:
+/// each gets the shared frame on its bounded queue.
+/// </summary>
+public sealed partial class NotificationDispatcher(ConnectionRegistry registry, ILogger<NotificationDispatcher> logger) : IBackplaneListener
+{
+    public void OnMessage(in BackplaneMessage message)
+    {
+        // A message for a user with no socket here costs one dictionary miss.
+        var connections = registry.GetConnections(message.UserId);
+        if (connections.IsEmpty)
+        {
+            return;
+        }
+
+        switch (message.Kind)
+        {
+            case BackplaneMessageKind.Notification:
+                foreach (var connection in connections)
+                {
+                    connection.TryEnqueueNotification(message.Seq, message.Frame);
+                }
+
+                break;
+            case BackplaneMessageKind.Disconnect:
+                foreach (var connection in connections)
+                {
+                    connection.RequestClose(CloseCodes.CredentialRevoked, "signed out");
+                }
+
+                Log.UserDisconnected(logger, message.UserId, connections.Length);
+                break;
+        }
+    }
+
+    public void OnRestored()
+    {
+        // Messages published while the backplane was away may be lost: every local socket reads the store.
+        var count = 0;
+        foreach (var connection in registry.GetAllConnections())
+        {
+            connection.TryEnqueueCatchUp();
+            count++;
+        }
+
+        Log.Restored(logger, count);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(NotifyPushEventIds.BackplaneRestored, LogLevel.Information, "Backplane restored; catching {ConnectionCount} local sockets up from the store.")]
+        public static partial void Restored(ILogger logger, int connectionCount);
+
+        [LoggerMessage(NotifyPushEventIds.UsersDisconnected, LogLevel.Information, "Closed {ConnectionCount} local sockets of user {UserId} with 4003 (signed out).")]
+        public static partial void UserDisconnected(ILogger logger, string userId, int connectionCount);
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Connections;
+using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Options;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Core;
+
+/// <summary>Registration of the delivery engine.</summary>
+public static class NotifyPushCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the engine: options (validated at start-up), the registry, dispatch, publishing, acknowledgements,
+    /// heartbeats, retention and graceful draining. A store and a backplane are added separately
+    /// (<see cref="AddInProcessBackplane"/> or the Redis one; the SQLite or Postgres store).
+    /// </summary>
+    public static IServiceCollection AddNotifyPushCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<ConnectionOptions, ConnectionOptionsValidator>(configuration, ConnectionOptions.SectionName);
+        services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>(configuration, DeliveryOptions.SectionName);
+        services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(configuration, RetentionOptions.SectionName);
+        services.AddValidatedOptions<StoreOptions, StoreOptionsValidator>(configuration, StoreOptions.SectionName);
+        services.AddValidatedOptions<BackplaneOptions, BackplaneOptionsValidator>(configuration, BackplaneOptions.SectionName);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ReplicaState>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<NotificationPublisher>();
+        services.AddSingleton<ConnectionServices>();
+        services.AddSingleton<AckCoalescer>();
+        services.AddSingleton<RetentionService>();
+
+        // Order matters: the schema and the backplane listener are ready before anything else starts.
+        services.AddHostedService<StoreInitializationService>();
+        services.AddHostedService(static sp => sp.GetRequiredService<AckCoalescer>());
+        services.AddHostedService<HeartbeatService>();
+        services.AddHostedService(static sp => sp.GetRequiredService<RetentionService>());
+        services.AddHostedService<ConnectionDrainService>();
+        return services;
+    }
+
+    /// <summary>Adds the single-replica backplane (the default when no Redis is configured).</summary>
+    public static IServiceCollection AddInProcessBackplane(this IServiceCollection services)
+    {
+        services.TryAddSingleton<INotificationBackplane, InProcessNotificationBackplane>();
+        return services;
+    }
+
+    /// <summary>Binds <typeparamref name="TOptions"/> to its section and validates it at start-up, naming failures by their full key.</summary>
+    public static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string sectionName)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>, new()
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(sectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(new SectionNamedValidator<TOptions>(new TValidator(), sectionName));
+    }
+}

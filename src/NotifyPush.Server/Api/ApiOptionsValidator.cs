@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Options;
+
+namespace NotifyPush.Server.Api;
+
+[OptionsValidator]
+public sealed partial class ApiOptionsValidator : IValidateOptions<ApiOptions>;

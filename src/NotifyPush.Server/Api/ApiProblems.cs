@@ -1,0 +1,50 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace NotifyPush.Server.Api;
+
+/// <summary>The API's RFC 7807 problem responses, in one place so status, title and type stay consistent.</summary>
+public static class ApiProblems
+{
+    public static ProblemHttpResult Unauthorized(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Missing or invalid service credential");
+
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Credential not allowed to call the service API");
+
+    public static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
+
+    public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "Invalid request body");
+
+    public static ProblemHttpResult PayloadTooLarge(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large");
+
+    public static ProblemHttpResult UnsupportedMediaType() =>
+        TypedResults.Problem("Send the body as application/json.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type");
+
+    public static ProblemHttpResult IdempotencyConflict(string key) =>
+        TypedResults.Problem(
+            $"Idempotency-Key '{key}' was already used with a different request body.",
+            statusCode: StatusCodes.Status422UnprocessableEntity,
+            title: "Idempotency key reused with a different request");
+
+    public static ProblemHttpResult RateLimited(HttpContext context, TimeSpan retryAfter)
+    {
+        SetRetryAfter(context, retryAfter);
+        return TypedResults.Problem("Too many requests for this service credential.", statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limited");
+    }
+
+    public static ProblemHttpResult StoreUnavailable(HttpContext context, TimeSpan retryAfter)
+    {
+        SetRetryAfter(context, retryAfter);
+        return TypedResults.Problem(
+            "The notification store is unavailable; nothing was stored. Retry with the same Idempotency-Key.",
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Store unavailable");
+    }
+
+    private static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+}

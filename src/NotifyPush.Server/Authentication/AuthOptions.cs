@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace NotifyPush.Server.Authentication;
+
+/// <summary>Where credentials come from and who may call the service API. Section <c>NotifyPush:Auth</c>.</summary>
+public sealed class AuthOptions
+{
+    public const string SectionName = "NotifyPush:Auth";
+
+    /// <summary>Cookie that may carry the user JWT on the socket handshake. Default <c>notifypush_token</c>.</summary>
+    [Required(ErrorMessage = "NotifyPush:Auth:CookieName is required.")]
+    [RegularExpression(@"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,128}$", ErrorMessage = "NotifyPush:Auth:CookieName must be a valid cookie name (letters, digits and !#$%&'*+-.^_`|~).")]
+    public string CookieName { get; set; } = "notifypush_token";
+
+    /// <summary>Exact origins (<c>scheme://host[:port]</c>) allowed to open a socket authenticated by the cookie. Default none.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>Service API keys, stored as SHA-256 hashes; a service sends <c>Authorization: ApiKey &lt;key&gt;</c>. Default none (Development: <c>dev-api-key</c>).</summary>
+    [ValidateEnumeratedItems]
+    public ApiKeyOptions[] ApiKeys { get; set; } = [];
+
+    /// <summary>Service JWTs: a distinct audience and a required scope, signed with the same key material as user tokens.</summary>
+    [ValidateObjectMembers]
+    public ServiceJwtOptions ServiceJwt { get; set; } = new();
+
+    /// <summary>Longest lifetime of a Development token from <c>POST /dev/token</c>, in seconds. Default 900.</summary>
+    /// <remarks>Range 1-86400, checked by <see cref="AuthOptionsRulesValidator"/>.</remarks>
+    public int DevTokenLifetimeSeconds { get; set; } = 900;
+}

@@ -1,0 +1,13 @@
+using NotifyPush.Core.Diagnostics;
+
+namespace NotifyPush.Server.Authentication;
+
+public sealed partial class UserTokenValidator
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = NotifyPushEventIds.AuthUserTokenRejected, EventName = "UserTokenRejected", Level = LogLevel.Debug,
+            Message = "User token rejected: {Reason}.")]
+        public static partial void UserTokenRejected(ILogger logger, string reason);
+    }
+}

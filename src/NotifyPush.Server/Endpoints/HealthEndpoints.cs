@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Connections;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Server.Endpoints;
+
+/// <summary>Liveness (<c>/healthz</c>) and readiness (<c>/readyz</c>) for load balancers and orchestrators.</summary>
+public static class HealthEndpoints
+{
+    private static readonly TimeSpan StoreProbeTimeout = TimeSpan.FromSeconds(2);
+
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" }));
+        app.MapGet("/readyz", ReadyAsync);
+        return app;
+    }
+
+    /// <summary>
+    /// Ready when not draining and the store answers. A lost backplane does not make the replica unready (sends
+    /// still commit and sockets still get everything from the store, later); it is reported with its duration.
+    /// </summary>
+    internal static async Task<JsonHttpResult<ReadinessReport>> ReadyAsync(
+        INotificationStore store,
+        INotificationBackplane backplane,
+        ReplicaState replica,
+        ConnectionRegistry registry,
+        TimeProvider timeProvider,
+        CancellationToken cancellationToken)
+    {
+        string storeStatus;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(StoreProbeTimeout);
+            await store.PingAsync(timeout.Token);
+            storeStatus = "ok";
+        }
+        catch (Exception ex) when (ex is StoreUnavailableException or OperationCanceledException)
+        {
+            storeStatus = "unavailable";
+        }
+
+        var health = backplane.GetHealth();
+        double? disconnectedSeconds = health.DisconnectedSince is { } since ? Math.Round((timeProvider.GetUtcNow() - since).TotalSeconds, 1) : null;
+        var ready = storeStatus == "ok" && !replica.IsDraining;
+        var report = new ReadinessReport(
+            ready ? "ready" : "not ready",
+            replica.IsDraining,
+            storeStatus,
+            new BackplaneReport(health.IsConnected, disconnectedSeconds, health.Description),
+            registry.ConnectionCount);
+        return TypedResults.Json(report, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    internal sealed record ReadinessReport(string Status, bool Draining, string Store, BackplaneReport Backplane, int Connections);
+
+    internal sealed record BackplaneReport(bool Connected, double? DisconnectedForSeconds, string State);
+}

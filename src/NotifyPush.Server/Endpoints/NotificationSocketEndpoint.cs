@@ -1,0 +1,112 @@
+using System.Globalization;
+using Microsoft.AspNetCore.WebSockets;
+using NotifyPush.Core.Connections;
+using NotifyPush.Server.Authentication;
+
+namespace NotifyPush.Server.Endpoints;
+
+/// <summary>
+/// <c>/ws</c>: authenticates during the handshake and refuses with plain HTTP (never an upgrade) when it must;
+/// then runs the socket's connection until it closes.
+/// </summary>
+public static partial class NotificationSocketEndpoint
+{
+    // Protocol-level keep-alives are off: the application heartbeat (ping/pong frames) detects dead peers,
+    // and the browser cannot see control frames anyway.
+    private static readonly WebSocketAcceptContext AcceptContext = new() { KeepAliveInterval = TimeSpan.Zero };
+
+    /// <summary>Maps <c>/ws</c> with <c>Map</c> (not MapGet) so WebSockets over HTTP/2 CONNECT work too.</summary>
+    public static IEndpointConventionBuilder MapNotificationSocket(this IEndpointRouteBuilder app) =>
+        app.Map("/ws", HandleAsync);
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        if (services.GetRequiredService<ReplicaState>().IsDraining)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Replica draining", "This replica is shutting down; connect to another one.");
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Refuse(context, StatusCodes.Status400BadRequest, "WebSocket upgrade required", "Open /ws as a WebSocket.");
+            return;
+        }
+
+        var auth = await services.GetRequiredService<HandshakeAuthenticator>().AuthenticateAsync(context);
+        if (auth.Status != HandshakeAuthStatus.Succeeded)
+        {
+            var forbidden = auth.Status == HandshakeAuthStatus.Forbidden;
+            await Refuse(
+                context,
+                forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized,
+                forbidden ? "Origin not allowed" : "Missing or invalid credential",
+                auth.Error ?? "A valid user token is required.");
+            return;
+        }
+
+        if (!TryReadSince(context, out var resume))
+        {
+            await Refuse(context, StatusCodes.Status400BadRequest, "Invalid since", "since must be an integer of at least 0.");
+            return;
+        }
+
+        var registry = services.GetRequiredService<ConnectionRegistry>();
+        var slot = await registry.TryReserveAsync(auth.UserId!, context.RequestAborted);
+        if (slot is null)
+        {
+            await Refuse(context, StatusCodes.Status429TooManyRequests, "Too many sockets", "This user holds the maximum number of sockets on this replica.");
+            return;
+        }
+
+        await using (slot)
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext);
+            var connection = new NotificationConnection(socket, auth.UserId!, auth.ExpiresAt, services.GetRequiredService<ConnectionServices>());
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(NotificationSocketEndpoint));
+            using (logger.BeginScope(new ConnectionScope(connection.ConnectionId, connection.UserId)))
+            {
+                Log.Accepted(logger, connection.ConnectionId, connection.UserId, resume.Since);
+                slot.Attach(connection);
+                await connection.RunAsync(resume, context.RequestAborted);
+            }
+        }
+    }
+
+    private static bool TryReadSince(HttpContext context, out ResumePoint resume)
+    {
+        var raw = context.Request.Query["since"];
+        if (raw.Count == 0)
+        {
+            resume = ResumePoint.Unacknowledged;
+            return true;
+        }
+
+        if (long.TryParse(raw.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var since))
+        {
+            resume = ResumePoint.After(since);
+            return true;
+        }
+
+        resume = default;
+        return false;
+    }
+
+    private static Task Refuse(HttpContext context, int status, string title, string detail) =>
+        Results.Problem(detail, statusCode: status, title: title).ExecuteAsync(context);
+
+    /// <summary>The log scope of one socket: every log line of it carries ConnectionId and UserId.</summary>
+    private sealed class ConnectionScope : List<KeyValuePair<string, object?>>
+    {
+        public ConnectionScope(string connectionId, string userId)
+            : base(2)
+        {
+            Add(new("ConnectionId", connectionId));
+            Add(new("UserId", userId));
+        }
+
+        public override string ToString() => $"ConnectionId:{this[0].Value} UserId:{this[1].Value}";
+    }
+}

@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Storage;
+using NotifyPush.Server.Api;
+
+namespace NotifyPush.Server.Endpoints;
+
+/// <summary>The service API: send, read history, sign a user out. Every route needs a service credential.</summary>
+public static class NotificationsApi
+{
+    private const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public static RouteGroupBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").AddEndpointFilter<ServiceCredentialFilter>();
+        api.MapPost("/notifications", SendAsync);
+        api.MapGet("/users/{userId}/notifications", GetHistoryAsync);
+        api.MapPost("/users/{userId}/disconnect", DisconnectAsync);
+        return api;
+    }
+
+    internal static async Task<Results<Accepted<SendResponse>, ValidationProblem, ProblemHttpResult>> SendAsync(
+        HttpContext context,
+        NotificationPublisher publisher,
+        IOptions<ApiOptions> options,
+        TimeProvider timeProvider)
+    {
+        var settings = options.Value;
+        if (!context.Request.HasJsonContentType())
+        {
+            return ApiProblems.UnsupportedMediaType();
+        }
+
+        var idempotencyKey = context.Request.Headers[IdempotencyKeyHeader].ToString();
+        if (idempotencyKey.Length > settings.MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < '!' or > '~'))
+        {
+            return ApiProblems.BadRequest($"{IdempotencyKeyHeader} must be 1 to {settings.MaxIdempotencyKeyLength} printable ASCII characters without spaces.");
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+        }
+
+        JsonDocument body;
+        try
+        {
+            body = await JsonDocument.ParseAsync(context.Request.Body, new JsonDocumentOptions { MaxDepth = 64 }, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return ApiProblems.BadRequest($"The body is not valid JSON: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return ApiProblems.PayloadTooLarge($"The request body is larger than {settings.MaxRequestBodyBytes} bytes.");
+        }
+
+        SendRequest request;
+        using (body)
+        {
+            var read = SendRequestReader.Read(body.RootElement, settings);
+            if (read.PayloadTooLarge)
+            {
+                return ApiProblems.PayloadTooLarge($"The payload is larger than {settings.MaxPayloadBytes} bytes.");
+            }
+
+            if (read.Request is null)
+            {
+                return ApiProblems.Invalid(read.Errors);
+            }
+
+            request = read.Request;
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var append = new AppendRequest(
+            ServiceCaller.Get(context).Name,
+            idempotencyKey.Length == 0 ? null : idempotencyKey,
+            SendRequestReader.Hash(request),
+            request.UserIds,
+            request.Type,
+            request.PayloadJson,
+            now,
+            now.AddSeconds(request.TtlSeconds));
+        AppendResult result;
+        try
+        {
+            result = await publisher.SendAsync(append, context.RequestAborted);
+        }
+        catch (IdempotencyConflictException)
+        {
+            return ApiProblems.IdempotencyConflict(idempotencyKey);
+        }
+        catch (StoreUnavailableException)
+        {
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(settings.StoreRetryAfterSeconds));
+        }
+
+        if (result.IsReplay)
+        {
+            context.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        var sent = new SentNotification[result.Notifications.Count];
+        for (var i = 0; i < sent.Length; i++)
+        {
+            var notification = result.Notifications[i];
+            sent[i] = new SentNotification(notification.UserId, notification.Id, notification.Seq);
+        }
+
+        return TypedResults.Accepted((string?)null, new SendResponse(sent));
+    }
+
+    internal static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> GetHistoryAsync(
+        string userId,
+        HttpContext context,
+        INotificationStore store,
+        IOptions<ApiOptions> options,
+        TimeProvider timeProvider)
+    {
+        var settings = options.Value;
+        if (SendRequestReader.ValidateUserId(userId, settings) is { } problem)
+        {
+            return ApiProblems.BadRequest(problem);
+        }
+
+        if (!TryReadQuery(context, "after", 0, long.MaxValue, 0, out var after) ||
+            !TryReadQuery(context, "limit", 1, settings.MaxHistoryLimit, settings.DefaultHistoryLimit, out var limit))
+        {
+            return ApiProblems.BadRequest($"after must be an integer of at least 0 and limit an integer from 1 to {settings.MaxHistoryLimit}.");
+        }
+
+        try
+        {
+            var state = await store.GetStreamStateAsync(userId, context.RequestAborted);
+            var rows = await store.ReadAsync(userId, after, (int)limit, timeProvider.GetUtcNow(), context.RequestAborted);
+            var items = new HistoryItem[rows.Count];
+            for (var i = 0; i < items.Length; i++)
+            {
+                var row = rows[i];
+                using var payload = JsonDocument.Parse(row.PayloadJson);
+                items[i] = new HistoryItem(row.Seq, row.Id, row.Type, payload.RootElement.Clone(), row.CreatedAt, row.ExpiresAt, row.Seq <= state.AckedSeq);
+            }
+
+            return TypedResults.Ok(new HistoryResponse(userId, state.LastSeq, state.AckedSeq, state.PrunedSeq, items));
+        }
+        catch (StoreUnavailableException)
+        {
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(settings.StoreRetryAfterSeconds));
+        }
+    }
+
+    internal static async Task<Results<Accepted, ProblemHttpResult>> DisconnectAsync(
+        string userId,
+        NotificationPublisher publisher,
+        IOptions<ApiOptions> options)
+    {
+        if (SendRequestReader.ValidateUserId(userId, options.Value) is { } problem)
+        {
+            return ApiProblems.BadRequest(problem);
+        }
+
+        await publisher.DisconnectUserAsync(userId);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    private static bool TryReadQuery(HttpContext context, string name, long min, long max, long fallback, out long value)
+    {
+        var raw = context.Request.Query[name];
+        if (raw.Count == 0)
+        {
+            value = fallback;
+            return true;
+        }
+
+        return long.TryParse(raw.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+    }
+}

@@ -1,0 +1,55 @@
+using NotifyPush.Backplane.Redis;
+using NotifyPush.Core;
+using NotifyPush.Core.Options;
+using NotifyPush.Server.Api;
+using NotifyPush.Storage.Postgres;
+using NotifyPush.Storage.Sqlite;
+
+namespace NotifyPush.Server.Hosting;
+
+/// <summary>Registration of the host's pieces, chosen by configuration.</summary>
+public static class NotifyPushServerServiceCollectionExtensions
+{
+    /// <summary>Adds the store named by <c>NotifyPush:Store:Provider</c> (SQLite by default).</summary>
+    public static IServiceCollection AddNotifyPushStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var provider = configuration.GetValue(StoreOptions.SectionName + ":Provider", StoreProvider.Sqlite);
+        return provider switch
+        {
+            StoreProvider.Sqlite => services.AddSqliteStore(),
+            StoreProvider.Postgres => services.AddPostgresStore(),
+            _ => throw new InvalidOperationException($"NotifyPush:Store:Provider '{provider}' is not supported by this build."),
+        };
+    }
+
+    /// <summary>Adds the backplane named by <c>NotifyPush:Backplane:Provider</c> (in-process by default).</summary>
+    public static IServiceCollection AddNotifyPushBackplane(this IServiceCollection services, IConfiguration configuration)
+    {
+        var provider = configuration.GetValue(BackplaneOptions.SectionName + ":Provider", BackplaneProvider.InProcess);
+        return provider switch
+        {
+            BackplaneProvider.InProcess => services.AddInProcessBackplane(),
+            BackplaneProvider.Redis => services.AddRedisBackplane(),
+            _ => throw new InvalidOperationException($"NotifyPush:Backplane:Provider '{provider}' is not supported by this build."),
+        };
+    }
+
+    /// <summary>Adds the service API's options, rate limiter and problem details.</summary>
+    public static IServiceCollection AddNotifyPushApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.SectionName);
+        services.AddSingleton<ServiceRateLimiter>();
+        services.AddProblemDetails();
+        return services;
+    }
+
+    /// <summary>Gives graceful draining enough time before the host gives up on shutdown.</summary>
+    public static IServiceCollection AddNotifyPushShutdown(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connections = new ConnectionOptions();
+        configuration.GetSection(ConnectionOptions.SectionName).Bind(connections);
+        services.Configure<HostOptions>(host =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(connections.DrainSeconds + connections.CloseTimeoutSeconds + 5));
+        return services;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace NotifyPush.Storage.Postgres;
+
+/// <summary>Sorts Postgres failures into "the store is unavailable, retry later" and everything else.</summary>
+internal static class PostgresErrors
+{
+    /// <summary>
+    /// True for failures that say nothing about the request itself: the server cannot be reached, is
+    /// shutting down or starting, is out of connections or resources, or did not answer in time.
+    /// </summary>
+    /// <remarks>
+    /// Constraint violations, syntax errors and invalid input are bugs or bad data and must propagate
+    /// unchanged: retrying them would fail the same way. Serialization failures and deadlocks are
+    /// transient by Npgsql's reckoning and nothing was committed, so a retry is the right answer too.
+    /// </remarks>
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.IsTransient || IsUnavailableState(postgres.SqlState),
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is TimeoutException or SocketException or IOException,
+        TimeoutException or SocketException => true,
+        _ => false,
+    };
+
+    /// <summary>True when a unique index of the given name rejected a row.</summary>
+    public static bool IsUniqueViolation(Exception exception, string constraintName) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres
+        && string.Equals(postgres.ConstraintName, constraintName, StringComparison.Ordinal);
+
+    private static bool IsUnavailableState(string sqlState) =>
+        sqlState.StartsWith("08", StringComparison.Ordinal) // connection exception class
+        || sqlState.StartsWith("53", StringComparison.Ordinal) // insufficient resources class, incl. too many connections
+        || sqlState is PostgresErrorCodes.AdminShutdown
+            or PostgresErrorCodes.CrashShutdown
+            or PostgresErrorCodes.CannotConnectNow
+            or PostgresErrorCodes.IdleSessionTimeout
+            or PostgresErrorCodes.DatabaseDropped
+            or PostgresErrorCodes.ReadOnlySqlTransaction // a failover left us on a standby
+            or PostgresErrorCodes.QueryCanceled // statement_timeout; the caller's own cancellation surfaces as OperationCanceledException
+            or PostgresErrorCodes.SerializationFailure
+            or PostgresErrorCodes.DeadlockDetected
+            or PostgresErrorCodes.LockNotAvailable;
+}

@@ -1,0 +1,237 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Storage.Postgres;
+
+/// <summary>
+/// The Postgres mailbox: per-user streams in <c>user_streams</c> and <c>notifications</c>, for deployments with
+/// several replicas. Every call is one round trip where the contract allows it (a fan-out to 10,000 users is one
+/// statement). Tables live in the first schema of the connection string's <c>Search Path</c> (default <c>public</c>).
+/// </summary>
+/// <remarks>
+/// Use one instance (and so one <see cref="NpgsqlDataSource"/>, one connection pool) per process.
+/// The schema is created or upgraded by <see cref="InitializeAsync"/> / <see cref="MigrateAsync"/> from the numbered
+/// scripts in <c>db/migrations</c>; operators can run them ahead of a deploy with
+/// <c>dotnet NotifyPush.Server.dll migrate</c>.
+/// </remarks>
+public sealed partial class PostgresNotificationStore : INotificationStore, IAsyncDisposable
+{
+    private const string ReadSql = """
+        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload::text AS PayloadJson,
+               created_at AS CreatedAt, expires_at AS ExpiresAt
+        FROM notifications
+        WHERE user_id = @UserId AND seq > @AfterSeq AND expires_at > @Now
+        ORDER BY seq
+        LIMIT @Limit
+        """;
+
+    private const string StreamStateSql = """
+        SELECT last_seq AS LastSeq, acked_seq AS AckedSeq, pruned_seq AS PrunedSeq
+        FROM user_streams
+        WHERE user_id = @UserId
+        """;
+
+    // Row locks are taken in user_id order (ORDER BY … FOR NO KEY UPDATE, materialised before the UPDATE), the
+    // same order appends and cleanup use, so a batch of acks never deadlocks with them. max() folds several acks
+    // of one user; least() clamps to last_seq; the WHERE never lowers acked_seq.
+    private const string AcknowledgeSql = """
+        WITH requested AS (
+            SELECT a.user_id, max(a.seq) AS seq
+            FROM unnest(@UserIds::text[], @Seqs::bigint[]) AS a(user_id, seq)
+            GROUP BY a.user_id
+        ),
+        locked AS (
+            SELECT s.user_id, r.seq
+            FROM user_streams AS s
+            JOIN requested AS r ON r.user_id = s.user_id
+            WHERE r.seq > s.acked_seq
+            ORDER BY s.user_id
+            FOR NO KEY UPDATE OF s
+        )
+        UPDATE user_streams AS s
+        SET acked_seq = least(l.seq, s.last_seq)
+        FROM locked AS l
+        WHERE s.user_id = l.user_id AND least(l.seq, s.last_seq) > s.acked_seq
+        """;
+
+    private const string PingSql = "SELECT 1";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly string? _schema;
+    private readonly ILogger _logger;
+
+    // 0 while the database answers; 1 from the first unavailable failure until the next success, so an outage
+    // is logged once, not once per call. _unavailableSince (Environment.TickCount64) times the outage.
+    private int _unavailable;
+    private long _unavailableSince;
+    private int _disposed;
+
+    /// <summary>A store over a data source the caller owns (and disposes).</summary>
+    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger)
+        : this(dataSource, ownsDataSource: false, logger)
+    {
+    }
+
+    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(logger);
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _logger = logger;
+        _schema = SchemaOf(dataSource.ConnectionString);
+    }
+
+    /// <summary>
+    /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
+    /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>.
+    /// </summary>
+    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "NotifyPush";
+        var logger = (ILogger?)loggerFactory?.CreateLogger<PostgresNotificationStore>() ?? NullLogger.Instance;
+        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredNotification>> ReadAsync(string userId, long afterSeq, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        if (limit <= 0)
+        {
+            return [];
+        }
+
+        var parameters = new { UserId = userId, AfterSeq = afterSeq, Now = now.ToUniversalTime(), Limit = limit };
+        return await RunAsync(
+            async (connection, ct) =>
+            {
+                var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition(ReadSql, parameters, cancellationToken: ct));
+                return (IReadOnlyList<StoredNotification>)rows.Select(static row => row.ToStored()).ToList();
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<UserStreamState> GetStreamStateAsync(string userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        return RunAsync(
+            async (connection, ct) =>
+            {
+                var row = await connection.QuerySingleOrDefaultAsync<StreamRow>(
+                    new CommandDefinition(StreamStateSql, new { UserId = userId }, cancellationToken: ct));
+                return row is null ? UserStreamState.Empty : new UserStreamState(row.LastSeq, row.AckedSeq, row.PrunedSeq);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task AcknowledgeAsync(IReadOnlyCollection<StreamAck> acks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(acks);
+        if (acks.Count == 0)
+        {
+            return;
+        }
+
+        var userIds = new string[acks.Count];
+        var seqs = new long[acks.Count];
+        var i = 0;
+        foreach (var ack in acks)
+        {
+            userIds[i] = ack.UserId;
+            seqs[i] = ack.Seq;
+            i++;
+        }
+
+        var parameters = new { UserIds = userIds, Seqs = seqs };
+        await RunAsync(
+            (connection, ct) => connection.ExecuteAsync(new CommandDefinition(AcknowledgeSql, parameters, cancellationToken: ct)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        RunAsync((connection, ct) => connection.ExecuteScalarAsync<int>(new CommandDefinition(PingSql, cancellationToken: ct)), cancellationToken);
+
+    /// <summary>Closes the connection pool when this store built it (<see cref="Create"/>). Safe to call twice.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsDataSource)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Runs one unit of work on a pooled connection and turns "the database is not there" into
+    /// <see cref="StoreUnavailableException"/>; every other failure propagates unchanged.
+    /// </summary>
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        T result;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            result = await work(connection, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && PostgresErrors.IsUnavailable(exception))
+        {
+            MarkUnavailable(exception);
+            throw new StoreUnavailableException($"The Postgres store is unavailable: {exception.Message}", exception);
+        }
+        catch (Exception exception) when (exception is PostgresException or IdempotencyConflictException)
+        {
+            // The server answered (with a refusal): it is reachable again, whatever the request's fate.
+            MarkAvailable();
+            throw;
+        }
+
+        MarkAvailable();
+        return result;
+    }
+
+    private void MarkUnavailable(Exception exception)
+    {
+        if (Interlocked.Exchange(ref _unavailable, 1) == 0)
+        {
+            Volatile.Write(ref _unavailableSince, Environment.TickCount64);
+            LogUnavailable(_logger, exception);
+        }
+    }
+
+    private void MarkAvailable()
+    {
+        if (Volatile.Read(ref _unavailable) != 0 && Interlocked.Exchange(ref _unavailable, 0) != 0)
+        {
+            LogRecovered(_logger, Environment.TickCount64 - Volatile.Read(ref _unavailableSince));
+        }
+    }
+
+    /// <summary>The schema the tables live in: the first entry of <c>Search Path</c>, or null for the server's default.</summary>
+    private static string? SchemaOf(string connectionString)
+    {
+        var searchPath = new NpgsqlConnectionStringBuilder(connectionString).SearchPath;
+        if (string.IsNullOrWhiteSpace(searchPath))
+        {
+            return null;
+        }
+
+        var first = searchPath.Split(',')[0].Trim();
+        if (first.Length >= 2 && first[0] == '"' && first[^1] == '"')
+        {
+            return first[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal);
+        }
+
+        // An unquoted identifier is folded to lower case by Postgres; "$user" means the role's own schema.
+        return first.Length == 0 || first.StartsWith('$') ? null : first.ToLowerInvariant();
+    }
+}

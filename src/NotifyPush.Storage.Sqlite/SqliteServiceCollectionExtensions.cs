@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Options;
+using NotifyPush.Core.Storage;
+using NotifyPush.Storage.Sqlite;
+
+// In the DI namespace so the host's Program.cs reads as a table of contents without extra usings
+// (as SignalR's StackExchangeRedis adapter does).
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the embedded SQLite store.</summary>
+public static class SqliteServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="SqliteNotificationStore"/> as the singleton <see cref="INotificationStore"/>, built from
+    /// <see cref="StoreOptions.ConnectionString"/> (default <c>Data Source=data/notifypush.db</c>).
+    /// The host calls <see cref="INotificationStore.InitializeAsync"/> at start-up.
+    /// </summary>
+    public static IServiceCollection AddSqliteStore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<StoreOptions>();
+        services.TryAddSingleton<INotificationStore>(provider =>
+        {
+            var connectionString = provider.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString;
+            return new SqliteNotificationStore(
+                string.IsNullOrWhiteSpace(connectionString) ? SqliteNotificationStore.DefaultConnectionString : connectionString,
+                provider.GetRequiredService<ILogger<SqliteNotificationStore>>());
+        });
+        return services;
+    }
+}

@@ -1,0 +1,249 @@
+using NotifyPush.Core.Connections;
+using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Storage;
+using NotifyPush.Server.Tests.Infrastructure;
+
+namespace NotifyPush.Server.Tests;
+
+/// <summary>The delivery guarantee end to end on one replica: real Kestrel, real sockets, the SQLite store.</summary>
+public sealed class DeliveryTests
+{
+    [Fact]
+    public async Task Send_WhenUserHasTwoTabs_BothReceiveAndAnotherUserReceivesNothing()
+    {
+        using var server = new TestServer();
+        using var api = server.CreateServiceClient();
+        var alice = NewUser();
+        var bob = NewUser();
+        await using var tab1 = await TestSocket.ConnectAsync(server, alice);
+        await using var tab2 = await TestSocket.ConnectAsync(server, alice);
+        await using var other = await TestSocket.ConnectAsync(server, bob);
+        await tab1.ReadUntilSyncedAsync();
+        await tab2.ReadUntilSyncedAsync();
+        await other.ReadUntilSyncedAsync();
+
+        await ServiceApi.SendAsync(api, alice, "order.shipped", new { order = 1 });
+        await ServiceApi.SendAsync(api, alice, "order.shipped", new { order = 2 });
+        await ServiceApi.SendAsync(api, bob, "sentinel", new { marker = "bob" });
+
+        foreach (var tab in new[] { tab1, tab2 })
+        {
+            var frames = await tab.ReadNotificationsAsync(2);
+            Assert.Equal([1L, 2L], frames.Select(f => f.GetProperty("seq").GetInt64()));
+            Assert.Equal("order.shipped", frames[0].GetProperty("event").GetString());
+            Assert.Equal(2, frames[1].GetProperty("payload").GetProperty("order").GetInt32());
+        }
+
+        // Bob's first notification is his own sentinel: nothing of Alice's reached him before it.
+        var bobs = await other.ReadNotificationsAsync(1);
+        Assert.Equal("sentinel", bobs[0].GetProperty("event").GetString());
+        Assert.Equal(1, bobs[0].GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Send_WhenFannedOutToThousandUsers_EachReceivesItOnce()
+    {
+        using var server = new TestServer();
+        using var api = server.CreateServiceClient();
+        var users = Enumerable.Range(0, 1000).Select(_ => NewUser()).ToList();
+        var sockets = new List<TestSocket>();
+        foreach (var batch in users.Chunk(50))
+        {
+            sockets.AddRange(await Task.WhenAll(batch.Select(u => TestSocket.ConnectAsync(server, u))));
+        }
+
+        try
+        {
+            await Task.WhenAll(sockets.Select(s => s.ReadUntilSyncedAsync(TimeSpan.FromSeconds(60))));
+            var sent = await ServiceApi.SendAsync(api, users, "broadcast", new { n = 1 });
+            Assert.Equal(users, sent.Select(s => s.UserId));
+            Assert.All(sent, s => Assert.Equal(1, s.Seq));
+
+            var received = await Task.WhenAll(sockets.Select(s => s.ReadNotificationsAsync(1, TimeSpan.FromSeconds(60))));
+            Assert.All(received, frames => Assert.Equal("broadcast", frames.Single().GetProperty("event").GetString()));
+
+            // Exactly once: a sentinel sent afterwards is the very next notification on every socket.
+            await ServiceApi.SendAsync(api, users, "sentinel");
+            var next = await Task.WhenAll(sockets.Select(s => s.ReadNotificationsAsync(1, TimeSpan.FromSeconds(60))));
+            Assert.All(next, frames => Assert.Equal(2, frames.Single().GetProperty("seq").GetInt64()));
+        }
+        finally
+        {
+            await Task.WhenAll(sockets.Select(s => s.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact]
+    public async Task Connect_WithSince_ReplaysOnlyLaterNotificationsThenLive()
+    {
+        using var server = new TestServer();
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        for (var i = 0; i < 5; i++)
+        {
+            await ServiceApi.SendAsync(api, user);
+        }
+
+        await using var socket = await TestSocket.ConnectAsync(server, user, $"since=2&access_token={TestServer.UserToken(user)}");
+        var (replayed, synced) = await socket.ReadUntilSyncedAsync();
+        Assert.Equal([3L, 4L, 5L], replayed.Select(f => f.GetProperty("seq").GetInt64()));
+        Assert.Equal(5, synced.GetProperty("seq").GetInt64());
+        Assert.True(synced.GetProperty("recovered").GetBoolean());
+
+        await ServiceApi.SendAsync(api, user);
+        Assert.Equal(6, (await socket.ReadNotificationsAsync(1))[0].GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Connect_WithoutSince_ReplaysUnacknowledgedAndAcksMoveTheResumePoint()
+    {
+        using var server = new TestServer();
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        for (var i = 0; i < 5; i++)
+        {
+            await ServiceApi.SendAsync(api, user);
+        }
+
+        await using (var first = await TestSocket.ConnectAsync(server, user))
+        {
+            var (replayed, synced) = await first.ReadUntilSyncedAsync();
+            Assert.Equal([1L, 2L, 3L, 4L, 5L], replayed.Select(f => f.GetProperty("seq").GetInt64()));
+            Assert.True(synced.GetProperty("recovered").GetBoolean());
+            await first.AckAsync(3);
+            var store = server.GetService<INotificationStore>();
+            await ServiceApi.EventuallyAsync(async () => (await store.GetStreamStateAsync(user, CancellationToken.None)).AckedSeq == 3, "the ack of seq 3 is stored");
+        }
+
+        await using var second = await TestSocket.ConnectAsync(server, user);
+        var (again, syncedAgain) = await second.ReadUntilSyncedAsync();
+        Assert.Equal([4L, 5L], again.Select(f => f.GetProperty("seq").GetInt64()));
+        Assert.Equal(5, syncedAgain.GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Connect_WhenResumePointIsOlderThanRetention_SyncedSaysNotRecovered()
+    {
+        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Retention:DeliveredHistoryHours"] = "0" });
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        for (var i = 0; i < 3; i++)
+        {
+            await ServiceApi.SendAsync(api, user);
+        }
+
+        await using (var socket = await TestSocket.ConnectAsync(server, user))
+        {
+            await socket.ReadUntilSyncedAsync();
+            await socket.AckAsync(3);
+        }
+
+        var store = server.GetService<INotificationStore>();
+        await ServiceApi.EventuallyAsync(async () => (await store.GetStreamStateAsync(user, CancellationToken.None)).AckedSeq == 3, "the ack is stored");
+        var deleted = await server.GetService<RetentionService>().RunOnceAsync(CancellationToken.None);
+        var afterCleanup = await store.GetStreamStateAsync(user, CancellationToken.None);
+        Assert.True(afterCleanup.PrunedSeq == 3, $"deleted {deleted}, state {afterCleanup}");
+
+        await using var old = await TestSocket.ConnectAsync(server, user, $"since=0&access_token={TestServer.UserToken(user)}");
+        var (replayed, synced) = await old.ReadUntilSyncedAsync();
+        Assert.Empty(replayed);
+        Assert.False(synced.GetProperty("recovered").GetBoolean());
+        Assert.Equal(3, synced.GetProperty("seq").GetInt64());
+
+        await using var current = await TestSocket.ConnectAsync(server, user, $"since=3&access_token={TestServer.UserToken(user)}");
+        Assert.True((await current.ReadUntilSyncedAsync()).Synced.GetProperty("recovered").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Send_WhenEightSendersRaceForOneUser_SeqsHaveNoHolesAndEverySocketGetsThemInOrder()
+    {
+        using var server = new TestServer();
+        var user = NewUser();
+        await using var tab1 = await TestSocket.ConnectAsync(server, user);
+        await using var tab2 = await TestSocket.ConnectAsync(server, user);
+        await tab1.ReadUntilSyncedAsync();
+        await tab2.ReadUntilSyncedAsync();
+
+        var senders = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var api = server.CreateServiceClient();
+            var seqs = new List<long>();
+            for (var i = 0; i < 200; i++)
+            {
+                seqs.AddRange((await ServiceApi.SendAsync(api, user)).Select(s => s.Seq));
+            }
+
+            return seqs;
+        });
+        var assigned = (await Task.WhenAll(senders)).SelectMany(s => s).Order().ToList();
+        Assert.Equal(Enumerable.Range(1, 1600).Select(i => (long)i), assigned);
+
+        foreach (var tab in new[] { tab1, tab2 })
+        {
+            var frames = await tab.ReadNotificationsAsync(1600, TimeSpan.FromSeconds(60));
+            Assert.Equal(Enumerable.Range(1, 1600).Select(i => (long)i), frames.Select(f => f.GetProperty("seq").GetInt64()));
+        }
+    }
+
+    [Fact]
+    public async Task SlowConsumer_IsClosedWith4008_AndGetsEverythingOnReconnect()
+    {
+        using var server = new TestServer(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Connections:SendQueueCapacity"] = "4",
+            ["NotifyPush:Connections:SendTimeoutSeconds"] = "60",
+            ["NotifyPush:Api:MaxPayloadBytes"] = "2000000",
+        });
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        var slow = await TestSocket.ConnectAsync(server, user, read: false);
+        var registry = server.GetService<ConnectionRegistry>();
+        await ServiceApi.EventuallyAsync(() => Task.FromResult(registry.GetConnections(user).Length == 1), "the socket is registered");
+
+        // Large frames fill the kernel's socket buffers quickly; then the server's queue of 4 overflows.
+        var big = new string('x', 1_000_000);
+        var sent = 0;
+        while (registry.GetConnections(user) is [var connection] && connection.CloseCode == 0)
+        {
+            await ServiceApi.SendAsync(api, user, payload: new { big });
+            sent++;
+            Assert.True(sent < 200, "The server never declared the non-reading socket a slow consumer.");
+        }
+
+        slow.StartReading();
+        Assert.Equal(CloseCodes.SlowConsumer, await slow.WaitForCloseAsync(TimeSpan.FromSeconds(30)));
+        var lastSeen = slow.ReceivedSeqs.DefaultIfEmpty(0).Max();
+        await slow.DisposeAsync();
+
+        await using var again = await TestSocket.ConnectAsync(server, user, $"since={lastSeen}&access_token={TestServer.UserToken(user)}");
+        var (replayed, synced) = await again.ReadUntilSyncedAsync(TimeSpan.FromSeconds(60));
+        var all = slow.ReceivedSeqs.Concat(replayed.Select(f => f.GetProperty("seq").GetInt64())).ToList();
+        Assert.Equal(Enumerable.Range(1, sent).Select(i => (long)i), all);
+        Assert.True(synced.GetProperty("recovered").GetBoolean());
+    }
+
+    [Fact]
+    public async Task SilentClient_IsClosedAfterTheHeartbeatTimeout_WhileAnAnsweringOneStays()
+    {
+        using var server = new TestServer(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Connections:HeartbeatSeconds"] = "1",
+            ["NotifyPush:Connections:HeartbeatTimeoutSeconds"] = "1",
+        });
+        var user = NewUser();
+        await using var silent = await TestSocket.ConnectAsync(server, user, answerPings: false);
+        await using var lively = await TestSocket.ConnectAsync(server, user);
+        var welcome = await lively.NextOfTypeAsync("welcome");
+        Assert.Equal(1, welcome.GetProperty("heartbeatSeconds").GetInt32());
+
+        Assert.Equal(CloseCodes.GoingAway, await silent.WaitForCloseAsync(TimeSpan.FromSeconds(15)));
+
+        // The answering socket outlives several heartbeat rounds (each ping answered with a pong).
+        var pingsAtSilentClose = lively.PingsReceived;
+        await ServiceApi.EventuallyAsync(() => Task.FromResult(lively.PingsReceived >= pingsAtSilentClose + 3 || lively.Closed.IsCompleted), "three more pings reach the answering socket");
+        Assert.False(lively.Closed.IsCompleted);
+        Assert.Single(server.GetService<ConnectionRegistry>().GetConnections(user).ToArray());
+    }
+
+    private static string NewUser() => $"user-{Guid.NewGuid():N}";
+}

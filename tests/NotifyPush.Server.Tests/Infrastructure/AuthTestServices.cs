@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NotifyPush.Server.Authentication;
+
+namespace NotifyPush.Server.Tests.Infrastructure;
+
+/// <summary>A service provider with <c>AddNotifyPushAuthentication</c> over in-memory settings, for unit tests.</summary>
+public static class AuthTestServices
+{
+    /// <summary>Builds the provider; call <see cref="ValidateOnStart"/> to run the start-up validation a host would.</summary>
+    public static ServiceProvider Build(IReadOnlyDictionary<string, string?> settings, string environmentName = "Production", CapturingLoggerProvider? logs = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var environment = new HostingEnvironment { EnvironmentName = environmentName, ApplicationName = "NotifyPush.Server.Tests", ContentRootPath = AppContext.BaseDirectory };
+        var services = new ServiceCollection();
+        services.AddSingleton<IHostEnvironment>(environment);
+        services.AddLogging(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Debug);
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+            }
+        });
+        services.AddNotifyPushAuthentication(configuration, environment);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    /// <summary>Runs the options validation that <c>ValidateOnStart</c> runs when a host starts.</summary>
+    public static void ValidateOnStart(this IServiceProvider provider) => provider.GetRequiredService<IStartupValidator>().Validate();
+}

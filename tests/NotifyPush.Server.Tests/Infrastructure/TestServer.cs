@@ -1,0 +1,132 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+
+namespace NotifyPush.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A real NotifyPush server on Kestrel, port 0, with its own SQLite file (or the settings a test gives), a
+/// test signing key and a test API key. Dispose it to stop the server and delete its data.
+/// </summary>
+public sealed class TestServer : WebApplicationFactory<Program>
+{
+    public const string Issuer = "https://issuer.test";
+    public const string Audience = "notifypush-test";
+    public const string ServiceAudience = "notifypush-test-service";
+    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256!";
+    public const string ApiKey = "test-api-key-billing";
+    public const string ApiKeyName = "billing";
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly string _environment;
+    private readonly string _dataDirectory;
+
+    public TestServer(IDictionary<string, string?>? settings = null, string environment = "Production")
+    {
+        _environment = environment;
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "notifypush-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dataDirectory);
+        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["NotifyPush:Store:Provider"] = "Sqlite",
+            ["NotifyPush:Store:ConnectionString"] = $"Data Source={Path.Combine(_dataDirectory, "notifypush.db")}",
+            ["NotifyPush:Auth:Jwt:Issuer"] = Issuer,
+            ["NotifyPush:Auth:Jwt:Audience"] = Audience,
+            ["NotifyPush:Auth:Jwt:SigningKey"] = SigningKey,
+            ["NotifyPush:Auth:ServiceJwt:Audience"] = ServiceAudience,
+            ["NotifyPush:Auth:ApiKeys:0:Name"] = ApiKeyName,
+            ["NotifyPush:Auth:ApiKeys:0:Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))),
+            ["NotifyPush:Auth:AllowedOrigins:0"] = "https://app.test",
+            ["NotifyPush:Connections:DrainSeconds"] = "0",
+            ["NotifyPush:Connections:CloseTimeoutSeconds"] = "2",
+            ["NotifyPush:Delivery:AckFlushIntervalMilliseconds"] = "50",
+            ["NotifyPush:Api:RateLimitPerSecond"] = "0",
+        };
+        if (settings is not null)
+        {
+            foreach (var (key, value) in settings)
+            {
+                _settings[key] = value;
+            }
+        }
+
+        UseKestrel(0);
+        StartServer();
+    }
+
+    private readonly CapturingLoggerProvider _logs = new();
+
+    /// <summary>Every log event the server wrote, with its state values, scopes and exception text.</summary>
+    public IReadOnlyList<CapturedLog> Logs => _logs.Logs;
+
+    /// <summary>The server's base address, e.g. <c>http://127.0.0.1:40123</c>.</summary>
+    public Uri BaseAddress => ClientOptions.BaseAddress;
+
+    /// <summary>The socket endpoint with an optional query string.</summary>
+    public Uri SocketUri(string query = "") =>
+        new UriBuilder(BaseAddress) { Scheme = BaseAddress.Scheme == "https" ? "wss" : "ws", Path = "/ws", Query = query }.Uri;
+
+    public T GetService<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>An HTTP client authenticated as the test service (API key).</summary>
+    public HttpClient CreateServiceClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", ApiKey);
+        return client;
+    }
+
+    /// <summary>A user token signed with the test key, expiring <paramref name="expiresIn"/> from now (10 minutes by default; negative for an expired one).</summary>
+    public static string UserToken(string userId, TimeSpan? expiresIn = null, string? audience = null, string? issuer = null)
+    {
+        var now = DateTime.UtcNow;
+        var expires = now + (expiresIn ?? TimeSpan.FromMinutes(10));
+        var notBefore = (expires < now ? expires : now).AddMinutes(-1);
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = issuer ?? Issuer,
+            Audience = audience ?? Audience,
+            NotBefore = notBefore,
+            IssuedAt = notBefore,
+            Expires = expires,
+            Claims = new Dictionary<string, object> { ["sub"] = userId },
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), SecurityAlgorithms.HmacSha256),
+        };
+        return new JwtSecurityTokenHandler().CreateEncodedJwt(descriptor);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(_environment);
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Debug);
+            logging.AddProvider(_logs);
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held by a closing connection; the temp folder is cleaned by the OS eventually.
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using NotifyPush.Core.Storage;
+using NotifyPush.Server.Tests.Infrastructure;
+
+namespace NotifyPush.Server.Tests;
+
+/// <summary>The service API over real HTTP: validation, idempotency, limits, credentials.</summary>
+public sealed class NotificationsApiTests : IDisposable
+{
+    private readonly TestServer _server = new(new Dictionary<string, string?> { ["NotifyPush:Api:MaxPayloadBytes"] = "1024" });
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task Post_WithSameIdempotencyKeyAndBody_ReturnsTheOriginalIdAndSeq()
+    {
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        var first = await ServiceApi.SendAsync(api, user, payload: new { a = 1 }, idempotencyKey: "order-42-shipped");
+        using var retry = await ServiceApi.PostRawAsync(api, JsonSerializer.Serialize(new { userId = user, type = "test.event", payload = new { a = 1 } }), "order-42-shipped");
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        var again = JsonDocument.Parse(await retry.Content.ReadAsStringAsync()).RootElement.GetProperty("notifications")[0];
+        Assert.Equal(first[0].Id, again.GetProperty("id").GetGuid());
+        Assert.Equal(first[0].Seq, again.GetProperty("seq").GetInt64());
+        Assert.Equal(1, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Post_WithSameIdempotencyKeyAndDifferentBody_Returns422AndStoresNothing()
+    {
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        await ServiceApi.SendAsync(api, user, payload: new { a = 1 }, idempotencyKey: "k-1");
+        using var conflict = await ServiceApi.PostRawAsync(api, JsonSerializer.Serialize(new { userId = user, type = "test.event", payload = new { a = 2 } }), "k-1");
+        await AssertProblemAsync(conflict, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(1, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Post_WithPayloadOverTheLimit_Returns413AndStoresNothing()
+    {
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        using var response = await ServiceApi.PostRawAsync(api, JsonSerializer.Serialize(new { userId = user, type = "big", payload = new string('x', 2000) }));
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(0, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+    }
+
+    [Theory]
+    [InlineData("{\"userId\": \"u\", \"type\": ")]
+    [InlineData("not json")]
+    public async Task Post_WithMalformedJson_Returns400(string body)
+    {
+        using var api = _server.CreateServiceClient();
+        using var response = await ServiceApi.PostRawAsync(api, body);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"t"}""", "userId")]
+    [InlineData("""{"userId":"u","userIds":["v"],"type":"t"}""", "userId")]
+    [InlineData("""{"userId":"","type":"t"}""", "userId")]
+    [InlineData("""{"userId":"u"}""", "type")]
+    [InlineData("""{"userId":"u","type":"t","ttlSeconds":0}""", "ttlSeconds")]
+    [InlineData("""{"userIds":[],"type":"t"}""", "userIds")]
+    [InlineData("""{"userIds":["a","a"],"type":"t"}""", "userIds[1]")]
+    [InlineData("""{"userId":"u","type":"t","colour":"red"}""", "colour")]
+    public async Task Post_WithInvalidFields_Returns400NamingTheField(string body, string field)
+    {
+        using var api = _server.CreateServiceClient();
+        using var response = await ServiceApi.PostRawAsync(api, body);
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"No error for '{field}' in {problem}");
+    }
+
+    [Fact]
+    public async Task Post_WithoutCredential_Returns401()
+    {
+        using var anonymous = _server.CreateClient();
+        using var response = await ServiceApi.PostRawAsync(anonymous, """{"userId":"u","type":"t"}""");
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Post_WithWrongApiKey_Returns401()
+    {
+        using var client = _server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", "not-the-key");
+        using var response = await ServiceApi.PostRawAsync(client, """{"userId":"u","type":"t"}""");
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Post_WithAUserToken_IsRefusedAndStoresNothing()
+    {
+        var user = NewUser();
+        using var client = _server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(user));
+        using var response = await ServiceApi.PostRawAsync(client, JsonSerializer.Serialize(new { userId = user, type = "t" }));
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.Equal(0, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Post_AsText_Returns415()
+    {
+        using var api = _server.CreateServiceClient();
+        using var response = await api.PostAsync("/api/notifications", new StringContent("""{"userId":"u","type":"t"}"""));
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task History_ListsNotificationsWithDeliveryState()
+    {
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        for (var i = 1; i <= 3; i++)
+        {
+            await ServiceApi.SendAsync(api, user, "order.update", new { step = i });
+        }
+
+        await Store.AcknowledgeAsync([new StreamAck(user, 2)], CancellationToken.None);
+        using var response = await api.GetAsync($"/api/users/{Uri.EscapeDataString(user)}/notifications?after=1&limit=10");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(3, body.GetProperty("lastSeq").GetInt64());
+        Assert.Equal(2, body.GetProperty("ackedSeq").GetInt64());
+        var items = body.GetProperty("notifications").EnumerateArray().ToList();
+        Assert.Equal([2L, 3L], items.Select(i => i.GetProperty("seq").GetInt64()));
+        Assert.True(items[0].GetProperty("delivered").GetBoolean());
+        Assert.False(items[1].GetProperty("delivered").GetBoolean());
+        Assert.Equal(3, items[1].GetProperty("payload").GetProperty("step").GetInt32());
+    }
+
+    [Fact]
+    public async Task History_WithInvalidLimit_Returns400()
+    {
+        using var api = _server.CreateServiceClient();
+        using var response = await api.GetAsync("/api/users/someone/notifications?limit=0");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    private INotificationStore Store => _server.GetService<INotificationStore>();
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"Expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        return problem;
+    }
+
+    private static string NewUser() => $"user-{Guid.NewGuid():N}";
+}

@@ -1,0 +1,118 @@
+using Xunit;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Specification.Tests;
+
+public abstract partial class NotificationStoreSpecification
+{
+    [Fact]
+    public async Task Read_AfterSeq_ReturnsOnlyLaterNotificationsOldestFirst()
+    {
+        var userId = NewUserId();
+        for (var i = 0; i < 6; i++)
+        {
+            await AppendOneAsync(userId, payloadJson: $$"""{"i":{{i}}}""");
+        }
+
+        Assert.Equal(Seqs(1, 6), (await ReadAllAsync(userId, afterSeq: 0)).Select(n => n.Seq));
+        Assert.Equal(Seqs(4, 6), (await ReadAllAsync(userId, afterSeq: 3)).Select(n => n.Seq));
+        Assert.Equal("""{"i":3}""", (await ReadAllAsync(userId, afterSeq: 3))[0].PayloadJson);
+        Assert.Empty(await ReadAllAsync(userId, afterSeq: 6));
+        Assert.Empty(await ReadAllAsync(userId, afterSeq: 100));
+    }
+
+    [Fact]
+    public async Task Read_WithLimit_ReturnsTheOldestUpToTheLimit()
+    {
+        var userId = NewUserId();
+        for (var i = 0; i < 10; i++)
+        {
+            await AppendOneAsync(userId);
+        }
+
+        var page = await Bounded(Store.ReadAsync(userId, afterSeq: 2, limit: 3, UtcNow(), TestCancellation));
+
+        Assert.Equal(Seqs(3, 5), page.Select(n => n.Seq));
+    }
+
+    [Fact]
+    public async Task Read_PagingByLastSeq_VisitsEveryNotificationOnce()
+    {
+        var userId = NewUserId();
+        for (var i = 0; i < 10; i++)
+        {
+            await AppendOneAsync(userId);
+        }
+
+        var visited = new List<long>();
+        long after = 0;
+        for (var page = 0; page < 10; page++)
+        {
+            var batch = await Bounded(Store.ReadAsync(userId, after, limit: 4, UtcNow(), TestCancellation));
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            visited.AddRange(batch.Select(n => n.Seq));
+            after = batch[^1].Seq;
+        }
+
+        Assert.Equal(Seqs(1, 10), visited);
+    }
+
+    [Fact]
+    public async Task Read_WhenNotificationsHaveExpired_SkipsThem()
+    {
+        var userId = NewUserId();
+        var start = UtcNow();
+        await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(1));
+        await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(3));
+        await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(2));
+
+        Assert.Equal(Seqs(1, 3), (await ReadAllAsync(userId, now: start)).Select(n => n.Seq));
+        Assert.Equal(Seqs(2, 3), (await ReadAllAsync(userId, now: start.AddMinutes(90))).Select(n => n.Seq));
+        Assert.Equal(Seqs(2, 2), (await ReadAllAsync(userId, now: start.AddMinutes(150))).Select(n => n.Seq));
+        Assert.Empty(await ReadAllAsync(userId, now: start.AddHours(4)));
+    }
+
+    [Fact]
+    public async Task Read_AtTheExactExpiryInstant_TreatsTheNotificationAsExpired()
+    {
+        var userId = NewUserId();
+        var expiresAt = UtcNow().AddHours(1);
+        await AppendOneAsync(userId, expiresAt: expiresAt);
+
+        Assert.Single(await ReadAllAsync(userId, now: expiresAt.AddMilliseconds(-1)));
+        Assert.Empty(await ReadAllAsync(userId, now: expiresAt));
+    }
+
+    [Fact]
+    public async Task Read_WithLimit_CountsOnlyUnexpiredNotifications()
+    {
+        var userId = NewUserId();
+        var start = UtcNow();
+        await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(1));
+        await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(1));
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddDays(1));
+        }
+
+        var page = await Bounded(Store.ReadAsync(userId, afterSeq: 0, limit: 2, start.AddHours(2), TestCancellation));
+
+        Assert.Equal(Seqs(3, 4), page.Select(n => n.Seq));
+    }
+
+    [Fact]
+    public async Task Read_UnknownUser_ReturnsNothing()
+    {
+        Assert.Empty(await ReadAllAsync(NewUserId("nobody")));
+    }
+
+    [Fact]
+    public async Task GetStreamState_UnknownUser_ReturnsEmpty()
+    {
+        Assert.Equal(UserStreamState.Empty, await StateAsync(NewUserId("nobody")));
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace NotifyPush.Storage.Postgres.Tests;
+
+public sealed class PostgresErrorsTests
+{
+    [Theory]
+    [InlineData(PostgresErrorCodes.AdminShutdown)]
+    [InlineData(PostgresErrorCodes.CrashShutdown)]
+    [InlineData(PostgresErrorCodes.CannotConnectNow)]
+    [InlineData(PostgresErrorCodes.TooManyConnections)]
+    [InlineData(PostgresErrorCodes.ConnectionFailure)]
+    [InlineData(PostgresErrorCodes.QueryCanceled)]
+    [InlineData(PostgresErrorCodes.DeadlockDetected)]
+    [InlineData(PostgresErrorCodes.ReadOnlySqlTransaction)]
+    public void IsUnavailable_WhenTheServerIsGoneOrOverloaded_IsTrue(string sqlState) =>
+        Assert.True(PostgresErrors.IsUnavailable(new PostgresException("server says no", "FATAL", "FATAL", sqlState)));
+
+    [Theory]
+    [InlineData(PostgresErrorCodes.UniqueViolation)]
+    [InlineData(PostgresErrorCodes.SyntaxError)]
+    [InlineData(PostgresErrorCodes.InvalidTextRepresentation)]
+    [InlineData(PostgresErrorCodes.UndefinedTable)]
+    [InlineData(PostgresErrorCodes.CardinalityViolation)]
+    public void IsUnavailable_WhenTheRequestOrCodeIsWrong_IsFalse(string sqlState) =>
+        Assert.False(PostgresErrors.IsUnavailable(new PostgresException("bad request", "ERROR", "ERROR", sqlState)));
+
+    [Fact]
+    public void IsUnavailable_WhenTheConnectionFailsOrTimesOut_IsTrue()
+    {
+        Assert.True(PostgresErrors.IsUnavailable(new NpgsqlException("refused", new SocketException((int)SocketError.ConnectionRefused))));
+        Assert.True(PostgresErrors.IsUnavailable(new NpgsqlException("timeout", new TimeoutException())));
+        Assert.True(PostgresErrors.IsUnavailable(new NpgsqlException("broken", new IOException("reset"))));
+    }
+
+    [Fact]
+    public void IsUnavailable_WhenTheExceptionIsNotFromTheDatabase_IsFalse()
+    {
+        Assert.False(PostgresErrors.IsUnavailable(new InvalidOperationException()));
+        Assert.False(PostgresErrors.IsUnavailable(new OperationCanceledException()));
+    }
+}

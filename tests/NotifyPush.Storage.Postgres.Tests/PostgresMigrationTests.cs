@@ -1,0 +1,92 @@
+namespace NotifyPush.Storage.Postgres.Tests;
+
+/// <summary>The numbered migrations in db/migrations, applied by the store under an advisory lock.</summary>
+public sealed class PostgresMigrationTests : IAsyncLifetime
+{
+    private readonly PostgresTestSchema _schema = PostgresTestSchema.New();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _schema.DisposeAsync();
+
+    [Fact]
+    public async Task Migrate_WhenRunTwice_AppliesEachMigrationOnceAndTheSecondRunDoesNothing()
+    {
+        await using var store = _schema.CreateStore();
+
+        var first = await store.MigrateAsync(TestTimeouts.Token());
+        var second = await store.MigrateAsync(TestTimeouts.Token());
+
+        Assert.Equal(EmbeddedMigrationNames(), first);
+        Assert.Empty(second);
+        await AssertOneSchemaAsync();
+    }
+
+    [Fact]
+    public async Task Initialize_WhenFourReplicasStartTogetherOnAMissingSchema_OneAppliesAndNoneFails()
+    {
+        var stores = Enumerable.Range(0, 4).Select(_ => _schema.CreateStore()).ToList();
+        try
+        {
+            var applied = await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync(TestTimeouts.Token())))).Bounded();
+
+            Assert.Single(applied, names => names.Count > 0);
+            Assert.Equal(EmbeddedMigrationNames(), applied.Single(names => names.Count > 0));
+            await AssertOneSchemaAsync();
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_WhenSearchPathNamesASchema_CreatesTheTablesThereAndNotInPublic()
+    {
+        await using var store = _schema.CreateStore();
+
+        await store.MigrateAsync(TestTimeouts.Token());
+
+        Assert.Equal(3L, await _schema.ScalarAsync<long>(
+            $"SELECT count(*) FROM pg_tables WHERE schemaname = '{_schema.Name}' AND tablename IN ('user_streams', 'notifications', 'schema_migrations')"));
+        await store.AppendAsync(StoreRequests.Append("u1"), TestTimeouts.Token());
+        Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema.Name}\".notifications"));
+    }
+
+    [Fact]
+    public void EmbeddedMigrations_AreTheNumberedFilesOfDbMigrations_InOrder()
+    {
+        var directory = FindRepositoryDirectory("db/migrations");
+        var files = Directory.GetFiles(directory, "*.sql").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(files, EmbeddedMigrationNames());
+        Assert.Equal(Enumerable.Range(1, files.Count), PostgresMigration.All.Select(m => m.Version));
+    }
+
+    private static List<string> EmbeddedMigrationNames() => PostgresMigration.All.Select(m => m.Name).ToList();
+
+    private async Task AssertOneSchemaAsync()
+    {
+        Assert.Equal((long)PostgresMigration.All.Count, await _schema.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM pg_namespace WHERE nspname = '{_schema.Name}'"));
+        Assert.Equal(1L, await _schema.ScalarAsync<long>(
+            $"SELECT count(*) FROM pg_tables WHERE schemaname = '{_schema.Name}' AND tablename = 'notifications'"));
+    }
+
+    private static string FindRepositoryDirectory(string relative)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, relative);
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"{relative} not found above {AppContext.BaseDirectory}.");
+    }
+}
