@@ -99,8 +99,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
     /// <inheritdoc />
     /// <remarks>
-    /// Cancelling stops the wait for Redis' confirmation but keeps the interest recorded (undo it with
-    /// <see cref="UnsubscribeAsync"/>). Subscribing a user twice is the same as once.
+    /// Subscribing a user twice is the same as once. Cancelling while Redis has not confirmed yet undoes the
+    /// subscription and throws <see cref="OperationCanceledException"/>.
     /// </remarks>
     public async Task SubscribeAsync(string userId, CancellationToken cancellationToken)
     {
@@ -147,11 +147,10 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _ = command.ContinueWith(
-                completed => CheckSubscribed(completed, userId, channel),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            // The caller takes a subscribe that threw as not done and will not unsubscribe (ConnectionRegistry),
+            // so it is undone: the UNSUBSCRIBE follows the SUBSCRIBE on the same connection.
+            ObserveFault(command);
+            Undo(userId, channel);
             throw;
         }
         catch (Exception)
@@ -333,6 +332,27 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
 
         _stopping.Dispose();
+    }
+
+    private void Undo(string userId, RedisChannel channel)
+    {
+        lock (_gate)
+        {
+            if (!_wanted.TryGetValue(userId, out var current) || !RedisChannels.AreSame(current, channel))
+            {
+                return;
+            }
+
+            _wanted.TryRemove(userId, out _);
+            try
+            {
+                ObserveFault(_subscriber!.UnsubscribeAsync(channel, _onRedisMessage));
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            {
+                Log.UnsubscribeFailed(_logger, userId, ex);
+            }
+        }
     }
 
     /// <summary>After a direct SUBSCRIBE: when it did not take, re-subscribes everyone through the restore.</summary>
