@@ -26,7 +26,7 @@ public sealed class RedisReplicaTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var configuration = RedisTestEnvironment.RequireRedis();
+        var configuration = TestEnvironment.RequireRedis();
         _a = RedisBackplanes.Create(configuration, _prefix);
         _b = RedisBackplanes.Create(configuration, _prefix, _logB);
         _a.SetListener(_listenerA);
@@ -128,7 +128,7 @@ public sealed class RedisReplicaTests : IAsyncLifetime
             RedisMessageCodec.Encode(Notification("u2", 7)), // another user's message on u1's channel
         ];
 
-        using (var raw = await ConnectionMultiplexer.ConnectAsync(RedisTestEnvironment.RequireRedis()).WaitAsync(Timeout))
+        using (var raw = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RequireRedis()).WaitAsync(Timeout))
         {
             var subscriber = raw.GetSubscriber();
             foreach (var payload in garbage)
@@ -152,11 +152,25 @@ public sealed class RedisReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscribe_WhenTokenIsCancelled_ThrowsAndLeavesTheUserUnsubscribed()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await B.SubscribeAsync("sentinel-b", default).WaitAsync(Timeout);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => B.SubscribeAsync("u1", cancelled.Token).WaitAsync(Timeout));
+        await A.PublishAsync([Notification("u1", 1), Notification("sentinel-b", 1)], default).WaitAsync(Timeout);
+
+        await _listenerB.WaitForMessagesAsync("sentinel-b", 1, Timeout);
+        Assert.Empty(_listenerB.ReceivedFor("u1"));
+    }
+
+    [Fact]
     public async Task Subscribe_WhenUserIdIsStar_SubscribesTheLiteralChannelAndNoPattern()
     {
         await B.SubscribeAsync("*", default).WaitAsync(Timeout);
 
-        using var raw = await ConnectionMultiplexer.ConnectAsync(RedisTestEnvironment.RequireRedis()).WaitAsync(Timeout);
+        using var raw = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RequireRedis()).WaitAsync(Timeout);
         var server = raw.GetServer(raw.GetEndPoints().Single());
         var literal = new RedisChannel($"{_prefix}:user:*", RedisChannel.PatternMode.Literal);
 
