@@ -33,11 +33,11 @@ public sealed partial class RedisNotificationBackplane
         public static partial void ResubscribeFailed(ILogger logger, LogLevel level, long retryMs, Exception? exception);
 
         [LoggerMessage(EventId = NotifyPushEventIds.RedisRestored, Level = LogLevel.Information,
-            Message = "The Redis backplane is receiving again after {OutageMs} ms; re-subscribed {UserCount} users, who are now caught up from the store.")]
+            Message = "The Redis backplane is receiving again after {OutageMs} ms; re-subscribed {UserCount} users and asked the replica to catch them up from the store.")]
         public static partial void Restored(ILogger logger, int userCount, long outageMs);
 
         [LoggerMessage(EventId = NotifyPushEventIds.RedisPublishFailed,
-            Message = "Could not publish {MessageCount} messages to the Redis backplane; the store holds them and receivers catch up from it. Further failures until it recovers are logged at Debug level.")]
+            Message = "Could not publish {MessageCount} messages to the Redis backplane; the store holds them and receivers catch up from it.")]
         public static partial void PublishFailed(ILogger logger, LogLevel level, int messageCount, Exception? exception);
 
         [LoggerMessage(EventId = NotifyPushEventIds.RedisMessageNotPublishable, Level = LogLevel.Warning,
@@ -53,7 +53,7 @@ public sealed partial class RedisNotificationBackplane
         public static partial void UnsubscribeFailed(ILogger logger, string userId, Exception exception);
 
         [LoggerMessage(EventId = NotifyPushEventIds.RedisMessageMalformed,
-            Message = "Ignored a malformed message of {Length} bytes on Redis channel {Channel}: {Reason}. Further ones are logged at Debug level.")]
+            Message = "Ignored a malformed message of {Length} bytes on Redis channel {Channel}: {Reason}.")]
         public static partial void MessageMalformed(ILogger logger, LogLevel level, int length, string channel, string reason);
 
         [LoggerMessage(EventId = NotifyPushEventIds.RedisListenerFailed, Level = LogLevel.Error,

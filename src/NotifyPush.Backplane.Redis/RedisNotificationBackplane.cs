@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
@@ -29,6 +28,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+    private const int ExpectedResubscribeFailures = 2;
 
     private readonly ConfigurationOptions _configuration;
     private readonly RedisChannels _channels;
@@ -58,7 +58,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private volatile ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
     private int _publishFailureLogged;
-    private int _resubscribeFailureLogged;
+    private int _resubscribeFailures;
     private int _malformedLogged;
     private int _disposed;
 
@@ -99,8 +99,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
     /// <inheritdoc />
     /// <remarks>
-    /// Cancelling stops the wait for Redis' confirmation but keeps the interest recorded (undo it with
-    /// <see cref="UnsubscribeAsync"/>). Subscribing a user twice is the same as once.
+    /// Subscribing a user twice is the same as once. Cancelling while Redis has not confirmed yet undoes the
+    /// subscription and throws <see cref="OperationCanceledException"/>.
     /// </remarks>
     public async Task SubscribeAsync(string userId, CancellationToken cancellationToken)
     {
@@ -147,11 +147,10 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _ = command.ContinueWith(
-                completed => CheckSubscribed(completed, userId, channel),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            // The caller takes a subscribe that threw as not done and will not unsubscribe (ConnectionRegistry),
+            // so it is undone: the UNSUBSCRIBE follows the SUBSCRIBE on the same connection.
+            ObserveFault(command);
+            Undo(userId, channel);
             throw;
         }
         catch (Exception)
@@ -331,9 +330,9 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
             {
                 await multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            catch (Exception)
             {
-                // Closing a connection that is already broken has nothing left to release.
+                // Disposal must not throw; closing a connection that is already broken leaves nothing to release.
             }
 
             multiplexer.Dispose();
@@ -342,197 +341,25 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         _stopping.Dispose();
     }
 
-    private async Task RunConnectionLoopAsync(CancellationToken stopping)
-    {
-        var retryDelay = FirstRetryDelay;
-        try
-        {
-            while (!stopping.IsCancellationRequested)
-            {
-                bool ok;
-                if (_multiplexer is null)
-                {
-                    ok = await TryConnectAsync(retryDelay, stopping).ConfigureAwait(false);
-                }
-                else if (NeedsResubscribe())
-                {
-                    ok = await TryResubscribeAsync(retryDelay).ConfigureAwait(false);
-                }
-                else
-                {
-                    retryDelay = FirstRetryDelay;
-                    await _wake.WaitAsync(stopping).ConfigureAwait(false);
-                    DrainSignals();
-                    continue;
-                }
-
-                if (ok)
-                {
-                    retryDelay = FirstRetryDelay;
-                    continue;
-                }
-
-                // Retried on a timer as well as on the connection events, so a missed or early event cannot
-                // leave the subscriptions down.
-                await _wake.WaitAsync(retryDelay, stopping).ConfigureAwait(false);
-                DrainSignals();
-                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task<bool> TryConnectAsync(TimeSpan retryDelay, CancellationToken stopping)
-    {
-        Log.Connecting(_logger, DescribeEndPoints(_configuration.EndPoints));
-        ConnectionMultiplexer multiplexer;
-        try
-        {
-            // With AbortOnConnectFail off this returns after the connect timeout even when Redis is down, with a
-            // multiplexer that keeps reconnecting; the events below then drive the restore.
-            multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or ArgumentException or System.Net.Sockets.SocketException)
-        {
-            Log.ConnectFailed(_logger, (long)retryDelay.TotalMilliseconds, ex);
-            SetDisconnectedDescription($"cannot connect: {ex.GetType().Name}");
-            return false;
-        }
-
-        if (stopping.IsCancellationRequested)
-        {
-            multiplexer.Dispose();
-            return false;
-        }
-
-        // Message handlers then run one at a time in arrival order, which keeps each user's publish order.
-        multiplexer.PreserveAsyncOrder = true;
-        multiplexer.ConnectionFailed += OnConnectionFailed;
-        multiplexer.ConnectionRestored += OnConnectionRestored;
-        _subscriber = multiplexer.GetSubscriber();
-        _multiplexer = multiplexer;
-        return true;
-    }
-
-    private bool NeedsResubscribe()
+    private void Undo(string userId, RedisChannel channel)
     {
         lock (_gate)
         {
-            return !_subscriptionsLive;
-        }
-    }
-
-    /// <summary>
-    /// Re-subscribes every wanted user on the current connection; on success reports healthy and, when messages
-    /// may have been missed, raises OnRestored once.
-    /// </summary>
-    private async Task<bool> TryResubscribeAsync(TimeSpan retryDelay)
-    {
-        var multiplexer = _multiplexer!;
-        var subscriber = _subscriber!;
-        var commands = new List<Task>();
-        var resubscribed = new List<KeyValuePair<string, RedisChannel>>();
-        long epoch;
-        try
-        {
-            if (!multiplexer.IsConnected)
+            if (!_wanted.TryGetValue(userId, out var current) || !RedisChannels.AreSame(current, channel))
             {
-                return false;
+                return;
             }
 
-            // Goes over the subscription connection (1.x pings it with an UNSUBSCRIBE of a random channel).
-            await subscriber.PingAsync().ConfigureAwait(false);
-
-            lock (_gate)
-            {
-                epoch = _connectionEpoch;
-                foreach (var pair in _wanted)
-                {
-                    // Removing our handler drops the multiplexer's entry for the channel (which may have been
-                    // recorded while Redis was down and so never be re-sent), and adding it creates a fresh one:
-                    // UNSUBSCRIBE then SUBSCRIBE, in that order, on the subscription connection. A plain second
-                    // SubscribeAsync would only attach the handler twice.
-                    commands.Add(subscriber.UnsubscribeAsync(pair.Value, _onRedisMessage));
-                    commands.Add(subscriber.SubscribeAsync(pair.Value, _onRedisMessage));
-                    resubscribed.Add(pair);
-                }
-
-                _subscriptionsLive = true;
-            }
-
-            await Task.WhenAll(commands).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
-        {
-            ObserveFault(Task.WhenAll(commands));
-            lock (_gate)
-            {
-                _subscriptionsLive = false;
-            }
-
-            ReportResubscribeFailure(retryDelay, ex);
-            return false;
-        }
-
-        // A SubscribeAsync that found no connected server completes without sending anything (1.x); only a
-        // channel with a subscribed endpoint is really subscribed.
-        foreach (var pair in resubscribed)
-        {
-            if (_wanted.TryGetValue(pair.Key, out var current) && RedisChannels.AreSame(current, pair.Value)
-                && subscriber.SubscribedEndpoint(pair.Value) is null)
-            {
-                lock (_gate)
-                {
-                    _subscriptionsLive = false;
-                }
-
-                ReportResubscribeFailure(retryDelay, null);
-                return false;
-            }
-        }
-
-        bool notify;
-        DateTimeOffset? downSince;
-        lock (_gate)
-        {
-            if (_connectionEpoch != epoch || !_subscriptionsLive)
-            {
-                // The connection failed again meanwhile; the loop tries again.
-                return false;
-            }
-
-            notify = _restoreOwed;
-            _restoreOwed = false;
-            downSince = _health.DisconnectedSince;
-            _health = new BackplaneHealth(true, null, "connected");
-        }
-
-        Volatile.Write(ref _publishFailureLogged, 0);
-        Volatile.Write(ref _resubscribeFailureLogged, 0);
-        ObserveFault(RingOwedAsync());
-        var outageMs = downSince is { } since ? (long)(_timeProvider.GetUtcNow() - since).TotalMilliseconds : 0;
-        if (notify)
-        {
-            Log.Restored(_logger, resubscribed.Count, outageMs);
-            var listener = Volatile.Read(ref _listener);
+            _wanted.TryRemove(userId, out _);
             try
             {
-                listener?.OnRestored();
+                ObserveFault(_subscriber!.UnsubscribeAsync(channel, _onRedisMessage));
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
             {
-                // The listener's own failure; the backplane itself is healthy again.
-                Log.ListenerFailed(_logger, nameof(IBackplaneListener.OnRestored), ex);
+                Log.UnsubscribeFailed(_logger, userId, ex);
             }
         }
-        else
-        {
-            Log.Connected(_logger, DescribeEndPoints(_configuration.EndPoints), resubscribed.Count);
-        }
-
-        return true;
     }
 
     /// <summary>After a direct SUBSCRIBE: when it did not take, re-subscribes everyone through the restore.</summary>
@@ -566,37 +393,6 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         {
             _health = new BackplaneHealth(false, _timeProvider.GetUtcNow(), $"re-subscribing: {reason}");
         }
-    }
-
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
-    {
-        var endPoint = DescribeEndPoint(e.EndPoint);
-        bool wasConnected;
-        lock (_gate)
-        {
-            _connectionEpoch++;
-            _subscriptionsLive = false;
-            _restoreOwed = true;
-            wasConnected = _health.IsConnected;
-            _health = new BackplaneHealth(
-                false,
-                wasConnected ? _timeProvider.GetUtcNow() : _health.DisconnectedSince,
-                $"disconnected: {e.FailureType} on {endPoint}/{e.ConnectionType}");
-        }
-
-        // Once per outage: both connections (interactive and subscription) report their failure.
-        if (wasConnected)
-        {
-            Log.ConnectionLost(_logger, endPoint, e.ConnectionType, e.FailureType, e.Exception);
-        }
-
-        Signal();
-    }
-
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        Log.ConnectionReestablished(_logger, DescribeEndPoint(e.EndPoint), e.ConnectionType);
-        Signal();
     }
 
     private void OnRedisMessage(RedisChannel channel, RedisValue value)
@@ -644,45 +440,6 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         Log.PublishFailed(_logger, level, messageCount, exception);
     }
 
-    private void ReportResubscribeFailure(TimeSpan retryDelay, Exception? exception)
-    {
-        var level = Interlocked.Exchange(ref _resubscribeFailureLogged, 1) == 0 ? LogLevel.Warning : LogLevel.Debug;
-        Log.ResubscribeFailed(_logger, level, (long)retryDelay.TotalMilliseconds, exception);
-    }
-
-    private void SetDisconnectedDescription(string description)
-    {
-        lock (_gate)
-        {
-            _health = _health with { Description = description };
-        }
-    }
-
-    private void Signal()
-    {
-        if (Volatile.Read(ref _disposed) == 0)
-        {
-            _wake.Release();
-        }
-    }
-
-    private void DrainSignals()
-    {
-        while (_wake.Wait(0))
-        {
-        }
-    }
-
     private static void ObserveFault(Task task) =>
         _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
-    private static string DescribeEndPoints(EndPointCollection endPoints) =>
-        string.Join(",", endPoints.Select(DescribeEndPoint));
-
-    private static string DescribeEndPoint(EndPoint? endPoint) => endPoint switch
-    {
-        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
-        null => "(unknown)",
-        _ => endPoint.ToString() ?? "(unknown)",
-    };
 }

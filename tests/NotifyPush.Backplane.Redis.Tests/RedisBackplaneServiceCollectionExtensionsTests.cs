@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
+using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Backplane.Redis.Tests;
 
@@ -26,7 +27,7 @@ public sealed class RedisBackplaneServiceCollectionExtensionsTests
     {
         var services = new ServiceCollection();
         services.AddSingleton<INotificationBackplane, InProcessNotificationBackplane>();
-        await using var provider = BuildProvider(RedisTestEnvironment.RequireRedis(), services);
+        await using var provider = BuildProvider(TestEnvironment.RequireRedis(), services);
 
         provider.GetRequiredService<IStartupValidator>().Validate();
         var backplane = provider.GetRequiredService<INotificationBackplane>();

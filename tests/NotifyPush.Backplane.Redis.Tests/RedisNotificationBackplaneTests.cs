@@ -8,7 +8,7 @@ public sealed class RedisNotificationBackplaneTests : NotificationBackplaneSpeci
 {
     protected override async Task<INotificationBackplane> CreateBackplaneAsync()
     {
-        var backplane = RedisBackplanes.Create(RedisTestEnvironment.RequireRedis(), RedisBackplanes.NewPrefix());
+        var backplane = RedisBackplanes.Create(TestEnvironment.RequireRedis(), RedisBackplanes.NewPrefix());
         try
         {
             // Connecting happens in the background; a test starts once the backplane receives.

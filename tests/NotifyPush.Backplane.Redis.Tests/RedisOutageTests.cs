@@ -24,8 +24,8 @@ public sealed class RedisOutageTests
         await using var backplane = Create(server, log);
         backplane.SetListener(listener);
         await RedisBackplanes.WaitForHealthAsync(backplane, expectConnected: true, Timeout);
-        await backplane.SubscribeAsync("u1", default);
-        await backplane.PublishAsync([Notification("u1", 1)], default);
+        await backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await backplane.PublishAsync([Notification("u1", 1)], default).WaitAsync(Timeout);
         await listener.WaitForMessagesAsync("u1", 1, Timeout);
 
         await server.StopAsync();
@@ -36,7 +36,7 @@ public sealed class RedisOutageTests
         // The store holds these; the backplane must neither throw nor log per message.
         for (var seq = 2; seq <= 4; seq++)
         {
-            Assert.Null(await Record.ExceptionAsync(() => backplane.PublishAsync([Notification("u1", seq)], default)));
+            Assert.Null(await Record.ExceptionAsync(() => backplane.PublishAsync([Notification("u1", seq)], default).WaitAsync(Timeout)));
         }
 
         Assert.Equal(0, listener.RestoredCount);
@@ -49,7 +49,7 @@ public sealed class RedisOutageTests
         // Published by another replica after the restore, so the subscription is really back on the server.
         await using var other = Create(server);
         await RedisBackplanes.WaitForHealthAsync(other, expectConnected: true, Timeout);
-        await other.PublishAsync([Notification("u1", 5)], default);
+        await other.PublishAsync([Notification("u1", 5)], default).WaitAsync(Timeout);
         var received = await listener.WaitForMessagesAsync("u1", 2, Timeout);
         Assert.Equal([1L, 5L], received.Select(message => message.Seq));
         Assert.Equal(1, listener.RestoredCount);
@@ -67,18 +67,18 @@ public sealed class RedisOutageTests
         await using var backplane = Create(server);
         backplane.SetListener(listener);
         await RedisBackplanes.WaitForHealthAsync(backplane, expectConnected: true, Timeout);
-        await backplane.SubscribeAsync("leaving", default);
+        await backplane.SubscribeAsync("leaving", default).WaitAsync(Timeout);
 
         await server.StopAsync();
         await RedisBackplanes.WaitForHealthAsync(backplane, expectConnected: false, Timeout);
-        Assert.Null(await Record.ExceptionAsync(() => backplane.SubscribeAsync("joining", default)));
-        Assert.Null(await Record.ExceptionAsync(() => backplane.UnsubscribeAsync("leaving", default)));
+        Assert.Null(await Record.ExceptionAsync(() => backplane.SubscribeAsync("joining", default).WaitAsync(Timeout)));
+        Assert.Null(await Record.ExceptionAsync(() => backplane.UnsubscribeAsync("leaving", default).WaitAsync(Timeout)));
         await server.StartAgainAsync();
         await listener.WaitForRestoredAsync(1, Timeout);
 
         await using var other = Create(server);
         await RedisBackplanes.WaitForHealthAsync(other, expectConnected: true, Timeout);
-        await other.PublishAsync([Notification("leaving", 1), Notification("joining", 1)], default);
+        await other.PublishAsync([Notification("leaving", 1), Notification("joining", 1)], default).WaitAsync(Timeout);
 
         Assert.Equal(1, Assert.Single(await listener.WaitForMessagesAsync("joining", 1, Timeout)).Seq);
         // Published before joining's message, on the same connection: it would have arrived first.
@@ -94,8 +94,8 @@ public sealed class RedisOutageTests
         var started = Stopwatch.StartNew();
         await using var backplane = Create(server);
         backplane.SetListener(listener);
-        await backplane.SubscribeAsync("u1", default);
-        await backplane.PublishAsync([Notification("u1", 1)], default);
+        await backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await backplane.PublishAsync([Notification("u1", 1)], default).WaitAsync(Timeout);
         started.Stop();
 
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(1), $"Start-up waited {started.Elapsed} for Redis.");
@@ -108,7 +108,7 @@ public sealed class RedisOutageTests
         // u1 subscribed while nothing was received: the replica must catch u1 up from the store.
         await listener.WaitForRestoredAsync(1, Timeout);
 
-        await backplane.PublishAsync([Notification("u1", 2)], default);
+        await backplane.PublishAsync([Notification("u1", 2)], default).WaitAsync(Timeout);
         Assert.Equal(2, Assert.Single(await listener.WaitForMessagesAsync("u1", 1, Timeout)).Seq);
     }
 
@@ -125,7 +125,7 @@ public sealed class RedisOutageTests
         var joining = Enumerable.Range(0, 100).Select(i => $"joining-{i}").ToArray();
         foreach (var user in staying.Concat(leaving))
         {
-            await backplane.SubscribeAsync(user, default);
+            await backplane.SubscribeAsync(user, default).WaitAsync(Timeout);
         }
 
         await server.StopAsync();
@@ -139,22 +139,22 @@ public sealed class RedisOutageTests
             {
                 foreach (var user in leaving)
                 {
-                    await backplane.UnsubscribeAsync(user, default);
+                    await backplane.UnsubscribeAsync(user, default).WaitAsync(Timeout);
                 }
             }),
             Task.Run(async () =>
             {
                 foreach (var user in joining)
                 {
-                    await backplane.SubscribeAsync(user, default);
+                    await backplane.SubscribeAsync(user, default).WaitAsync(Timeout);
                 }
-            }));
+            })).WaitAsync(Timeout);
         await listener.WaitForRestoredAsync(1, Timeout);
         await RedisBackplanes.WaitForHealthAsync(backplane, expectConnected: true, Timeout);
 
         await using var other = Create(server);
         await RedisBackplanes.WaitForHealthAsync(other, expectConnected: true, Timeout);
-        await other.PublishAsync(leaving.Concat(staying).Concat(joining).Select(user => Notification(user, 1)).ToArray(), default);
+        await other.PublishAsync(leaving.Concat(staying).Concat(joining).Select(user => Notification(user, 1)).ToArray(), default).WaitAsync(Timeout);
 
         foreach (var user in staying.Concat(joining))
         {

@@ -26,7 +26,7 @@ public sealed class RedisReplicaTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var configuration = RedisTestEnvironment.RequireRedis();
+        var configuration = TestEnvironment.RequireRedis();
         _a = RedisBackplanes.Create(configuration, _prefix);
         _b = RedisBackplanes.Create(configuration, _prefix, _logB);
         _a.SetListener(_listenerA);
@@ -51,10 +51,10 @@ public sealed class RedisReplicaTests : IAsyncLifetime
     [Fact]
     public async Task Publish_OnReplicaA_ReachesUserSubscribedOnReplicaBOnly()
     {
-        await B.SubscribeAsync("u1", default);
-        await A.SubscribeAsync("sentinel-a", default);
+        await B.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await A.SubscribeAsync("sentinel-a", default).WaitAsync(Timeout);
 
-        await A.PublishAsync([Notification("u1", 1), Notification("u1", 2), Notification("sentinel-a", 1)], default);
+        await A.PublishAsync([Notification("u1", 1), Notification("u1", 2), Notification("sentinel-a", 1)], default).WaitAsync(Timeout);
 
         var received = await _listenerB.WaitForMessagesAsync("u1", 2, Timeout);
         Assert.Equal([1L, 2L], received.Select(message => message.Seq));
@@ -68,10 +68,10 @@ public sealed class RedisReplicaTests : IAsyncLifetime
     [Fact]
     public async Task Publish_WhenUserIsSubscribedOnBothReplicas_BothReceive()
     {
-        await A.SubscribeAsync("u1", default);
-        await B.SubscribeAsync("u1", default);
+        await A.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await B.SubscribeAsync("u1", default).WaitAsync(Timeout);
 
-        await B.PublishAsync([Notification("u1", 1)], default);
+        await B.PublishAsync([Notification("u1", 1)], default).WaitAsync(Timeout);
 
         Assert.Equal(1, Assert.Single(await _listenerA.WaitForMessagesAsync("u1", 1, Timeout)).Seq);
         Assert.Equal(1, Assert.Single(await _listenerB.WaitForMessagesAsync("u1", 1, Timeout)).Seq);
@@ -81,11 +81,11 @@ public sealed class RedisReplicaTests : IAsyncLifetime
     public async Task Publish_WhenUserHasNoSubscriptionOnThisReplica_NeverReachesItsListener()
     {
         // u1's sockets are on B only; A publishes for u1 and must not see it, while B does.
-        await B.SubscribeAsync("u1", default);
-        await A.SubscribeAsync("sentinel-a", default);
+        await B.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await A.SubscribeAsync("sentinel-a", default).WaitAsync(Timeout);
 
-        await A.PublishAsync([Notification("u1", 1)], default);
-        await A.PublishAsync([Notification("sentinel-a", 1)], default);
+        await A.PublishAsync([Notification("u1", 1)], default).WaitAsync(Timeout);
+        await A.PublishAsync([Notification("sentinel-a", 1)], default).WaitAsync(Timeout);
 
         await _listenerB.WaitForMessagesAsync("u1", 1, Timeout);
         await _listenerA.WaitForMessagesAsync("sentinel-a", 1, Timeout);
@@ -96,12 +96,12 @@ public sealed class RedisReplicaTests : IAsyncLifetime
     [Fact]
     public async Task Unsubscribe_OnReplicaB_StopsDeliveryThereOnly()
     {
-        await A.SubscribeAsync("u1", default);
-        await B.SubscribeAsync("u1", default);
-        await B.SubscribeAsync("sentinel-b", default);
+        await A.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await B.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await B.SubscribeAsync("sentinel-b", default).WaitAsync(Timeout);
 
-        await B.UnsubscribeAsync("u1", default);
-        await A.PublishAsync([Notification("u1", 1), Notification("sentinel-b", 1)], default);
+        await B.UnsubscribeAsync("u1", default).WaitAsync(Timeout);
+        await A.PublishAsync([Notification("u1", 1), Notification("sentinel-b", 1)], default).WaitAsync(Timeout);
 
         await _listenerA.WaitForMessagesAsync("u1", 1, Timeout);
         await _listenerB.WaitForMessagesAsync("sentinel-b", 1, Timeout);
@@ -111,8 +111,8 @@ public sealed class RedisReplicaTests : IAsyncLifetime
     [Fact]
     public async Task Receive_WhenChannelCarriesGarbage_IgnoresItLogsOnceAndKeepsDelivering()
     {
-        await B.SubscribeAsync("u1", default);
-        await B.SubscribeAsync("u2", default);
+        await B.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await B.SubscribeAsync("u2", default).WaitAsync(Timeout);
         var channel = new RedisChannel($"{_prefix}:user:u1", RedisChannel.PatternMode.Literal);
         var valid = RedisMessageCodec.Encode(Notification("u1", 1));
         byte[][] garbage =
@@ -128,15 +128,15 @@ public sealed class RedisReplicaTests : IAsyncLifetime
             RedisMessageCodec.Encode(Notification("u2", 7)), // another user's message on u1's channel
         ];
 
-        using (var raw = await ConnectionMultiplexer.ConnectAsync(RedisTestEnvironment.RequireRedis()))
+        using (var raw = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RequireRedis()).WaitAsync(Timeout))
         {
             var subscriber = raw.GetSubscriber();
             foreach (var payload in garbage)
             {
-                await subscriber.PublishAsync(channel, payload);
+                await subscriber.PublishAsync(channel, payload).WaitAsync(Timeout);
             }
 
-            await subscriber.PublishAsync(channel, valid);
+            await subscriber.PublishAsync(channel, valid).WaitAsync(Timeout);
         }
 
         var received = Assert.Single(await _listenerB.WaitForMessagesAsync("u1", 1, Timeout));
@@ -147,23 +147,37 @@ public sealed class RedisReplicaTests : IAsyncLifetime
         Assert.Equal(garbage.Length - 1, _logB.Count(NotifyPushEventIds.RedisMessageMalformed, Microsoft.Extensions.Logging.LogLevel.Debug));
 
         // Still delivering after the garbage.
-        await A.PublishAsync([Notification("u1", 2)], default);
+        await A.PublishAsync([Notification("u1", 2)], default).WaitAsync(Timeout);
         Assert.Equal([1L, 2L], (await _listenerB.WaitForMessagesAsync("u1", 2, Timeout)).Select(message => message.Seq));
+    }
+
+    [Fact]
+    public async Task Subscribe_WhenTokenIsCancelled_ThrowsAndLeavesTheUserUnsubscribed()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await B.SubscribeAsync("sentinel-b", default).WaitAsync(Timeout);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => B.SubscribeAsync("u1", cancelled.Token).WaitAsync(Timeout));
+        await A.PublishAsync([Notification("u1", 1), Notification("sentinel-b", 1)], default).WaitAsync(Timeout);
+
+        await _listenerB.WaitForMessagesAsync("sentinel-b", 1, Timeout);
+        Assert.Empty(_listenerB.ReceivedFor("u1"));
     }
 
     [Fact]
     public async Task Subscribe_WhenUserIdIsStar_SubscribesTheLiteralChannelAndNoPattern()
     {
-        await B.SubscribeAsync("*", default);
+        await B.SubscribeAsync("*", default).WaitAsync(Timeout);
 
-        using var raw = await ConnectionMultiplexer.ConnectAsync(RedisTestEnvironment.RequireRedis());
+        using var raw = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RequireRedis()).WaitAsync(Timeout);
         var server = raw.GetServer(raw.GetEndPoints().Single());
         var literal = new RedisChannel($"{_prefix}:user:*", RedisChannel.PatternMode.Literal);
 
-        Assert.Equal(1, await server.SubscriptionSubscriberCountAsync(literal));
-        Assert.Equal(0, await server.SubscriptionSubscriberCountAsync(new RedisChannel($"{_prefix}:user:u1", RedisChannel.PatternMode.Literal)));
+        Assert.Equal(1, await server.SubscriptionSubscriberCountAsync(literal).WaitAsync(Timeout));
+        Assert.Equal(0, await server.SubscriptionSubscriberCountAsync(new RedisChannel($"{_prefix}:user:u1", RedisChannel.PatternMode.Literal)).WaitAsync(Timeout));
         // No NotifyPush component subscribes to patterns; a PSUBSCRIBE for "*" would show here.
-        Assert.Equal(0, await server.SubscriptionPatternCountAsync());
+        Assert.Equal(0, await server.SubscriptionPatternCountAsync().WaitAsync(Timeout));
     }
 
     private static BackplaneMessage Notification(string userId, long seq) =>

@@ -1,30 +1,15 @@
 namespace NotifyPush.Backplane.Redis.Tests;
 
 /// <summary>
-/// Where the Redis tests find their servers. The test script (scripts/test.sh) sets the variables; a test that
-/// needs one that is missing fails with a message saying what to set, it is never skipped.
+/// The redis-server executable that the outage tests start privately (the shared test Redis comes from
+/// <c>TestEnvironment.RequireRedis()</c>). Missing, it fails the test with a message saying what to set.
 /// </summary>
 internal static class RedisTestEnvironment
 {
-    public const string RedisVariable = "NOTIFYPUSH_TEST_REDIS";
     public const string RedisServerVariable = "NOTIFYPUSH_TEST_REDIS_SERVER";
     private const string DefaultRedisServer = "/usr/bin/redis-server";
 
-    /// <summary>The shared test Redis, <c>host:port</c>, from <c>NOTIFYPUSH_TEST_REDIS</c>.</summary>
-    public static string RequireRedis()
-    {
-        var value = Environment.GetEnvironmentVariable(RedisVariable);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new InvalidOperationException(
-                $"{RedisVariable} is not set. Run the tests through scripts/test.sh, which starts Redis, or start one " +
-                $"(redis-server --port 6390 --save '' --appendonly no --daemonize yes) and set {RedisVariable}=127.0.0.1:6390.");
-        }
-
-        return value.Trim();
-    }
-
-    /// <summary>The redis-server executable the outage tests start privately, from <c>NOTIFYPUSH_TEST_REDIS_SERVER</c>.</summary>
+    /// <summary>The path from <c>NOTIFYPUSH_TEST_REDIS_SERVER</c> (set by scripts/test.sh), else /usr/bin/redis-server.</summary>
     public static string RequireRedisServerExecutable()
     {
         var value = Environment.GetEnvironmentVariable(RedisServerVariable);

@@ -36,7 +36,7 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _backplane = await CreateBackplaneAsync();
+        _backplane = await CreateBackplaneAsync().WaitAsync(Timeout * 2);
         _backplane.SetListener(Listener);
     }
 
@@ -44,18 +44,18 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     {
         if (_backplane is not null)
         {
-            await DisposeBackplaneAsync(_backplane);
+            await DisposeBackplaneAsync(_backplane).AsTask().WaitAsync(Timeout);
         }
     }
 
     [Fact]
     public async Task Publish_WhenUserIsSubscribed_ListenerReceivesKindUserIdSeqAndFrameIntact()
     {
-        await Backplane.SubscribeAsync("u1", default);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
         // Every byte value, not only JSON text: the backplane must carry the frame as is.
         var frame = Enumerable.Range(0, 256).Select(i => (byte)i).Concat(Encoding.UTF8.GetBytes("{\"type\":\"notification\",\"payload\":\"ü€😀\"}")).ToArray();
 
-        await Backplane.PublishAsync([new BackplaneMessage(BackplaneMessageKind.Notification, "u1", 42, frame)], default);
+        await Backplane.PublishAsync([new BackplaneMessage(BackplaneMessageKind.Notification, "u1", 42, frame)], default).WaitAsync(Timeout);
 
         var received = Assert.Single(await Listener.WaitForMessagesAsync("u1", 1, Timeout));
         Assert.Equal(BackplaneMessageKind.Notification, received.Kind);
@@ -67,11 +67,11 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Publish_WhenFrameIsLarge_ArrivesIntact()
     {
-        await Backplane.SubscribeAsync("u1", default);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
         var frame = new byte[512 * 1024];
         new Random(7).NextBytes(frame);
 
-        await Backplane.PublishAsync([Notification("u1", 1) with { Frame = frame }], default);
+        await Backplane.PublishAsync([Notification("u1", 1) with { Frame = frame }], default).WaitAsync(Timeout);
 
         var received = Assert.Single(await Listener.WaitForMessagesAsync("u1", 1, Timeout));
         Assert.Equal(frame, received.Frame.ToArray());
@@ -80,13 +80,13 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Publish_WhenUserIsSubscribed_MessagesArriveInPublishOrder()
     {
-        await Backplane.SubscribeAsync("u1", default);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
 
         // One batch, then single publishes: order holds within a call and across sequential calls.
-        await Backplane.PublishAsync(Enumerable.Range(1, 20).Select(seq => Notification("u1", seq)).ToArray(), default);
+        await Backplane.PublishAsync(Enumerable.Range(1, 20).Select(seq => Notification("u1", seq)).ToArray(), default).WaitAsync(Timeout);
         for (var seq = 21; seq <= 40; seq++)
         {
-            await Backplane.PublishAsync([Notification("u1", seq)], default);
+            await Backplane.PublishAsync([Notification("u1", seq)], default).WaitAsync(Timeout);
         }
 
         var received = await Listener.WaitForMessagesAsync("u1", 40, Timeout);
@@ -97,9 +97,9 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Publish_WhenUserNeverSubscribed_NothingArrives()
     {
-        await Backplane.SubscribeAsync("subscribed", default);
+        await Backplane.SubscribeAsync("subscribed", default).WaitAsync(Timeout);
 
-        await Backplane.PublishAsync([Notification("never-subscribed", 1)], default);
+        await Backplane.PublishAsync([Notification("never-subscribed", 1)], default).WaitAsync(Timeout);
 
         await AssertNothingArrivedAsync("never-subscribed");
     }
@@ -107,12 +107,12 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Publish_AfterUnsubscribe_NothingArrives()
     {
-        await Backplane.SubscribeAsync("u1", default);
-        await Backplane.PublishAsync([Notification("u1", 1)], default);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await Backplane.PublishAsync([Notification("u1", 1)], default).WaitAsync(Timeout);
         await Listener.WaitForMessagesAsync("u1", 1, Timeout);
 
-        await Backplane.UnsubscribeAsync("u1", default);
-        await Backplane.PublishAsync([Notification("u1", 2)], default);
+        await Backplane.UnsubscribeAsync("u1", default).WaitAsync(Timeout);
+        await Backplane.PublishAsync([Notification("u1", 2)], default).WaitAsync(Timeout);
 
         await AssertNothingArrivedAsync("u1", alreadyReceived: 1);
     }
@@ -120,11 +120,11 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Subscribe_AfterUnsubscribe_MessagesArriveAgain()
     {
-        await Backplane.SubscribeAsync("u1", default);
-        await Backplane.UnsubscribeAsync("u1", default);
-        await Backplane.SubscribeAsync("u1", default);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await Backplane.UnsubscribeAsync("u1", default).WaitAsync(Timeout);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
 
-        await Backplane.PublishAsync([Notification("u1", 1)], default);
+        await Backplane.PublishAsync([Notification("u1", 1)], default).WaitAsync(Timeout);
 
         var received = Assert.Single(await Listener.WaitForMessagesAsync("u1", 1, Timeout));
         Assert.Equal(1, received.Seq);
@@ -133,10 +133,10 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Unsubscribe_WhenUserNeverSubscribed_DoesNothing()
     {
-        await Backplane.UnsubscribeAsync("never-subscribed", default);
+        await Backplane.UnsubscribeAsync("never-subscribed", default).WaitAsync(Timeout);
 
-        await Backplane.SubscribeAsync("u1", default);
-        await Backplane.PublishAsync([Notification("u1", 1)], default);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await Backplane.PublishAsync([Notification("u1", 1)], default).WaitAsync(Timeout);
         await Listener.WaitForMessagesAsync("u1", 1, Timeout);
     }
 
@@ -144,10 +144,10 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     public async Task Publish_WhenUserIdIsStar_OnlyThatUserReceives()
     {
         // A pattern subscription to "*" would receive every user's messages.
-        await Backplane.SubscribeAsync("*", default);
-        await Backplane.SubscribeAsync("alice", default);
+        await Backplane.SubscribeAsync("*", default).WaitAsync(Timeout);
+        await Backplane.SubscribeAsync("alice", default).WaitAsync(Timeout);
 
-        await Backplane.PublishAsync([Notification("alice", 1), Notification("bob", 1), Notification("*", 1)], default);
+        await Backplane.PublishAsync([Notification("alice", 1), Notification("bob", 1), Notification("*", 1)], default).WaitAsync(Timeout);
 
         var star = Assert.Single(await Listener.WaitForMessagesAsync("*", 1, Timeout));
         Assert.Equal("*", star.UserId);
@@ -170,9 +170,9 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [InlineData("Zoë 用户 🚀", "Zoë 用户")]
     public async Task Publish_WhenUserIdHasPatternSeparatorOrNonAsciiCharacters_OnlyThatUserReceives(string userId, string neighbourId)
     {
-        await Backplane.SubscribeAsync(userId, default);
+        await Backplane.SubscribeAsync(userId, default).WaitAsync(Timeout);
 
-        await Backplane.PublishAsync([Notification(neighbourId, 1), Notification(userId, 2)], default);
+        await Backplane.PublishAsync([Notification(neighbourId, 1), Notification(userId, 2)], default).WaitAsync(Timeout);
 
         var received = Assert.Single(await Listener.WaitForMessagesAsync(userId, 1, Timeout));
         Assert.Equal(userId, received.UserId);
@@ -188,9 +188,9 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [InlineData("*", "anyone")]
     public async Task Publish_WhenOnlyTheNeighbourIsSubscribed_UserWithSimilarIdReceivesNothing(string userId, string neighbourId)
     {
-        await Backplane.SubscribeAsync(neighbourId, default);
+        await Backplane.SubscribeAsync(neighbourId, default).WaitAsync(Timeout);
 
-        await Backplane.PublishAsync([Notification(userId, 1), Notification(neighbourId, 2)], default);
+        await Backplane.PublishAsync([Notification(userId, 1), Notification(neighbourId, 2)], default).WaitAsync(Timeout);
 
         var received = Assert.Single(await Listener.WaitForMessagesAsync(neighbourId, 1, Timeout));
         Assert.Equal(neighbourId, received.UserId);
@@ -201,12 +201,12 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Disconnect_WhenUserIsSubscribed_RoutesLikeNotifications()
     {
-        await Backplane.SubscribeAsync("u1", default);
-        await Backplane.SubscribeAsync("u2", default);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await Backplane.SubscribeAsync("u2", default).WaitAsync(Timeout);
 
         await Backplane.PublishAsync(
             [Notification("u1", 1), new BackplaneMessage(BackplaneMessageKind.Disconnect, "u1", 0, ReadOnlyMemory<byte>.Empty), Notification("u1", 2), new BackplaneMessage(BackplaneMessageKind.Disconnect, "not-subscribed", 0, ReadOnlyMemory<byte>.Empty)],
-            default);
+            default).WaitAsync(Timeout);
 
         var received = await Listener.WaitForMessagesAsync("u1", 3, Timeout);
         Assert.Equal(
@@ -221,10 +221,10 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Publish_WhenBatchAddressesSeveralUsers_EachReceivesOnlyTheirOwn()
     {
-        await Backplane.SubscribeAsync("u1", default);
-        await Backplane.SubscribeAsync("u2", default);
+        await Backplane.SubscribeAsync("u1", default).WaitAsync(Timeout);
+        await Backplane.SubscribeAsync("u2", default).WaitAsync(Timeout);
 
-        await Backplane.PublishAsync([Notification("u1", 1), Notification("u2", 1), Notification("u3", 1), Notification("u2", 2), Notification("u1", 2)], default);
+        await Backplane.PublishAsync([Notification("u1", 1), Notification("u2", 1), Notification("u3", 1), Notification("u2", 2), Notification("u1", 2)], default).WaitAsync(Timeout);
 
         Assert.Equal([1L, 2L], (await Listener.WaitForMessagesAsync("u1", 2, Timeout)).Select(message => message.Seq));
         Assert.Equal([1L, 2L], (await Listener.WaitForMessagesAsync("u2", 2, Timeout)).Select(message => message.Seq));
@@ -238,14 +238,14 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
         var users = Enumerable.Range(0, 100).Select(i => $"user-{i}").ToArray();
         foreach (var user in users)
         {
-            await Backplane.SubscribeAsync(user, default);
+            await Backplane.SubscribeAsync(user, default).WaitAsync(Timeout);
         }
 
         // Ten batches of 100, users interleaved inside each batch: message i goes to user i % 100.
         var messages = Enumerable.Range(0, 1000).Select(i => Notification(users[i % 100], (i / 100) + 1)).ToArray();
         foreach (var batch in messages.Chunk(100))
         {
-            await Backplane.PublishAsync(batch, default);
+            await Backplane.PublishAsync(batch, default).WaitAsync(Timeout);
         }
 
         foreach (var user in users)
@@ -261,7 +261,7 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     [Fact]
     public async Task Publish_WhenBatchIsEmpty_Completes()
     {
-        await Backplane.PublishAsync([], default);
+        await Backplane.PublishAsync([], default).WaitAsync(Timeout);
 
         Assert.Equal(0, Listener.MessageCount);
     }
@@ -291,8 +291,8 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     protected async Task AssertNothingArrivedAsync(string userId, int alreadyReceived = 0, INotificationBackplane? publisher = null)
     {
         var sentinel = $"sentinel-{Guid.NewGuid():N}";
-        await Backplane.SubscribeAsync(sentinel, default);
-        await (publisher ?? Backplane).PublishAsync([Notification(sentinel, 1)], default);
+        await Backplane.SubscribeAsync(sentinel, default).WaitAsync(Timeout);
+        await (publisher ?? Backplane).PublishAsync([Notification(sentinel, 1)], default).WaitAsync(Timeout);
         await Listener.WaitForMessagesAsync(sentinel, 1, Timeout);
 
         Assert.Equal(alreadyReceived, Listener.ReceivedFor(userId).Count);
