@@ -10,8 +10,9 @@
 #   ...; np_services_stop                        # stop them yourself when done
 #
 # Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server,
-# postgresql (15) and chromium are installed with apt-get (set NOTIFYPUSH_TEST_INSTALL=0 to
-# forbid that). As a non-root user the servers run as that user and nothing is installed.
+# postgresql (15), chromium and nginx (nginx-light) are installed with apt-get (set
+# NOTIFYPUSH_TEST_INSTALL=0 to forbid that). As a non-root user the servers run as that user and
+# nothing is installed.
 #
 # What the tests get (environment):
 #   NOTIFYPUSH_TEST_REDIS          127.0.0.1:<port>   StackExchange.Redis configuration
@@ -21,6 +22,8 @@
 #   NOTIFYPUSH_TEST_PG_CTL         pg_ctl for the test cluster; runs as the cluster's owner
 #   NOTIFYPUSH_TEST_PG_DATA        data folder of the test cluster
 #   NOTIFYPUSH_TEST_CHROMIUM       path of the chromium executable (browser tests)
+#   NOTIFYPUSH_TEST_NGINX          path of the nginx executable (load-balancer topology test; the
+#                                  test starts its own nginx on a free port, never the system one)
 #
 # How an outage test stops and restarts each server (the ports and data stay the same):
 #   Redis    stop:  send SHUTDOWN NOSAVE on a connection (or: redis-cli -p <port> shutdown nosave)
@@ -51,11 +54,19 @@ np_pg_bin() {
 
 np_chromium() { command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null || true; }
 
+# /usr/sbin is not on every user's PATH.
+np_nginx() {
+    command -v nginx 2>/dev/null && return 0
+    [ -x /usr/sbin/nginx ] && printf '%s\n' /usr/sbin/nginx
+    return 0
+}
+
 np_install_prerequisites() {
     local missing=()
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     [ -n "$(np_pg_bin)" ] || missing+=(postgresql)
     [ -n "$(np_chromium)" ] || missing+=(chromium)
+    [ -n "$(np_nginx)" ] || missing+=(nginx-light)
     [ ${#missing[@]} -eq 0 ] && return 0
 
     if [ "${NOTIFYPUSH_TEST_INSTALL:-1}" = 0 ] || ! np_is_root || ! command -v apt-get >/dev/null 2>&1; then
@@ -63,7 +74,8 @@ np_install_prerequisites() {
         return 1
     fi
     np_log "installing ${missing[*]} with apt-get"
-    # The postgresql package creates and may start a default cluster on 5432; the tests never use it.
+    # The postgresql package creates and may start a default cluster on 5432, and nginx may start
+    # the default site on port 80; the tests use neither.
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null || return 1
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
@@ -241,6 +253,8 @@ np_services_start() {
     export NOTIFYPUSH_TEST_PG_DATA="$NP_TEST_DIR/postgres/data"
     export NOTIFYPUSH_TEST_CHROMIUM
     NOTIFYPUSH_TEST_CHROMIUM=$(np_chromium)
+    export NOTIFYPUSH_TEST_NGINX
+    NOTIFYPUSH_TEST_NGINX=$(np_nginx)
     np_log "redis 127.0.0.1:$NP_REDIS_PORT, postgres 127.0.0.1:$NP_PG_PORT, files in $NP_TEST_DIR"
 }
 
