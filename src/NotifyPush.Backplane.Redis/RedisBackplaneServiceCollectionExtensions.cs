@@ -25,7 +25,13 @@ public static class RedisBackplaneServiceCollectionExtensions
         services.AddOptions<BackplaneOptions>()
             .BindConfiguration(BackplaneOptions.SectionName)
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackplaneOptions>, BackplaneOptionsValidator>());
+        // The annotations (ChannelPrefix…) are validated once, named by their full key, by AddNotifyPushCore's
+        // validator when the engine is registered; on their own, by the generated validator here.
+        if (!services.Any(static d => d.ServiceType == typeof(IValidateOptions<BackplaneOptions>) && d.ImplementationInstance is SectionNamedValidator<BackplaneOptions>))
+        {
+            services.AddSingleton<IValidateOptions<BackplaneOptions>>(new SectionNamedValidator<BackplaneOptions>(new BackplaneOptionsValidator(), BackplaneOptions.SectionName));
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackplaneOptions>, RedisBackplaneOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);

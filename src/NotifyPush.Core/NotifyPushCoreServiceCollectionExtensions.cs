@@ -57,6 +57,9 @@ public static class NotifyPushCoreServiceCollectionExtensions
         where TValidator : class, IValidateOptions<TOptions>, new()
     {
         services.AddOptions<TOptions>().Bind(configuration.GetSection(sectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TOptions>>(new SectionNamedValidator<TOptions>(new TValidator(), sectionName));
+        if (!services.Any(static d => d.ServiceType == typeof(IValidateOptions<TOptions>) && d.ImplementationInstance is SectionNamedValidator<TOptions>))
+        {
+            services.AddSingleton<IValidateOptions<TOptions>>(new SectionNamedValidator<TOptions>(new TValidator(), sectionName));
+        }
     }
 }

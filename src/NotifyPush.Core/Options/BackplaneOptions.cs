@@ -16,6 +16,6 @@ public sealed class BackplaneOptions
 
     /// <summary>Prefix of every Redis channel, so several deployments can share one Redis. Default <c>notifypush</c>.</summary>
     [Required]
-    [RegularExpression(@"^[A-Za-z0-9_.\-]{1,64}$", ErrorMessage = "NotifyPush:Backplane:ChannelPrefix must be 1-64 characters of letters, digits, '_', '.', '-'.")]
+    [RegularExpression(@"^[A-Za-z0-9_.\-]{1,64}$", ErrorMessage = "must be 1-64 characters of letters, digits, '_', '.', '-'.")]
     public string ChannelPrefix { get; set; } = "notifypush";
 }
