@@ -1,14 +1,12 @@
 namespace NotifyPush.Backplane.Redis.Tests;
 
 /// <summary>
-/// Where the Redis tests find their servers. The test script (scripts/test.sh) sets the variables; a test that
+/// Where the Redis tests find the shared test Redis (redis-server for outage tests: TestEnvironment). The test script (scripts/test.sh) sets the variables; a test that
 /// needs one that is missing fails with a message saying what to set, it is never skipped.
 /// </summary>
 internal static class RedisTestEnvironment
 {
     public const string RedisVariable = "NOTIFYPUSH_TEST_REDIS";
-    public const string RedisServerVariable = "NOTIFYPUSH_TEST_REDIS_SERVER";
-    private const string DefaultRedisServer = "/usr/bin/redis-server";
 
     /// <summary>The shared test Redis, <c>host:port</c>, from <c>NOTIFYPUSH_TEST_REDIS</c>.</summary>
     public static string RequireRedis()
@@ -22,19 +20,5 @@ internal static class RedisTestEnvironment
         }
 
         return value.Trim();
-    }
-
-    /// <summary>The redis-server executable the outage tests start privately, from <c>NOTIFYPUSH_TEST_REDIS_SERVER</c>.</summary>
-    public static string RequireRedisServerExecutable()
-    {
-        var value = Environment.GetEnvironmentVariable(RedisServerVariable);
-        var path = string.IsNullOrWhiteSpace(value) ? DefaultRedisServer : value.Trim();
-        if (!File.Exists(path))
-        {
-            throw new InvalidOperationException(
-                $"redis-server was not found at '{path}'. Install it (apt-get install redis-server) or set {RedisServerVariable} to its path.");
-        }
-
-        return path;
     }
 }
