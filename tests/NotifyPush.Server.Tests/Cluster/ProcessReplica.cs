@@ -24,6 +24,8 @@ public sealed partial class ProcessReplica : ClusterReplica
         _process = process;
         _output = output;
         _baseAddress = baseAddress;
+        // Should the test run end without disposing it (a crash of the runner is beyond help), no server is left behind.
+        AppDomain.CurrentDomain.ProcessExit += OnTestProcessExit;
         CreateApiClient();
     }
 
@@ -114,10 +116,12 @@ public sealed partial class ProcessReplica : ClusterReplica
         }
     }
 
-    /// <summary>Kills the process (SIGKILL) and waits until it is gone.</summary>
+    /// <summary>
+    /// Kills the process (SIGKILL) and waits until it is gone. It stays in rotation, as a crashed replica stays in a
+    /// load balancer's pool until a health check notices; the test takes it out when it decides that happened.
+    /// </summary>
     public async Task KillAsync()
     {
-        InRotation = false;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -128,9 +132,23 @@ public sealed partial class ProcessReplica : ClusterReplica
 
     public override async ValueTask DisposeAsync()
     {
+        InRotation = false;
         await KillAsync();
+        AppDomain.CurrentDomain.ProcessExit -= OnTestProcessExit;
         _process.Dispose();
         DisposeApiClient();
+    }
+
+    private void OnTestProcessExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Exited already.
+        }
     }
 
     private static void KillQuietly(Process process)

@@ -196,7 +196,7 @@ public sealed class ResumingClient : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _connects);
-            var code = await ReadUntilClosedAsync(socket, sendLock);
+            var (code, reason) = await ReadUntilClosedAsync(socket, sendLock);
             bool disrupted;
             lock (_sync)
             {
@@ -217,7 +217,7 @@ public sealed class ResumingClient : IAsyncDisposable
             {
                 if (!ReconnectCodes.Contains(code))
                 {
-                    _problems.Enqueue($"{UserId}: {replica.Name} closed the socket with {code}, which is not a reconnect code.");
+                    _problems.Enqueue($"{UserId}: {replica.Name} closed the socket with {code} (\"{reason}\"), which is not a reconnect code.");
                 }
 
                 await BackoffAsync();
@@ -225,8 +225,8 @@ public sealed class ResumingClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads frames until the socket ends; returns the server's close code, or 1006 when none came.</summary>
-    private async Task<int> ReadUntilClosedAsync(ClientWebSocket socket, SemaphoreSlim sendLock)
+    /// <summary>Reads frames until the socket ends; returns the server's close code and reason, or 1006 when none came.</summary>
+    private async Task<(int Code, string? Reason)> ReadUntilClosedAsync(ClientWebSocket socket, SemaphoreSlim sendLock)
     {
         var buffer = new byte[16 * 1024];
         using var message = new MemoryStream();
@@ -244,13 +244,8 @@ public sealed class ResumingClient : IAsyncDisposable
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         var code = (int?)socket.CloseStatus ?? 1005;
-                        if (!ReconnectCodes.Contains(code) && code != 1000)
-                        {
-                            _problems.Enqueue($"{UserId}: close {code} says \"{socket.CloseStatusDescription}\".");
-                        }
-
                         await ReplyToCloseAsync(socket, sendLock);
-                        return code;
+                        return (code, socket.CloseStatusDescription);
                     }
 
                     message.Write(buffer, 0, result.Count);
@@ -262,7 +257,7 @@ public sealed class ResumingClient : IAsyncDisposable
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException or TimeoutException)
         {
-            return 1006;
+            return (1006, ex.Message);
         }
     }
 

@@ -153,8 +153,18 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(Replicas.Select(r => r.DisposeAsync().AsTask()));
+        try
+        {
+            await Task.WhenAll(Replicas.Select(r => r.DisposeAsync().AsTask()));
+        }
+        finally
+        {
+            await DropSchemaAsync();
+        }
+    }
 
+    private async Task DropSchemaAsync()
+    {
         using var timeout = new CancellationTokenSource(QueryTimeout);
         await using var connection = new NpgsqlConnection(_postgres.ConnectionString);
         await connection.OpenAsync(timeout.Token);
