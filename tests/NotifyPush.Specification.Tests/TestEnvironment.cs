@@ -12,11 +12,33 @@ public static class TestEnvironment
     /// <summary>Environment variable with the StackExchange.Redis configuration of the test Redis.</summary>
     public const string RedisVariable = "NOTIFYPUSH_TEST_REDIS";
 
+    /// <summary>Environment variable with the path of the redis-server executable that outage tests start privately.</summary>
+    public const string RedisServerVariable = "NOTIFYPUSH_TEST_REDIS_SERVER";
+
+    private const string DefaultRedisServer = "/usr/bin/redis-server";
+
     /// <summary>The connection string of the test PostgreSQL, e.g. <c>Host=127.0.0.1;Port=5433;Username=postgres;Database=postgres</c>.</summary>
     public static string RequirePostgres() => Require(PostgresVariable, "PostgreSQL");
 
     /// <summary>The configuration of the test Redis, e.g. <c>127.0.0.1:6380</c>.</summary>
     public static string RequireRedis() => Require(RedisVariable, "Redis");
+
+    /// <summary>
+    /// The redis-server executable for tests that stop and restart a Redis of their own
+    /// (<see cref="RedisServerProcess"/>), from <c>NOTIFYPUSH_TEST_REDIS_SERVER</c> or <c>/usr/bin/redis-server</c>.
+    /// </summary>
+    public static string RequireRedisServerExecutable()
+    {
+        var value = Environment.GetEnvironmentVariable(RedisServerVariable);
+        var path = string.IsNullOrWhiteSpace(value) ? DefaultRedisServer : value.Trim();
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException(
+                $"redis-server was not found at '{path}'. Install it (apt-get install redis-server) or set {RedisServerVariable} to its path.");
+        }
+
+        return path;
+    }
 
     private static string Require(string variable, string server)
     {

@@ -93,8 +93,8 @@ public sealed partial class NotificationConnection
                     }
                 }
 
+                MarkSent(message.Seq);
                 await WriteAsync(message.Frame).ConfigureAwait(false);
-                Volatile.Write(ref _lastSentSeq, message.Seq);
                 return;
             case OutboundKind.CatchUp:
                 await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
@@ -155,8 +155,8 @@ public sealed partial class NotificationConnection
                 }
 
                 sawHole |= row.Seq != LastSentSeq + 1;
+                MarkSent(row.Seq);
                 await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
-                Volatile.Write(ref _lastSentSeq, row.Seq);
             }
 
             if (rows.Count < pageSize)
@@ -175,6 +175,14 @@ public sealed partial class NotificationConnection
 
         return sawHole;
     }
+
+    /// <summary>
+    /// Records <paramref name="seq"/> as sent just before its frame is written. Not after: the client can read the
+    /// frame and its ack can reach the receive loop before this loop resumes from the write, and that ack must not be
+    /// taken for one beyond the last sent seq (4400). A failed write ends the socket, so nothing relies on the frame
+    /// having gone out.
+    /// </summary>
+    private void MarkSent(long seq) => Volatile.Write(ref _lastSentSeq, seq);
 
     private async ValueTask WriteAsync(ReadOnlyMemory<byte> frame)
     {

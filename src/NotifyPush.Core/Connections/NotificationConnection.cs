@@ -56,7 +56,7 @@ public sealed partial class NotificationConnection
     /// <summary>The close code the server chose, or 0 while the connection is open.</summary>
     public int CloseCode => Volatile.Read(ref _closeCode);
 
-    /// <summary>The highest seq written to this socket.</summary>
+    /// <summary>The highest seq written (or being written) to this socket.</summary>
     public long LastSentSeq => Volatile.Read(ref _lastSentSeq);
 
     /// <summary>

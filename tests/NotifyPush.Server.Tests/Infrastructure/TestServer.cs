@@ -33,10 +33,28 @@ public sealed class TestServer : WebApplicationFactory<Program>
         _environment = environment;
         _dataDirectory = Path.Combine(Path.GetTempPath(), "notifypush-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataDirectory);
-        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        _settings = CommonSettings();
+        _settings["NotifyPush:Store:Provider"] = "Sqlite";
+        _settings["NotifyPush:Store:ConnectionString"] = $"Data Source={Path.Combine(_dataDirectory, "notifypush.db")}";
+        if (settings is not null)
         {
-            ["NotifyPush:Store:Provider"] = "Sqlite",
-            ["NotifyPush:Store:ConnectionString"] = $"Data Source={Path.Combine(_dataDirectory, "notifypush.db")}",
+            foreach (var (key, value) in settings)
+            {
+                _settings[key] = value;
+            }
+        }
+
+        UseKestrel(0);
+        StartServer();
+    }
+
+    /// <summary>
+    /// The settings every test server gets apart from its store: the test signing key and API key, short close and
+    /// drain timers, no rate limit. Also for servers a test runs as a separate process.
+    /// </summary>
+    public static Dictionary<string, string?> CommonSettings() =>
+        new(StringComparer.OrdinalIgnoreCase)
+        {
             ["NotifyPush:Auth:Jwt:Issuer"] = Issuer,
             ["NotifyPush:Auth:Jwt:Audience"] = Audience,
             ["NotifyPush:Auth:Jwt:SigningKey"] = SigningKey,
@@ -49,17 +67,6 @@ public sealed class TestServer : WebApplicationFactory<Program>
             ["NotifyPush:Delivery:AckFlushIntervalMilliseconds"] = "50",
             ["NotifyPush:Api:RateLimitPerSecond"] = "0",
         };
-        if (settings is not null)
-        {
-            foreach (var (key, value) in settings)
-            {
-                _settings[key] = value;
-            }
-        }
-
-        UseKestrel(0);
-        StartServer();
-    }
 
     private readonly CapturingLoggerProvider _logs = new();
 
@@ -105,6 +112,14 @@ public sealed class TestServer : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);
+
+        // Program reads some settings while it registers services (which store, which backplane, the shutdown
+        // timeout), before the app configuration below is applied: host settings are visible to it from the start.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
         builder.ConfigureLogging(logging =>
         {

@@ -3,12 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace NotifyPush.Backplane.Redis.Tests;
+namespace NotifyPush.Specification.Tests;
 
 /// <summary>
 /// A private redis-server owned by one test, on its own free port, so that stopping it disturbs no other test.
 /// </summary>
-internal sealed class RedisServerProcess : IAsyncDisposable
+public sealed class RedisServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
     private readonly string _executable;
@@ -27,7 +27,7 @@ internal sealed class RedisServerProcess : IAsyncDisposable
 
     /// <summary>Reserves a free port without starting the server (for "Redis is down at start-up").</summary>
     public static RedisServerProcess OnFreePort() =>
-        new(RedisTestEnvironment.RequireRedisServerExecutable(), FreePort());
+        new(TestEnvironment.RequireRedisServerExecutable(), FreePort());
 
     /// <summary>Starts a server on a free port and waits until it answers PING.</summary>
     public static async Task<RedisServerProcess> StartAsync()

@@ -1,14 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace NotifyPush.Storage.Postgres.Tests;
+namespace NotifyPush.Specification.Tests;
 
 /// <summary>
-/// A loopback port that forwards to the test Postgres while started: lets a test make "the database" vanish and
-/// come back for one store without stopping the server other tests share.
+/// A loopback port that forwards to a server (the test Postgres, say) while started: lets a test make "the database"
+/// vanish and come back for one client (a store, one replica) without stopping the server other tests share.
 /// </summary>
-internal sealed class TcpForwarder : IAsyncDisposable
+public sealed class TcpForwarder : IAsyncDisposable
 {
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
     private readonly IPEndPoint _target;
     private readonly List<TcpClient> _connections = [];
     private TcpListener? _listener;
@@ -37,7 +39,7 @@ internal sealed class TcpForwarder : IAsyncDisposable
         _listener?.Stop();
         if (_acceptLoop is not null)
         {
-            await _acceptLoop.WaitAsync(TestTimeouts.Default);
+            await _acceptLoop.WaitAsync(StopTimeout);
         }
 
         lock (_connections)
