@@ -123,6 +123,9 @@ public sealed class TestServer : WebApplicationFactory<Program>
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
         builder.ConfigureLogging(logging =>
         {
+            // Captured in memory for assertions; not written to the console, where thousands of lines per test
+            // would bury the test run's own output.
+            logging.ClearProviders();
             logging.SetMinimumLevel(LogLevel.Debug);
             logging.AddProvider(_logs);
         });
