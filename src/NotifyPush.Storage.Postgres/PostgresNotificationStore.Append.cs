@@ -60,37 +60,43 @@ public sealed partial class PostgresNotificationStore
     private const int MaxAppendAttempts = 3;
 
     /// <inheritdoc />
-    public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Small requests that arrive while earlier ones are being written are committed together in one transaction
+    /// (group commit, <see cref="PostgresStoreSettings.GroupCommitMaxRows"/>); each caller still gets its own result
+    /// and its own errors.
+    /// </remarks>
+    public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.UserIds.Count == 0)
         {
-            return new AppendResult([], IsReplay: false);
+            return Task.FromResult(new AppendResult([], IsReplay: false));
         }
 
-        var userIds = DistinctUserIds(request.UserIds);
-        var createdAt = ToPostgresPrecision(request.CreatedAt);
-        var expiresAt = ToPostgresPrecision(request.ExpiresAt);
-        var ids = new Guid[userIds.Length];
-        for (var i = 0; i < ids.Length; i++)
-        {
-            ids[i] = Guid.CreateVersion7(createdAt);
-        }
+        var append = new PreparedAppend(request, DistinctUserIds(request.UserIds));
+        return append.UserIds.Length > _settings.GroupCommitMaxRequestRows || _settings.GroupCommitMaxRows <= 0
+            ? AppendAloneAsync(append, cancellationToken)
+            : EnqueueForGroupCommit(append, cancellationToken);
+    }
 
+    /// <summary>One request in its own transaction, answering an idempotent retry from the original rows.</summary>
+    private Task<AppendResult> AppendAloneAsync(PreparedAppend append, CancellationToken cancellationToken)
+    {
+        var request = append.Request;
         var parameters = new
         {
-            UserIds = userIds,
-            Ids = ids,
+            append.UserIds,
+            append.Ids,
             request.Type,
             Payload = request.PayloadJson,
-            CreatedAt = createdAt,
-            ExpiresAt = expiresAt,
+            append.CreatedAt,
+            append.ExpiresAt,
             request.Caller,
             request.IdempotencyKey,
             request.RequestHash,
         };
 
-        return await RunAsync(
+        return RunAsync(
             async (connection, ct) =>
             {
                 for (var attempt = 1; ; attempt++)
@@ -98,9 +104,8 @@ public sealed partial class PostgresNotificationStore
                     var stored = await TryInsertAsync(connection, parameters, request, ct);
                     if (stored is not null)
                     {
-                        return new AppendResult(
-                            stored.Select(row => new StoredNotification(row.UserId, row.Seq, row.Id, request.Type, request.PayloadJson, createdAt, expiresAt)).ToList(),
-                            IsReplay: false);
+                        // AppendSql returns the rows in the order of the request's recipients.
+                        return new AppendResult(stored.ConvertAll(row => Stored(append, row)), IsReplay: false);
                     }
 
                     // Nothing was inserted: the caller used this key before. The original rows answer the retry.
@@ -190,10 +195,6 @@ public sealed partial class PostgresNotificationStore
         return array;
     }
 
-    /// <summary>UTC, truncated to whole microseconds: what timestamptz keeps, so appended and read values are equal.</summary>
-    private static DateTimeOffset ToPostgresPrecision(DateTimeOffset value)
-    {
-        var utc = value.UtcDateTime;
-        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
-    }
+    private static StoredNotification Stored(PreparedAppend append, AppendedRow row) =>
+        new(row.UserId, row.Seq, row.Id, append.Request.Type, append.Request.PayloadJson, append.CreatedAt, append.ExpiresAt);
 }

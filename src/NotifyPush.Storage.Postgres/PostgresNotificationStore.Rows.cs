@@ -22,7 +22,7 @@ public sealed partial class PostgresNotificationStore
             new(UserId, Seq, Id, Type, PayloadJson, ToUtcOffset(CreatedAt), ToUtcOffset(ExpiresAt));
     }
 
-    private sealed class AppendedRow
+    private class AppendedRow
     {
         public string UserId { get; set; } = "";
         public long Seq { get; set; }

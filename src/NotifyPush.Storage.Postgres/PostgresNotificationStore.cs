@@ -63,6 +63,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private readonly bool _ownsDataSource;
     private readonly string? _schema;
     private readonly ILogger _logger;
+    private readonly PostgresStoreSettings _settings;
 
     // 0 while the database answers; 1 from the first unavailable failure until the next success, so an outage
     // is logged once, not once per call. _unavailableSince (Environment.TickCount64) times the outage.
@@ -71,18 +72,19 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private int _disposed;
 
     /// <summary>A store over a data source the caller owns (and disposes).</summary>
-    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger)
-        : this(dataSource, ownsDataSource: false, logger)
+    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger, PostgresStoreSettings? settings = null)
+        : this(dataSource, ownsDataSource: false, logger, settings)
     {
     }
 
-    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger)
+    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger, PostgresStoreSettings? settings)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(logger);
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
         _logger = logger;
+        _settings = settings ?? new PostgresStoreSettings();
         _schema = SchemaOf(dataSource.ConnectionString);
     }
 
@@ -90,13 +92,13 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
     /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>.
     /// </summary>
-    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null)
+    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreSettings? settings = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "NotifyPush";
         var logger = (ILogger?)loggerFactory?.CreateLogger<PostgresNotificationStore>() ?? NullLogger.Instance;
-        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger);
+        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger, settings);
     }
 
     /// <inheritdoc />

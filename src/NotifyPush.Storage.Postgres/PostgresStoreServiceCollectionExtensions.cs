@@ -33,7 +33,8 @@ public static class PostgresStoreServiceCollectionExtensions
         {
             // Reading Value runs the validation above, so resolving the store outside a started host fails the same way.
             var options = provider.GetRequiredService<IOptions<StoreOptions>>().Value;
-            return PostgresNotificationStore.Create(options.ConnectionString!, provider.GetRequiredService<ILoggerFactory>());
+            var settings = new PostgresStoreSettings { GroupCommitMaxRows = options.GroupCommitMaxRows };
+            return PostgresNotificationStore.Create(options.ConnectionString!, provider.GetRequiredService<ILoggerFactory>(), settings);
         });
         services.AddSingleton<INotificationStore>(static provider => provider.GetRequiredService<PostgresNotificationStore>());
         return services;

@@ -26,4 +26,11 @@ public sealed class StoreOptions
     /// <summary>Seconds start-up keeps retrying an unreachable store before it fails. Default 60.</summary>
     [Range(0, 3600)]
     public int StartupTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Postgres: most notifications one group-commit transaction holds. Small sends that arrive while earlier ones
+    /// are being written are committed together in one transaction; 0 writes every send in its own. Default 2000.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int GroupCommitMaxRows { get; set; } = 2000;
 }

@@ -1,0 +1,286 @@
+using Dapper;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Storage.Postgres;
+
+public sealed partial class PostgresNotificationStore
+{
+    // The append statement for many requests at once. Differences from AppendSql:
+    // - requests: one row per request (type, payload, times, idempotency); a request whose key the caller already
+    //   used contributes no rows and is answered afterwards from the original rows, as a lone request would be.
+    // - A user may appear in several requests of one batch. The upsert may touch each stream row once per
+    //   statement, so it raises last_seq by the user's row count, and the rows take the seqs below the new
+    //   last_seq in request order (ord). Row locks are still taken in user_id order, as by every other writer.
+    private const string GroupAppendSql = """
+        WITH requests AS (
+            SELECT q.req, q.type, q.payload, q.created_at, q.expires_at, q.caller, q.idempotency_key, q.request_hash
+            FROM unnest(@Types::text[], @Payloads::text[], @CreatedAts::timestamptz[], @ExpiresAts::timestamptz[],
+                        @Callers::text[], @IdempotencyKeys::text[], @RequestHashes::text[])
+                 WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, req)
+            WHERE q.idempotency_key IS NULL
+               OR NOT EXISTS (
+                   SELECT 1 FROM notifications AS n
+                   WHERE n.caller = q.caller AND n.idempotency_key = q.idempotency_key)
+        ),
+        input AS (
+            SELECT r.user_id, r.id, r.ord, q.*
+            FROM unnest(@UserIds::text[], @Ids::uuid[], @RowRequests::bigint[]) WITH ORDINALITY AS r(user_id, id, req, ord)
+            JOIN requests AS q ON q.req = r.req
+        ),
+        counts AS (
+            SELECT i.user_id, count(*) AS n
+            FROM input AS i
+            GROUP BY i.user_id
+        ),
+        counters AS (
+            INSERT INTO user_streams AS s (user_id, last_seq, acked_seq, pruned_seq)
+            SELECT c.user_id, c.n, 0, 0
+            FROM counts AS c
+            ORDER BY c.user_id
+            ON CONFLICT (user_id) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq
+            RETURNING s.user_id, s.last_seq
+        ),
+        numbered AS (
+            SELECT i.*, c.last_seq - k.n + row_number() OVER (PARTITION BY i.user_id ORDER BY i.ord) AS seq
+            FROM input AS i
+            JOIN counters AS c ON c.user_id = i.user_id
+            JOIN counts AS k ON k.user_id = i.user_id
+        ),
+        inserted AS (
+            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
+            SELECT n.user_id, n.seq, n.id, n.type, n.payload::json, n.created_at, n.expires_at, n.caller, n.idempotency_key, n.request_hash
+            FROM numbered AS n
+            RETURNING user_id, seq, id
+        )
+        SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id, i.req AS Request
+        FROM inserted AS ins
+        JOIN input AS i ON i.id = ins.id
+        """;
+
+    private readonly Lock _groupGate = new();
+    private readonly Queue<PreparedAppend> _groupQueue = new();
+    private int _groupFlushers;
+
+    private Task<AppendResult> EnqueueForGroupCommit(PreparedAppend append, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        append.WatchCancellation(cancellationToken);
+        var startFlusher = false;
+        lock (_groupGate)
+        {
+            _groupQueue.Enqueue(append);
+            if (_groupFlushers < Math.Max(1, _settings.GroupCommitConcurrency))
+            {
+                _groupFlushers++;
+                startFlusher = true;
+            }
+        }
+
+        if (startFlusher)
+        {
+            // Off the caller's stack: the flusher keeps going for later requests after this one is answered.
+            _ = Task.Run(FlushGroupsAsync);
+        }
+
+        return append.Completion.Task;
+    }
+
+    private async Task FlushGroupsAsync()
+    {
+        while (true)
+        {
+            List<PreparedAppend> batch;
+            lock (_groupGate)
+            {
+                batch = TakeGroup();
+                if (batch.Count == 0)
+                {
+                    _groupFlushers--;
+                    return;
+                }
+            }
+
+            await WriteGroupAsync(batch).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The next batch: queued requests up to the row limit, at most one per idempotency key. Under <see cref="_groupGate"/>.</summary>
+    private List<PreparedAppend> TakeGroup()
+    {
+        var batch = new List<PreparedAppend>();
+        HashSet<(string, string)>? keys = null;
+        var rows = 0;
+        for (var remaining = _groupQueue.Count; remaining > 0; remaining--)
+        {
+            var next = _groupQueue.Peek();
+            if (batch.Count > 0 && rows + next.UserIds.Length > _settings.GroupCommitMaxRows)
+            {
+                break;
+            }
+
+            _groupQueue.Dequeue();
+
+            // Two requests with one key in one statement would both pass the NOT EXISTS check and collide on the
+            // unique index. The later one waits for the next batch, where it finds the first one's rows.
+            if (next.Request.IdempotencyKey is { } key && keys?.Contains((next.Request.Caller, key)) == true)
+            {
+                _groupQueue.Enqueue(next);
+                continue;
+            }
+
+            if (!next.TryTake())
+            {
+                continue; // the caller gave up while it waited
+            }
+
+            if (next.Request.IdempotencyKey is { } takenKey)
+            {
+                (keys ??= []).Add((next.Request.Caller, takenKey));
+            }
+
+            batch.Add(next);
+            rows += next.UserIds.Length;
+        }
+
+        return batch;
+    }
+
+    private async Task WriteGroupAsync(List<PreparedAppend> batch)
+    {
+        if (batch.Count == 1)
+        {
+            await CompleteAloneAsync(batch[0]).ConfigureAwait(false);
+            return;
+        }
+
+        List<GroupAppendedRow> rows;
+        try
+        {
+            var parameters = GroupParameters(batch);
+
+            // Not any caller's token: the batch is everyone's, and once sent it commits or fails as a whole.
+            rows = await RunAsync(
+                async (connection, ct) => (await connection.QueryAsync<GroupAppendedRow>(new CommandDefinition(GroupAppendSql, parameters, cancellationToken: ct))).AsList(),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException exception)
+        {
+            foreach (var append in batch)
+            {
+                append.Completion.TrySetException(exception);
+            }
+
+            return;
+        }
+        catch (Exception)
+        {
+            // Nothing of the batch was written (one statement, one transaction). A concurrent request with one of
+            // the keys won the race, or one request is unacceptable to the database: each request alone gets its
+            // own answer, so one request's failure is not the others'.
+            foreach (var append in batch)
+            {
+                await CompleteAloneAsync(append).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var byRequest = new List<GroupAppendedRow>?[batch.Count];
+        foreach (var row in rows)
+        {
+            (byRequest[row.Request - 1] ??= []).Add(row);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (byRequest[i] is { } written)
+            {
+                batch[i].Completion.TrySetResult(GroupResult(batch[i], written));
+            }
+            else
+            {
+                // Its key was used before: the original rows answer, as for a lone retry.
+                await CompleteAloneAsync(batch[i]).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task CompleteAloneAsync(PreparedAppend append)
+    {
+        try
+        {
+            append.Completion.TrySetResult(await AppendAloneAsync(append, CancellationToken.None).ConfigureAwait(false));
+        }
+        catch (Exception exception)
+        {
+            append.Completion.TrySetException(exception);
+        }
+    }
+
+    private static object GroupParameters(List<PreparedAppend> batch)
+    {
+        var rowCount = 0;
+        foreach (var append in batch)
+        {
+            rowCount += append.UserIds.Length;
+        }
+
+        var types = new string[batch.Count];
+        var payloads = new string[batch.Count];
+        var createdAts = new DateTimeOffset[batch.Count];
+        var expiresAts = new DateTimeOffset[batch.Count];
+        var callers = new string[batch.Count];
+        var keys = new string?[batch.Count];
+        var hashes = new string[batch.Count];
+        var userIds = new string[rowCount];
+        var ids = new Guid[rowCount];
+        var rowRequests = new long[rowCount];
+        var row = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var append = batch[i];
+            types[i] = append.Request.Type;
+            payloads[i] = append.Request.PayloadJson;
+            createdAts[i] = append.CreatedAt;
+            expiresAts[i] = append.ExpiresAt;
+            callers[i] = append.Request.Caller;
+            keys[i] = append.Request.IdempotencyKey;
+            hashes[i] = append.Request.RequestHash;
+            append.UserIds.CopyTo(userIds, row);
+            append.Ids.CopyTo(ids, row);
+            rowRequests.AsSpan(row, append.UserIds.Length).Fill(i + 1);
+            row += append.UserIds.Length;
+        }
+
+        return new
+        {
+            Types = types,
+            Payloads = payloads,
+            CreatedAts = createdAts,
+            ExpiresAts = expiresAts,
+            Callers = callers,
+            IdempotencyKeys = keys,
+            RequestHashes = hashes,
+            UserIds = userIds,
+            Ids = ids,
+            RowRequests = rowRequests,
+        };
+    }
+
+    /// <summary>A request's rows of a group statement, in the order of its recipients (at most GroupCommitMaxRequestRows).</summary>
+    private static AppendResult GroupResult(PreparedAppend append, List<GroupAppendedRow> rows)
+    {
+        var notifications = new StoredNotification[rows.Count];
+        foreach (var row in rows)
+        {
+            notifications[Array.IndexOf(append.Ids, row.Id)] = Stored(append, row);
+        }
+
+        return new AppendResult(notifications, IsReplay: false);
+    }
+
+    private sealed class GroupAppendedRow : AppendedRow
+    {
+        public long Request { get; set; }
+    }
+}

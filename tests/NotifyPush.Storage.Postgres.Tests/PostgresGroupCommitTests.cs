@@ -1,0 +1,190 @@
+using Npgsql;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Storage.Postgres.Tests;
+
+/// <summary>
+/// Group commit: sends that queue while a write is in flight are committed together in one transaction. The tests
+/// hold the one writer on a row lock taken by another transaction, queue requests behind it, then release it, so
+/// the batch they form is known exactly. Rows written by one transaction share their <c>xmin</c>.
+/// </summary>
+public sealed class PostgresGroupCommitTests : IAsyncLifetime
+{
+    private readonly PostgresTestSchema _schema = PostgresTestSchema.New();
+    private readonly string _applicationName = $"groupcommit-{Guid.NewGuid():N}"[..40];
+    private PostgresNotificationStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = _schema.CreateStore(settings: new PostgresStoreSettings { GroupCommitConcurrency = 1 }, applicationName: _applicationName);
+        await _store.InitializeAsync(TestTimeouts.Token());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Append_WhenSendsQueueBehindAWrite_TheyCommitInOneTransactionWithContiguousSeqsInArrivalOrder()
+    {
+        var hot = $"hot-{Guid.NewGuid():N}";
+        var others = StoreRequests.Users($"cold-{Guid.NewGuid():N}", 10);
+        await _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+
+        Task<AppendResult> first;
+        var queued = new List<(string UserId, Task<AppendResult> Result)>();
+        await using (var blocker = await LockStreamAsync(hot))
+        {
+            first = _store.AppendAsync(StoreRequests.Append(hot, """{"i":0}"""), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+
+            for (var i = 1; i <= 60; i++)
+            {
+                var userId = i % 2 == 0 ? hot : others[i % others.Length];
+                queued.Add((userId, _store.AppendAsync(StoreRequests.Append(userId, $$"""{"i":{{i}}}"""), TestTimeouts.Token())));
+            }
+
+            Assert.All(queued, q => Assert.False(q.Result.IsCompleted));
+            await blocker.CommitAsync(TestTimeouts.Token());
+        }
+
+        Assert.Equal(2, Assert.Single((await first.Bounded()).Notifications).Seq);
+        var results = new List<(string UserId, StoredNotification Notification)>();
+        foreach (var (userId, result) in queued)
+        {
+            var notification = Assert.Single((await result.Bounded()).Notifications);
+            Assert.Equal(userId, notification.UserId);
+            results.Add((userId, notification));
+        }
+
+        // The hot user's queued sends got 3, 4, 5… in the order they were made; every other user's too.
+        foreach (var group in results.GroupBy(r => r.UserId))
+        {
+            var firstSeq = group.Key == hot ? 3 : 1;
+            Assert.Equal(Enumerable.Range(firstSeq, group.Count()).Select(i => (long)i), group.Select(r => r.Notification.Seq));
+        }
+
+        // What each caller was told is what the store holds, and the 60 queued sends are one transaction.
+        foreach (var (userId, notification) in results)
+        {
+            var stored = await _store.ReadAsync(userId, notification.Seq - 1, 1, StoreRequests.Now, TestTimeouts.Token());
+            Assert.Equal(notification, Assert.Single(stored));
+        }
+
+        var ids = string.Join(",", results.Select(r => $"'{r.Notification.Id}'"));
+        Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(DISTINCT xmin::text) FROM notifications WHERE id IN ({ids})"));
+        Assert.Equal(32L, (await _store.GetStreamStateAsync(hot, TestTimeouts.Token())).LastSeq);
+    }
+
+    [Fact]
+    public async Task Append_WhenOneBatchHoldsTheSameIdempotencyKeyTwice_StoresOnceAndAnswersBothWithTheOriginal()
+    {
+        var hot = $"hot-{Guid.NewGuid():N}";
+        var user = $"keyed-{Guid.NewGuid():N}";
+        await _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+
+        Task<AppendResult>[] keyed;
+        Task<AppendResult> plain;
+        Task<AppendResult> conflicting;
+        await using (var blocker = await LockStreamAsync(hot))
+        {
+            var first = _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+            keyed = Enumerable.Range(0, 5)
+                .Select(_ => _store.AppendAsync(StoreRequests.Append([user], idempotencyKey: "order-1"), TestTimeouts.Token()))
+                .ToArray();
+            conflicting = _store.AppendAsync(StoreRequests.Append([user], idempotencyKey: "order-1", requestHash: "another-body"), TestTimeouts.Token());
+            plain = _store.AppendAsync(StoreRequests.Append(user, """{"plain":true}"""), TestTimeouts.Token());
+            await blocker.CommitAsync(TestTimeouts.Token());
+            await first.Bounded();
+        }
+
+        var answers = await Task.WhenAll(keyed).Bounded();
+        var original = Assert.Single(answers, a => !a.IsReplay).Notifications.Single();
+        Assert.All(answers, a => Assert.Equal(original, Assert.Single(a.Notifications)));
+        await Assert.ThrowsAsync<IdempotencyConflictException>(() => conflicting.Bounded());
+
+        var plainNotification = Assert.Single((await plain.Bounded()).Notifications);
+        var stored = await _store.ReadAsync(user, 0, 100, StoreRequests.Now, TestTimeouts.Token());
+        Assert.Equal(new[] { original.Id, plainNotification.Id }.Order(), stored.Select(n => n.Id).Order());
+        Assert.Equal([1L, 2L], stored.Select(n => n.Seq));
+    }
+
+    [Fact]
+    public async Task Append_WhenACallerGivesUpWhileQueued_ItsSendIsNotWrittenAndTheOthersAre()
+    {
+        var hot = $"hot-{Guid.NewGuid():N}";
+        var user = $"patient-{Guid.NewGuid():N}";
+        await _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+
+        Task<AppendResult> abandoned;
+        Task<AppendResult> kept;
+        await using (var blocker = await LockStreamAsync(hot))
+        {
+            var first = _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+            using var giveUp = new CancellationTokenSource();
+            abandoned = _store.AppendAsync(StoreRequests.Append(user, """{"abandoned":true}"""), giveUp.Token);
+            kept = _store.AppendAsync(StoreRequests.Append(user, """{"kept":true}"""), TestTimeouts.Token());
+            await giveUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned.Bounded());
+            await blocker.CommitAsync(TestTimeouts.Token());
+            await first.Bounded();
+        }
+
+        var notification = Assert.Single((await kept.Bounded()).Notifications);
+        Assert.Equal(1, notification.Seq);
+        var stored = await _store.ReadAsync(user, 0, 100, StoreRequests.Now, TestTimeouts.Token());
+        Assert.Equal("""{"kept":true}""", Assert.Single(stored).PayloadJson);
+    }
+
+    [Fact]
+    public async Task Append_WhenGroupCommitIsOff_ConcurrentSendsStillGetContiguousSeqs()
+    {
+        await using var store = _schema.CreateStore(settings: new PostgresStoreSettings { GroupCommitMaxRows = 0 });
+        var userId = $"solo-{Guid.NewGuid():N}";
+        var results = await Task.WhenAll(Enumerable.Range(0, 40)
+            .Select(i => Task.Run(() => store.AppendAsync(StoreRequests.Append(userId, $$"""{"i":{{i}}}"""), TestTimeouts.Token())))).Bounded();
+
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), results.Select(r => r.Notifications.Single().Seq).Order());
+        var ids = string.Join(",", results.Select(r => $"'{r.Notifications.Single().Id}'"));
+        Assert.Equal(40L, await _schema.ScalarAsync<long>($"SELECT count(DISTINCT xmin::text) FROM notifications WHERE id IN ({ids})"));
+    }
+
+    /// <summary>A transaction holding the user's stream row, so the store's next write for that user waits for it.</summary>
+    private async Task<RowLock> LockStreamAsync(string userId)
+    {
+        var connection = new NpgsqlConnection(_schema.ConnectionString);
+        await connection.OpenAsync(TestTimeouts.Token());
+        var transaction = await connection.BeginTransactionAsync(TestTimeouts.Token());
+        await using var command = new NpgsqlCommand("SELECT last_seq FROM user_streams WHERE user_id = @u FOR UPDATE", connection, transaction);
+        command.Parameters.AddWithValue("u", userId);
+        Assert.NotNull(await command.ExecuteScalarAsync(TestTimeouts.Token()));
+        return new RowLock(connection, transaction);
+    }
+
+    private sealed class RowLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Polls until the store's writer is waiting for a lock in the database.</summary>
+    private async Task WaitUntilWriterBlockedAsync()
+    {
+        var deadline = DateTime.UtcNow + TestTimeouts.Default;
+        while (await _schema.ScalarAsync<long>(
+                   $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{_applicationName}' AND wait_event_type = 'Lock'") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The store's writer never waited for the row lock.");
+            await Task.Delay(10);
+        }
+    }
+}
