@@ -12,6 +12,7 @@ builder.Services.AddNotifyPushBackplane(builder.Configuration);
 builder.Services.AddNotifyPushAuthentication(builder.Configuration, builder.Environment);
 builder.Services.AddNotifyPushApi(builder.Configuration);
 builder.Services.AddNotifyPushShutdown(builder.Configuration);
+builder.Services.AddNotifyPushCapacity(builder.Configuration);
 
 var app = builder.Build();
 if (migrateOnly)

@@ -42,4 +42,21 @@ public sealed class ConnectionOptions
     /// <summary>Seconds over which a draining replica spreads its 1012 closes, so clients do not reconnect at once. Default 10.</summary>
     [Range(0, 3600)]
     public int DrainSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Most TCP connections (sockets and HTTP requests) the replica holds at once; Kestrel refuses further ones.
+    /// 0 (default) derives it from the process's open-file limit minus 1024 descriptors kept for the store, Redis
+    /// and the runtime (20,000 → 18,976), so the replica refuses connections instead of failing at the limit;
+    /// unlimited where the limit cannot be read.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnections { get; set; }
+
+    /// <summary>
+    /// Most notification sockets on this replica; the next handshake gets 503 "Replica at capacity" with
+    /// <c>Retry-After</c>, so the client tries again (the load balancer may pick another replica). 0 (default)
+    /// leaves 256 of <see cref="MaxConnections"/> for HTTP requests.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxSockets { get; set; }
 }

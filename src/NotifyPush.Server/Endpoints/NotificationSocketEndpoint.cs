@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.WebSockets;
 using NotifyPush.Core.Connections;
 using NotifyPush.Server.Authentication;
+using NotifyPush.Server.Hosting;
 
 namespace NotifyPush.Server.Endpoints;
 
@@ -54,6 +55,14 @@ public static partial class NotificationSocketEndpoint
         }
 
         var registry = services.GetRequiredService<ConnectionRegistry>();
+        if (services.GetRequiredService<ReplicaCapacity>().MaxSockets is { } maxSockets && registry.ConnectionCount >= maxSockets)
+        {
+            // Checked before the upgrade, so a full replica answers in HTTP; Kestrel's connection cap is the backstop.
+            context.Response.Headers.RetryAfter = "1";
+            await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Replica at capacity", $"This replica holds its maximum of {maxSockets} sockets; connect again (the load balancer may pick another replica).");
+            return;
+        }
+
         var slot = await registry.TryReserveAsync(auth.UserId!, context.RequestAborted);
         if (slot is null)
         {

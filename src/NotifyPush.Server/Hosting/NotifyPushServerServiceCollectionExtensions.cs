@@ -44,6 +44,24 @@ public static class NotifyPushServerServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Caps connections and sockets below the process's open-file limit (<see cref="ReplicaCapacity"/>): Kestrel
+    /// refuses connections over <c>MaxConnections</c>, the socket endpoint answers 503 over <c>MaxSockets</c>.
+    /// </summary>
+    public static IServiceCollection AddNotifyPushCapacity(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connections = new ConnectionOptions();
+        configuration.GetSection(ConnectionOptions.SectionName).Bind(connections);
+        var capacity = new ReplicaCapacity(connections, ReplicaCapacity.ReadOpenFileLimit());
+        services.AddSingleton(capacity);
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+        {
+            kestrel.Limits.MaxConcurrentConnections = capacity.MaxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = capacity.MaxSockets;
+        });
+        return services;
+    }
+
     /// <summary>Gives graceful draining enough time before the host gives up on shutdown.</summary>
     public static IServiceCollection AddNotifyPushShutdown(this IServiceCollection services, IConfiguration configuration)
     {
