@@ -109,6 +109,17 @@ public sealed partial class NotifyPushSubscriber : IAsyncDisposable
         _running = running;
         var time = Options.TimeProvider;
         var lastAckSignal = time.GetTimestamp();
+        var ackTimerArmed = 0;
+        // A deferred ack goes out after AckInterval at the latest, even while the loop body of a later one still runs.
+        using var ackTimer = time.CreateTimer(
+            _ =>
+            {
+                Volatile.Write(ref ackTimerArmed, 0);
+                _socket?.SignalAck();
+            },
+            null,
+            Timeout.InfiniteTimeSpan,
+            Timeout.InfiniteTimeSpan);
         var lastHandedOut = ProcessedSeq;
         ReceivedNotification? current = null;
         try
@@ -125,6 +136,10 @@ public sealed partial class NotifyPushSubscriber : IAsyncDisposable
                     {
                         _socket?.SignalAck();
                         lastAckSignal = time.GetTimestamp();
+                    }
+                    else if (Interlocked.Exchange(ref ackTimerArmed, 1) == 0)
+                    {
+                        ackTimer.Change(Options.AckInterval, Timeout.InfiniteTimeSpan);
                     }
                 }
 

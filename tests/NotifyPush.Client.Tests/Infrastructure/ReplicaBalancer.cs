@@ -42,8 +42,15 @@ public sealed class ReplicaBalancer : IDisposable
     {
         foreach (var (socket, _) in TakeOpen())
         {
-            socket.LingerState = new LingerOption(true, 0);
-            socket.Close();
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That connection had ended already.
+            }
         }
     }
 
