@@ -36,9 +36,10 @@ public sealed partial class NotifyPushSubscriber
 
                 if (Terminal(closure) is { } terminal)
                 {
-                    SetState(SubscriberState.Stopped);
-                    Disconnected?.Invoke(this, new DisconnectedEventArgs(closure.Code, closure.Reason, false, null, closure.HandshakeStatus));
+                    // Completed first: a throwing handler below must not replace what the reader is told.
                     inbound.TryComplete(terminal);
+                    SetState(SubscriberState.Stopped);
+                    Raise(Disconnected, new DisconnectedEventArgs(closure.Code, closure.Reason, false, null, closure.HandshakeStatus));
                     return;
                 }
 
@@ -49,7 +50,7 @@ public sealed partial class NotifyPushSubscriber
                     : FullJitterBackoff.Delay(attempt++, Options.ReconnectFirstDelay, Options.ReconnectMaxDelay);
                 previousCode = closure.Code;
                 SetState(SubscriberState.Reconnecting);
-                Disconnected?.Invoke(this, new DisconnectedEventArgs(closure.Code, closure.Reason, true, delay, closure.HandshakeStatus));
+                Raise(Disconnected, new DisconnectedEventArgs(closure.Code, closure.Reason, true, delay, closure.HandshakeStatus));
                 if (delay > TimeSpan.Zero)
                 {
                     await Task.Delay(delay, Options.TimeProvider, stop).ConfigureAwait(false);
@@ -65,11 +66,19 @@ public sealed partial class NotifyPushSubscriber
         catch (Exception ex)
         {
             // The token provider or an event handler failed: the reader sees it instead of a silent stop.
-            inbound.TryComplete(ex);
+            inbound.TryComplete(ex is EventHandlerFailedException failed ? failed.InnerException! : ex);
         }
         finally
         {
-            SetState(SubscriberState.Stopped);
+            try
+            {
+                SetState(SubscriberState.Stopped);
+            }
+            catch (EventHandlerFailedException ex)
+            {
+                // The enumeration has ended already; this is the last word it can still carry.
+                inbound.TryComplete(ex.InnerException!);
+            }
         }
     }
 

@@ -202,13 +202,25 @@ public sealed partial class NotifyPushSubscriber : IAsyncDisposable
     internal void OnWelcome(ConnectedEventArgs args)
     {
         SetState(SubscriberState.Syncing);
-        Connected?.Invoke(this, args);
+        Raise(Connected, args);
     }
 
     internal void OnSynced(long seq, bool recovered)
     {
         SetState(SubscriberState.Live);
-        Synced?.Invoke(this, new SyncedEventArgs(seq, recovered));
+        Raise(Synced, new SyncedEventArgs(seq, recovered));
+    }
+
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception ex)
+        {
+            throw new EventHandlerFailedException(ex);
+        }
     }
 
     /// <summary>
@@ -242,6 +254,6 @@ public sealed partial class NotifyPushSubscriber : IAsyncDisposable
             _state = state;
         }
 
-        StateChanged?.Invoke(this, new SubscriberStateChangedEventArgs(state, previous));
+        Raise(StateChanged, new SubscriberStateChangedEventArgs(state, previous));
     }
 }

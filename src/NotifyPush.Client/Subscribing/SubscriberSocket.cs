@@ -53,31 +53,39 @@ internal sealed partial class SubscriberSocket : IDisposable
     public async Task<SocketClosure> RunAsync(CancellationToken stop)
     {
         var writer = Task.Run(WriteLoopAsync, CancellationToken.None);
-        SocketClosure closure;
-        using (stop.Register(RequestClose))
-        {
-            closure = await ReadLoopAsync(stop).ConfigureAwait(false);
-        }
-
-        // The writer ends with the channel; it may still be flushing the last ack and the close frame.
-        _outbound.Writer.TryComplete();
         try
         {
-            await writer.WaitAsync(_options.SendTimeout + _options.CloseTimeout, CancellationToken.None).ConfigureAwait(false);
+            SocketClosure closure;
+            using (stop.Register(RequestClose))
+            {
+                closure = await ReadLoopAsync(stop).ConfigureAwait(false);
+            }
+
+            // The writer ends with the channel; it may still be flushing the last ack and the close frame.
+            _outbound.Writer.TryComplete();
+            try
+            {
+                await writer.WaitAsync(_options.SendTimeout + _options.CloseTimeout, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _socket.Abort();
+            }
+
+            if (_socket.State == WebSocketState.CloseReceived)
+            {
+                // The server closed first: complete the handshake so it sees a clean close, not a reset.
+                await ReplyToCloseAsync().ConfigureAwait(false);
+            }
+
+            return closure with { ReachedSynced = _synced };
         }
-        catch (TimeoutException)
+        finally
         {
+            // Also when an event handler's exception left the read loop: the writer must not outlive the socket.
+            _outbound.Writer.TryComplete();
             _socket.Abort();
         }
-
-        if (_socket.State == WebSocketState.CloseReceived)
-        {
-            // The server closed first: complete the handshake so it sees a clean close, not a reset.
-            await ReplyToCloseAsync().ConfigureAwait(false);
-        }
-
-        _socket.Abort();
-        return closure with { ReachedSynced = _synced };
     }
 
     /// <summary>Asks the writer to acknowledge the newest processed seq (coalesced: one pending ack at a time).</summary>

@@ -196,6 +196,19 @@ public sealed class SubscriberTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.InRange(detectedAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8));
     }
 
+    [Fact]
+    public async Task ReadAllAsync_WhenAnEventHandlerThrows_EndsWithThatException()
+    {
+        var user = NewUser();
+        await using var subscriber = new NotifyPushSubscriber(SubscriberOptions(_server.SocketUri(), user));
+        subscriber.Connected += (_, _) => throw new InvalidOperationException("handler failed");
+
+        var exception = await Assert.ThrowsAsync<InvalidOperationException>(() => FirstAsync(subscriber)).WithTimeout();
+
+        Assert.Equal("handler failed", exception.Message);
+        Assert.Equal(SubscriberState.Stopped, subscriber.State);
+    }
+
     private static async Task<ReceivedNotification> FirstAsync(NotifyPushSubscriber subscriber)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
