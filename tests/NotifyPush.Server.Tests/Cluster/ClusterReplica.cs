@@ -10,6 +10,7 @@ public abstract class ClusterReplica : IAsyncDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
     private HttpClient? _api;
+    private HttpMessageInvoker? _apiInvoker;
 
     protected ClusterReplica(string name)
     {
@@ -30,6 +31,12 @@ public abstract class ClusterReplica : IAsyncDisposable
 
     /// <summary>An HTTP client of the service API (API key), over real sockets, shared by all senders of this replica.</summary>
     public HttpClient Api => _api ?? throw new InvalidOperationException("The replica has not started.");
+
+    /// <summary>
+    /// The same connection pool as <see cref="Api"/> without its default headers, for a handler that routes requests
+    /// of another client (a load balancer in front of the replicas) to this replica.
+    /// </summary>
+    public HttpMessageInvoker ApiInvoker => _apiInvoker ?? throw new InvalidOperationException("The replica has not started.");
 
     /// <summary>The socket endpoint for a user, with a fresh token and an optional resume point.</summary>
     public Uri SocketUriFor(string userId, long? since = null) =>
@@ -62,6 +69,7 @@ public abstract class ClusterReplica : IAsyncDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         };
         _api = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = RequestTimeout };
+        _apiInvoker = new HttpMessageInvoker(handler, disposeHandler: false);
         _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
     }
 

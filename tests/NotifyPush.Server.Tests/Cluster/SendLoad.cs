@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text;
-using System.Text.Json;
+using NotifyPush.Client.Publishing;
+using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests.Cluster;
 
 /// <summary>
-/// Business services sending notifications through random replicas, as the contract tells them to: every send
-/// has its own <c>Idempotency-Key</c>, and a send that fails (5xx, a dropped connection, a timeout) is retried with
-/// the same key on another replica until it gets 202. So each send stores exactly one notification however many
-/// attempts it took, and the seqs the 202s returned must be exactly the store's 1..N per user.
+/// Business services sending notifications through random replicas with the .NET client's publisher, as the contract
+/// tells them to: every send has its own <c>Idempotency-Key</c>, and a send that fails (5xx, a dropped connection, a
+/// timeout) is retried with the same key, each attempt on a random replica (<see cref="ReplicaRoutingHandler"/>), until
+/// it gets 202. So each send stores exactly one notification however many attempts it took, and the seqs the 202s
+/// returned must be exactly the store's 1..N per user.
 /// </summary>
 public sealed class SendLoad
 {
@@ -56,70 +56,39 @@ public sealed class SendLoad
 
     private async Task SenderAsync(int sender, int sends, Random random, TimeSpan pace, CancellationToken stop)
     {
+        // One service instance: its own client and publisher, routed like every other service through the balancer.
+        var router = new ReplicaRoutingHandler(_cluster, random.Next(), _failures);
+        using var http = new HttpClient(router) { Timeout = Timeout.InfiniteTimeSpan };
+        var publisher = new NotifyPushPublisher(http, new NotifyPushPublisherOptions
+        {
+            BaseAddress = new Uri("http://balancer.test/"),
+            Credential = NotifyPushCredential.ApiKey(TestServer.ApiKey),
+            Retry = new NotifyPushRetryOptions
+            {
+                MaxAttempts = int.MaxValue,
+                FirstDelay = TimeSpan.FromMilliseconds(20),
+                MaxDelay = TimeSpan.FromMilliseconds(100),
+                AttemptTimeout = TimeSpan.FromSeconds(30),
+                TotalTimeout = SendDeadline,
+            },
+        });
         for (var i = 0; i < sends && !stop.IsCancellationRequested; i++)
         {
             var user = _users[random.Next(_users.Count)];
-            var body = JsonSerializer.Serialize(new { userId = user, type = "load", payload = new { sender, n = i } });
-            var seq = await SendOnceAsync(body, $"{_runId}-{sender}-{i}", random);
-            _seqs.GetOrAdd(user, _ => new ConcurrentQueue<long>()).Enqueue(seq);
+            var result = await publisher.SendAsync(user, "load", new { sender, n = i }, new NotificationSendOptions { IdempotencyKey = $"{_runId}-{sender}-{i}" });
+            _seqs.GetOrAdd(user, _ => new ConcurrentQueue<long>()).Enqueue(result.Notifications[0].Seq);
             Interlocked.Increment(ref _accepted);
+            Interlocked.Add(ref _retries, result.Attempts - 1);
+            if (result.Attempts > 1 && result.IdempotentReplayed)
+            {
+                Interlocked.Increment(ref _replayed);
+            }
+
             if (pace > TimeSpan.Zero)
             {
                 // Throttling the sender, not waiting for anything.
                 await Task.Delay(pace, CancellationToken.None);
             }
-        }
-    }
-
-    private async Task<long> SendOnceAsync(string body, string idempotencyKey, Random random)
-    {
-        var deadline = DateTime.UtcNow + SendDeadline;
-        for (var attempt = 0; ; attempt++)
-        {
-            var replica = _cluster.PickReplica(random);
-            string failure;
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/notifications")
-                {
-                    Content = new StringContent(body, Encoding.UTF8, "application/json"),
-                };
-                request.Headers.Add("Idempotency-Key", idempotencyKey);
-                using var response = await replica.Api.SendAsync(request);
-                var text = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode == HttpStatusCode.Accepted)
-                {
-                    if (attempt > 0 && response.Headers.TryGetValues("Idempotent-Replayed", out var replayed) && replayed.Contains("true"))
-                    {
-                        Interlocked.Increment(ref _replayed);
-                    }
-
-                    using var document = JsonDocument.Parse(text);
-                    return document.RootElement.GetProperty("notifications")[0].GetProperty("seq").GetInt64();
-                }
-
-                if ((int)response.StatusCode < 500)
-                {
-                    throw new InvalidOperationException($"Send {idempotencyKey} to {replica.Name} got {(int)response.StatusCode}: {text}");
-                }
-
-                failure = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
-            {
-                // The replica went away mid-request, or never answered: the send may or may not have committed.
-                failure = ex.GetType().Name;
-            }
-
-            _failures.AddOrUpdate(failure, 1, (_, count) => count + 1);
-            Interlocked.Increment(ref _retries);
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Send {idempotencyKey} got no 202 within {SendDeadline.TotalSeconds} s ({attempt + 1} attempts, last: {failure}).");
-            }
-
-            // A retrying service's backoff, not a wait for a condition.
-            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(20, 100)), CancellationToken.None);
         }
     }
 }
