@@ -310,11 +310,14 @@ export class NotifyPushClient {
 
   #onFrame(conn, data) {
     if (conn !== this.#conn) return;
-    let frame;
+    let frame = null;
     try {
       frame = JSON.parse(data);
     } catch {
-      this.#emitError(new Error('NotifyPush: the server sent a frame that is not JSON.'));
+      // Reported below.
+    }
+    if (frame === null || typeof frame !== 'object') {
+      this.#emitError(new Error('NotifyPush: the server sent a frame that is not a JSON object.'));
       return;
     }
     // Any frame proves the server is alive. Pings come every heartbeatSeconds, so a longer silence means a
