@@ -534,7 +534,9 @@ export class NotifyPushClient {
   }
 
   #emitError(error) {
-    this.#emit('error', { error });
+    // Nobody listening must not mean nobody hears of a handler bug or a failing token provider.
+    if (this.#handlers.get('error')?.size) this.#emit('error', { error });
+    else globalThis.console?.error('NotifyPush:', error);
   }
 
   // ---- connectivity ------------------------------------------------------------------------------------
