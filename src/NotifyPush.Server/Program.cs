@@ -32,6 +32,7 @@ if (app.Environment.IsDevelopment())
 app.UseWebSockets();
 
 app.MapHealthEndpoints();
+app.MapClientScript();
 app.MapNotificationsApi();
 app.MapNotificationSocket();
 app.MapDevTokenEndpoint();

@@ -120,7 +120,6 @@ public sealed partial class ConnectionRegistry(
             }
 
             entry.Retired = true;
-            _users.TryRemove(new KeyValuePair<string, UserConnections>(entry.UserId, entry));
             try
             {
                 await backplane.UnsubscribeAsync(entry.UserId, CancellationToken.None).ConfigureAwait(false);
@@ -130,6 +129,12 @@ public sealed partial class ConnectionRegistry(
                 // The backplane contract says an outage does not throw; anything else must not leak the slot.
                 Log.UnsubscribeFailed(logger, ex, entry.UserId);
             }
+
+            // Only now may a new socket of the user find a fresh entry and subscribe. Removed before the
+            // unsubscribe, a reserve in between would subscribe (a no-op: still subscribed) and this unsubscribe
+            // would then leave its socket without live messages until it reconnects. Meanwhile a reserve waits on
+            // this entry's gate and then sees it retired.
+            _users.TryRemove(new KeyValuePair<string, UserConnections>(entry.UserId, entry));
         }
         finally
         {

@@ -19,7 +19,7 @@ internal sealed class UserConnections(string userId)
     /// <summary>Sockets counted against the per-user limit, including ones still completing their upgrade. Guarded by Gate.</summary>
     public int Reserved { get; set; }
 
-    /// <summary>True once the entry was emptied and removed from the index; a racing reserve must fetch a fresh entry. Guarded by Gate.</summary>
+    /// <summary>True once the entry was emptied (it is unsubscribed, then removed from the index); a reserve that waited on the gate must fetch a fresh entry. Guarded by Gate.</summary>
     public bool Retired { get; set; }
 
     public void Add(NotificationConnection connection)

@@ -75,6 +75,25 @@ public sealed class ConnectionRegistryTests
         Assert.NotNull(await registry.TryReserveAsync("u1", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Reserve_WhileTheLastSlotsUnsubscribeIsInFlight_EndsSubscribed()
+    {
+        // A tab reloads: its old socket releases the user's last slot while the new socket reserves one.
+        var backplane = new SlowUnsubscribeBackplane();
+        var registry = new ConnectionRegistry(backplane, Microsoft.Extensions.Options.Options.Create(new ConnectionOptions()), NullLogger<ConnectionRegistry>.Instance);
+        var first = await registry.TryReserveAsync("u1", CancellationToken.None);
+        var releasing = first!.DisposeAsync().AsTask();
+        await backplane.UnsubscribeStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var reserving = registry.TryReserveAsync("u1", CancellationToken.None).AsTask();
+        backplane.UnsubscribeMayFinish.SetResult();
+        await releasing.WaitAsync(TimeSpan.FromSeconds(10));
+        await using var second = await reserving.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(second);
+        Assert.True(backplane.IsSubscribed("u1"), "A socket holds a slot, so the replica must still receive its user's messages.");
+    }
+
     private ConnectionRegistry CreateRegistry(int maxPerUser) =>
         new(_backplane, Microsoft.Extensions.Options.Options.Create(new ConnectionOptions { MaxSocketsPerUser = maxPerUser }), NullLogger<ConnectionRegistry>.Instance);
 }
