@@ -153,7 +153,8 @@ function onNotification(n) {
   session.position = Math.max(session.position ?? 0, item.seq);
   insertItem(item);
   save();
-  showState();
+  // The client moves its position once this handler has returned.
+  setTimeout(showState, 0);
 }
 
 async function getToken() {
@@ -207,7 +208,8 @@ function signIn(userId, lifetime, shared) {
     $('send-to').dataset.auto = 'true';
   }
 
-  const options = { url: '/ws', getToken, shared };
+  // One shared socket per user: tabs signed in as someone else must not receive this user's notifications.
+  const options = { url: '/ws', getToken, shared: shared ? { name: 'notifypush-demo:' + userId } : false };
   if (session.position !== null) options.since = session.position;
   const backoff = backoffOption();
   if (backoff) options.backoff = backoff;
