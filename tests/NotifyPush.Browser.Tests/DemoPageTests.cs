@@ -10,7 +10,7 @@ public sealed class DemoPageTests(ChromiumFixture chromium, ITestOutputHelper ou
     [Fact]
     public Task TheSendForm_DeliversToTheSignedInTab_AndAReloadKeepsTheListAndReplaysWhatArrivedMeanwhile() => RunAsync(async () =>
     {
-        using var server = DemoServer.Start();
+        var server = StartServer();
         using var service = server.CreateServiceClient();
         const string user = "form-user";
 
@@ -47,7 +47,7 @@ public sealed class DemoPageTests(ChromiumFixture chromium, ITestOutputHelper ou
     [Fact]
     public Task TheDemoPage_WithLiveAndReplayedNotifications_IsKeptAsAScreenshot() => RunAsync(async () =>
     {
-        using var server = DemoServer.Start();
+        var server = StartServer();
         using var service = server.CreateServiceClient();
         const string user = "alice";
 
@@ -72,5 +72,24 @@ public sealed class DemoPageTests(ChromiumFixture chromium, ITestOutputHelper ou
         await tab.Page.ScreenshotAsync(new PageScreenshotOptions { Path = narrow, FullPage = true });
         Output.WriteLine($"screenshot: {narrow}");
         Assert.True(new FileInfo(path).Length > 0 && new FileInfo(narrow).Length > 0);
+    });
+
+    [Fact]
+    public Task SigningTheUserOut_StopsThePage_AndItDoesNotReconnect() => RunAsync(async () =>
+    {
+        var server = StartServer();
+        using var service = server.CreateServiceClient();
+        const string user = "signed-out";
+
+        var tab = await DemoPage.OpenAsync(Context, server, user);
+        using var response = await service.PostAsync($"/api/users/{user}/disconnect", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+
+        await tab.WaitForStateAsync("stopped");
+        await Assertions.Expect(tab.Page.Locator("#last-close")).ToHaveAttributeAsync("data-code", "4003");
+        await Assertions.Expect(tab.Page.Locator("#log")).ToContainTextAsync("signed out by the server (4003)");
+        await Assertions.Expect(tab.Page.Locator("#disconnect")).ToBeDisabledAsync();
+        Assert.Empty(ServerSockets.Of(server, user));
+        Assert.Equal(1, await tab.ConnectsAsync());
     });
 }

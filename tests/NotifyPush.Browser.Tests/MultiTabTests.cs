@@ -9,7 +9,7 @@ public sealed class MultiTabTests(ChromiumFixture chromium, ITestOutputHelper ou
     [Fact]
     public Task TwoTabsOfOneUser_EachWithItsOwnSocket_BothShowAPostedNotification() => RunAsync(async () =>
     {
-        using var server = DemoServer.Start();
+        var server = StartServer();
         using var service = server.CreateServiceClient();
         const string user = "two-tabs";
 

@@ -14,7 +14,7 @@ public sealed class OfflineTests(ChromiumFixture chromium, ITestOutputHelper out
     [Fact]
     public Task GoingOffline_ThenOnline_ShowsWhatWasSentMeanwhileInOrderOnceAsReplayed() => RunAsync(async () =>
     {
-        using var server = DemoServer.Start();
+        var server = StartServer();
         using var service = server.CreateServiceClient();
         const string user = "offline";
 

@@ -9,7 +9,7 @@ public sealed class SharedSocketTests(ChromiumFixture chromium, ITestOutputHelpe
     [Fact]
     public Task SharedMode_TwoTabsHoldOneSocket_BothShowEveryNotification_AndTheOtherTabTakesOverWhenTheLeaderCloses() => RunAsync(async () =>
     {
-        using var server = DemoServer.Start();
+        var server = StartServer();
         using var service = server.CreateServiceClient();
         const string user = "shared";
 

@@ -13,7 +13,7 @@ public sealed class TokenRefreshTests(ChromiumFixture chromium, ITestOutputHelpe
     {
         // token-expiring comes 20 s before the 30 s token expires: the refresh has plenty of time on a slow machine,
         // and the test still sees the original token's expiry pass.
-        using var server = DemoServer.Start(new Dictionary<string, string?>
+        var server = StartServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:TokenExpiryWarningSeconds"] = "20",
         });

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Playwright;
+using NotifyPush.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Browser.Tests.Infrastructure;
@@ -15,6 +16,7 @@ public abstract class BrowserTest(ChromiumFixture chromium, ITestOutputHelper ou
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly List<string> _console = [];
+    private readonly List<TestServer> _servers = [];
     private IBrowserContext? _context;
 
     protected ITestOutputHelper Output { get; } = output;
@@ -41,9 +43,15 @@ public abstract class BrowserTest(ChromiumFixture chromium, ITestOutputHelper ou
 
     public async Task DisposeAsync()
     {
+        // The browser goes first, so its tabs do not retry against a server that is shutting down.
         if (_context is not null)
         {
             await _context.CloseAsync();
+        }
+
+        foreach (var server in _servers)
+        {
+            server.Dispose();
         }
 
         lock (_console)
@@ -53,6 +61,17 @@ public abstract class BrowserTest(ChromiumFixture chromium, ITestOutputHelper ou
                 Output.WriteLine(line);
             }
         }
+    }
+
+    /// <summary>
+    /// Starts a Development test server (<see cref="DemoServer"/>) that lives until the test's browser context is
+    /// closed, so a failing test's screenshots still show pages talking to a running server.
+    /// </summary>
+    protected TestServer StartServer(IDictionary<string, string?>? settings = null)
+    {
+        var server = DemoServer.Start(settings);
+        _servers.Add(server);
+        return server;
     }
 
     /// <summary>Runs a test body; when it fails, keeps a screenshot of each open page before the failure is reported.</summary>
