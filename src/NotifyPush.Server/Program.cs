@@ -31,6 +31,7 @@ if (app.Environment.IsDevelopment())
 app.UseWebSockets();
 
 app.MapHealthEndpoints();
+app.MapClientScript();
 app.MapNotificationsApi();
 app.MapNotificationSocket();
 app.MapDevTokenEndpoint();

@@ -1,0 +1,216 @@
+// Types of notifypush.js, the browser client of NotifyPush.
+
+/** Where the client is: `idle` before start(), `stopped` after stop() or a terminal close code. */
+export type ClientState = 'idle' | 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'stopped';
+
+/** `solo`: own socket. Shared mode: `leader` owns the browser's one socket, `follower` receives through it. */
+export type ClientRole = 'solo' | 'leader' | 'follower';
+
+/** One notification, as handed to `notification` handlers. */
+export interface Notification<TPayload = unknown> {
+  /** Place in the user's stream: 1, 2, 3… without holes; handlers see it increasing. */
+  seq: number;
+  /** UUID of the notification. */
+  id: string;
+  /** The `type` the sending service gave it, e.g. `order.shipped`. */
+  event: string;
+  /** The sender's JSON; `null` when it sent none. */
+  payload: TPayload;
+  /** Acceptance time, UTC ISO 8601 (`2026-11-21T06:03:32.480723Z`). */
+  createdAt: string;
+  /** True when it was replayed from the store on connect (before `synced`), false when it arrived live. */
+  replayed: boolean;
+}
+
+/** Why the client asks for a token. */
+export interface TokenRequest {
+  /** `connect`: before a connection attempt; `refresh`: the server sent `token-expiring`; `expired`: reconnecting after 4001. */
+  reason: 'connect' | 'refresh' | 'expired';
+}
+
+/** Full-jitter exponential backoff: retry n (from 0) waits random(0, min(maxMs, firstMs × 2ⁿ)). */
+export interface BackoffOptions {
+  /** Window of the first retry, ms. Default 5000. */
+  firstMs?: number;
+  /** Largest window, ms. Default 60000. */
+  maxMs?: number;
+}
+
+/** The WebSocket constructor the client uses: the browser's, or an equivalent (Node 22+, undici). */
+export interface WebSocketConstructorLike {
+  new (url: string): WebSocketLike;
+}
+
+/** The part of the WebSocket interface the client uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** The part of the Web Locks API (`navigator.locks`) shared mode uses. */
+export interface LockManagerLike {
+  request(name: string, options: { signal?: AbortSignal }, callback: (lock: unknown) => Promise<unknown> | unknown): Promise<unknown>;
+}
+
+/** The BroadcastChannel constructor shared mode uses. */
+export interface BroadcastChannelConstructorLike {
+  new (name: string): {
+    onmessage: ((event: { data: any }) => void) | null;
+    postMessage(message: unknown): void;
+    close(): void;
+  };
+}
+
+export interface NotifyPushClientOptions {
+  /** The socket endpoint: a ws(s):// URL, or an http(s) URL or path resolved against the page. Default `/ws`. */
+  url?: string;
+  /**
+   * Returns the user's token; called before every connection attempt, on `token-expiring` and after 4001.
+   * Omitted, or returning null: no `access_token`, the cookie authenticates.
+   */
+  getToken?: (request: TokenRequest) => string | null | undefined | Promise<string | null | undefined>;
+  /** Initial resume point: the first connection asks for what follows it. Default: the server replays what the user has not acknowledged. */
+  since?: number | null;
+  /** Reconnect delays. */
+  backoff?: BackoffOptions;
+  /** A socket with no frame for heartbeatSeconds × 1000 + this is taken for half-open and replaced. Default 10000 ms. */
+  heartbeatGraceMs?: number;
+  /** A connection attempt without `welcome` within this is abandoned and retried. Default 20000 ms. */
+  connectTimeoutMs?: number;
+  /**
+   * Share one socket between the tabs of this browser (origin): `true`, or `{ name }` to keep separate groups
+   * (e.g. one per signed-in user). Needs the Web Locks API and BroadcastChannel; without them the client runs solo.
+   */
+  shared?: boolean | { name?: string };
+  /** WebSocket implementation. Default `globalThis.WebSocket`. */
+  WebSocket?: WebSocketConstructorLike;
+  /** Lock manager of shared mode. Default `navigator.locks`. */
+  locks?: LockManagerLike | null;
+  /** BroadcastChannel constructor of shared mode. Default `globalThis.BroadcastChannel`. */
+  BroadcastChannel?: BroadcastChannelConstructorLike | null;
+  /** Source of `online` / `offline` events. Default `globalThis` in browsers and workers; null ignores connectivity. */
+  connectivity?: EventTarget | null;
+}
+
+export interface ConnectedEvent {
+  userId: string;
+  connectionId: string;
+  heartbeatSeconds: number;
+}
+
+export interface SyncedEvent {
+  /** The stream's position after the replay; the client's position is at least this now. */
+  seq: number;
+  /** False when notifications after the resume point are gone (expired, pruned, or over the replay limit): reload from the application. */
+  recovered: boolean;
+}
+
+export interface DisconnectedEvent {
+  /** The close code; 1006 when the connection failed, went silent (half-open), the token provider failed or the browser went offline. */
+  code: number;
+  reason: string;
+  willReconnect: boolean;
+  /** Delay before the next attempt, ms; null when not reconnecting or waiting for `online`. */
+  delayMs: number | null;
+}
+
+export interface StateEvent {
+  state: ClientState;
+  previous: ClientState;
+}
+
+export interface RoleEvent {
+  role: ClientRole;
+  previous: ClientRole;
+}
+
+export interface StoppedEvent {
+  /** 4003 signed out, 1008, 1009, 4400, or 1000 after stop(). */
+  code: number;
+  reason: string;
+}
+
+export interface ErrorEvent {
+  /** What the token provider or a handler threw, or a protocol problem. */
+  error: unknown;
+}
+
+export interface NotifyPushEventMap {
+  notification: Notification;
+  connected: ConnectedEvent;
+  synced: SyncedEvent;
+  disconnected: DisconnectedEvent;
+  state: StateEvent;
+  role: RoleEvent;
+  stopped: StoppedEvent;
+  error: ErrorEvent;
+}
+
+/** A user's notification stream: resumes after every disconnect, delivers each notification once and in order, acknowledges what the handlers completed. */
+export declare class NotifyPushClient {
+  constructor(options?: NotifyPushClientOptions);
+  readonly state: ClientState;
+  /** Highest seq whose handlers completed: the resume point (`options.since` until then; else null). */
+  readonly position: number | null;
+  readonly role: ClientRole;
+  /** Adds a handler; returns a function that removes it. A `notification` handler's promise is awaited before the next notification and the ack. */
+  on<K extends keyof NotifyPushEventMap>(event: K, handler: (detail: NotifyPushEventMap[K]) => unknown): () => void;
+  off<K extends keyof NotifyPushEventMap>(event: K, handler: (detail: NotifyPushEventMap[K]) => unknown): void;
+  /** Connects, or joins the browser's shared connection. After stop(): resumes from `position`. */
+  start(): void;
+  /** Closes with 1000 and stops reconnecting. In shared mode another tab takes over the socket. */
+  stop(): void;
+}
+
+/** Close codes of the NotifyPush socket. */
+export declare const CloseCodes: Readonly<{
+  Normal: 1000;
+  GoingAway: 1001;
+  Abnormal: 1006;
+  PolicyViolation: 1008;
+  MessageTooBig: 1009;
+  InternalError: 1011;
+  ServiceRestart: 1012;
+  CredentialExpired: 4001;
+  SignedOut: 4003;
+  SlowConsumer: 4008;
+  MalformedFrame: 4400;
+}>;
+
+/** What the client does after a close: stop (terminal), reauth (new token, reconnect), reconnect (backoff, since). */
+export declare function closeAction(code: number): 'stop' | 'reauth' | 'reconnect';
+
+/** random(0, min(maxMs, firstMs × 2^attempt)) in whole ms; attempt 0 is the first retry. */
+export declare function backoffDelay(attempt: number, options?: BackoffOptions, random?: () => number): number;
+
+/** Retry counter with full-jitter delays. */
+export declare class Backoff {
+  constructor(options?: BackoffOptions, random?: () => number);
+  readonly attempt: number;
+  next(): number;
+  reset(): void;
+}
+
+/** Highest handled seq: drops duplicates, gives `since`. */
+export declare class ResumePoint {
+  constructor(position?: number | null);
+  position: number | null;
+  isDuplicate(seq: number): boolean;
+  advance(seq: number): void;
+  synced(seq: number, since: number | null): void;
+}
+
+/** Acks of one socket: never beyond what that socket has shown. */
+export declare class AckWindow {
+  limit: number;
+  sent: number;
+  received(seq: number): void;
+  next(position: number | null): number | null;
+}
+
+/** The socket URL of one attempt, with `access_token` and `since`. */
+export declare function socketUrl(url: string, query?: { token?: string | null; since?: number | null }, base?: string): string;

@@ -1,0 +1,645 @@
+// notifypush.js: the browser client of NotifyPush. One ES module, no dependencies.
+// The wire protocol it speaks is docs/protocol.md; its API is README.md beside this file.
+
+/** Close codes of the NotifyPush socket (docs/protocol.md, "Close codes"). */
+export const CloseCodes = Object.freeze({
+  Normal: 1000,
+  GoingAway: 1001,
+  Abnormal: 1006,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  ServiceRestart: 1012,
+  CredentialExpired: 4001,
+  SignedOut: 4003,
+  SlowConsumer: 4008,
+  MalformedFrame: 4400,
+});
+
+/**
+ * What the client does after the socket closed with `code`.
+ * @param {number} code
+ * @returns {'stop' | 'reauth' | 'reconnect'} 'stop': terminal; 'reauth': get a new token and reconnect;
+ *   'reconnect': back off, then resume with `since`.
+ */
+export function closeAction(code) {
+  switch (code) {
+    case CloseCodes.SignedOut: // the application signed the user out: reconnecting would undo that
+    case CloseCodes.PolicyViolation: // the token provider hands out another user's token
+    case CloseCodes.MessageTooBig: // reconnecting repeats the same frame
+    case CloseCodes.MalformedFrame:
+      return 'stop';
+    case CloseCodes.CredentialExpired:
+      return 'reauth';
+    default: // 1001, 1011, 1012, 4008, 1006 and anything unknown: the stream is in the store, resume it
+      return 'reconnect';
+  }
+}
+
+/**
+ * Full-jitter exponential backoff: a random delay in [0, min(maxMs, firstMs * 2^attempt)).
+ * Spreading every retry over the whole window keeps thousands of clients of a restarted replica from
+ * reconnecting in step.
+ * @param {number} attempt 0 for the first retry.
+ * @param {{firstMs?: number, maxMs?: number}} [options] defaults 5000 and 60000.
+ * @param {() => number} [random] a number in [0, 1).
+ * @returns {number} whole milliseconds.
+ */
+export function backoffDelay(attempt, { firstMs = 5000, maxMs = 60000 } = {}, random = Math.random) {
+  // 2 ** attempt grows to Infinity after ~1000 attempts; min() keeps the window at the cap.
+  return Math.floor(random() * Math.min(maxMs, firstMs * 2 ** attempt));
+}
+
+/** The retry counter of one client: `next()` gives the delay of the next retry, `reset()` starts over. */
+export class Backoff {
+  #options;
+  #random;
+  #attempt = 0;
+
+  /**
+   * @param {{firstMs?: number, maxMs?: number}} [options]
+   * @param {() => number} [random]
+   */
+  constructor(options = {}, random = Math.random) {
+    this.#options = options;
+    this.#random = random;
+  }
+
+  /** Retries since the last reset. */
+  get attempt() {
+    return this.#attempt;
+  }
+
+  /** @returns {number} milliseconds to wait before the next retry. */
+  next() {
+    return backoffDelay(this.#attempt++, this.#options, this.#random);
+  }
+
+  reset() {
+    this.#attempt = 0;
+  }
+}
+
+/**
+ * The client's place in the user's stream: the highest seq whose handlers completed. Anything at or below it
+ * is a duplicate; it is the `since` of the next connection.
+ */
+export class ResumePoint {
+  /** @param {number | null} [position] */
+  constructor(position = null) {
+    /** @type {number | null} */
+    this.position = position ?? null;
+  }
+
+  /** @param {number} seq */
+  isDuplicate(seq) {
+    return this.position !== null && seq <= this.position;
+  }
+
+  /** Records that the handlers of `seq` completed. @param {number} seq */
+  advance(seq) {
+    if (!this.isDuplicate(seq)) this.position = seq;
+  }
+
+  /**
+   * Applies the `synced` frame of a socket opened with `since`. Its seq is the stream's position after the
+   * replay: higher than ours when retention removed the seqs in between (there is nothing to wait for), lower
+   * only when `since` was ahead of the stream (state from another deployment or a restored database). Keeping
+   * ours then would drop every new notification as a duplicate, so the stream's word wins.
+   * @param {number} seq
+   * @param {number | null} since
+   */
+  synced(seq, since) {
+    if (this.position === null || seq > this.position || (since !== null && seq < since)) this.position = seq;
+  }
+}
+
+/**
+ * The acknowledgements of one socket. The server closes a socket with 4400 when it acknowledges a seq beyond
+ * the last one sent on it, and until the replay starts it has not even settled where the socket begins. So
+ * the limit is what this socket has shown (a notification's seq, `synced.seq`), never the `since` we asked
+ * for, even when the position handled from an earlier socket is higher.
+ */
+export class AckWindow {
+  /** Highest seq this socket has shown. */
+  limit = 0;
+  /** Highest seq acknowledged on this socket. */
+  sent = 0;
+
+  /** @param {number} seq */
+  received(seq) {
+    if (seq > this.limit) this.limit = seq;
+  }
+
+  /**
+   * The ack to send now that `position` is handled, or null when there is nothing new this socket may
+   * acknowledge. Acks are cumulative, so one for the last of a burst covers the burst.
+   * @param {number | null} position
+   * @returns {number | null}
+   */
+  next(position) {
+    if (position === null) return null;
+    const seq = Math.min(position, this.limit);
+    if (seq <= this.sent) return null;
+    this.sent = seq;
+    return seq;
+  }
+}
+
+/**
+ * The socket URL of one connection attempt.
+ * @param {string} url ws(s):// URL, or an http(s) URL or path (resolved against `base`).
+ * @param {{token?: string | null, since?: number | null}} [query]
+ * @param {string} [base] defaults to the page's location.
+ * @returns {string}
+ */
+export function socketUrl(url, { token = null, since = null } = {}, base = globalThis.location?.href) {
+  const target = new URL(url, base);
+  if (target.protocol === 'http:') target.protocol = 'ws:';
+  else if (target.protocol === 'https:') target.protocol = 'wss:';
+  // Browsers cannot set headers on a WebSocket: the token goes in the query, which the server never logs.
+  if (token) target.searchParams.set('access_token', token);
+  if (since !== null && since !== undefined) target.searchParams.set('since', String(since));
+  return target.href;
+}
+
+const OPEN = 1;
+// Acks wait while more notifications are queued, but not forever under a steady stream.
+const MAX_UNACKED = 100;
+
+/**
+ * A user's notification stream over one WebSocket (or, in shared mode, one per browser): resumes after every
+ * disconnect from where its handlers got to, delivers each notification once and in order, acknowledges what
+ * the handlers completed.
+ */
+export class NotifyPushClient {
+  #options;
+  #handlers = new Map();
+  #state = 'idle';
+  #role = 'solo';
+  #resume;
+  #backoff;
+  /** Notifications and `synced` markers waiting for the handlers, in arrival order. */
+  #queue = [];
+  #draining = false;
+  #unacked = 0;
+  /** The current socket and what it has shown; null between connections. */
+  #conn = null;
+  #timer = null;
+  /** Bumped whenever the pending connection attempt is abandoned, so a late token or socket is dropped. */
+  #epoch = 0;
+  #offline = false;
+  #lastCloseExpired = false;
+  #shared = null;
+
+  /**
+   * @param {object} [options] `url`, `getToken`, `since`, `backoff`, `heartbeatGraceMs`, `connectTimeoutMs`,
+   *   `shared`, `WebSocket`, `locks`, `BroadcastChannel`, `connectivity`: see notifypush.d.ts and README.md.
+   */
+  constructor(options = {}) {
+    const shared = options.shared ? { name: options.shared.name ?? 'notifypush' } : null;
+    this.#options = {
+      url: options.url ?? '/ws',
+      getToken: options.getToken ?? null,
+      heartbeatGraceMs: options.heartbeatGraceMs ?? 10000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 20000,
+      WebSocket: options.WebSocket ?? globalThis.WebSocket,
+      shared,
+      locks: options.locks ?? globalThis.navigator?.locks ?? null,
+      BroadcastChannel: options.BroadcastChannel ?? globalThis.BroadcastChannel ?? null,
+      connectivity:
+        options.connectivity !== undefined
+          ? options.connectivity
+          : typeof globalThis.addEventListener === 'function' ? globalThis : null,
+    };
+    if (typeof this.#options.WebSocket !== 'function') {
+      throw new TypeError('NotifyPushClient: no WebSocket implementation; pass options.WebSocket.');
+    }
+    socketUrl(this.#options.url); // throws now, not on every retry, when the URL cannot be resolved
+    this.#resume = new ResumePoint(options.since ?? null);
+    this.#backoff = new Backoff(options.backoff);
+  }
+
+  /** @returns {'idle' | 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'stopped'} */
+  get state() {
+    return this.#state;
+  }
+
+  /** Highest seq whose handlers completed: the resume point (`options.since` until then; else null). */
+  get position() {
+    return this.#resume.position;
+  }
+
+  /** @returns {'solo' | 'leader' | 'follower'} */
+  get role() {
+    return this.#role;
+  }
+
+  /**
+   * Adds an event handler. `notification` handlers may return a promise: the next notification waits for it.
+   * @param {string} event
+   * @param {(detail: any) => unknown} handler
+   * @returns {() => void} removes the handler.
+   */
+  on(event, handler) {
+    if (!this.#handlers.has(event)) this.#handlers.set(event, new Set());
+    this.#handlers.get(event).add(handler);
+    return () => this.off(event, handler);
+  }
+
+  /** Removes a handler added with `on`. */
+  off(event, handler) {
+    this.#handlers.get(event)?.delete(handler);
+  }
+
+  /** Connects (or, in shared mode, joins the browser's shared connection). Again after `stop()`: resumes. */
+  start() {
+    if (this.#state !== 'idle' && this.#state !== 'stopped') return;
+    this.#offline = false;
+    this.#lastCloseExpired = false;
+    this.#backoff.reset();
+    this.#listenToConnectivity(true);
+    const { shared, locks, BroadcastChannel } = this.#options;
+    if (shared && locks && BroadcastChannel) this.#join(shared.name);
+    else this.#connect('connect');
+  }
+
+  /** Closes the socket with 1000 and stops reconnecting; state 'stopped'. In shared mode another tab takes over. */
+  stop() {
+    if (this.#state === 'idle' || this.#state === 'stopped') return;
+    this.#halt(CloseCodes.Normal, 'stopped by the application', false);
+  }
+
+  // ---- one connection ----------------------------------------------------------------------------------
+
+  async #connect(reason) {
+    const epoch = ++this.#epoch;
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#offline) return; // 'online' connects
+    this.#setState('connecting');
+    let token = null;
+    try {
+      token = this.#options.getToken ? await this.#options.getToken({ reason }) : null;
+    } catch (error) {
+      if (epoch !== this.#epoch) return;
+      this.#emitError(error);
+      this.#retry(CloseCodes.Abnormal, 'token provider failed');
+      return;
+    }
+    if (epoch !== this.#epoch) return; // stopped, offline or superseded while the token was fetched
+
+    const since = this.#resume.position;
+    let ws;
+    try {
+      ws = new this.#options.WebSocket(socketUrl(this.#options.url, { token, since }));
+    } catch (error) {
+      this.#emitError(error);
+      this.#retry(CloseCodes.Abnormal, 'the WebSocket could not be created');
+      return;
+    }
+    const conn = { ws, since, acks: new AckWindow(), welcome: null, heartbeatMs: 0, pinged: false, synced: false, watchdog: null };
+    this.#conn = conn;
+    this.#watch(conn, this.#options.connectTimeoutMs);
+    ws.onmessage = (event) => this.#onFrame(conn, event.data);
+    ws.onclose = (event) => this.#onClose(conn, event.code, event.reason);
+    ws.onerror = () => {}; // a close event always follows; it decides what to do
+  }
+
+  #onFrame(conn, data) {
+    if (conn !== this.#conn) return;
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      this.#emitError(new Error('NotifyPush: the server sent a frame that is not JSON.'));
+      return;
+    }
+    // Any frame proves the server is alive. Pings come every heartbeatSeconds, so a longer silence means a
+    // half-open connection (a sleeping laptop, a NAT that forgot us) that may never report a close.
+    if (frame.type === 'welcome') conn.heartbeatMs = (Number(frame.heartbeatSeconds) || 25) * 1000;
+    this.#watch(conn, conn.heartbeatMs ? conn.heartbeatMs + this.#options.heartbeatGraceMs : this.#options.connectTimeoutMs);
+
+    switch (frame.type) {
+      case 'welcome':
+        conn.welcome = { userId: frame.userId, connectionId: frame.connectionId, heartbeatSeconds: frame.heartbeatSeconds };
+        this.#setState('syncing');
+        this.#announce('connected', conn.welcome);
+        break;
+      case 'notification': {
+        conn.acks.received(frame.seq);
+        const { seq, id, event, payload, createdAt } = frame;
+        this.#enqueue({ kind: 'notification', notification: { seq, id, event, payload, createdAt, replayed: !conn.synced } }, true);
+        break;
+      }
+      case 'synced':
+        conn.synced = true;
+        conn.acks.received(frame.seq);
+        this.#setState('live');
+        this.#enqueue({ kind: 'synced', seq: frame.seq, recovered: frame.recovered !== false, since: conn.since }, true);
+        break;
+      case 'ping':
+        // A socket that lived a whole heartbeat is healthy: the next failure starts the backoff over. Not
+        // earlier: a server that accepts and closes at once (a stale token, a failing store) must not be
+        // hammered.
+        if (!conn.pinged) {
+          conn.pinged = true;
+          this.#backoff.reset();
+          this.#lastCloseExpired = false;
+        }
+        this.#send(conn, { type: 'pong' });
+        break;
+      case 'token-expiring':
+        this.#refreshToken(conn);
+        break;
+      default:
+        break; // a newer server may send frames this client does not know
+    }
+  }
+
+  async #refreshToken(conn) {
+    // Without a token provider the cookie authenticates: the server closes with 4001 at expiry and the
+    // reconnect carries the renewed cookie.
+    if (!this.#options.getToken) return;
+    try {
+      const token = await this.#options.getToken({ reason: 'refresh' });
+      if (token && conn === this.#conn) this.#send(conn, { type: 'auth', token });
+    } catch (error) {
+      // The server closes with 4001 when the old token expires; that path gets a new token.
+      this.#emitError(error);
+    }
+  }
+
+  #onClose(conn, code, reason) {
+    if (conn !== this.#conn) return;
+    this.#drop(conn);
+    const action = closeAction(code);
+    if (action === 'stop') {
+      this.#announce('disconnected', { code, reason, willReconnect: false, delayMs: null });
+      this.#halt(code, reason, true);
+    } else if (action === 'reauth' && !this.#lastCloseExpired) {
+      // An expired token is no reason to wait; a second 4001 before a healthy socket is (the provider keeps
+      // handing out stale tokens).
+      this.#lastCloseExpired = true;
+      this.#retry(code, reason, 'expired', 0);
+    } else {
+      this.#retry(code, reason, action === 'reauth' ? 'expired' : 'connect');
+    }
+  }
+
+  /** Gives up on a socket that went silent, without waiting for a close event that may never come. */
+  #abandon(conn, reason) {
+    if (conn !== this.#conn) return;
+    this.#drop(conn);
+    this.#close(conn.ws);
+    this.#retry(CloseCodes.Abnormal, reason);
+  }
+
+  #retry(code, reason, tokenReason = 'connect', delayMs = this.#backoff.next()) {
+    if (this.#offline) delayMs = null;
+    this.#announce('disconnected', { code, reason, willReconnect: true, delayMs });
+    this.#setState('reconnecting');
+    if (delayMs !== null) this.#timer = setTimeout(() => this.#connect(tokenReason), delayMs);
+  }
+
+  #watch(conn, ms) {
+    clearTimeout(conn.watchdog);
+    conn.watchdog = setTimeout(() => this.#abandon(conn, `no frame from the server for ${ms} ms`), ms);
+  }
+
+  #drop(conn) {
+    clearTimeout(conn.watchdog);
+    conn.ws.onmessage = conn.ws.onclose = conn.ws.onerror = null;
+    if (this.#conn === conn) this.#conn = null;
+  }
+
+  #close(ws) {
+    try {
+      ws.close(CloseCodes.Normal);
+    } catch {
+      // Already closing; nothing more to do.
+    }
+  }
+
+  #send(conn, frame) {
+    if (conn.ws.readyState === OPEN) conn.ws.send(JSON.stringify(frame));
+  }
+
+  /** Ends this client's part: no socket, no timers, no queue. `fromServer`: a terminal close code. */
+  #halt(code, reason, fromServer) {
+    this.#epoch++;
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#conn) {
+      const { ws } = this.#conn;
+      this.#drop(this.#conn);
+      this.#close(ws);
+    }
+    // Handlers of what is still queued never run; the server replays it to whoever resumes from the position.
+    this.#queue.length = 0;
+    this.#listenToConnectivity(false);
+    this.#leave(fromServer ? { code, reason } : null);
+    this.#setState('stopped');
+    this.#emit('stopped', { code, reason });
+  }
+
+  // ---- handlers and acknowledgements -------------------------------------------------------------------
+
+  #enqueue(item, relay) {
+    if (relay && this.#role === 'leader') this.#post({ t: 'item', item });
+    this.#queue.push(item);
+    if (!this.#draining) this.#drain();
+  }
+
+  /** Hands queued notifications to the handlers one at a time; only one drain runs at a time. */
+  async #drain() {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        const item = this.#queue.shift();
+        if (item.kind === 'synced') {
+          this.#resume.synced(item.seq, item.since);
+          this.#emit('synced', { seq: item.seq, recovered: item.recovered });
+        } else if (!this.#resume.isDuplicate(item.notification.seq)) {
+          await this.#deliver(item.notification);
+          this.#resume.advance(item.notification.seq);
+        }
+        this.#unacked++;
+        if (this.#queue.length === 0 || this.#unacked >= MAX_UNACKED) this.#acknowledge();
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #deliver(notification) {
+    const handlers = this.#handlers.get('notification');
+    if (!handlers) return;
+    for (const handler of [...handlers]) {
+      try {
+        await handler(notification);
+      } catch (error) {
+        // The application owns its errors; the notification still counts as handled.
+        this.#emitError(error);
+      }
+    }
+  }
+
+  #acknowledge() {
+    this.#unacked = 0;
+    const conn = this.#conn;
+    const seq = conn ? conn.acks.next(this.#resume.position) : null;
+    if (seq !== null) this.#send(conn, { type: 'ack', seq });
+  }
+
+  // ---- events ------------------------------------------------------------------------------------------
+
+  #setState(state) {
+    const previous = this.#state;
+    if (state === previous) return;
+    this.#state = state;
+    if (this.#role === 'leader' && state !== 'stopped') this.#post({ t: 'state', state });
+    this.#emit('state', { state, previous });
+  }
+
+  #setRole(role) {
+    const previous = this.#role;
+    if (role === previous) return;
+    this.#role = role;
+    this.#emit('role', { role, previous });
+  }
+
+  /** Emits here and, from a leader, in every follower tab. */
+  #announce(name, detail) {
+    if (this.#role === 'leader') this.#post({ t: 'event', name, detail });
+    this.#emit(name, detail);
+  }
+
+  #emit(name, detail) {
+    const handlers = this.#handlers.get(name);
+    if (!handlers) return;
+    for (const handler of [...handlers]) {
+      try {
+        const result = handler(detail);
+        if (name !== 'error' && typeof result?.then === 'function') result.then(undefined, (error) => this.#emitError(error));
+      } catch (error) {
+        if (name !== 'error') this.#emitError(error); // an 'error' handler that throws would loop
+      }
+    }
+  }
+
+  #emitError(error) {
+    this.#emit('error', { error });
+  }
+
+  // ---- connectivity ------------------------------------------------------------------------------------
+
+  #onOffline = () => {
+    if (this.#role === 'follower' || this.#state === 'stopped') return;
+    this.#offline = true;
+    this.#epoch++;
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    const conn = this.#conn;
+    if (conn) {
+      this.#drop(conn);
+      this.#close(conn.ws);
+    }
+    // The socket is as good as dead; waiting for its close could take minutes. 'online' reconnects.
+    if (this.#state !== 'reconnecting') this.#retry(CloseCodes.Abnormal, 'the browser went offline', 'connect', null);
+  };
+
+  #onOnline = () => {
+    if (!this.#offline) return;
+    this.#offline = false;
+    if (this.#state === 'reconnecting' && this.#role !== 'follower') {
+      this.#backoff.reset();
+      this.#connect('connect');
+    }
+  };
+
+  #listenToConnectivity(on) {
+    const target = this.#options.connectivity;
+    if (!target) return;
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    target[method]('offline', this.#onOffline);
+    target[method]('online', this.#onOnline);
+  }
+
+  // ---- shared mode: one socket per browser -------------------------------------------------------------
+  // The tab holding the Web Lock leads: it owns the socket and posts every queued item, state change and
+  // event on a BroadcastChannel. Followers run the same queue, dedupe and handlers on what it posts, each
+  // with its own position. When the leader's tab closes the browser releases the lock and the next tab in
+  // line leads, resuming with since = its own position: what it has not handled is replayed, and every tab
+  // drops what it already has.
+
+  #join(name) {
+    const abort = new AbortController();
+    const channel = new this.#options.BroadcastChannel(name);
+    const shared = { channel, abort, release: null };
+    this.#shared = shared;
+    channel.onmessage = (event) => this.#onShared(event.data);
+    this.#setRole('follower');
+    this.#setState('connecting');
+    channel.postMessage({ t: 'hello' }); // a leader answers with its state
+    this.#options.locks
+      .request(`${name}:leader`, { signal: abort.signal }, () => {
+        if (this.#shared !== shared) return undefined; // stopped while the grant was on its way
+        this.#setRole('leader');
+        this.#connect('connect');
+        // The lock is held until this promise settles: on stop() or when the tab goes away.
+        return new Promise((release) => {
+          shared.release = release;
+        });
+      })
+      .catch((error) => {
+        if (error?.name !== 'AbortError') this.#emitError(error);
+      });
+  }
+
+  #onShared(message) {
+    if (this.#role === 'leader') {
+      if (message?.t === 'hello') {
+        this.#post({ t: 'state', state: this.#state });
+        if (this.#conn?.welcome) this.#post({ t: 'event', name: 'connected', detail: this.#conn.welcome });
+      }
+      return; // items from an earlier leader are replayed to us by the server anyway
+    }
+    if (this.#role !== 'follower') return;
+    switch (message?.t) {
+      case 'item':
+        this.#enqueue(message.item, false);
+        break;
+      case 'state':
+        this.#setState(message.state);
+        break;
+      case 'event':
+        this.#emit(message.name, message.detail);
+        break;
+      case 'stopped':
+        this.#halt(message.code, message.reason, false);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #post(message) {
+    this.#shared?.channel.postMessage(message);
+  }
+
+  /** Leaves shared mode. `terminal`: a close code that stops every tab (e.g. 4003 signed out). */
+  #leave(terminal) {
+    const shared = this.#shared;
+    if (!shared) return;
+    if (this.#role === 'leader') {
+      // Followers stop with us on a terminal code; otherwise they wait for the next leader.
+      shared.channel.postMessage(terminal ? { t: 'stopped', ...terminal } : { t: 'state', state: 'reconnecting' });
+    }
+    this.#shared = null;
+    shared.abort.abort();
+    shared.release?.();
+    shared.channel.close();
+    this.#setRole('solo');
+  }
+}
