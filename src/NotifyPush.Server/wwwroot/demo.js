@@ -228,6 +228,11 @@ function signIn(userId, lifetime, shared) {
       showState();
     }),
     client.on('synced', (e) => {
+      // synced may move the position past seqs the store no longer has; keep that for the next reload.
+      if (client.position !== null && client.position !== session.position) {
+        session.position = client.position;
+        save();
+      }
       setText('synced-seq', e.seq);
       $('synced-seq').dataset.seq = e.seq;
       setText('recovered', e.recovered ? 'recovered' : 'not recovered: older notifications are gone');
