@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # The test command of NotifyPush: starts a throw-away Redis and PostgreSQL on free loopback
-# ports, runs the whole solution's tests against them, and always tears both down.
+# ports, runs the whole solution's tests against them, then the browser client's Node tests, and
+# always tears both down.
 #
-#   bash scripts/test.sh                         # dotnet test NotifyPush.sln -c Release
-#   bash scripts/test.sh --filter FullyQualifiedName~Postgres   # extra args go to dotnet test
+#   bash scripts/test.sh                         # dotnet test NotifyPush.sln -c Release, then the
+#                                                # notifypush.js tests (node --test, src/notifypush-js)
+#   bash scripts/test.sh --filter FullyQualifiedName~Postgres   # extra args go to dotnet test;
+#                                                # a run with extra args skips the Node tests
 #   bash scripts/test.sh --run dotnet test tests/NotifyPush.Storage.Postgres.Tests
 #                                                # any command, with the services up
 #   source scripts/test.sh && np_services_start  # services for an interactive shell;
 #   ...; np_services_stop                        # stop them yourself when done
 #
 # Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server,
-# postgresql (15), chromium and nginx (nginx-light) are installed with apt-get (set
+# postgresql (15), chromium, nginx (nginx-light) and node (nodejs) are installed with apt-get (set
 # NOTIFYPUSH_TEST_INSTALL=0 to forbid that). As a non-root user the servers run as that user and
-# nothing is installed.
+# nothing is installed. The Node tests need Node.js 20.10 or newer (WebSocket): Debian 12's own
+# nodejs is 18, so a machine without a newer node fails them with a message saying so.
 #
 # What the tests get (environment):
 #   NOTIFYPUSH_TEST_REDIS          127.0.0.1:<port>   StackExchange.Redis configuration
@@ -72,6 +76,7 @@ np_install_prerequisites() {
     [ -n "$(np_pg_bin)" ] || missing+=(postgresql)
     [ -n "$(np_chromium)" ] || missing+=(chromium)
     [ -n "$(np_nginx)" ] || missing+=(nginx-light)
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
     [ ${#missing[@]} -eq 0 ] && return 0
 
     if [ "${NOTIFYPUSH_TEST_INSTALL:-1}" = 0 ] || ! np_is_root || ! command -v apt-get >/dev/null 2>&1; then
@@ -240,6 +245,17 @@ np_stop_postgres() {
         || "$dir/pg_ctl" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
 }
 
+# The browser client's tests: node's own test runner (no npm, no packages) against NotifyPush server
+# processes that the tests start from the Release build dotnet test just made. They need neither
+# Redis nor PostgreSQL.
+np_js_tests() {
+    if ! node --experimental-websocket -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' 2>/dev/null; then
+        np_log "the notifypush.js tests need Node.js 20.10 or newer (WebSocket); found: $(node --version 2>/dev/null || echo 'no node')"
+        return 1
+    fi
+    (cd src/notifypush-js && node --experimental-websocket --test --test-concurrency=1 test/*.test.mjs)
+}
+
 # Explicit returns throughout: when sourced, the caller's shell has no errexit.
 np_services_start() {
     np_install_prerequisites || return 1
@@ -274,7 +290,7 @@ np_services_stop() {
 
 np_main() {
     cd "$(dirname "${BASH_SOURCE[0]}")/.."
-    local started status
+    local started status js_status
     started=$(date +%s)
     trap np_services_stop EXIT
     trap 'exit 130' INT
@@ -289,10 +305,18 @@ np_main() {
     if [ "${1:-}" = --run ]; then
         shift
         "$@"
+        status=$?
     else
         dotnet test NotifyPush.sln -c Release "$@"
+        status=$?
+        # The whole suite includes the client's tests, also after a .NET failure (their result is worth
+        # having); a focused run with extra arguments is about dotnet test alone.
+        if [ $# -eq 0 ]; then
+            np_js_tests
+            js_status=$?
+            [ "$status" -ne 0 ] || status=$js_status
+        fi
     fi
-    status=$?
     set -e
 
     if compgen -G "$NOTIFYPUSH_TEST_ARTIFACTS/*.png" >/dev/null; then

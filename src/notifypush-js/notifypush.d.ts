@@ -139,8 +139,9 @@ export interface ErrorEvent {
   error: unknown;
 }
 
-export interface NotifyPushEventMap {
-  notification: Notification;
+/** Event details by name; `TPayload` is the notifications' payload type. */
+export interface NotifyPushEventMap<TPayload = any> {
+  notification: Notification<TPayload>;
   connected: ConnectedEvent;
   synced: SyncedEvent;
   disconnected: DisconnectedEvent;
@@ -150,16 +151,19 @@ export interface NotifyPushEventMap {
   error: ErrorEvent;
 }
 
-/** A user's notification stream: resumes after every disconnect, delivers each notification once and in order, acknowledges what the handlers completed. */
-export declare class NotifyPushClient {
+/**
+ * A user's notification stream: resumes after every disconnect, delivers each notification once and in order,
+ * acknowledges what the handlers completed. `TPayload` types the payloads (like MessageEvent's data: any by default).
+ */
+export declare class NotifyPushClient<TPayload = any> {
   constructor(options?: NotifyPushClientOptions);
   readonly state: ClientState;
   /** Highest seq whose handlers completed: the resume point (`options.since` until then; else null). */
   readonly position: number | null;
   readonly role: ClientRole;
   /** Adds a handler; returns a function that removes it. A `notification` handler's promise is awaited before the next notification and the ack. */
-  on<K extends keyof NotifyPushEventMap>(event: K, handler: (detail: NotifyPushEventMap[K]) => unknown): () => void;
-  off<K extends keyof NotifyPushEventMap>(event: K, handler: (detail: NotifyPushEventMap[K]) => unknown): void;
+  on<K extends keyof NotifyPushEventMap>(event: K, handler: (detail: NotifyPushEventMap<TPayload>[K]) => unknown): () => void;
+  off<K extends keyof NotifyPushEventMap>(event: K, handler: (detail: NotifyPushEventMap<TPayload>[K]) => unknown): void;
   /** Connects, or joins the browser's shared connection. After stop(): resumes from `position`. */
   start(): void;
   /** Closes with 1000 and stops reconnecting. In shared mode another tab takes over the socket. */

@@ -303,16 +303,21 @@ export class NotifyPushClient {
     this.#watch(conn, this.#options.connectTimeoutMs);
     ws.onmessage = (event) => this.#onFrame(conn, event.data);
     ws.onclose = (event) => this.#onClose(conn, event.code, event.reason);
-    ws.onerror = () => {}; // a close event always follows; it decides what to do
+    // An error is a failed connection: in browsers a close with 1006 follows it, but some implementations
+    // (Node 20's) never send that close after a failed handshake. Acting on the error is the same decision.
+    ws.onerror = () => this.#onClose(conn, CloseCodes.Abnormal, 'connection failed');
   }
 
   #onFrame(conn, data) {
     if (conn !== this.#conn) return;
-    let frame;
+    let frame = null;
     try {
       frame = JSON.parse(data);
     } catch {
-      this.#emitError(new Error('NotifyPush: the server sent a frame that is not JSON.'));
+      // Reported below.
+    }
+    if (frame === null || typeof frame !== 'object') {
+      this.#emitError(new Error('NotifyPush: the server sent a frame that is not a JSON object.'));
       return;
     }
     // Any frame proves the server is alive. Pings come every heartbeatSeconds, so a longer silence means a
@@ -602,6 +607,9 @@ export class NotifyPushClient {
       if (message?.t === 'hello') {
         this.#post({ t: 'state', state: this.#state });
         if (this.#conn?.welcome) this.#post({ t: 'event', name: 'connected', detail: this.#conn.welcome });
+      } else if (message?.t === 'stopped') {
+        // The previous leader stopped for every tab (signed out), but the lock reached us before its message.
+        this.#halt(message.code, message.reason, true);
       }
       return; // items from an earlier leader are replayed to us by the server anyway
     }
