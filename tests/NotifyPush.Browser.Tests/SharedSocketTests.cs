@@ -30,6 +30,7 @@ public sealed class SharedSocketTests(ChromiumFixture chromium, ITestOutputHelpe
         await leader.AssertSeqsAsync([.. seqs]);
         await follower.AssertSeqsAsync([.. seqs]);
         Assert.Equal([sockets[0]], ServerSockets.Of(server, user));
+        await CaptureAsync("shared-mode");
 
         // Sent while the leader tab closes and before the other tab has taken over: it must come from the store.
         await leader.Page.CloseAsync();
