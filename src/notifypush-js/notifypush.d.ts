@@ -134,6 +134,7 @@ export interface StoppedEvent {
   reason: string;
 }
 
+/** Without an `error` handler these go to `console.error`. */
 export interface ErrorEvent {
   /** What the token provider or a handler threw, or a protocol problem. */
   error: unknown;

@@ -534,7 +534,9 @@ export class NotifyPushClient {
   }
 
   #emitError(error) {
-    this.#emit('error', { error });
+    // Nobody listening must not mean nobody hears of a handler bug or a failing token provider.
+    if (this.#handlers.get('error')?.size) this.#emit('error', { error });
+    else globalThis.console?.error('NotifyPush:', error);
   }
 
   // ---- connectivity ------------------------------------------------------------------------------------
@@ -581,12 +583,13 @@ export class NotifyPushClient {
   #join(name) {
     const abort = new AbortController();
     const channel = new this.#options.BroadcastChannel(name);
-    const shared = { channel, abort, release: null };
+    // Answers to this tab's hello carry its id, so the other followers do not take them for news.
+    const shared = { channel, abort, release: null, id: Math.random().toString(36).slice(2) };
     this.#shared = shared;
     channel.onmessage = (event) => this.#onShared(event.data);
     this.#setRole('follower');
     this.#setState('connecting');
-    channel.postMessage({ t: 'hello' }); // a leader answers with its state
+    channel.postMessage({ t: 'hello', id: shared.id }); // a leader answers with its state
     this.#options.locks
       .request(`${name}:leader`, { signal: abort.signal }, () => {
         if (this.#shared !== shared) return undefined; // stopped while the grant was on its way
@@ -605,15 +608,15 @@ export class NotifyPushClient {
   #onShared(message) {
     if (this.#role === 'leader') {
       if (message?.t === 'hello') {
-        this.#post({ t: 'state', state: this.#state });
-        if (this.#conn?.welcome) this.#post({ t: 'event', name: 'connected', detail: this.#conn.welcome });
+        this.#post({ t: 'state', state: this.#state, to: message.id });
+        if (this.#conn?.welcome) this.#post({ t: 'event', name: 'connected', detail: this.#conn.welcome, to: message.id });
       } else if (message?.t === 'stopped') {
         // The previous leader stopped for every tab (signed out), but the lock reached us before its message.
         this.#halt(message.code, message.reason, true);
       }
       return; // items from an earlier leader are replayed to us by the server anyway
     }
-    if (this.#role !== 'follower') return;
+    if (this.#role !== 'follower' || (message?.to !== undefined && message.to !== this.#shared?.id)) return;
     switch (message?.t) {
       case 'item':
         this.#enqueue(message.item, false);

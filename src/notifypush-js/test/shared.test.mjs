@@ -83,6 +83,23 @@ function newTab(user, locks, wire, name) {
   return { client, log: new EventLog(client) };
 }
 
+/** Runs `step`; on failure adds what every tab and socket saw to the error, so a rare failure explains itself. */
+async function explained(step, tabs, wire) {
+  try {
+    return await step();
+  } catch (error) {
+    const lines = Object.entries(tabs).map(([name, { client, log }]) =>
+      `${name}: ${client.role} ${client.state} position ${client.position} handled [${log.notifications}] events ` +
+      JSON.stringify(log.events.map((e) => [e.name, e.detail.state ?? e.detail.role ?? e.detail.code ?? e.detail.seq ?? ''])));
+    for (const socket of wire.sockets) {
+      lines.push(`socket ${socket.url.search.replace(/access_token=[^&]*/, 'access_token=…')}: ` +
+        socket.received.map((f) => f.type + (f.seq ?? '')).join(' '));
+    }
+    error.message += `\n${lines.join('\n')}`;
+    throw error;
+  }
+}
+
 test('tabs share one socket; when the leader leaves the next tab resumes from its own position', TEST_TIMEOUT, async () => {
   const user = `js-${randomUUID()}`;
   const name = `notifypush-${user}`;
@@ -91,6 +108,7 @@ test('tabs share one socket; when the leader leaves the next tab resumes from it
   const a = newTab(user, locks, wire, name);
   const b = newTab(user, locks, wire, name);
   const c = newTab(user, locks, wire, name);
+  const tabs = { a, b, c };
   a.client.start();
   await a.log.next('synced');
   b.client.start();
@@ -103,11 +121,14 @@ test('tabs share one socket; when the leader leaves the next tab resumes from it
   assert.equal(wire.sockets.length, 1, 'one socket for three tabs');
 
   a.client.stop(); // the leader's tab goes away
-  await b.log.next('role', { filter: (e) => e.role === 'leader' });
-  await b.log.next('synced');
-  for (let i = 0; i < 2; i++) await server.send(user);
-  await Promise.all([b, c].map((tab) => tab.log.seen(5)));
+  await explained(async () => {
+    await b.log.next('role', { filter: (e) => e.role === 'leader' });
+    await b.log.next('synced');
+    for (let i = 0; i < 2; i++) await server.send(user);
+    await Promise.all([b, c].map((tab) => tab.log.seen(5, 60_000)));
+  }, tabs, wire);
 
+  assert.equal(c.log.all('connected').length, 2, 'one connected per leader socket, none for another tab joining');
   assert.deepEqual(a.log.notifications, range(1, 3));
   assert.deepEqual(b.log.notifications, range(1, 5));
   assert.deepEqual(c.log.notifications, range(1, 5));
