@@ -28,6 +28,9 @@
 #   NOTIFYPUSH_TEST_CHROMIUM       path of the chromium executable (browser tests)
 #   NOTIFYPUSH_TEST_NGINX          path of the nginx executable (load-balancer topology test; the
 #                                  test starts its own nginx on a free port, never the system one)
+#   NOTIFYPUSH_TEST_ARTIFACTS      folder for the browser tests' screenshots (the demo page, and each
+#                                  page of a failed test); default TestResults/browser in the repository,
+#                                  emptied of old screenshots at the start of a run; printed at the end
 #
 # How an outage test stops and restarts each server (the ports and data stay the same):
 #   Redis    stop:  send SHUTDOWN NOSAVE on a connection (or: redis-cli -p <port> shutdown nosave)
@@ -40,6 +43,8 @@
 # Whatever a test leaves running is stopped on exit by port/pid file, not by who started it.
 
 np_log() { printf 'test.sh: %s\n' "$*" >&2; }
+
+NP_REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 np_is_root() { [ "$(id -u)" = 0 ]; }
 
@@ -271,6 +276,7 @@ np_services_start() {
     NOTIFYPUSH_TEST_CHROMIUM=$(np_chromium)
     export NOTIFYPUSH_TEST_NGINX
     NOTIFYPUSH_TEST_NGINX=$(np_nginx)
+    export NOTIFYPUSH_TEST_ARTIFACTS=${NOTIFYPUSH_TEST_ARTIFACTS:-$NP_REPO_ROOT/TestResults/browser}
     np_log "redis 127.0.0.1:$NP_REDIS_PORT, postgres 127.0.0.1:$NP_PG_PORT, files in $NP_TEST_DIR"
 }
 
@@ -289,6 +295,10 @@ np_main() {
     trap np_services_stop EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    if [ -z "${NOTIFYPUSH_TEST_ARTIFACTS:-}" ]; then
+        NOTIFYPUSH_TEST_ARTIFACTS=$NP_REPO_ROOT/TestResults/browser
+        rm -f "$NOTIFYPUSH_TEST_ARTIFACTS"/*.png
+    fi
     np_services_start
 
     set +e
@@ -308,6 +318,10 @@ np_main() {
         fi
     fi
     set -e
+
+    if compgen -G "$NOTIFYPUSH_TEST_ARTIFACTS/*.png" >/dev/null; then
+        np_log "browser screenshots in $NOTIFYPUSH_TEST_ARTIFACTS: $(cd "$NOTIFYPUSH_TEST_ARTIFACTS" && ls -- *.png | tr '\n' ' ')"
+    fi
 
     if [ "$status" -eq 0 ]; then
         np_log "PASSED in $(( $(date +%s) - started ))s"
