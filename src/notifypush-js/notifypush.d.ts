@@ -3,7 +3,10 @@
 /** Where the client is: `idle` before start(), `stopped` after stop() or a terminal close code. */
 export type ClientState = 'idle' | 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'stopped';
 
-/** `solo`: own socket. Shared mode: `leader` owns the browser's one socket, `follower` receives through it. */
+/**
+ * `solo`: own socket. Shared mode: `leader` owns the browser's one socket, `follower` receives through it (and,
+ * when it joined behind the leader's stream, first fetches what it missed on a short-lived socket of its own).
+ */
 export type ClientRole = 'solo' | 'leader' | 'follower';
 
 /** One notification, as handed to `notification` handlers. */
@@ -84,6 +87,7 @@ export interface NotifyPushClientOptions {
   /**
    * Share one socket between the tabs of this browser (origin): `true`, or `{ name }` to keep separate groups
    * (e.g. one per signed-in user). Needs the Web Locks API and BroadcastChannel; without them the client runs solo.
+   * Every tab still gets every notification once and in order, also one that joins with an older `since`.
    */
   shared?: boolean | { name?: string };
   /** WebSocket implementation. Default `globalThis.WebSocket`. */

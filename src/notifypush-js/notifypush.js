@@ -167,6 +167,26 @@ const OPEN = 1;
 // Acks wait while more notifications are queued, but not forever under a steady stream.
 const MAX_UNACKED = 100;
 
+/** Parses a server frame; null when it is not a JSON object. */
+function parseFrame(data) {
+  try {
+    const frame = JSON.parse(data);
+    return frame !== null && typeof frame === 'object' ? frame : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The queue item of a `notification` frame. */
+function notificationItem({ seq, id, event, payload, createdAt }, replayed) {
+  return { kind: 'notification', notification: { seq, id, event, payload, createdAt, replayed } };
+}
+
+/** The queue item of a `synced` frame on a socket opened with `since`. */
+function syncedItem(frame, since) {
+  return { kind: 'synced', seq: frame.seq, recovered: frame.recovered !== false, since };
+}
+
 /**
  * A user's notification stream over one WebSocket (or, in shared mode, one per browser): resumes after every
  * disconnect from where its handlers got to, delivers each notification once and in order, acknowledges what
@@ -178,6 +198,8 @@ export class NotifyPushClient {
   #state = 'idle';
   #role = 'solo';
   #resume;
+  /** The highest seq queued or handled: where what this tab has ends (ahead of #resume while handlers run). */
+  #received;
   #backoff;
   /** Notifications and `synced` markers waiting for the handlers, in arrival order. */
   #queue = [];
@@ -191,6 +213,10 @@ export class NotifyPushClient {
   #offline = false;
   #lastCloseExpired = false;
   #shared = null;
+  /** Shared mode: the leader's state, shown by a follower except while it catches up. */
+  #leaderState = 'connecting';
+  /** Shared mode: a follower's own short-lived socket fetching what it missed; null when not catching up. */
+  #catchUp = null;
 
   /**
    * @param {object} [options] `url`, `getToken`, `since`, `backoff`, `heartbeatGraceMs`, `connectTimeoutMs`,
@@ -217,6 +243,7 @@ export class NotifyPushClient {
     }
     socketUrl(this.#options.url); // throws now, not on every retry, when the URL cannot be resolved
     this.#resume = new ResumePoint(options.since ?? null);
+    this.#received = new ResumePoint(this.#resume.position);
     this.#backoff = new Backoff(options.backoff);
   }
 
@@ -258,6 +285,7 @@ export class NotifyPushClient {
     this.#offline = false;
     this.#lastCloseExpired = false;
     this.#backoff.reset();
+    this.#received = new ResumePoint(this.#resume.position); // stop() dropped what was queued
     this.#listenToConnectivity(true);
     const { shared, locks, BroadcastChannel } = this.#options;
     if (shared && locks && BroadcastChannel) this.#join(shared.name);
@@ -278,70 +306,79 @@ export class NotifyPushClient {
     this.#timer = null;
     if (this.#offline) return; // 'online' connects
     this.#setState('connecting');
+    const conn = await this.#open(reason, this.#resume, () => epoch === this.#epoch);
+    if (conn === null) return; // stopped, offline or superseded while the token was fetched
+    if (conn.failed) {
+      this.#retry(CloseCodes.Abnormal, conn.failed);
+      return;
+    }
+    Object.assign(conn, { acks: new AckWindow(), welcome: null, pinged: false, synced: false });
+    this.#conn = conn;
+    this.#watch(conn, (reason) => this.#abandon(conn, reason));
+    conn.ws.onmessage = (event) => this.#onFrame(conn, event.data);
+    conn.ws.onclose = (event) => this.#onClose(conn, event.code, event.reason);
+    // An error is a failed connection: in browsers a close with 1006 follows it, but some implementations
+    // (Node 20's) never send that close after a failed handshake. Acting on the error is the same decision.
+    conn.ws.onerror = () => this.#onClose(conn, CloseCodes.Abnormal, 'connection failed');
+  }
+
+  /**
+   * Gets a token, then opens a socket resuming after `resume.position` as it is then. Resolves with the
+   * connection `{ws, since, heartbeatMs, watchdog}`, with `{failed: reason}` (reported as an error), or with
+   * null when `current()` turned false while the token was fetched.
+   */
+  async #open(reason, resume, current) {
     let token = null;
     try {
       token = this.#options.getToken ? await this.#options.getToken({ reason }) : null;
     } catch (error) {
-      if (epoch !== this.#epoch) return;
+      if (!current()) return null;
       this.#emitError(error);
-      this.#retry(CloseCodes.Abnormal, 'token provider failed');
-      return;
+      return { failed: 'token provider failed' };
     }
-    if (epoch !== this.#epoch) return; // stopped, offline or superseded while the token was fetched
-
-    const since = this.#resume.position;
-    let ws;
+    if (!current()) return null;
+    const since = resume.position;
     try {
-      ws = new this.#options.WebSocket(socketUrl(this.#options.url, { token, since }));
+      const ws = new this.#options.WebSocket(socketUrl(this.#options.url, { token, since }));
+      return { ws, since, heartbeatMs: 0, watchdog: null };
     } catch (error) {
       this.#emitError(error);
-      this.#retry(CloseCodes.Abnormal, 'the WebSocket could not be created');
-      return;
+      return { failed: 'the WebSocket could not be created' };
     }
-    const conn = { ws, since, acks: new AckWindow(), welcome: null, heartbeatMs: 0, pinged: false, synced: false, watchdog: null };
-    this.#conn = conn;
-    this.#watch(conn, this.#options.connectTimeoutMs);
-    ws.onmessage = (event) => this.#onFrame(conn, event.data);
-    ws.onclose = (event) => this.#onClose(conn, event.code, event.reason);
-    // An error is a failed connection: in browsers a close with 1006 follows it, but some implementations
-    // (Node 20's) never send that close after a failed handshake. Acting on the error is the same decision.
-    ws.onerror = () => this.#onClose(conn, CloseCodes.Abnormal, 'connection failed');
   }
 
-  #onFrame(conn, data) {
-    if (conn !== this.#conn) return;
-    let frame = null;
-    try {
-      frame = JSON.parse(data);
-    } catch {
-      // Reported below.
-    }
-    if (frame === null || typeof frame !== 'object') {
+  /** Reads a frame of `conn` and re-arms its watchdog; null (reported) when it is not a JSON object. */
+  #read(conn, data, onSilent) {
+    const frame = parseFrame(data);
+    if (frame === null) {
       this.#emitError(new Error('NotifyPush: the server sent a frame that is not a JSON object.'));
-      return;
+      return null;
     }
     // Any frame proves the server is alive. Pings come every heartbeatSeconds, so a longer silence means a
     // half-open connection (a sleeping laptop, a NAT that forgot us) that may never report a close.
     if (frame.type === 'welcome') conn.heartbeatMs = (Number(frame.heartbeatSeconds) || 25) * 1000;
-    this.#watch(conn, conn.heartbeatMs ? conn.heartbeatMs + this.#options.heartbeatGraceMs : this.#options.connectTimeoutMs);
+    this.#watch(conn, onSilent);
+    return frame;
+  }
 
-    switch (frame.type) {
+  #onFrame(conn, data) {
+    if (conn !== this.#conn) return;
+    const frame = this.#read(conn, data, (reason) => this.#abandon(conn, reason));
+    switch (frame?.type) {
       case 'welcome':
         conn.welcome = { userId: frame.userId, connectionId: frame.connectionId, heartbeatSeconds: frame.heartbeatSeconds };
         this.#setState('syncing');
         this.#announce('connected', conn.welcome);
         break;
-      case 'notification': {
+      case 'notification':
         conn.acks.received(frame.seq);
-        const { seq, id, event, payload, createdAt } = frame;
-        this.#enqueue({ kind: 'notification', notification: { seq, id, event, payload, createdAt, replayed: !conn.synced } }, true);
+        this.#enqueue(notificationItem(frame, !conn.synced), true);
         break;
-      }
       case 'synced':
         conn.synced = true;
         conn.acks.received(frame.seq);
         this.#setState('live');
-        this.#enqueue({ kind: 'synced', seq: frame.seq, recovered: frame.recovered !== false, since: conn.since }, true);
+        this.#enqueue(syncedItem(frame, conn.since), true);
         break;
       case 'ping':
         // A socket that lived a whole heartbeat is healthy: the next failure starts the backoff over. Not
@@ -407,9 +444,11 @@ export class NotifyPushClient {
     if (delayMs !== null) this.#timer = setTimeout(() => this.#connect(tokenReason), delayMs);
   }
 
-  #watch(conn, ms) {
+  /** (Re)arms the watchdog of `conn`: `onSilent(reason)` when no frame comes within the connect timeout or heartbeat. */
+  #watch(conn, onSilent) {
+    const ms = conn.heartbeatMs ? conn.heartbeatMs + this.#options.heartbeatGraceMs : this.#options.connectTimeoutMs;
     clearTimeout(conn.watchdog);
-    conn.watchdog = setTimeout(() => this.#abandon(conn, `no frame from the server for ${ms} ms`), ms);
+    conn.watchdog = setTimeout(() => onSilent(`no frame from the server for ${ms} ms`), ms);
   }
 
   #drop(conn) {
@@ -452,6 +491,8 @@ export class NotifyPushClient {
 
   #enqueue(item, relay) {
     if (relay && this.#role === 'leader') this.#post({ t: 'item', item });
+    if (item.kind === 'synced') this.#received.synced(item.seq, item.since);
+    else this.#received.advance(item.notification.seq);
     this.#queue.push(item);
     if (!this.#draining) this.#drain();
   }
@@ -579,6 +620,12 @@ export class NotifyPushClient {
   // with its own position. When the leader's tab closes the browser releases the lock and the next tab in
   // line leads, resuming with since = its own position: what it has not handled is replayed, and every tab
   // drops what it already has.
+  //
+  // The channel carries the stream from the moment a tab joined. A follower that has less (it joined with an
+  // older position, or a relayed seq skips past what it has) catches up on a socket of its own: since = the
+  // last seq it has, read until `synced`, then closed with 1000. Relayed items wait meanwhile and then go
+  // through the same check, so its handlers still see every seq once and in order. That socket never
+  // acknowledges: the leader does, for the user.
 
   #join(name) {
     const abort = new AbortController();
@@ -588,11 +635,14 @@ export class NotifyPushClient {
     this.#shared = shared;
     channel.onmessage = (event) => this.#onShared(event.data);
     this.#setRole('follower');
+    this.#leaderState = 'connecting';
     this.#setState('connecting');
-    channel.postMessage({ t: 'hello', id: shared.id }); // a leader answers with its state
+    channel.postMessage({ t: 'hello', id: shared.id }); // a leader answers with its state and where it is
     this.#options.locks
       .request(`${name}:leader`, { signal: abort.signal }, () => {
         if (this.#shared !== shared) return undefined; // stopped while the grant was on its way
+        // The leader's socket resumes from this tab's position: a catch-up has nothing left to add.
+        this.#endCatchUp();
         this.#setRole('leader');
         this.#connect('connect');
         // The lock is held until this promise settles: on stop() or when the tab goes away.
@@ -608,8 +658,12 @@ export class NotifyPushClient {
   #onShared(message) {
     if (this.#role === 'leader') {
       if (message?.t === 'hello') {
-        this.#post({ t: 'state', state: this.#state, to: message.id });
-        if (this.#conn?.welcome) this.#post({ t: 'event', name: 'connected', detail: this.#conn.welcome, to: message.id });
+        // Every seq after `seq` reaches the channel from now on (this socket's, or the next one's replay from our
+        // position, which is not higher). Null: this socket has shown nothing yet.
+        const conn = this.#conn;
+        const seq = conn && (conn.synced || conn.acks.limit > 0) ? conn.acks.limit : null;
+        this.#post({ t: 'state', state: this.#state, seq, to: message.id });
+        if (conn?.welcome) this.#post({ t: 'event', name: 'connected', detail: conn.welcome, to: message.id });
       } else if (message?.t === 'stopped') {
         // The previous leader stopped for every tab (signed out), but the lock reached us before its message.
         this.#halt(message.code, message.reason, true);
@@ -619,11 +673,18 @@ export class NotifyPushClient {
     if (this.#role !== 'follower' || (message?.to !== undefined && message.to !== this.#shared?.id)) return;
     switch (message?.t) {
       case 'item':
-        this.#enqueue(message.item, false);
+        this.#onRelayed(message.item);
         break;
-      case 'state':
-        this.#setState(message.state);
+      case 'state': {
+        // The answer to our hello says where the leader's stream is. Null on either side: the stream starts where
+        // this tab joined, or the leader's first frames will tell.
+        const have = this.#received.position;
+        const seq = message.to === undefined ? null : message.seq ?? null;
+        if (!this.#catchUp && have !== null && seq !== null && seq !== have) this.#startCatchUp([]);
+        this.#leaderState = message.state;
+        if (!this.#catchUp) this.#setState(message.state);
         break;
+      }
       case 'event':
         this.#emit(message.name, message.detail);
         break;
@@ -635,6 +696,93 @@ export class NotifyPushClient {
     }
   }
 
+  /** A follower queues a relayed item when it continues what the tab has; otherwise it catches up first. */
+  #onRelayed(item) {
+    const have = this.#received.position;
+    if (this.#catchUp) {
+      this.#catchUp.pending.push(item);
+    } else if (have !== null && (item.kind === 'notification'
+      ? item.notification.seq > have + 1
+      // A synced may pass seqs the store no longer holds, but only a replay that began where this tab is says so.
+      : item.seq > have && item.since !== have)) {
+      this.#startCatchUp([item]);
+    } else {
+      this.#enqueue(item, false);
+    }
+  }
+
+  #startCatchUp(pending) {
+    this.#catchUp = { pending, conn: null, timer: null, backoff: new Backoff(this.#options.backoff) };
+    this.#setState('syncing');
+    this.#openCatchUp(this.#catchUp, 'connect');
+  }
+
+  async #openCatchUp(catchUp, reason) {
+    const conn = await this.#open(reason, this.#received, () => catchUp === this.#catchUp);
+    if (conn === null) return;
+    if (conn.failed) {
+      this.#retryCatchUp(catchUp, 'connect');
+      return;
+    }
+    catchUp.conn = conn;
+    this.#watch(conn, (why) => this.#onCatchUpClose(catchUp, CloseCodes.Abnormal, why));
+    conn.ws.onmessage = (event) => this.#onCatchUpFrame(catchUp, event.data);
+    conn.ws.onclose = (event) => this.#onCatchUpClose(catchUp, event.code, event.reason);
+    conn.ws.onerror = () => this.#onCatchUpClose(catchUp, CloseCodes.Abnormal, 'connection failed');
+  }
+
+  #onCatchUpFrame(catchUp, data) {
+    if (catchUp !== this.#catchUp) return;
+    const { conn } = catchUp;
+    const frame = this.#read(conn, data, (why) => this.#onCatchUpClose(catchUp, CloseCodes.Abnormal, why));
+    switch (frame?.type) {
+      case 'notification':
+        this.#enqueue(notificationItem(frame, true), false);
+        break;
+      case 'synced': {
+        // Its `synced` is this tab's: recovered:false tells the application what it missed is gone.
+        this.#enqueue(syncedItem(frame, conn.since), false);
+        const { pending } = catchUp;
+        this.#endCatchUp();
+        for (const item of pending) this.#onRelayed(item); // may start the next catch-up, which takes the rest
+        if (!this.#catchUp) this.#setState(this.#leaderState);
+        break;
+      }
+      case 'ping':
+        this.#send(conn, { type: 'pong' });
+        break;
+      default:
+        break; // welcome, token-expiring: the socket is gone before either matters
+    }
+  }
+
+  #onCatchUpClose(catchUp, code, reason) {
+    if (catchUp !== this.#catchUp) return;
+    this.#drop(catchUp.conn);
+    this.#close(catchUp.conn.ws);
+    catchUp.conn = null;
+    const action = closeAction(code);
+    // A sign-out (4003) reaches the leader's socket too; this tab need not wait for its message.
+    if (action === 'stop') this.#halt(code, reason, true);
+    else this.#retryCatchUp(catchUp, action === 'reauth' ? 'expired' : 'connect');
+  }
+
+  /** Tries again after a backoff: a refused handshake (429: the user's sockets are at the limit) or a failure. */
+  #retryCatchUp(catchUp, tokenReason) {
+    catchUp.timer = setTimeout(() => this.#openCatchUp(catchUp, tokenReason), catchUp.backoff.next());
+  }
+
+  #endCatchUp() {
+    const catchUp = this.#catchUp;
+    if (!catchUp) return;
+    this.#catchUp = null;
+    clearTimeout(catchUp.timer);
+    if (catchUp.conn) {
+      this.#drop(catchUp.conn);
+      this.#close(catchUp.conn.ws);
+    }
+  }
+
   #post(message) {
     this.#shared?.channel.postMessage(message);
   }
@@ -643,6 +791,7 @@ export class NotifyPushClient {
   #leave(terminal) {
     const shared = this.#shared;
     if (!shared) return;
+    this.#endCatchUp();
     if (this.#role === 'leader') {
       // Followers stop with us on a terminal code; otherwise they wait for the next leader.
       shared.channel.postMessage(terminal ? { t: 'stopped', ...terminal } : { t: 'state', state: 'reconnecting' });

@@ -7,7 +7,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { NotifyPushClient } from '../notifypush.js';
 import { NotifyPushServer } from './support/server.mjs';
 import { framesOf, recordingWebSocket } from './support/sockets.mjs';
-import { EventLog, range, waitFor } from './support/wait.mjs';
+import { EventLog, gate, range, waitFor } from './support/wait.mjs';
 
 const TEST_TIMEOUT = { timeout: 90_000 };
 assert.equal(typeof globalThis.WebSocket, 'function', 'run with node --experimental-websocket (Node 20) or Node 22+');
@@ -67,10 +67,14 @@ afterEach(() => {
   for (const client of running.splice(0)) client.stop();
 });
 
-function newTab(user, locks, wire, name) {
+/**
+ * A tab of `user` in the shared group `name`, connecting to `via` (default: the file's server); `options`
+ * override the client's (e.g. `since`, a gated `getToken`).
+ */
+function newTab(user, locks, wire, name, { via = server, ...options } = {}) {
   const client = new NotifyPushClient({
-    url: server.socketUrl,
-    getToken: () => server.token(user),
+    url: via.socketUrl,
+    getToken: () => via.token(user),
     backoff: { firstMs: 100, maxMs: 1000 },
     heartbeatGraceMs: 4000,
     shared: { name },
@@ -78,6 +82,7 @@ function newTab(user, locks, wire, name) {
     BroadcastChannel: globalThis.BroadcastChannel,
     WebSocket: wire.WebSocket,
     connectivity: null,
+    ...options,
   });
   running.push(client);
   return { client, log: new EventLog(client) };
@@ -175,4 +180,225 @@ test('without Web Locks or BroadcastChannel the client runs solo', TEST_TIMEOUT,
   client.start();
   await log.next('synced');
   assert.equal(client.role, 'solo');
+});
+
+// ---- a follower behind the stream catches up ----------------------------------------------------------------
+
+/** The recorded sockets opened with `since`. */
+function socketsWithSince(wire, since) {
+  return wire.sockets.filter((s) => s.url.searchParams.get('since') === String(since));
+}
+
+/** A BroadcastChannel that records what this tab's channel received, for waiting until a relay has reached it. */
+function recordingChannel() {
+  const messages = [];
+  class RecordingChannel extends globalThis.BroadcastChannel {
+    constructor(name) {
+      super(name);
+      // Dispatched with the client's onmessage: once it is recorded, the client has handled it.
+      this.addEventListener('message', (event) => messages.push(event.data));
+    }
+  }
+  const relayed = (seq) => messages.some((m) => m?.t === 'item' && m.item.notification?.seq === seq);
+  return { BroadcastChannel: RecordingChannel, relayed };
+}
+
+/** WebSockets whose incoming frames wait until `release()`: a slow network between the server and this tab. */
+function holdingWebSocket(Base) {
+  const held = gate();
+  class HoldingWebSocket extends Base {
+    #handler = null;
+
+    get onmessage() {
+      return this.#handler;
+    }
+
+    set onmessage(handler) {
+      this.#handler = handler;
+      // Read when released, in order; a frame of a socket the client has let go of meanwhile is never read.
+      super.onmessage = handler && ((event) => held.promise.then(() => this.#handler?.(event)));
+    }
+  }
+  return { WebSocket: HoldingWebSocket, release: held.open };
+}
+
+test('a follower that joins behind the stream catches up on a socket of its own, then takes the relay', TEST_TIMEOUT, async () => {
+  const user = `js-${randomUUID()}`;
+  const name = `notifypush-${user}`;
+  const locks = new InProcessLocks();
+  const wire = recordingWebSocket();
+  const a = newTab(user, locks, wire, name);
+  a.client.start();
+  await a.log.next('synced');
+  for (let i = 0; i < 3; i++) await server.send(user);
+  await a.log.seen(3);
+
+  // A tab that had handled 1 comes back (e.g. a reload restoring its position) while another tab leads.
+  const b = newTab(user, locks, wire, name, { since: 1 });
+  const tabs = { a, b };
+  b.client.start();
+  await explained(async () => {
+    await b.log.seen(3);
+    await waitFor(() => b.client.state === 'live', { message: 'the follower is live after its catch-up' });
+    await server.send(user);
+    await Promise.all([a.log.seen(4), b.log.seen(4)]);
+  }, tabs, wire);
+
+  assert.equal(b.client.role, 'follower');
+  assert.deepEqual(b.log.notifications, [2, 3, 4]);
+  assert.deepEqual(b.log.received.map((n) => n.replayed), [true, true, false]);
+  assert.deepEqual(b.log.all('synced'), [{ seq: 3, recovered: true }], "the catch-up's synced is the follower's");
+  assert.equal(b.log.all('connected').length, 1, "the leader's socket only: the catch-up socket is not announced");
+  assert.deepEqual(a.log.notifications, range(1, 4));
+
+  const [catchUp] = socketsWithSince(wire, 1);
+  assert.equal(wire.sockets.length, 2);
+  assert.ok(catchUp, 'the catch-up socket resumes after what the follower has');
+  assert.deepEqual(framesOf([catchUp], 'sent', 'ack'), [], 'the catch-up socket never acknowledges');
+  await waitFor(() => catchUp.closeCode === 1000, { message: 'the catch-up socket closed with 1000' });
+  await waitFor(async () => (await server.history(user)).ackedSeq === 4, { message: 'the leader acknowledged 4' });
+});
+
+test('notifications relayed while a follower catches up are neither lost nor handled twice', TEST_TIMEOUT, async () => {
+  const user = `js-${randomUUID()}`;
+  const name = `notifypush-${user}`;
+  const locks = new InProcessLocks();
+  const wire = recordingWebSocket();
+  const a = newTab(user, locks, wire, name);
+  a.client.start();
+  await a.log.next('synced');
+  for (let i = 0; i < 3; i++) await server.send(user);
+  await a.log.seen(3);
+
+  const token = gate();
+  const channel = recordingChannel();
+  const holding = holdingWebSocket(wire.WebSocket);
+  const b = newTab(user, locks, wire, name, {
+    since: 1,
+    getToken: async () => {
+      await token.promise;
+      return server.token(user);
+    },
+    BroadcastChannel: channel.BroadcastChannel,
+    WebSocket: holding.WebSocket,
+  });
+  const tabs = { a, b };
+  b.client.start();
+  await explained(async () => {
+    await waitFor(() => b.client.state === 'syncing', { message: 'the follower starts catching up' });
+    // 4 reaches the follower through the relay before its catch-up socket exists, and then in that socket's replay.
+    await server.send(user);
+    await waitFor(() => channel.relayed(4), { message: 'seq 4 relayed to the follower' });
+    token.open();
+    const catchUp = await waitFor(() => socketsWithSince(wire, 1)[0], { message: 'the catch-up socket' });
+    await waitFor(() => catchUp.received.some((f) => f.type === 'synced'), { message: 'the catch-up replay done on the wire' });
+    // 5 comes after that socket's synced: the follower has it only through the relay.
+    await server.send(user);
+    await waitFor(() => channel.relayed(5), { message: 'seq 5 relayed to the follower' });
+    assert.deepEqual(b.log.notifications, [], 'nothing handed over before the catch-up is read');
+    holding.release();
+    await b.log.seen(5);
+    await server.send(user);
+    await b.log.seen(6);
+  }, tabs, wire);
+
+  assert.deepEqual(b.log.notifications, [2, 3, 4, 5, 6]);
+  assert.deepEqual(b.log.received.map((n) => n.replayed), [true, true, true, false, false]);
+  assert.deepEqual(a.log.notifications, range(1, 6));
+  assert.equal(b.client.state, 'live');
+  assert.equal(b.client.position, 6);
+});
+
+test('a follower ahead of the stream learns it from its catch-up (recovered:false) and takes what follows', TEST_TIMEOUT, async () => {
+  const user = `js-${randomUUID()}`;
+  const name = `notifypush-${user}`;
+  const locks = new InProcessLocks();
+  const wire = recordingWebSocket();
+  const a = newTab(user, locks, wire, name);
+  a.client.start();
+  await a.log.next('synced');
+  for (let i = 0; i < 2; i++) await server.send(user);
+  await a.log.seen(2);
+
+  // A position from another deployment or a restored database.
+  const b = newTab(user, locks, wire, name, { since: 100 });
+  b.client.start();
+  const synced = await b.log.next('synced');
+  assert.deepEqual(synced, { seq: 2, recovered: false });
+  await server.send(user);
+  await explained(() => b.log.seen(3), { a, b }, wire);
+  assert.deepEqual(b.log.notifications, [3]);
+  assert.equal(b.client.position, 3);
+});
+
+test('a catch-up refused for the socket limit retries until the follower leads and resumes itself', TEST_TIMEOUT, async () => {
+  const limited = await NotifyPushServer.start({ settings: { 'NotifyPush:Connections:MaxSocketsPerUser': '1' } });
+  try {
+    const user = `js-${randomUUID()}`;
+    const name = `notifypush-${user}`;
+    const locks = new InProcessLocks();
+    const wire = recordingWebSocket();
+    const a = newTab(user, locks, wire, name, { via: limited });
+    a.client.start();
+    await a.log.next('synced');
+    for (let i = 0; i < 2; i++) await limited.send(user);
+    await a.log.seen(2);
+
+    const b = newTab(user, locks, wire, name, { via: limited, since: 0 });
+    const tabs = { a, b };
+    b.client.start();
+    await explained(async () => {
+      // The leader holds the user's one socket: every catch-up attempt is refused with 429.
+      await waitFor(() => socketsWithSince(wire, 0).length >= 2, { message: 'the catch-up retried' });
+      assert.equal(b.client.state, 'syncing');
+      assert.deepEqual(b.log.notifications, []);
+
+      a.client.stop(); // the leader's tab goes away while the follower is still catching up
+      await b.log.next('role', { filter: (e) => e.role === 'leader' });
+      await b.log.seen(2);
+      await limited.send(user);
+      await b.log.seen(3);
+    }, tabs, wire);
+
+    assert.deepEqual(b.log.notifications, range(1, 3));
+    assert.equal(b.client.state, 'live');
+  } finally {
+    await limited.dispose();
+  }
+});
+
+test('a sign-out while a follower catches up stops it without another socket', TEST_TIMEOUT, async () => {
+  const user = `js-${randomUUID()}`;
+  const name = `notifypush-${user}`;
+  const locks = new InProcessLocks();
+  const wire = recordingWebSocket();
+  const a = newTab(user, locks, wire, name);
+  a.client.start();
+  await a.log.next('synced');
+  await server.send(user);
+  await a.log.seen(1);
+
+  const token = gate();
+  const tokenCalls = [];
+  const b = newTab(user, locks, wire, name, {
+    since: 0,
+    getToken: () => {
+      const call = token.promise.then(() => server.token(user));
+      tokenCalls.push(call);
+      return call;
+    },
+  });
+  b.client.start();
+  await waitFor(() => b.client.state === 'syncing', { message: 'the follower starts catching up' });
+
+  await server.signOut(user);
+  const [stoppedA, stoppedB] = await Promise.all([a.log.next('stopped'), b.log.next('stopped')]);
+  assert.equal(stoppedA.code, 4003);
+  assert.equal(stoppedB.code, 4003);
+  token.open();
+  // The client's continuations were registered first: once this resumes, each has had its chance to open a
+  // socket. (There may be two calls: the lock can reach the follower before the leader's message does.)
+  await Promise.all(tokenCalls);
+  assert.equal(b.client.state, 'stopped');
+  assert.equal(wire.sockets.length, 1, 'no socket opened after the sign-out');
 });

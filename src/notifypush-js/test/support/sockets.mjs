@@ -4,7 +4,7 @@
 /**
  * @param {{rewriteSend?: (data: string, socket: object) => string}} [options] rewriteSend changes an outgoing
  *   frame, to make the client break the protocol on purpose.
- * @returns {{WebSocket: typeof WebSocket, sockets: Array<{url: URL, sent: object[], received: object[]}>}}
+ * @returns {{WebSocket: typeof WebSocket, sockets: Array<{url: URL, sent: object[], received: object[], closeCode: number | null}>}}
  */
 export function recordingWebSocket({ rewriteSend } = {}) {
   const sockets = [];
@@ -13,10 +13,14 @@ export function recordingWebSocket({ rewriteSend } = {}) {
 
     constructor(url, protocols) {
       super(url, protocols);
-      const entry = { url: new URL(url), sent: [], received: [] };
+      const entry = { url: new URL(url), sent: [], received: [], closeCode: null };
       this.#entry = entry;
       sockets.push(entry);
+      // Listeners of their own: they keep recording after the client has let go of the socket.
       this.addEventListener('message', (event) => entry.received.push(JSON.parse(event.data)));
+      this.addEventListener('close', (event) => {
+        entry.closeCode = event.code;
+      });
     }
 
     send(data) {
