@@ -57,6 +57,35 @@ public sealed class ClientScriptEndpointTests : IDisposable
         Assert.NotEmpty(await response.Content.ReadAsByteArrayAsync());
     }
 
+    [Theory]
+    [InlineData("/notifypush.js")]
+    [InlineData("/notifypush.d.ts")]
+    public async Task Get_FromAPageOfAnotherOrigin_AllowsAnyOriginWithoutCredentials(string path)
+    {
+        using var client = _server.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("Origin", "https://app.example");
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        AssertCrossOrigin(response);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"), "A public file allows no credentials.");
+    }
+
+    [Fact]
+    public async Task GetScript_Revalidated_Returns304ThatAllowsAnyOriginToo()
+    {
+        using var client = _server.CreateClient();
+        using var first = await client.GetAsync("/notifypush.js").WithTimeout();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/notifypush.js");
+        request.Headers.Add("Origin", "https://app.example");
+        request.Headers.IfNoneMatch.Add(first.Headers.ETag ?? throw new InvalidOperationException("No ETag."));
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        AssertCrossOrigin(response);
+    }
+
     [Fact]
     public async Task GetTypes_InProduction_ServesTheDeclarationFile()
     {
@@ -67,6 +96,12 @@ public sealed class ClientScriptEndpointTests : IDisposable
         Assert.NotNull(response.Headers.ETag);
         var expected = await File.ReadAllBytesAsync(SourceFile("notifypush.d.ts"));
         Assert.Equal(expected, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private static void AssertCrossOrigin(HttpResponseMessage response)
+    {
+        Assert.Equal(["*"], response.Headers.GetValues("Access-Control-Allow-Origin"));
+        Assert.Equal(["cross-origin"], response.Headers.GetValues("Cross-Origin-Resource-Policy"));
     }
 
     private static string SourceFile(string name)

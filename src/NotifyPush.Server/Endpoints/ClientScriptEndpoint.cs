@@ -9,7 +9,9 @@ namespace NotifyPush.Server.Endpoints;
 /// <remarks>
 /// The files are embedded in the assembly from <c>src/notifypush-js</c> (the one copy), not served from wwwroot,
 /// which exists only for the Development demo page. Responses carry <see cref="CacheControl"/> and a strong ETag;
-/// <c>If-None-Match</c> with that ETag answers 304 without a body.
+/// <c>If-None-Match</c> with that ETag answers 304 without a body. Front ends usually live on another origin than
+/// NotifyPush, and a module script is fetched in CORS mode: every response allows any origin (the file is public and
+/// the same for everyone, and no credentials are allowed with it).
 /// </remarks>
 public static class ClientScriptEndpoint
 {
@@ -30,6 +32,8 @@ public static class ClientScriptEndpoint
     /// after a deploy, pages get the new client within minutes. Public: it holds no user data.
     /// </summary>
     internal const string CacheControl = "public, max-age=300";
+
+    private const string CrossOriginResourcePolicy = "Cross-Origin-Resource-Policy";
 
     public static IEndpointRouteBuilder MapClientScript(this IEndpointRouteBuilder app)
     {
@@ -52,9 +56,13 @@ public static class ClientScriptEndpoint
 
     private static FileContentHttpResult Serve(HttpContext context, EmbeddedAsset asset)
     {
-        // Set before the result runs, so a 304 carries them too.
-        context.Response.Headers.CacheControl = CacheControl;
-        context.Response.Headers.XContentTypeOptions = "nosniff";
+        // Set before the result runs, so a 304 carries them too: a revalidated module is checked for CORS again.
+        var headers = context.Response.Headers;
+        headers.CacheControl = CacheControl;
+        headers.XContentTypeOptions = "nosniff";
+        headers.AccessControlAllowOrigin = "*";
+        // Lets pages that require CORP of what they embed (Cross-Origin-Embedder-Policy: require-corp) load it too.
+        headers[CrossOriginResourcePolicy] = "cross-origin";
 
         // The file result evaluates If-None-Match (304) and HEAD (headers only) itself.
         return TypedResults.Bytes(asset.Content, asset.ContentType, entityTag: asset.ETag);
