@@ -77,6 +77,10 @@ function showState() {
   $('state').textContent = state;
   $('state').dataset.state = state;
   setText('role', client ? client.role : null);
+  // A follower's connection is the leader tab's socket: its connects are not this tab's.
+  const follower = client?.role === 'follower';
+  $('connects-own').hidden = follower;
+  $('connects-shared').hidden = !follower;
   setText('position', client?.position ?? session?.position);
   $('disconnect').disabled = !client || state === 'stopped';
 }
@@ -219,12 +223,14 @@ function signIn(userId, lifetime, shared) {
   offClient = [
     client.on('notification', onNotification),
     client.on('state', showState),
+    client.on('role', showState),
     client.on('connected', (e) => {
-      counters.connects++;
+      const own = client.role !== 'follower';
+      if (own) counters.connects++;
       showCounters();
       setText('connection-id', e.connectionId);
       $('connection-id').dataset.connectionId = e.connectionId;
-      log(`connected as ${e.userId}, connection ${e.connectionId}`);
+      log(`${own ? 'connected' : 'the leader tab connected'} as ${e.userId}, connection ${e.connectionId}`);
       showState();
     }),
     client.on('synced', (e) => {
