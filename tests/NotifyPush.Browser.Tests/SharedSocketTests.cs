@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using NotifyPush.Browser.Tests.Infrastructure;
 using NotifyPush.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -44,5 +45,44 @@ public sealed class SharedSocketTests(ChromiumFixture chromium, ITestOutputHelpe
         seqs.AddRange((await ServiceApi.SendAsync(service, user, "shared.after", new { n = 4 })).Select(n => n.Seq));
         await follower.AssertSeqsAsync([.. seqs]);
         Assert.Equal([takenOver[0]], ServerSockets.Of(server, user));
+    });
+
+    [Fact]
+    public Task SharedMode_AFollowerTabThatWasAway_CatchesUpOnAShortLivedSocket_AndShowsEveryNotificationOnceInOrder() => RunAsync(async () =>
+    {
+        var server = StartServer();
+        using var service = server.CreateServiceClient();
+        const string user = "shared-away";
+
+        var leader = await DemoPage.OpenAsync(Context, server, user, "shared=1");
+        await leader.WaitForRoleAsync("leader");
+        var follower = await DemoPage.OpenAsync(Context, server, user, "shared=1");
+        await follower.WaitForRoleAsync("follower");
+        var first = (await ServiceApi.SendAsync(service, user, "shared.first"))[0].Seq;
+        await follower.AssertSeqsAsync(first);
+
+        // The follower tab goes away; back on the demo page it restores its list and position from sessionStorage
+        // and joins again as a follower, behind the leader.
+        await follower.Page.GotoAsync("about:blank");
+        var meanwhile = (await ServiceApi.SendAsync(service, user, "shared.meanwhile"))[0].Seq;
+        await leader.AssertSeqsAsync(first, meanwhile);
+
+        await follower.GotoAsync(server, user, "shared=1");
+        await follower.WaitForRoleAsync("follower");
+        await follower.AssertSeqsAsync(first, meanwhile);
+        Assert.Equal([meanwhile], await follower.ReplayedSeqsAsync());
+        var sockets = await ServerSockets.WaitForAsync(server, user, s => s.Length == 1, "the catch-up socket has closed and the leader's remains");
+        Assert.Equal(await leader.ConnectionIdAsync(), sockets[0]);
+
+        var after = (await ServiceApi.SendAsync(service, user, "shared.after"))[0].Seq;
+        await leader.AssertSeqsAsync(first, meanwhile, after);
+        await follower.AssertSeqsAsync(first, meanwhile, after);
+        Assert.Equal([meanwhile], await follower.ReplayedSeqsAsync());
+        Assert.Equal([sockets[0]], ServerSockets.Of(server, user));
+
+        // The follower shows the leader tab's socket as that, not as a socket it opened itself.
+        await Assertions.Expect(follower.Page.Locator("#connects-shared")).ToBeVisibleAsync();
+        await Assertions.Expect(follower.Page.Locator("#connects-own")).ToBeHiddenAsync();
+        await Assertions.Expect(leader.Page.Locator("#connects-own")).ToHaveTextAsync("(1 opened by this tab)");
     });
 }
