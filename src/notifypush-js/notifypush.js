@@ -167,16 +167,6 @@ const OPEN = 1;
 // Acks wait while more notifications are queued, but not forever under a steady stream.
 const MAX_UNACKED = 100;
 
-/** Parses a server frame; null when it is not a JSON object. */
-function parseFrame(data) {
-  try {
-    const frame = JSON.parse(data);
-    return frame !== null && typeof frame === 'object' ? frame : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The queue item of a `notification` frame. */
 function notificationItem({ seq, id, event, payload, createdAt }, replayed) {
   return { kind: 'notification', notification: { seq, id, event, payload, createdAt, replayed } };
@@ -349,8 +339,13 @@ export class NotifyPushClient {
 
   /** Reads a frame of `conn` and re-arms its watchdog; null (reported) when it is not a JSON object. */
   #read(conn, data, onSilent) {
-    const frame = parseFrame(data);
-    if (frame === null) {
+    let frame = null;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      // Reported below.
+    }
+    if (frame === null || typeof frame !== 'object') {
       this.#emitError(new Error('NotifyPush: the server sent a frame that is not a JSON object.'));
       return null;
     }
