@@ -309,6 +309,43 @@ test('notifications relayed while a follower catches up are neither lost nor han
   assert.equal(b.client.position, 6);
 });
 
+/**
+ * A leader whose socket is not open yet when a follower with position 1 joins (so its answer cannot say where the
+ * stream is), then resumes after `leaderSince`: the follower learns it is behind from the first relayed frame.
+ */
+async function followerBehindALeaderStillConnecting(leaderSince) {
+  const user = `js-${randomUUID()}`;
+  const name = `notifypush-${user}`;
+  for (let i = 0; i < 3; i++) await server.send(user);
+  const locks = new InProcessLocks();
+  const wire = recordingWebSocket();
+  const token = gate();
+  const a = newTab(user, locks, wire, name, {
+    since: leaderSince,
+    getToken: () => token.promise.then(() => server.token(user)),
+  });
+  a.client.start();
+  await a.log.next('role', { filter: (e) => e.role === 'leader' });
+  const b = newTab(user, locks, wire, name, { since: 1 });
+  b.client.start();
+  await waitFor(() => b.client.role === 'follower' && b.client.state === 'connecting', { message: 'b follows' });
+  token.open();
+  await explained(async () => {
+    await b.log.seen(3);
+    await server.send(user);
+    await b.log.seen(4);
+  }, { a, b }, wire);
+  assert.deepEqual(b.log.notifications, [2, 3, 4]);
+  assert.deepEqual(a.log.notifications, range(leaderSince + 1, 4));
+  assert.equal(socketsWithSince(wire, 1).length, 1, 'one catch-up socket');
+}
+
+test('a follower that sees a relayed seq skip past what it has catches up first', TEST_TIMEOUT, () =>
+  followerBehindALeaderStillConnecting(2)); // the leader's replay relays 3: 2 is missing
+
+test('a follower that sees a relayed synced start past what it has catches up first', TEST_TIMEOUT, () =>
+  followerBehindALeaderStillConnecting(3)); // the leader's replay is empty: synced 3 since 3
+
 test('a follower ahead of the stream learns it from its catch-up (recovered:false) and takes what follows', TEST_TIMEOUT, async () => {
   const user = `js-${randomUUID()}`;
   const name = `notifypush-${user}`;
