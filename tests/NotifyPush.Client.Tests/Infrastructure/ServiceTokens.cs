@@ -1,0 +1,26 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+using NotifyPush.Server.Tests.Infrastructure;
+
+namespace NotifyPush.Client.Tests.Infrastructure;
+
+/// <summary>Service JWTs for a <see cref="TestServer"/>: its key, its service audience, a scope and a client id.</summary>
+public static class ServiceTokens
+{
+    public static string Create(string clientId = "billing", string scope = "notifications:send")
+    {
+        var now = DateTime.UtcNow;
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = TestServer.Issuer,
+            Audience = TestServer.ServiceAudience,
+            NotBefore = now.AddMinutes(-1),
+            IssuedAt = now.AddMinutes(-1),
+            Expires = now.AddMinutes(10),
+            Claims = new Dictionary<string, object> { ["client_id"] = clientId, ["scope"] = scope },
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(TestServer.SigningKey)), SecurityAlgorithms.HmacSha256),
+        };
+        return new JwtSecurityTokenHandler().CreateEncodedJwt(descriptor);
+    }
+}
