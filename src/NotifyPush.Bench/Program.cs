@@ -8,6 +8,11 @@ if (args is ["worker", ..])
     return await WorkerHost.RunAsync();
 }
 
+if (args is ["heap", ..])
+{
+    return HeapCommand.Run(args);
+}
+
 BenchOptions options;
 try
 {

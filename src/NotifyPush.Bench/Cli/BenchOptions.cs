@@ -104,6 +104,7 @@ internal sealed class BenchOptions
           storm       drop every socket, send while they are away, resume with since [--sockets 10000 --replicas 2 --rounds 2]
           smoke       a few sockets for a few seconds through every phase (CI)       [--sockets 4 --duration 2]
           plot        draw an SVG from JSON results: plot <files or folders> --out docs/benchmarks/scaling.svg
+          heap        live objects of a running replica by type: heap <pid> [--top N]
 
         options:
           --sockets N --replicas N --rate N --duration S --warmup S --concurrency N --batch N --rounds N

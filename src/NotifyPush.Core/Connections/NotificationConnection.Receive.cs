@@ -37,7 +37,9 @@ public sealed partial class NotificationConnection
                         buffer = larger;
                     }
 
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), _aborted.Token).ConfigureAwait(false);
+                    // No cancellation token: Abort() aborts the socket, which ends this receive, and a token would
+                    // keep a registration alive per idle socket for nothing.
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         return;

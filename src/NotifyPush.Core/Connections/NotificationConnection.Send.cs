@@ -33,7 +33,8 @@ public sealed partial class NotificationConnection
             }
 
             var reader = _queue.Reader;
-            while (CloseCode == 0 && await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
+            // Not cancellable for the same reason as the receive: Abort() completes the queue instead.
+            while (CloseCode == 0 && await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (CloseCode == 0 && reader.TryRead(out var message))
                 {
