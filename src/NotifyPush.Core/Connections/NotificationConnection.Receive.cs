@@ -7,7 +7,7 @@ public sealed partial class NotificationConnection
 {
     // Start small: most client frames are acks and pongs of a few dozen bytes, and an idle socket holds this
     // buffer for its whole life. It grows (pooled) only for a large frame such as an auth refresh.
-    private const int InitialReceiveBufferBytes = 512;
+    private const int InitialReceiveBufferBytes = 128;
 
     // Written only by the receive loop.
     private long _ackedSeq;
