@@ -57,14 +57,15 @@ try
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 {
-    Console.Error.WriteLine($"bench: {options.Scenario} did not finish within the {options.DeadlineSeconds} s deadline");
     run.KillAll();
+    await run.WriteFailedAsync($"did not finish within the {options.DeadlineSeconds} s deadline");
     return 3;
 }
 catch (InvalidOperationException ex)
 {
     Console.Error.WriteLine($"bench: {ex.Message}");
     run.KillAll();
+    await run.WriteFailedAsync(ex.Message.Split('\n')[0]);
     return 2;
 }
 finally

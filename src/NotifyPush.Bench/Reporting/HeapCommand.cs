@@ -22,6 +22,7 @@ internal static class HeapCommand
         }
 
         var top = args.Count >= 4 && args[2] == "--top" && int.TryParse(args[3], out var n) ? n : 40;
+        PrintRuntimeCounters(pid);
         var names = new Dictionary<ulong, string>();
         var stats = new Dictionary<ulong, (long Count, long Bytes)>();
         var client = new DiagnosticsClient(pid);
@@ -75,5 +76,50 @@ internal static class HeapCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The runtime's own view of its memory (the <c>System.Runtime</c> event counters, as dotnet-counters shows them):
+    /// how much the GC has committed against how much the heap holds, which is what separates RSS from live objects.
+    /// </summary>
+    private static void PrintRuntimeCounters(int pid)
+    {
+        var wanted = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "working-set", "gc-heap-size", "gc-committed", "gc-fragmentation", "gen-0-size", "gen-1-size", "gen-2-size",
+            "loh-size", "poh-size", "gen-0-gc-count", "gen-1-gc-count", "gen-2-gc-count", "threadpool-thread-count",
+        };
+        var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var client = new DiagnosticsClient(pid);
+        using var session = client.StartEventPipeSession(
+            [new EventPipeProvider("System.Runtime", EventLevel.Informational, -1, new Dictionary<string, string> { ["EventCounterIntervalSec"] = "1" })],
+            requestRundown: false);
+        using var source = new EventPipeEventSource(session.EventStream);
+        source.Dynamic.All += data =>
+        {
+            if (data.EventName != "EventCounters" || data.PayloadValue(0) is not IDictionary<string, object> outer
+                || outer.TryGetValue("Payload", out var inner) is false || inner is not IDictionary<string, object> payload)
+            {
+                return;
+            }
+
+            var name = payload.TryGetValue("Name", out var n) ? n?.ToString() : null;
+            if (name is null || !wanted.Contains(name))
+            {
+                return;
+            }
+
+            var value = payload.TryGetValue("Mean", out var mean) ? mean : payload.TryGetValue("Increment", out var increment) ? increment : null;
+            var units = payload.TryGetValue("DisplayUnits", out var u) ? u?.ToString() : string.Empty;
+            values[name] = $"{Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture):N1} {units}".TrimEnd();
+        };
+        _ = Task.Delay(2500).ContinueWith(_ => session.Stop(), TaskScheduler.Default);
+        var processing = Task.Run(source.Process);
+        processing.Wait(TimeSpan.FromSeconds(15));
+        Console.WriteLine("runtime counters:");
+        foreach (var (name, value) in values)
+        {
+            Console.WriteLine($"  {name,-24} {value}");
+        }
     }
 }

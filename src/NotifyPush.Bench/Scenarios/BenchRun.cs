@@ -190,7 +190,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
             {
                 foreach (var replica in _replicas)
                 {
-                    replica.Sample();
+                    replica.Sample(countSockets: false);
                 }
             }
         }
@@ -378,6 +378,25 @@ internal sealed partial class BenchRun : IAsyncDisposable
         Console.WriteLine(Result.Summary);
         Console.WriteLine($"result: {path}");
         return Result.Ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Writes what was measured so far as a failed result, without asking the workers (they may be what hangs): for a
+    /// run stopped by its deadline or by a server that did not start.
+    /// </summary>
+    public async Task WriteFailedAsync(string reason)
+    {
+        Result.Ok = false;
+        Result.Notes.Add(reason);
+        Result.ElapsedSeconds = Math.Round(_elapsed.Elapsed.TotalSeconds, 1);
+        Result.Machine.LoadAverageAfter = ProcessStats.LoadAverage();
+        Result.Settings = Settings();
+        Result.Summary = $"{Options.Scenario}{(Options.Label is null ? "" : $" [{Options.Label}]")}: {reason}; FAILED";
+        Directory.CreateDirectory(Options.OutputDirectory);
+        var path = Path.Combine(Options.OutputDirectory, $"{Options.Scenario}-{(Options.Label is null ? "" : Options.Label + "-")}{RunId}.json");
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Result, BenchResult.Json), CancellationToken.None).ConfigureAwait(false);
+        Console.WriteLine(Result.Summary);
+        Console.WriteLine($"result: {path}");
     }
 
     private Dictionary<string, object?> Settings() => new(StringComparer.Ordinal)

@@ -111,15 +111,15 @@ internal sealed partial class ServerReplica : IAsyncDisposable
         }
     }
 
-    /// <summary>RSS, threads and socket descriptors now; null when the process is unknown or gone.</summary>
-    public ProcessSample? Sample()
+    /// <summary>RSS, threads and (with <paramref name="countSockets"/>) socket descriptors now; null when the process is unknown or gone.</summary>
+    public ProcessSample? Sample(bool countSockets = true)
     {
         if (Pid is not { } pid)
         {
             return null;
         }
 
-        var sample = ProcessStats.Read(pid);
+        var sample = ProcessStats.Read(pid, countSockets);
         if (sample is not null && sample.RssKb > PeakRssKb)
         {
             PeakRssKb = sample.RssKb;
