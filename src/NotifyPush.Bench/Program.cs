@@ -13,6 +13,11 @@ if (args is ["heap", ..])
     return HeapCommand.Run(args);
 }
 
+if (args is ["gc", ..])
+{
+    return GcPausesCommand.Run(args);
+}
+
 BenchOptions options;
 try
 {

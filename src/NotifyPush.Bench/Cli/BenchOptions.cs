@@ -20,8 +20,12 @@ internal sealed class BenchOptions
     /// <summary>Length of the measured phase in seconds (steady, throughput, idle).</summary>
     public int DurationSeconds { get; set; }
 
-    /// <summary>Unmeasured traffic before the measured phase, in seconds (steady, throughput).</summary>
-    public int WarmupSeconds { get; set; } = 3;
+    /// <summary>
+    /// Unmeasured traffic before the measured phase, in seconds (steady, throughput; fanout sends unmeasured fan-outs
+    /// for this long). Long enough for tiered compilation to settle: a profile of a replica started seconds before
+    /// spent a quarter of its CPU in the JIT.
+    /// </summary>
+    public int WarmupSeconds { get; set; } = 15;
 
     /// <summary>Concurrent POSTs in flight (throughput).</summary>
     public int Concurrency { get; set; } = 64;
@@ -99,15 +103,16 @@ internal sealed class BenchOptions
         scenarios (defaults in brackets):
           idle        hold sockets on one replica and report server RSS per socket   [--sockets 18000 --duration 30]
           steady      send at a fixed rate across replicas, POST->receipt latency     [--sockets 10000 --replicas 2 --rate 1000 --duration 30]
-          throughput  closed-loop sends with Postgres committing each notification    [--sockets 2000 --concurrency 64 --batch 1 --duration 20]
+          throughput  closed-loop sends with Postgres committing each notification    [--sockets 2000 --concurrency 64 --batch 1 --duration 15]
           fanout      one POST to every user, time to the last delivery              [--sockets 10000 --rounds 5]
           storm       drop every socket, send while they are away, resume with since [--sockets 10000 --replicas 2 --rounds 2]
           smoke       a few sockets for a few seconds through every phase (CI)       [--sockets 4 --duration 2]
           plot        draw an SVG from JSON results: plot <files or folders> --out docs/benchmarks/scaling.svg
           heap        live objects of a running replica by type: heap <pid> [--top N]
+          gc          a running replica's GC pauses by generation: gc <pid> [--seconds N]
 
         options:
-          --sockets N --replicas N --rate N --duration S --warmup S --concurrency N --batch N --rounds N
+          --sockets N --replicas N --rate N --duration S --warmup S (15) --concurrency N --batch N --rounds N
           --sockets-per-worker N  (10000; the file limit is per process)   --source-addresses N (8: 127.0.0.2..)
           --connect-concurrency N (200 handshakes in flight per worker)     --deadline S (280)
           --store postgres|sqlite --backplane redis|inprocess --postgres CONNSTR --redis HOST:PORT
@@ -181,7 +186,7 @@ internal sealed class BenchOptions
                 break;
             case "throughput":
                 Sockets = 2_000;
-                DurationSeconds = 20;
+                DurationSeconds = 15;
                 break;
             case "fanout":
                 Sockets = 10_000;

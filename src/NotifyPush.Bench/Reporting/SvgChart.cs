@@ -9,7 +9,7 @@ internal static class SvgChart
     private const int PanelWidth = 460;
     private const int PanelHeight = 300;
     private const int Left = 64;
-    private const int Right = 16;
+    private const int Right = 32;
     private const int Top = 36;
     private const int Bottom = 48;
 
