@@ -223,6 +223,37 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task WriteLongerThanTheSendTimeout_AbortsTheSocketWith1001_AndReleasesItsSlot()
+    {
+        using var server = new TestServer(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Connections:SendQueueCapacity"] = "1000",
+            ["NotifyPush:Connections:SendTimeoutSeconds"] = "1",
+            ["NotifyPush:Api:MaxPayloadBytes"] = "2000000",
+        });
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        await using var stuck = await TestSocket.ConnectAsync(server, user, read: false);
+        var registry = server.GetService<ConnectionRegistry>();
+        await ServiceApi.EventuallyAsync(() => Task.FromResult(registry.GetConnections(user).Length == 1), "the socket is registered");
+        var connection = registry.GetConnections(user)[0];
+
+        // Large frames fill the kernel's socket buffers; the next write then blocks and the heartbeat cuts it off.
+        // The queue (1000) never overflows, so the close is the send timeout's, not a slow consumer's 4008.
+        var big = new string('x', 1_000_000);
+        var sent = 0;
+        while (connection.CloseCode == 0)
+        {
+            await ServiceApi.SendAsync(api, user, payload: new { big });
+            sent++;
+            Assert.True(sent < 200, "The server never timed out the blocked write.");
+        }
+
+        Assert.Equal(CloseCodes.GoingAway, connection.CloseCode);
+        await ServiceApi.EventuallyAsync(() => Task.FromResult(registry.GetConnections(user).Length == 0), "the aborted socket leaves the registry");
+    }
+
+    [Fact]
     public async Task SilentClient_IsClosedAfterTheHeartbeatTimeout_WhileAnAnsweringOneStays()
     {
         using var server = new TestServer(new Dictionary<string, string?>

@@ -7,6 +7,7 @@ public sealed partial class NotificationConnection
     private long _pingOutstandingSince;
     private long _credentialExpiresAt;
     private int _expiryWarned;
+    private int _writeTimedOut;
 
     // Any client frame proves the client is alive, not only pong.
     private void MarkAlive() => Volatile.Write(ref _pingOutstandingSince, 0);
@@ -14,13 +15,24 @@ public sealed partial class NotificationConnection
     /// <summary>Advances this socket's timers: pings, the pong deadline and the credential's expiry.</summary>
     internal void OnHeartbeat(DateTimeOffset now)
     {
+        var nowTicks = now.UtcTicks;
+        var options = _services.Connection;
+
+        // Checked before the close state: a write stuck on a slow client is what fills the queue and requests 4008,
+        // and it still has to be cut off.
+        var writeStartedAt = Volatile.Read(ref _writeStartedAt);
+        if (writeStartedAt != 0 && nowTicks - writeStartedAt > TimeSpan.FromSeconds(options.SendTimeoutSeconds).Ticks
+            && Interlocked.Exchange(ref _writeTimedOut, 1) == 0)
+        {
+            OnWriteTimedOut();
+            return;
+        }
+
         if (CloseCode != 0)
         {
             return;
         }
 
-        var nowTicks = now.UtcTicks;
-        var options = _services.Connection;
         var expiresAt = Volatile.Read(ref _credentialExpiresAt);
         if (expiresAt != 0)
         {

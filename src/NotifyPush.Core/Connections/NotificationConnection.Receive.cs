@@ -7,7 +7,7 @@ public sealed partial class NotificationConnection
 {
     // Start small: most client frames are acks and pongs of a few dozen bytes, and an idle socket holds this
     // buffer for its whole life. It grows (pooled) only for a large frame such as an auth refresh.
-    private const int InitialReceiveBufferBytes = 512;
+    private const int InitialReceiveBufferBytes = 128;
 
     // Written only by the receive loop.
     private long _ackedSeq;
@@ -37,7 +37,9 @@ public sealed partial class NotificationConnection
                         buffer = larger;
                     }
 
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), _aborted.Token).ConfigureAwait(false);
+                    // No cancellation token: Abort() aborts the socket, which ends this receive, and a token would
+                    // keep a registration alive per idle socket for nothing.
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         return;

@@ -5,8 +5,9 @@ namespace NotifyPush.Core.Connections;
 
 public sealed partial class NotificationConnection
 {
-    // Only the send loop uses it; it is re-armed per write instead of allocating a source per frame.
-    private readonly CancellationTokenSource _writeTimeout = new();
+    // UTC ticks at which the write in progress started, 0 between writes. The heartbeat enforces the send timeout
+    // from it (SignalR's HttpConnectionContext does the same), so an idle socket holds no timer or token source.
+    private long _writeStartedAt;
 
     private async Task SendLoopAsync(ResumePoint resume)
     {
@@ -33,7 +34,8 @@ public sealed partial class NotificationConnection
             }
 
             var reader = _queue.Reader;
-            while (CloseCode == 0 && await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
+            // Not cancellable for the same reason as the receive: Abort() completes the queue instead.
+            while (CloseCode == 0 && await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (CloseCode == 0 && reader.TryRead(out var message))
                 {
@@ -41,17 +43,10 @@ public sealed partial class NotificationConnection
                 }
             }
         }
-        catch (OperationCanceledException) when (_writeTimeout.IsCancellationRequested && !_aborted.IsCancellationRequested)
-        {
-            // A write that times out leaves the socket aborted by the WebSocket implementation: no close frame can follow.
-            Log.SendTimedOut(_services.Logger, ConnectionId, UserId, _services.Connection.SendTimeoutSeconds);
-            RequestClose(CloseCodes.GoingAway, "send timeout");
-            Abort();
-            return;
-        }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
-            // The peer went away or the request was aborted; there is nobody to send a close frame to.
+            // The peer went away, the request was aborted, or the heartbeat aborted a write that took too long (it
+            // chose the close code first); there is nobody to send a close frame to.
             RequestClose(CloseCodes.GoingAway, "connection lost");
             return;
         }
@@ -186,9 +181,18 @@ public sealed partial class NotificationConnection
 
     private async ValueTask WriteAsync(ReadOnlyMemory<byte> frame)
     {
-        _writeTimeout.CancelAfter(TimeSpan.FromSeconds(_services.Connection.SendTimeoutSeconds));
-        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _writeTimeout.Token).ConfigureAwait(false);
-        _writeTimeout.TryReset();
+        Volatile.Write(ref _writeStartedAt, _services.Time.GetUtcNow().UtcTicks);
+        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+        Volatile.Write(ref _writeStartedAt, 0);
+    }
+
+    /// <summary>Called by the heartbeat when the write in progress exceeded the send timeout: aborts the socket.</summary>
+    private void OnWriteTimedOut()
+    {
+        // A write cut off midway leaves the WebSocket unusable: no close frame can follow, so abort.
+        Log.SendTimedOut(_services.Logger, ConnectionId, UserId, _services.Connection.SendTimeoutSeconds);
+        RequestClose(CloseCodes.GoingAway, "send timeout");
+        Abort();
     }
 
     private async Task CloseOutputAsync()
@@ -199,10 +203,11 @@ public sealed partial class NotificationConnection
         }
 
         var code = CloseCode == 0 ? CloseCodes.Normal : CloseCode;
+        // Once per socket, at its end: a token source of its own costs nothing while the socket is idle.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Connection.CloseTimeoutSeconds));
         try
         {
-            _writeTimeout.CancelAfter(TimeSpan.FromSeconds(_services.Connection.CloseTimeoutSeconds));
-            await _socket.CloseOutputAsync((WebSocketCloseStatus)code, _closeReason, _writeTimeout.Token).ConfigureAwait(false);
+            await _socket.CloseOutputAsync((WebSocketCloseStatus)code, _closeReason, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {

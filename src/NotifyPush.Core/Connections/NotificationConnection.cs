@@ -147,6 +147,9 @@ public sealed partial class NotificationConnection
             _aborted.Cancel();
         }
 
+        // Wakes a send loop idling on the queue; it then finds the socket aborted and ends.
+        _queue.Writer.TryComplete();
+
         if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
             _socket.Abort();

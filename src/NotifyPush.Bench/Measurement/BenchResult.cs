@@ -1,0 +1,174 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NotifyPush.Bench.Measurement;
+
+/// <summary>The JSON result of one run: what was run, on what, and what was measured.</summary>
+internal sealed class BenchResult
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>One line per message between the coordinator and its workers.</summary>
+    public static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web);
+
+    public string Scenario { get; set; } = string.Empty;
+
+    public string? Label { get; set; }
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public double ElapsedSeconds { get; set; }
+
+    /// <summary>True when the run completed with no errors and nothing lost or duplicated.</summary>
+    public bool Ok { get; set; }
+
+    public string Summary { get; set; } = string.Empty;
+
+    public MachineInfo Machine { get; set; } = new();
+
+    public Dictionary<string, object?> Settings { get; set; } = [];
+
+    public List<ServerReport> Servers { get; set; } = [];
+
+    public SocketReport Sockets { get; set; } = new();
+
+    public SendReport? Sends { get; set; }
+
+    public DeliveryReport? Deliveries { get; set; }
+
+    public LatencySummary? Latency { get; set; }
+
+    /// <summary>Idle: (server RSS with the sockets − RSS before them) / sockets, in KB.</summary>
+    public double? RssPerSocketKb { get; set; }
+
+    public List<FanOutRound>? FanOut { get; set; }
+
+    public StormReport? Storm { get; set; }
+
+    public SortedDictionary<string, long> Errors { get; set; } = new(StringComparer.Ordinal);
+
+    public List<string> Notes { get; set; } = [];
+}
+
+internal sealed class MachineInfo
+{
+    public int Cores { get; set; } = Environment.ProcessorCount;
+
+    public double MemoryGiB { get; set; } = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1);
+
+    public string Os { get; set; } = System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+
+    public string Runtime { get; set; } = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
+
+    public double LoadAverageBefore { get; set; }
+
+    public double LoadAverageAfter { get; set; }
+}
+
+internal sealed class ServerReport
+{
+    public string Address { get; set; } = string.Empty;
+
+    public int? Pid { get; set; }
+
+    /// <summary>Before any socket connected (after start-up and a warm-up request).</summary>
+    public ProcessSample? Baseline { get; set; }
+
+    /// <summary>At the end of the measured phase.</summary>
+    public ProcessSample? Loaded { get; set; }
+
+    public long PeakRssKb { get; set; }
+
+    /// <summary>Sockets the replica reported in <c>/readyz</c> at the end of the measured phase.</summary>
+    public int? ReadyzConnections { get; set; }
+
+    public Dictionary<string, string> Environment { get; set; } = [];
+}
+
+internal sealed class SocketReport
+{
+    public int Requested { get; set; }
+
+    public long Connected { get; set; }
+
+    public long Synced { get; set; }
+
+    public double ConnectSeconds { get; set; }
+
+    public int Workers { get; set; }
+}
+
+internal sealed class SendReport
+{
+    public long Requests { get; set; }
+
+    public long AcceptedRequests { get; set; }
+
+    public long AcceptedNotifications { get; set; }
+
+    public double DurationSeconds { get; set; }
+
+    /// <summary>Notifications per second the sender aimed at (steady) or 0 for as fast as accepted (throughput).</summary>
+    public double TargetRate { get; set; }
+
+    public double AcceptedPerSecond { get; set; }
+
+    /// <summary>Accepted notifications / seconds from the first POST to the last delivery.</summary>
+    public double DeliveredPerSecond { get; set; }
+
+    public double PostP50Ms { get; set; }
+
+    public double PostP99Ms { get; set; }
+}
+
+internal sealed class DeliveryReport
+{
+    public long Expected { get; set; }
+
+    public long Received { get; set; }
+
+    public long Lost { get; set; }
+
+    public long Duplicates { get; set; }
+
+    /// <summary>Seconds after the last accepted POST until every notification had arrived.</summary>
+    public double DrainSeconds { get; set; }
+}
+
+internal sealed class FanOutRound
+{
+    public int Recipients { get; set; }
+
+    public double PostMs { get; set; }
+
+    /// <summary>From just before the POST to the last socket's receipt.</summary>
+    public double LastDeliveryMs { get; set; }
+
+    public double P50Ms { get; set; }
+
+    public double P99Ms { get; set; }
+
+    public long Received { get; set; }
+}
+
+internal sealed class StormReport
+{
+    public int Sockets { get; set; }
+
+    public int MissedPerUser { get; set; }
+
+    /// <summary>From the moment every client starts reconnecting to the last <c>synced</c> frame.</summary>
+    public double AllSyncedSeconds { get; set; }
+
+    public double AllConnectedSeconds { get; set; }
+
+    public long Synced { get; set; }
+
+    public long Lost { get; set; }
+
+    public long Duplicates { get; set; }
+}

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using NotifyPush.Bench.Measurement;
+
+namespace NotifyPush.Bench.Servers;
+
+/// <summary>
+/// One NotifyPush replica: a child process the bench started (Production, configured by environment variables, as
+/// a deployment would), or a running one it attached to. Reads its RSS and sockets from <c>/proc</c> and <c>/readyz</c>.
+/// </summary>
+internal sealed partial class ServerReplica : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly Process? _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerReplica(Uri baseAddress, int? pid, Process? process, IReadOnlyDictionary<string, string> environment)
+    {
+        BaseAddress = baseAddress;
+        Pid = pid;
+        _process = process;
+        Environment = environment;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public int? Pid { get; }
+
+    /// <summary>The settings the replica was started with (secrets left out).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    public Uri SocketEndpoint => new UriBuilder(BaseAddress) { Scheme = "ws", Path = "/ws" }.Uri;
+
+    public long PeakRssKb { get; private set; }
+
+    public static ServerReplica Attach(Uri baseAddress, int? pid) =>
+        new(baseAddress, pid, null, new Dictionary<string, string>());
+
+    /// <summary>Starts <paramref name="serverDll"/> on a port Kernel picks and returns once it listens.</summary>
+    public static async Task<ServerReplica> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(serverDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(serverDll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://127.0.0.1:0");
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var shown = environment.Where(e => !e.Key.Contains("SigningKey", StringComparison.Ordinal) && !e.Key.Contains("Sha256", StringComparison.Ordinal))
+            .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        ServerReplica? replica = null;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The server exited before it listened."));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var address = await listening.Task.WaitAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
+            replica = new ServerReplica(address, process.Id, process, shown);
+            return replica;
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or OperationCanceledException)
+        {
+            Kill(process);
+            string text;
+            lock (output)
+            {
+                text = output.ToString();
+            }
+
+            throw new InvalidOperationException($"The server did not start: {ex.Message}\n{text}", ex);
+        }
+
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                // Keep the start of the output for error messages; a server under load may log a lot.
+                if (output.Length < 64 * 1024)
+                {
+                    output.AppendLine(line);
+                }
+            }
+
+            if (ListeningLine().Match(line) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
+            }
+        }
+    }
+
+    /// <summary>RSS, threads and (with <paramref name="countSockets"/>) socket descriptors now; null when the process is unknown or gone.</summary>
+    public ProcessSample? Sample(bool countSockets = true)
+    {
+        if (Pid is not { } pid)
+        {
+            return null;
+        }
+
+        var sample = ProcessStats.Read(pid, countSockets);
+        if (sample is not null && sample.RssKb > PeakRssKb)
+        {
+            PeakRssKb = sample.RssKb;
+        }
+
+        return sample;
+    }
+
+    /// <summary>The replica's open sockets as <c>/readyz</c> reports them; null when it does not answer.</summary>
+    public async Task<int?> ReadConnectionsAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(BaseAddress, "readyz"), cancellationToken).ConfigureAwait(false);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            return json.RootElement.GetProperty("connections").GetInt32();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits until <c>/readyz</c> answers 200.</summary>
+    public async Task WaitReadyAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        var until = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(BaseAddress, "readyz"), cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new InvalidOperationException($"{BaseAddress} did not become ready within {StartTimeout.TotalSeconds} s.");
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops a started replica: SIGTERM (it drains), then SIGKILL after a few seconds. Attached ones are left alone.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                Signals.Terminate(_process.Id);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+        }
+        catch (TimeoutException)
+        {
+            Kill(_process);
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>Kills a started replica at once (deadline, or the bench exiting).</summary>
+    public void Kill()
+    {
+        if (_process is not null)
+        {
+            Kill(_process);
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Gone already.
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningLine();
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using NotifyPush.Specification.Tests;
+
+namespace NotifyPush.Bench.Tests;
+
+/// <summary>
+/// Runs the bench tool as CI would run it by hand: its smoke scenario with four sockets on two child-process replicas
+/// sharing the test Postgres and Redis, through connect, steady sends across replicas, a fan-out and a drop-and-resume.
+/// Checks the JSON result is well formed and reports nothing lost, duplicated or failed; never a timing.
+/// </summary>
+public sealed class BenchSmokeTests
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
+
+    [Fact]
+    public async Task Smoke_WithFourSocketsOnTwoReplicas_WritesAWellFormedResultWithNothingLost()
+    {
+        var postgres = TestEnvironment.RequirePostgres();
+        var redis = TestEnvironment.RequireRedis();
+        var output = Directory.CreateTempSubdirectory("notifypush-bench-smoke");
+        try
+        {
+            var (exitCode, log) = await RunBenchAsync(
+                "smoke", "--replicas", "2", "--sockets", "4", "--duration", "2",
+                "--postgres", postgres, "--redis", redis,
+                "--server-dll", Path.Combine(AppContext.BaseDirectory, "NotifyPush.Server.dll"),
+                "--out", output.FullName, "--deadline", "120");
+
+            Assert.True(exitCode == 0, $"the bench exited with {exitCode}:\n{log}");
+            var file = Assert.Single(output.GetFiles("smoke-*.json"));
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(file.FullName));
+            var result = json.RootElement;
+            Assert.Equal("smoke", result.GetProperty("scenario").GetString());
+            Assert.True(result.GetProperty("ok").GetBoolean(), log);
+            Assert.Empty(result.GetProperty("errors").EnumerateObject());
+            Assert.Equal(4, result.GetProperty("sockets").GetProperty("connected").GetInt64());
+            Assert.Equal(2, result.GetProperty("servers").GetArrayLength());
+            foreach (var server in result.GetProperty("servers").EnumerateArray())
+            {
+                Assert.True(server.GetProperty("loaded").GetProperty("rssKb").GetInt64() > 0);
+            }
+
+            var sends = result.GetProperty("sends");
+            Assert.True(sends.GetProperty("acceptedNotifications").GetInt64() > 0);
+            Assert.Equal(sends.GetProperty("requests").GetInt64(), sends.GetProperty("acceptedRequests").GetInt64());
+            var deliveries = result.GetProperty("deliveries");
+            Assert.Equal(0, deliveries.GetProperty("lost").GetInt64());
+            Assert.Equal(0, deliveries.GetProperty("duplicates").GetInt64());
+            Assert.Equal(deliveries.GetProperty("expected").GetInt64(), deliveries.GetProperty("received").GetInt64());
+            var storm = result.GetProperty("storm");
+            Assert.Equal(4, storm.GetProperty("synced").GetInt64());
+            Assert.Equal(0, storm.GetProperty("lost").GetInt64());
+            Assert.True(result.GetProperty("latency").GetProperty("count").GetInt64() > 0);
+            Assert.Contains("smoke", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Log)> RunBenchAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "NotifyPush.Bench.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var log = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(RunTimeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        process.WaitForExit();
+        lock (log)
+        {
+            return (process.ExitCode, log.ToString());
+        }
+
+        void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (log)
+                {
+                    log.AppendLine(line);
+                }
+            }
+        }
+    }
+
+    private static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host))
+        {
+            return host;
+        }
+
+        var current = Environment.ProcessPath;
+        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
+    }
+}
