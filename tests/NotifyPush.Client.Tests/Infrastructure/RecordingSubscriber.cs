@@ -14,6 +14,7 @@ public sealed class RecordingSubscriber : IAsyncDisposable
     private readonly ConcurrentQueue<DisconnectedEventArgs> _disconnects = new();
     private readonly ConcurrentQueue<SyncedEventArgs> _synced = new();
     private readonly ConcurrentQueue<ConnectedEventArgs> _connects = new();
+    private readonly ConcurrentQueue<SubscriberState> _states = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reading;
 
@@ -23,6 +24,9 @@ public sealed class RecordingSubscriber : IAsyncDisposable
         Subscriber.Connected += (_, e) => _connects.Enqueue(e);
         Subscriber.Disconnected += (_, e) => _disconnects.Enqueue(e);
         Subscriber.Synced += (_, e) => _synced.Enqueue(e);
+
+        // Attached before the loop starts, so the first state change (to Connecting) is never missed.
+        Subscriber.StateChanged += (_, e) => _states.Enqueue(e.State);
         _reading = Task.Run(async () =>
         {
             await foreach (var notification in Subscriber.ReadAllAsync(_stop.Token))
@@ -50,6 +54,9 @@ public sealed class RecordingSubscriber : IAsyncDisposable
     public IReadOnlyList<DisconnectedEventArgs> Disconnects => [.. _disconnects];
 
     public IReadOnlyList<SyncedEventArgs> Synced => [.. _synced];
+
+    /// <summary>Every state the subscriber entered, in order.</summary>
+    public IReadOnlyList<SubscriberState> States => [.. _states];
 
     public IReadOnlyList<ReceivedNotification> Received
     {

@@ -21,15 +21,7 @@ public sealed class SubscriberTests(ServerFixture fixture) : IClassFixture<Serve
             await publisher.SendAsync(user, "before", new { i }).WithTimeout();
         }
 
-        var states = new List<SubscriberState>();
         await using var reader = new RecordingSubscriber(SubscriberOptions(_server.SocketUri(), user));
-        reader.Subscriber.StateChanged += (_, e) =>
-        {
-            lock (states)
-            {
-                states.Add(e.State);
-            }
-        };
         await reader.WaitForSeqAsync(3);
         await reader.WaitUntilSyncedAsync();
         for (var i = 4; i <= 5; i++)
@@ -49,10 +41,7 @@ public sealed class SubscriberTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(3, synced.Seq);
         Assert.True(synced.Recovered);
         Assert.Empty(reader.Disconnects);
-        lock (states)
-        {
-            Assert.Equal([SubscriberState.Connecting, SubscriberState.Syncing, SubscriberState.Live], states);
-        }
+        Assert.Equal([SubscriberState.Connecting, SubscriberState.Syncing, SubscriberState.Live], reader.States);
     }
 
     [Fact]
