@@ -30,6 +30,8 @@ if (app.Environment.IsDevelopment())
 }
 
 app.UseWebSockets();
+app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapHealthEndpoints();
 app.MapClientScript();

@@ -256,9 +256,14 @@ public sealed class SocketProtocolTests : IDisposable
     }
 
     [Fact]
-    public async Task PlainGet_OnTheSocketPath_Is400()
+    public async Task PlainGet_OnTheSocketPath_WithAUserToken_Is400AndWithoutOne_Is401()
     {
+        // The credential is checked first (authorization runs before any endpoint), then the upgrade.
         using var client = _server.CreateClient();
+        using var anonymous = await client.GetAsync("/ws");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestServer.UserToken(NewUser()));
         using var response = await client.GetAsync("/ws");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }

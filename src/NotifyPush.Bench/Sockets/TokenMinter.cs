@@ -1,6 +1,6 @@
-using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace NotifyPush.Bench.Sockets;
@@ -8,14 +8,14 @@ namespace NotifyPush.Bench.Sockets;
 /// <summary>Mints HS256 user tokens with the settings the bench gives the servers (as an identity provider would).</summary>
 internal sealed class TokenMinter(string signingKey, string issuer, string audience)
 {
-    private readonly JwtSecurityTokenHandler _handler = new();
+    private readonly JsonWebTokenHandler _handler = new();
     private readonly SigningCredentials _credentials = new(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256);
 
     /// <summary>A token for <paramref name="userId"/> valid for <paramref name="lifetime"/> (longer than any run).</summary>
     public string Mint(string userId, TimeSpan lifetime)
     {
         var now = DateTime.UtcNow;
-        return _handler.CreateEncodedJwt(new SecurityTokenDescriptor
+        return _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,

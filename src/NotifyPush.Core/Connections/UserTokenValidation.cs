@@ -3,7 +3,9 @@ namespace NotifyPush.Core.Connections;
 /// <summary>The outcome of validating a user token.</summary>
 /// <param name="Succeeded">True when the token is valid for a user socket.</param>
 /// <param name="UserId">The user id from the configured claim (set when succeeded).</param>
-/// <param name="ExpiresAt">The token's <c>exp</c> (set when succeeded).</param>
+/// <param name="ExpiresAt">When the credential stops being accepted (set when succeeded): the token's <c>exp</c> plus the
+/// validator's clock skew, the same instant the handshake's check used, so a token accepted within the skew is
+/// not closed on the next tick.</param>
 /// <param name="Error">Why it failed, safe to return to the client and to log (never contains the token).</param>
 public readonly record struct UserTokenValidation(bool Succeeded, string? UserId, DateTimeOffset? ExpiresAt, string? Error)
 {

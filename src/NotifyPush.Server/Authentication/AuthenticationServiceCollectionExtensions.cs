@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Connections;
@@ -8,9 +11,12 @@ namespace NotifyPush.Server.Authentication;
 public static class AuthenticationServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers credential handling: <see cref="JwtOptions"/> and <see cref="AuthOptions"/> bound and
-    /// validated at start-up, <see cref="IUserTokenValidator"/>, <see cref="HandshakeAuthenticator"/>,
-    /// <see cref="ServiceAuthenticator"/>, <see cref="DevTokenIssuer"/>, and <c>access_token</c> log redaction.
+    /// Registers authentication and authorization: <see cref="JwtOptions"/> and <see cref="AuthOptions"/> bound and
+    /// validated at start-up; the JwtBearer schemes <see cref="NotifyPushSchemes.UserToken"/> and
+    /// <see cref="NotifyPushSchemes.ServiceToken"/>, the <see cref="NotifyPushSchemes.ApiKey"/> scheme and the
+    /// <see cref="NotifyPushSchemes.Service"/> scheme that picks between the last two; the
+    /// <see cref="NotifyPushPolicies"/>; <see cref="IUserTokenValidator"/> for in-band refresh;
+    /// <see cref="DevTokenIssuer"/>; and <c>access_token</c> log redaction.
     /// </summary>
     /// <remarks>
     /// In Development only, missing key material and service credentials fall back to
@@ -43,14 +49,45 @@ public static class AuthenticationServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<SigningKeyResolver>();
-        services.TryAddSingleton<SignedJwtValidator>();
+        services.TryAddSingleton<SigningKeyDiscovery>();
+        services.TryAddSingleton<UserTokenRules>();
+        services.TryAddSingleton<ApiKeyHashes>();
+        services.TryAddSingleton<UserTokenEvents>();
+        services.TryAddSingleton<ServiceTokenEvents>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, JwtBearerOptionsSetup>());
         services.TryAddSingleton<IUserTokenValidator, UserTokenValidator>();
-        services.TryAddSingleton<HandshakeAuthenticator>();
-        services.TryAddSingleton<ServiceAuthenticator>();
         services.TryAddSingleton<DevTokenIssuer>();
+
+        // No default scheme: each endpoint group names its policy, and a request to anything else (the demo page,
+        // health checks, the client script) runs no authentication at all.
+        services.AddAuthentication()
+            .AddJwtBearer(NotifyPushSchemes.UserToken)
+            .AddJwtBearer(NotifyPushSchemes.ServiceToken)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(NotifyPushSchemes.ApiKey, null)
+            .AddPolicyScheme(NotifyPushSchemes.Service, null, options => options.ForwardDefaultSelector = SelectServiceScheme);
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(NotifyPushPolicies.SocketUser, policy => policy
+                .AddAuthenticationSchemes(NotifyPushSchemes.UserToken)
+                .RequireAuthenticatedUser()
+                .AddRequirements(new CookieOriginRequirement()))
+            .AddPolicy(NotifyPushPolicies.ServiceCaller, policy => policy
+                .AddAuthenticationSchemes(NotifyPushSchemes.Service)
+                .RequireAuthenticatedUser()
+                .AddRequirements(new ServiceCallerRequirement()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, CookieOriginAuthorizationHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ServiceCallerAuthorizationHandler>());
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationProblemResultHandler>();
 
         services.AddAccessTokenRedaction();
         return services;
     }
+
+    // A Bearer header on the service API is a service JWT (or a user token, refused by the policy); anything else,
+    // no header included, goes to the API key scheme, which says what is wrong with it.
+    private static string SelectServiceScheme(HttpContext context) =>
+        AuthorizationHeader.Read(context.Request, out var scheme, out _) == AuthorizationHeaderState.Present
+        && scheme.Equals(AuthorizationHeader.BearerScheme, StringComparison.OrdinalIgnoreCase)
+            ? NotifyPushSchemes.ServiceToken
+            : NotifyPushSchemes.ApiKey;
 }

@@ -1,6 +1,6 @@
-using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using NotifyPush.Core.Connections;
 
@@ -20,7 +20,7 @@ public sealed partial class DevTokenIssuer
     private readonly string? _audience;
     private readonly string _userIdClaim;
     private readonly int _maxLifetimeSeconds;
-    private readonly JwtSecurityTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public DevTokenIssuer(IOptions<JwtOptions> jwtOptions, IOptions<AuthOptions> authOptions, IHostEnvironment environment, TimeProvider timeProvider, ILogger<DevTokenIssuer> logger)
     {
@@ -80,7 +80,7 @@ public sealed partial class DevTokenIssuer
             SigningCredentials = _credentials,
         };
 
-        var token = _handler.CreateEncodedJwt(descriptor);
+        var token = _handler.CreateToken(descriptor);
         Log.DevTokenIssued(_logger, userId, expiresAt);
         return new DevToken(token, userId, expiresAt);
     }

@@ -2,7 +2,7 @@ using NotifyPush.Core.Diagnostics;
 
 namespace NotifyPush.Server.Authentication;
 
-public sealed partial class UserTokenValidator
+internal sealed partial class UserTokenValidator
 {
     private static partial class Log
     {

@@ -1,36 +1,32 @@
-using System.IdentityModel.Tokens.Jwt;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 using NotifyPush.Core.Connections;
 
 namespace NotifyPush.Server.Authentication;
 
 /// <summary>
-/// Validates user JWTs for the socket (handshake and in-band <c>auth</c> refresh): signature with the
-/// pinned algorithm, issuer, user audience, lifetime, and a non-empty user id in the configured claim.
-/// A token meant for the service API is refused even if it also names the user audience.
+/// Validates the token of an in-band <c>auth</c> refresh exactly as the handshake's <see cref="NotifyPushSchemes.UserToken"/>
+/// scheme does: the same handler, <see cref="TokenValidationParameters"/>, discovery and <see cref="UserTokenRules"/>.
 /// </summary>
-public sealed partial class UserTokenValidator : IUserTokenValidator
+internal sealed partial class UserTokenValidator : IUserTokenValidator
 {
-    private readonly SignedJwtValidator _jwt;
+    private readonly IOptionsMonitor<JwtBearerOptions> _bearerOptions;
+    private readonly UserTokenRules _rules;
+    private readonly SigningKeyDiscovery _discovery;
     private readonly ILogger<UserTokenValidator> _logger;
-    private readonly string _audience;
-    private readonly string? _serviceAudience;
-    private readonly string _userIdClaim;
 
-    public UserTokenValidator(SignedJwtValidator jwt, IOptions<JwtOptions> jwtOptions, IOptions<AuthOptions> authOptions, ILogger<UserTokenValidator> logger)
+    public UserTokenValidator(IOptionsMonitor<JwtBearerOptions> bearerOptions, UserTokenRules rules, SigningKeyDiscovery discovery, ILogger<UserTokenValidator> logger)
     {
-        _jwt = jwt;
+        _bearerOptions = bearerOptions;
+        _rules = rules;
+        _discovery = discovery;
         _logger = logger;
-        _audience = jwtOptions.Value.Audience ?? throw new InvalidOperationException($"{JwtOptions.SectionName}:Audience is required.");
-        _userIdClaim = jwtOptions.Value.UserIdClaim;
-        var serviceAudience = authOptions.Value.ServiceJwt?.Audience;
-        _serviceAudience = string.IsNullOrWhiteSpace(serviceAudience) ? null : serviceAudience;
     }
 
     public async ValueTask<UserTokenValidation> ValidateAsync(string token, CancellationToken cancellationToken)
     {
-        var check = await _jwt.ValidateAsync(token, _audience, cancellationToken).ConfigureAwait(false);
-        var result = check.Token is { } jwt ? FromValidToken(jwt) : UserTokenValidation.Failure(check.Error!);
+        var result = await ValidateCoreAsync(token, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             Log.UserTokenRejected(_logger, result.Error!);
@@ -39,46 +35,30 @@ public sealed partial class UserTokenValidator : IUserTokenValidator
         return result;
     }
 
-    private UserTokenValidation FromValidToken(JwtSecurityToken jwt)
+    private async ValueTask<UserTokenValidation> ValidateCoreAsync(string token, CancellationToken cancellationToken)
     {
-        if (_serviceAudience is not null && jwt.Audiences.Contains(_serviceAudience, StringComparer.Ordinal))
+        var options = _bearerOptions.Get(NotifyPushSchemes.UserToken);
+        if (TokenPrecheck.Check(token, options.TokenValidationParameters.ValidAlgorithms) is { } malformed)
         {
-            return UserTokenValidation.Failure("service tokens cannot be used as user tokens");
+            return UserTokenValidation.Failure(malformed);
         }
 
-        string? userId = null;
-        var count = 0;
-        foreach (var claim in jwt.Claims)
+        if (!await _discovery.EnsureAvailableAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (string.Equals(claim.Type, _userIdClaim, StringComparison.Ordinal))
-            {
-                userId = claim.Value;
-                count++;
-            }
+            return UserTokenValidation.Failure(TokenErrors.SigningKeysUnavailable);
         }
 
-        if (count == 0)
+        // As JwtBearerHandler does: a copy per validation, carrying the discovery manager so the handler itself
+        // refreshes and retries once when the token names a key it has not seen (key rotation).
+        var parameters = options.TokenValidationParameters.Clone();
+        if (options.ConfigurationManager is BaseConfigurationManager manager)
         {
-            return UserTokenValidation.Failure($"token has no '{_userIdClaim}' claim");
+            parameters.ConfigurationManager = manager;
         }
 
-        if (count > 1)
-        {
-            return UserTokenValidation.Failure($"token has several '{_userIdClaim}' values");
-        }
-
-        if (string.IsNullOrWhiteSpace(userId))
-        {
-            return UserTokenValidation.Failure($"token has an empty '{_userIdClaim}' claim");
-        }
-
-        if (UserIds.Validate(userId) is { } problem)
-        {
-            return UserTokenValidation.Failure($"invalid user id in '{_userIdClaim}': {problem}");
-        }
-
-        // ValidTo is UTC; RequireExpirationTime guarantees it was present.
-        var expiresAt = new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc));
-        return UserTokenValidation.Success(userId, expiresAt);
+        var validation = await options.TokenHandlers[0].ValidateTokenAsync(token, parameters).ConfigureAwait(false);
+        return validation.IsValid
+            ? _rules.Check(validation.ClaimsIdentity, validation.SecurityToken)
+            : UserTokenValidation.Failure(TokenErrors.Describe(validation.Exception));
     }
 }

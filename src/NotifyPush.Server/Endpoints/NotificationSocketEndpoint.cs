@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Connections;
@@ -13,13 +14,16 @@ namespace NotifyPush.Server.Endpoints;
 /// </summary>
 public static partial class NotificationSocketEndpoint
 {
+    /// <summary>The socket's path; the only one where a user token may come in the query string.</summary>
+    public const string Path = "/ws";
+
     // Protocol-level keep-alives are off: the application heartbeat (ping/pong frames) detects dead peers,
     // and the browser cannot see control frames anyway.
     private static readonly WebSocketAcceptContext AcceptContext = new() { KeepAliveInterval = TimeSpan.Zero };
 
     /// <summary>Maps <c>/ws</c> with <c>Map</c> (not MapGet) so WebSockets over HTTP/2 CONNECT work too.</summary>
     public static IEndpointConventionBuilder MapNotificationSocket(this IEndpointRouteBuilder app) =>
-        app.Map("/ws", HandleAsync);
+        app.Map(Path, HandleAsync).RequireAuthorization(NotifyPushPolicies.SocketUser);
 
     private static async Task HandleAsync(HttpContext context)
     {
@@ -37,17 +41,9 @@ public static partial class NotificationSocketEndpoint
             return;
         }
 
-        var auth = await services.GetRequiredService<HandshakeAuthenticator>().AuthenticateAsync(context);
-        if (auth.Status != HandshakeAuthStatus.Succeeded)
-        {
-            var forbidden = auth.Status == HandshakeAuthStatus.Forbidden;
-            await Refuse(
-                context,
-                forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized,
-                forbidden ? "Origin not allowed" : "Missing or invalid credential",
-                auth.Error ?? "A valid user token is required.");
-            return;
-        }
+        // The SocketUser policy admitted the request: its scheme left the user id and the credential's deadline.
+        var userId = context.User.FindFirst(NotifyPushClaimTypes.UserId)!.Value;
+        var credentialDeadline = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc;
 
         if (!TryReadSince(context, out var resume))
         {
@@ -64,7 +60,7 @@ public static partial class NotificationSocketEndpoint
             return;
         }
 
-        var slot = await registry.TryReserveAsync(auth.UserId!, context.RequestAborted);
+        var slot = await registry.TryReserveAsync(userId, context.RequestAborted);
         if (slot is null)
         {
             await Refuse(context, StatusCodes.Status429TooManyRequests, "Too many sockets", "This user holds the maximum number of sockets on this replica.");
@@ -79,7 +75,7 @@ public static partial class NotificationSocketEndpoint
         await using (slot)
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext);
-            var connection = new NotificationConnection(socket, auth.UserId!, auth.ExpiresAt, services.GetRequiredService<ConnectionServices>());
+            var connection = new NotificationConnection(socket, userId, credentialDeadline, services.GetRequiredService<ConnectionServices>());
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(NotificationSocketEndpoint));
             using (logger.BeginScope(new ConnectionScope(connection.ConnectionId, connection.UserId)))
             {

@@ -7,6 +7,7 @@ using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
+using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Endpoints;
 
@@ -17,7 +18,9 @@ public static class NotificationsApi
 
     public static RouteGroupBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter<ServiceCredentialFilter>();
+        var api = app.MapGroup("/api")
+            .RequireAuthorization(NotifyPushPolicies.ServiceCaller)
+            .AddEndpointFilter<ServiceRateLimitFilter>();
         api.MapPost("/notifications", SendAsync);
         api.MapGet("/users/{userId}/notifications", GetHistoryAsync);
         api.MapPost("/users/{userId}/disconnect", DisconnectAsync);

@@ -1,5 +1,5 @@
-using System.IdentityModel.Tokens.Jwt;
 using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using NotifyPush.Server.Tests.Infrastructure;
 
@@ -21,6 +21,6 @@ public static class ServiceTokens
             Claims = new Dictionary<string, object> { ["client_id"] = clientId, ["scope"] = scope },
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(TestServer.SigningKey)), SecurityAlgorithms.HmacSha256),
         };
-        return new JwtSecurityTokenHandler().CreateEncodedJwt(descriptor);
+        return new JsonWebTokenHandler().CreateToken(descriptor);
     }
 }

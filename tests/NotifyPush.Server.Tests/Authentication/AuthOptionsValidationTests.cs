@@ -258,8 +258,8 @@ public sealed class AuthOptionsValidationTests
 
         var context = new DefaultHttpContext();
         context.Request.Headers.Authorization = "ApiKey dev-api-key";
-        var caller = await services.GetRequiredService<ServiceAuthenticator>().AuthenticateAsync(context).WithTimeout();
-        Assert.Equal("dev", caller.CallerName);
+        var caller = await PolicyProbe.AuthorizeAsync(services, context, NotifyPushPolicies.ServiceCaller);
+        Assert.Equal("dev", caller.Caller);
 
         var devToken = services.GetRequiredService<DevTokenIssuer>().Issue("alice");
         var validation = await services.GetRequiredService<IUserTokenValidator>().ValidateAsync(devToken.Token, CancellationToken.None).WithTimeout();

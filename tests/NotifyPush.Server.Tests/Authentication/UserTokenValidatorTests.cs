@@ -27,14 +27,15 @@ public sealed class UserTokenValidatorTests
     }
 
     [Fact]
-    public async Task Validate_WithValidHs256Token_ReturnsUserIdAndExpiry()
+    public async Task Validate_WithValidHs256Token_ReturnsUserIdAndTheDeadlineOfExpiryPlusClockSkew()
     {
         var expires = DateTimeOffset.UtcNow.AddMinutes(5);
         var result = await ValidateAsync(TestTokens.User("alice", expires: expires));
 
+        // The token is accepted until exp + ClockSkewSeconds (default 30), so that is when its socket must close.
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("alice", result.UserId);
-        Assert.Equal(expires.ToUnixTimeSeconds(), result.ExpiresAt!.Value.ToUnixTimeSeconds());
+        Assert.Equal(expires.ToUnixTimeSeconds() + 30, result.ExpiresAt!.Value.ToUnixTimeSeconds());
     }
 
     [Theory]
@@ -232,4 +233,18 @@ public sealed class UserTokenValidatorTests
     [Fact]
     public async Task Validate_WithEncryptedTokenShape_FailsWithoutDecrypting() =>
         await AssertRejectedAsync("eyJhbGciOiJkaXIiLCJlbmMiOiJBMTI4R0NNIn0..aXY.Y2lwaGVy.dGFn", "token is malformed");
+
+    [Fact]
+    public async Task Validate_WithACriticalHeaderParameter_FailsBecauseNoExtensionIsUnderstood()
+    {
+        // RFC 7515 §4.1.11: a correctly signed token whose header lists an extension in "crit" must be refused.
+        var header = TestTokens.Base64Url("""{"alg":"HS256","typ":"JWT","crit":["x-bound"],"x-bound":true}"""u8.ToArray());
+        var payload = TestTokens.Base64Url(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(TestTokens.Payload("alice", expires: DateTimeOffset.UtcNow.AddMinutes(5))));
+        var signature = TestTokens.Base64Url(System.Security.Cryptography.HMACSHA256.HashData(
+            Encoding.UTF8.GetBytes(TestTokens.HmacSecret), Encoding.ASCII.GetBytes(header + "." + payload)));
+        var withoutCrit = TestTokens.User("alice");
+
+        await AssertRejectedAsync($"{header}.{payload}.{signature}", "token has critical header parameters that are not supported");
+        Assert.True((await ValidateAsync(withoutCrit)).Succeeded);
+    }
 }

@@ -26,6 +26,7 @@ public static class AuthTestServices
                 logging.AddProvider(logs);
             }
         });
+        services.AddRouting(); // the authorization policy cache reads the endpoints, as in a host
         services.AddNotifyPushAuthentication(configuration, environment);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

@@ -1,4 +1,3 @@
-using System.IdentityModel.Tokens.Jwt;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace NotifyPush.Server.Tests.Infrastructure;
@@ -106,7 +106,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
             Claims = new Dictionary<string, object> { ["sub"] = userId },
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), SecurityAlgorithms.HmacSha256),
         };
-        return new JwtSecurityTokenHandler().CreateEncodedJwt(descriptor);
+        return new JsonWebTokenHandler().CreateToken(descriptor);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -5,12 +5,11 @@ using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests.Authentication;
 
-public sealed class ServiceAuthenticatorTests : IDisposable
+public sealed class ServiceAuthenticationTests : IDisposable
 {
     private readonly ServiceProvider _services;
-    private readonly ServiceAuthenticator _authenticator;
 
-    public ServiceAuthenticatorTests()
+    public ServiceAuthenticationTests()
     {
         _services = AuthTestServices.Build(TestTokens.HmacSettings(new Dictionary<string, string?>
         {
@@ -18,12 +17,11 @@ public sealed class ServiceAuthenticatorTests : IDisposable
             ["NotifyPush:Auth:ApiKeys:1:Sha256"] = TestTokens.Sha256Hex("orders-key-123").ToUpperInvariant(),
         }));
         _services.ValidateOnStart();
-        _authenticator = _services.GetRequiredService<ServiceAuthenticator>();
     }
 
     public void Dispose() => _services.Dispose();
 
-    private Task<ServiceAuthResult> AuthenticateAsync(string? authorization)
+    private Task<AuthOutcome> AuthenticateAsync(string? authorization)
     {
         var context = new DefaultHttpContext();
         if (authorization is not null)
@@ -31,7 +29,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
             context.Request.Headers.Authorization = authorization;
         }
 
-        return _authenticator.AuthenticateAsync(context).WithTimeout();
+        return PolicyProbe.AuthorizeAsync(_services, context, NotifyPushPolicies.ServiceCaller);
     }
 
     [Fact]
@@ -39,8 +37,8 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("ApiKey " + TestTokens.ApiKey);
 
-        Assert.Equal(ServiceAuthStatus.Succeeded, result.Status);
-        Assert.Equal(TestTokens.ApiKeyName, result.CallerName);
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(TestTokens.ApiKeyName, result.Caller);
         Assert.Null(result.Error);
     }
 
@@ -49,7 +47,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("ApiKey orders-key-123");
 
-        Assert.Equal("orders", result.CallerName);
+        Assert.Equal("orders", result.Caller);
     }
 
     [Fact]
@@ -69,9 +67,9 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync(authorization);
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
         Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
-        Assert.Null(result.CallerName);
+        Assert.Equal("ApiKey, Bearer", result.WwwAuthenticate);
+        Assert.Null(result.Caller);
     }
 
     [Fact]
@@ -79,7 +77,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("ApiKey " + TestTokens.ApiKeySha256);
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
     }
 
     [Fact]
@@ -87,7 +85,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync(null);
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
     }
 
     [Fact]
@@ -95,7 +93,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("Basic dXNlcjpwYXNz");
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
     }
 
     [Fact]
@@ -103,7 +101,6 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("Bearer " + TestTokens.User("alice"));
 
-        Assert.Equal(ServiceAuthStatus.Forbidden, result.Status);
         Assert.Equal(StatusCodes.Status403Forbidden, result.StatusCode);
         Assert.Equal("user tokens cannot call the service API", result.Error);
     }
@@ -113,8 +110,8 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("Bearer " + TestTokens.Service("billing"));
 
-        Assert.Equal(ServiceAuthStatus.Succeeded, result.Status);
-        Assert.Equal("jwt:billing", result.CallerName);
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("jwt:billing", result.Caller);
     }
 
     [Fact]
@@ -122,7 +119,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("Bearer " + TestTokens.Service("billing", scope: null));
 
-        Assert.Equal(ServiceAuthStatus.Forbidden, result.Status);
+        Assert.Equal(StatusCodes.Status403Forbidden, result.StatusCode);
         Assert.Contains("notifications:send", result.Error, StringComparison.Ordinal);
     }
 
@@ -131,7 +128,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("Bearer " + TestTokens.Service("billing", scope: "notifications:read notifications:sendx"));
 
-        Assert.Equal(ServiceAuthStatus.Forbidden, result.Status);
+        Assert.Equal(StatusCodes.Status403Forbidden, result.StatusCode);
     }
 
     [Fact]
@@ -168,8 +165,8 @@ public sealed class ServiceAuthenticatorTests : IDisposable
         var withAzp = TestTokens.Service(clientId: null, claims: new Dictionary<string, object?> { ["azp"] = "orders-app", ["sub"] = "svc-1" });
         var withSub = TestTokens.Service(clientId: null, claims: new Dictionary<string, object?> { ["sub"] = "svc-1" });
 
-        Assert.Equal("jwt:orders-app", (await AuthenticateAsync("Bearer " + withAzp)).CallerName);
-        Assert.Equal("jwt:svc-1", (await AuthenticateAsync("Bearer " + withSub)).CallerName);
+        Assert.Equal("jwt:orders-app", (await AuthenticateAsync("Bearer " + withAzp)).Caller);
+        Assert.Equal("jwt:svc-1", (await AuthenticateAsync("Bearer " + withSub)).Caller);
     }
 
     [Fact]
@@ -177,7 +174,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("Bearer " + TestTokens.Service("billing", expires: DateTimeOffset.UtcNow.AddMinutes(-5)));
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
         Assert.Equal("token has expired", result.Error);
     }
 
@@ -191,7 +188,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
 
         var result = await AuthenticateAsync("Bearer " + token);
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
     }
 
     [Fact]
@@ -204,7 +201,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
 
         var result = await AuthenticateAsync("Bearer " + unsigned);
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
     }
 
     [Fact]
@@ -212,7 +209,7 @@ public sealed class ServiceAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync("Bearer garbage");
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
     }
 
     [Fact]
@@ -224,8 +221,8 @@ public sealed class ServiceAuthenticatorTests : IDisposable
         var context = new DefaultHttpContext();
         context.Request.Headers.Authorization = "Bearer " + TestTokens.Service("billing");
 
-        var result = await services.GetRequiredService<ServiceAuthenticator>().AuthenticateAsync(context).WithTimeout();
+        var result = await PolicyProbe.AuthorizeAsync(services, context, NotifyPushPolicies.ServiceCaller);
 
-        Assert.Equal(ServiceAuthStatus.Unauthorized, result.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
     }
 }

@@ -2,7 +2,7 @@ using NotifyPush.Core.Diagnostics;
 
 namespace NotifyPush.Server.Authentication;
 
-public sealed partial class SigningKeyResolver
+public sealed partial class SigningKeyDiscovery
 {
     private static partial class Log
     {

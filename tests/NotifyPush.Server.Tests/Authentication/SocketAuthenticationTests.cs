@@ -5,14 +5,13 @@ using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests.Authentication;
 
-public sealed class HandshakeAuthenticatorTests : IDisposable
+public sealed class SocketAuthenticationTests : IDisposable
 {
     private const string AllowedOrigin = "https://app.example.com";
 
     private readonly ServiceProvider _services;
-    private readonly HandshakeAuthenticator _authenticator;
 
-    public HandshakeAuthenticatorTests()
+    public SocketAuthenticationTests()
     {
         _services = AuthTestServices.Build(TestTokens.HmacSettings(new Dictionary<string, string?>
         {
@@ -20,7 +19,6 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
             ["NotifyPush:Auth:AllowedOrigins:1"] = "http://localhost:5173",
         }));
         _services.ValidateOnStart();
-        _authenticator = _services.GetRequiredService<HandshakeAuthenticator>();
     }
 
     public void Dispose() => _services.Dispose();
@@ -57,12 +55,15 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
         return context;
     }
 
-    private Task<HandshakeAuthResult> AuthenticateAsync(HttpContext context) => _authenticator.AuthenticateAsync(context).WithTimeout();
+    private Task<AuthOutcome> AuthenticateAsync(HttpContext context) => AuthenticateAsync(_services, context);
 
-    private static void AssertUnauthorized(HandshakeAuthResult result)
+    private static Task<AuthOutcome> AuthenticateAsync(IServiceProvider services, HttpContext context) =>
+        PolicyProbe.AuthorizeAsync(services, context, NotifyPushPolicies.SocketUser);
+
+    private static void AssertUnauthorized(AuthOutcome result)
     {
-        Assert.Equal(HandshakeAuthStatus.Unauthorized, result.Status);
         Assert.Equal(StatusCodes.Status401Unauthorized, result.StatusCode);
+        Assert.Equal("Bearer", result.WwwAuthenticate);
         Assert.Null(result.UserId);
         Assert.False(string.IsNullOrEmpty(result.Error));
     }
@@ -72,7 +73,7 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync(Request(bearer: TestTokens.User("alice")));
 
-        Assert.Equal(HandshakeAuthStatus.Succeeded, result.Status);
+        Assert.True(result.Succeeded, result.Error);
         Assert.Equal("alice", result.UserId);
         Assert.Equal(CredentialSource.AuthorizationHeader, result.Source);
         Assert.NotNull(result.ExpiresAt);
@@ -111,7 +112,6 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync(Request(cookie: TestTokens.User("carol"), origin: "https://evil.example.net"));
 
-        Assert.Equal(HandshakeAuthStatus.Forbidden, result.Status);
         Assert.Equal(StatusCodes.Status403Forbidden, result.StatusCode);
         Assert.Null(result.UserId);
         Assert.Equal(CredentialSource.Cookie, result.Source);
@@ -126,7 +126,7 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync(Request(cookie: TestTokens.User("carol"), origin: origin));
 
-        Assert.Equal(HandshakeAuthStatus.Forbidden, result.Status);
+        Assert.Equal(StatusCodes.Status403Forbidden, result.StatusCode);
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
     {
         var result = await AuthenticateAsync(Request(cookie: TestTokens.User("carol")));
 
-        Assert.Equal(HandshakeAuthStatus.Forbidden, result.Status);
+        Assert.Equal(StatusCodes.Status403Forbidden, result.StatusCode);
         Assert.Equal(CredentialSource.Cookie, result.Source);
     }
 
@@ -266,11 +266,10 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
             ["NotifyPush:Auth:CookieName"] = "session_jwt",
             ["NotifyPush:Auth:AllowedOrigins:0"] = AllowedOrigin,
         }));
-        var authenticator = services.GetRequiredService<HandshakeAuthenticator>();
         var context = Request(origin: AllowedOrigin);
         context.Request.Headers.Cookie = "notifypush_token=ignored; session_jwt=" + TestTokens.User("dave");
 
-        var result = await authenticator.AuthenticateAsync(context).WithTimeout();
+        var result = await AuthenticateAsync(services, context);
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("dave", result.UserId);
@@ -281,14 +280,13 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
     {
         using var services = AuthTestServices.Build(TestTokens.PemSettings(TestTokens.RsaPublicKeyPem));
         services.ValidateOnStart();
-        var authenticator = services.GetRequiredService<HandshakeAuthenticator>();
 
-        var valid = await authenticator.AuthenticateAsync(Request(bearer: TestTokens.User("alice", TestTokenAlgorithm.RS256))).WithTimeout();
-        var confused = await authenticator.AuthenticateAsync(Request(bearer: TestTokens.Hs256SignedWithRsaPublicKey("alice"))).WithTimeout();
+        var valid = await AuthenticateAsync(services, Request(bearer: TestTokens.User("alice", TestTokenAlgorithm.RS256)));
+        var confused = await AuthenticateAsync(services, Request(bearer: TestTokens.Hs256SignedWithRsaPublicKey("alice")));
 
         Assert.True(valid.Succeeded, valid.Error);
         Assert.Equal("alice", valid.UserId);
-        Assert.Equal(HandshakeAuthStatus.Unauthorized, confused.Status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, confused.StatusCode);
     }
 
     [Fact]
@@ -296,9 +294,8 @@ public sealed class HandshakeAuthenticatorTests : IDisposable
     {
         using var services = AuthTestServices.Build(TestTokens.PemSettings(TestTokens.EcPublicKeyPem));
         services.ValidateOnStart();
-        var authenticator = services.GetRequiredService<HandshakeAuthenticator>();
 
-        var result = await authenticator.AuthenticateAsync(Request(query: TestTokens.User("erin", TestTokenAlgorithm.ES256))).WithTimeout();
+        var result = await AuthenticateAsync(services, Request(query: TestTokens.User("erin", TestTokenAlgorithm.ES256)));
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("erin", result.UserId);

@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace NotifyPush.Server.Authentication;
+
+/// <summary>The configured service API keys' SHA-256 hashes, decoded once for every request's handler.</summary>
+internal sealed class ApiKeyHashes
+{
+    /// <summary>Longest API key accepted, in characters; longer ones are refused without hashing.</summary>
+    private const int MaxApiKeyLength = 1024;
+
+    private readonly (string Name, byte[] Hash)[] _apiKeys;
+
+    public ApiKeyHashes(IOptions<AuthOptions> options)
+    {
+        _apiKeys = [.. options.Value.ApiKeys.Select(k => (k.Name, Convert.FromHexString(k.Sha256)))];
+    }
+
+    /// <summary>The name of the API key <paramref name="key"/>, or null when it is not a configured one.</summary>
+    public string? Match(string key)
+    {
+        if (key.Length > MaxApiKeyLength)
+        {
+            return null;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
+
+        // Compare with every configured hash, without stopping at a match, so the time taken does not tell
+        // which key (or whether an early one) matched.
+        var match = -1;
+        for (var i = 0; i < _apiKeys.Length; i++)
+        {
+            var equal = CryptographicOperations.FixedTimeEquals(hash, _apiKeys[i].Hash);
+            match = equal ? i : match;
+        }
+
+        return match >= 0 ? _apiKeys[match].Name : null;
+    }
+}

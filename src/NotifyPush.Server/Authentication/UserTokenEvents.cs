@@ -1,0 +1,73 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using NotifyPush.Server.Endpoints;
+
+namespace NotifyPush.Server.Authentication;
+
+/// <summary>
+/// The <see cref="NotifyPushSchemes.UserToken"/> scheme's part that JwtBearer does not do itself: where the token
+/// comes from (header, query on the socket path, cookie), cheap checks before validation, the user id rules after
+/// it, and short failure reasons that never quote the token.
+/// </summary>
+internal sealed class UserTokenEvents(IOptions<AuthOptions> authOptions, UserTokenRules rules, SigningKeyDiscovery discovery) : JwtBearerEvents
+{
+    private readonly string _cookieName = authOptions.Value.CookieName;
+
+    public override async Task MessageReceived(MessageReceivedContext context)
+    {
+        var found = UserTokenSource.Read(context.Request, _cookieName, NotificationSocketEndpoint.Path);
+        UserTokenSource.Remember(context.HttpContext, found.Source);
+        if (found.Error is { } error)
+        {
+            context.Fail(error);
+            return;
+        }
+
+        if (found.Token is null)
+        {
+            context.NoResult();
+            return;
+        }
+
+        if (TokenPrecheck.Check(found.Token, context.Options.TokenValidationParameters.ValidAlgorithms) is { } malformed)
+        {
+            context.Fail(malformed);
+            return;
+        }
+
+        if (!await discovery.EnsureAvailableAsync(context.HttpContext.RequestAborted).ConfigureAwait(false))
+        {
+            context.Fail(TokenErrors.SigningKeysUnavailable);
+            return;
+        }
+
+        context.Token = found.Token;
+    }
+
+    public override Task TokenValidated(TokenValidatedContext context)
+    {
+        var check = rules.Check(context.Principal?.Identity as ClaimsIdentity, context.SecurityToken);
+        if (!check.Succeeded)
+        {
+            context.Fail(check.Error!);
+            return Task.CompletedTask;
+        }
+
+        // The request, and so its principal, lives as long as the socket: keep the user id and the source only.
+        var source = UserTokenSource.Recall(context.HttpContext);
+        context.Principal = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(NotifyPushClaimTypes.UserId, check.UserId!), new Claim(NotifyPushClaimTypes.CredentialSource, source.ToString())],
+            NotifyPushSchemes.UserToken,
+            NotifyPushClaimTypes.UserId,
+            roleType: null));
+        context.Properties.ExpiresUtc = check.ExpiresAt;
+        return Task.CompletedTask;
+    }
+
+    public override Task AuthenticationFailed(AuthenticationFailedContext context)
+    {
+        context.Fail(TokenErrors.Describe(context.Exception));
+        return Task.CompletedTask;
+    }
+}
