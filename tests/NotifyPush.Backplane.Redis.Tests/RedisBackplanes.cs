@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Options;
+using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Backplane.Redis.Tests;
 
@@ -20,24 +21,7 @@ internal static class RedisBackplanes
             TimeProvider.System);
 
     /// <summary>Polls the health until it reports the expected state.</summary>
-    public static async Task<BackplaneHealth> WaitForHealthAsync(INotificationBackplane backplane, bool expectConnected, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            var health = backplane.GetHealth();
-            if (health.IsConnected == expectConnected)
-            {
-                return health;
-            }
-
-            if (deadline.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for IsConnected={expectConnected}; last health: {health}.");
-            }
-
-            // Polling a condition: the health has no change notification.
-            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
-        }
-    }
+    /// <remarks>Polled: the health has no change notification.</remarks>
+    public static Task<BackplaneHealth> WaitForHealthAsync(INotificationBackplane backplane, bool expectConnected, TimeSpan timeout) =>
+        Poll.UntilAsync(backplane.GetHealth, health => health.IsConnected == expectConnected, $"IsConnected={expectConnected}", timeout, health => health.ToString());
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Specification.Tests;
@@ -19,7 +20,7 @@ public sealed class RedisOutageTests
     public async Task Outage_WhenRedisRestarts_HealthDropsThenRecoversOnRestoredIsRaisedAndDeliveryResumes()
     {
         await using var server = await RedisServerProcess.StartAsync();
-        var log = new RecordingLogger<RedisNotificationBackplane>();
+        var log = new FakeLogger<RedisNotificationBackplane>();
         var listener = new RecordingBackplaneListener();
         await using var backplane = Create(server, log);
         backplane.SetListener(listener);
@@ -58,9 +59,10 @@ public sealed class RedisOutageTests
         Assert.Equal(0, backplane.OwedDoorbellCount);
         Assert.Equal(1, listener.RestoredCount);
 
-        Assert.Equal(1, log.Count(NotifyPushEventIds.RedisConnectionLost, LogLevel.Warning));
-        Assert.Equal(1, log.Count(NotifyPushEventIds.RedisPublishFailed, LogLevel.Warning));
-        Assert.Equal(1, log.Count(NotifyPushEventIds.RedisRestored, LogLevel.Information));
+        var records = log.Collector.GetSnapshot();
+        Assert.Equal(1, records.Count(record => record.Id.Id == NotifyPushEventIds.RedisConnectionLost && record.Level == LogLevel.Warning));
+        Assert.Equal(1, records.Count(record => record.Id.Id == NotifyPushEventIds.RedisPublishFailed && record.Level == LogLevel.Warning));
+        Assert.Equal(1, records.Count(record => record.Id.Id == NotifyPushEventIds.RedisRestored && record.Level == LogLevel.Information));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Specification.Tests;
@@ -14,7 +16,7 @@ public sealed class RedisReplicaTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
     private readonly string _prefix = RedisBackplanes.NewPrefix();
-    private readonly RecordingLogger<RedisNotificationBackplane> _logB = new();
+    private readonly FakeLogger<RedisNotificationBackplane> _logB = new();
     private readonly RecordingBackplaneListener _listenerA = new();
     private readonly RecordingBackplaneListener _listenerB = new();
     private RedisNotificationBackplane? _a;
@@ -143,8 +145,9 @@ public sealed class RedisReplicaTests : IAsyncLifetime
         Assert.Equal(1, received.Seq);
         Assert.Equal(Frame("u1", 1), received.Frame.ToArray());
         Assert.Empty(_listenerB.ReceivedFor("u2"));
-        Assert.Equal(1, _logB.Count(NotifyPushEventIds.RedisMessageMalformed, Microsoft.Extensions.Logging.LogLevel.Warning));
-        Assert.Equal(garbage.Length - 1, _logB.Count(NotifyPushEventIds.RedisMessageMalformed, Microsoft.Extensions.Logging.LogLevel.Debug));
+        var malformed = _logB.Collector.GetSnapshot().Where(record => record.Id.Id == NotifyPushEventIds.RedisMessageMalformed).ToList();
+        Assert.Equal(1, malformed.Count(record => record.Level == LogLevel.Warning));
+        Assert.Equal(garbage.Length - 1, malformed.Count(record => record.Level == LogLevel.Debug));
 
         // Still delivering after the garbage.
         await A.PublishAsync([Notification("u1", 2)], default).WaitAsync(Timeout);

@@ -299,24 +299,7 @@ public abstract class NotificationBackplaneSpecification : IAsyncLifetime
     }
 
     /// <summary>Polls <see cref="INotificationBackplane.GetHealth"/> until it reports the expected state, bounded by <see cref="Timeout"/>.</summary>
-    protected static async Task<BackplaneHealth> WaitForHealthAsync(INotificationBackplane backplane, bool expectConnected)
-    {
-        using var timeout = new CancellationTokenSource(Timeout);
-        while (true)
-        {
-            var health = backplane.GetHealth();
-            if (health.IsConnected == expectConnected)
-            {
-                return health;
-            }
-
-            if (timeout.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Timed out after {Timeout.TotalSeconds:0} s waiting for IsConnected={expectConnected}; last health: {health}.");
-            }
-
-            // Polling a condition, as the test guidelines allow; the health has no change notification.
-            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
-        }
-    }
+    /// <remarks>Polled: the health has no change notification.</remarks>
+    protected static Task<BackplaneHealth> WaitForHealthAsync(INotificationBackplane backplane, bool expectConnected) =>
+        Poll.UntilAsync(backplane.GetHealth, health => health.IsConnected == expectConnected, $"IsConnected={expectConnected}", Timeout, health => health.ToString());
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Npgsql;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
@@ -13,7 +15,8 @@ namespace NotifyPush.Storage.Postgres.Tests;
 public sealed class PostgresAvailabilityTests : IAsyncLifetime
 {
     private readonly PostgresTestSchema _schema = PostgresTestSchema.New();
-    private readonly RecordingLoggerFactory _logs = new();
+    private readonly FakeLogCollector _logs = new();
+    private ILoggerFactory _loggerFactory = null!;
     private TcpForwarder _forwarder = null!;
     private PostgresNotificationStore _store = null!;
 
@@ -27,13 +30,15 @@ public sealed class PostgresAvailabilityTests : IAsyncLifetime
             Port = _forwarder.Port,
             Timeout = 5,
         };
-        _store = PostgresNotificationStore.Create(throughForwarder.ConnectionString, _logs);
+        _loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(_logs)));
+        _store = PostgresNotificationStore.Create(throughForwarder.ConnectionString, _loggerFactory);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();
+        _loggerFactory.Dispose();
         await _forwarder.DisposeAsync();
         await _schema.DisposeAsync();
     }
@@ -46,8 +51,8 @@ public sealed class PostgresAvailabilityTests : IAsyncLifetime
         await Assert.ThrowsAsync<StoreUnavailableException>(() => _store.AppendAsync(StoreRequests.Append("u1"), TestTimeouts.Token())).Bounded();
         await Assert.ThrowsAsync<StoreUnavailableException>(() => _store.ReadAsync("u1", 0, 10, StoreRequests.Now, TestTimeouts.Token())).Bounded();
 
-        Assert.Equal(1, _logs.Count(NotifyPushEventIds.PostgresUnavailable));
-        Assert.Equal(0, _logs.Count(NotifyPushEventIds.PostgresRecovered));
+        Assert.Equal(1, CountLogs(NotifyPushEventIds.PostgresUnavailable));
+        Assert.Equal(0, CountLogs(NotifyPushEventIds.PostgresRecovered));
     }
 
     [Fact]
@@ -61,8 +66,8 @@ public sealed class PostgresAvailabilityTests : IAsyncLifetime
         await _store.PingAsync(TestTimeouts.Token()).Bounded();
 
         Assert.Equal(1, Assert.Single(appended.Notifications).Seq);
-        Assert.Equal(1, _logs.Count(NotifyPushEventIds.PostgresUnavailable));
-        Assert.Equal(1, _logs.Count(NotifyPushEventIds.PostgresRecovered));
+        Assert.Equal(1, CountLogs(NotifyPushEventIds.PostgresUnavailable));
+        Assert.Equal(1, CountLogs(NotifyPushEventIds.PostgresRecovered));
     }
 
     [Fact]
@@ -82,7 +87,9 @@ public sealed class PostgresAvailabilityTests : IAsyncLifetime
 
         // The failed append committed nothing: the stream has no hole.
         Assert.Equal(2, Assert.Single(appended.Notifications).Seq);
-        Assert.Equal(1, _logs.Count(NotifyPushEventIds.PostgresUnavailable));
-        Assert.Equal(1, _logs.Count(NotifyPushEventIds.PostgresRecovered));
+        Assert.Equal(1, CountLogs(NotifyPushEventIds.PostgresUnavailable));
+        Assert.Equal(1, CountLogs(NotifyPushEventIds.PostgresRecovered));
     }
+
+    private int CountLogs(int eventId) => _logs.GetSnapshot().Count(record => record.Id.Id == eventId);
 }

@@ -1,5 +1,6 @@
 using Npgsql;
 using NotifyPush.Core.Storage;
+using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Storage.Postgres.Tests;
 
@@ -177,14 +178,10 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     }
 
     /// <summary>Polls until the store's writer is waiting for a lock in the database.</summary>
-    private async Task WaitUntilWriterBlockedAsync()
-    {
-        var deadline = DateTime.UtcNow + TestTimeouts.Default;
-        while (await _schema.ScalarAsync<long>(
-                   $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{_applicationName}' AND wait_event_type = 'Lock'") == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The store's writer never waited for the row lock.");
-            await Task.Delay(10);
-        }
-    }
+    private Task WaitUntilWriterBlockedAsync() =>
+        Poll.UntilAsync(
+            async () => await _schema.ScalarAsync<long>(
+                $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{_applicationName}' AND wait_event_type = 'Lock'") > 0,
+            "the store's writer waits for the row lock",
+            TestTimeouts.Default);
 }

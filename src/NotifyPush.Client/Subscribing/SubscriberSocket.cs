@@ -65,7 +65,7 @@ internal sealed partial class SubscriberSocket : IDisposable
             _outbound.Writer.TryComplete();
             try
             {
-                await writer.WaitAsync(_options.SendTimeout + _options.CloseTimeout, CancellationToken.None).ConfigureAwait(false);
+                await writer.WaitAsync(_options.SendTimeout + _options.CloseTimeout, _options.TimeProvider, CancellationToken.None).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

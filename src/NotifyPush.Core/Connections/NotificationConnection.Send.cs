@@ -204,7 +204,7 @@ public sealed partial class NotificationConnection
 
         var code = CloseCode == 0 ? CloseCodes.Normal : CloseCode;
         // Once per socket, at its end: a token source of its own costs nothing while the socket is idle.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Connection.CloseTimeoutSeconds));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Connection.CloseTimeoutSeconds), _services.Time);
         try
         {
             await _socket.CloseOutputAsync((WebSocketCloseStatus)code, _closeReason, timeout.Token).ConfigureAwait(false);

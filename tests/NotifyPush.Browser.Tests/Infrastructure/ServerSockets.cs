@@ -1,5 +1,6 @@
 using NotifyPush.Core.Connections;
 using NotifyPush.Server.Tests.Infrastructure;
+using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Browser.Tests.Infrastructure;
 
@@ -23,23 +24,11 @@ public static class ServerSockets
     }
 
     /// <summary>Polls until the user's open sockets satisfy <paramref name="condition"/>; fails with what the server saw.</summary>
-    public static async Task<string[]> WaitForAsync(TestServer server, string userId, Func<string[], bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + BrowserTest.Timeout;
-        while (true)
-        {
-            var sockets = Of(server, userId);
-            if (condition(sockets))
-            {
-                return sockets;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}; the server has {sockets.Length} open socket(s) of {userId}: [{string.Join(", ", sockets)}].");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    public static Task<string[]> WaitForAsync(TestServer server, string userId, Func<string[], bool> condition, string what) =>
+        Poll.UntilAsync(
+            () => Of(server, userId),
+            condition,
+            what,
+            BrowserTest.Timeout,
+            sockets => $"the server has {sockets.Length} open socket(s) of {userId}: [{string.Join(", ", sockets)}]");
 }

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Time.Testing;
 using NotifyPush.Client.Subscribing;
 using NotifyPush.Client.Tests.Infrastructure;
 using NotifyPush.Server.Tests.Infrastructure;
+using NotifyPush.Specification.Tests;
 using static NotifyPush.Client.Tests.Infrastructure.ClientFactory;
 
 namespace NotifyPush.Client.Tests.Subscribing;
@@ -168,21 +170,44 @@ public sealed class SubscriberTests(ServerFixture fixture) : IClassFixture<Serve
         var options = SubscriberOptions(ReplicaBalancer.SocketUri, user);
         options.HttpMessageInvoker = balancer.Invoker;
         options.HeartbeatGrace = TimeSpan.FromSeconds(1);
+
+        // The subscriber's clock only moves when the test advances it: the watchdog (heartbeat 1 s + grace 1 s from
+        // the last frame), the close timeouts and the reconnect backoff all run on it. The server keeps real time.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        options.TimeProvider = time;
         await using var reader = new RecordingSubscriber(options);
         await reader.WaitUntilSyncedAsync();
 
         // Half-open: the server's frames stop arriving, no FIN, no error. Only the missing pings tell.
-        var frozenAt = DateTime.UtcNow;
         balancer.FreezeAll();
-        await ServiceApi.EventuallyAsync(() => Task.FromResult(reader.Synced.Count >= 2), "a new socket replaced the silent one", TimeSpan.FromSeconds(15));
-        var detectedAfter = DateTime.UtcNow - frozenAt;
+        time.Advance(TimeSpan.FromSeconds(1.9));
+        Assert.Empty(reader.Disconnects);
+        Assert.Single(reader.Synced);
+
+        // Just past it, the silent socket is given up without the clock moving any further.
+        time.Advance(TimeSpan.FromSeconds(0.2));
+        await Poll.UntilAsync(() => reader.Disconnects.Count > 0, "the silent socket is given up", TimeSpan.FromSeconds(15));
+
+        // The reconnect backoff runs on the same clock: moved on in small steps until a new socket has synced.
+        await Poll.UntilAsync(
+            () =>
+            {
+                if (reader.Synced.Count >= 2)
+                {
+                    return true;
+                }
+
+                time.Advance(TimeSpan.FromMilliseconds(50));
+                return false;
+            },
+            "a new socket replaced the silent one",
+            TimeSpan.FromSeconds(15));
         await publisher.SendAsync(user, "after-silence").WithTimeout();
         await reader.WaitForSeqAsync(1);
 
         var disconnect = Assert.Single(reader.Disconnects);
         Assert.Equal(NotifyPushCloseCodes.Abnormal, disconnect.CloseCode);
         Assert.Contains("no frame", disconnect.Reason);
-        Assert.InRange(detectedAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8));
     }
 
     [Fact]

@@ -149,7 +149,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>Counts of one log event id over the in-process replicas (child processes are not captured).</summary>
     public int CountLogEvents(int eventId) =>
-        InProcessReplicas.Sum(r => r.Server.Logs.Count(log => log.EventId.Id == eventId && log.Category.StartsWith("NotifyPush.", StringComparison.Ordinal)));
+        InProcessReplicas.Sum(r => r.Server.Logs.Count(log => log.Id.Id == eventId && log.Category?.StartsWith("NotifyPush.", StringComparison.Ordinal) == true));
 
     public async ValueTask DisposeAsync()
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using NotifyPush.Server.Authentication;
 
@@ -11,8 +12,11 @@ namespace NotifyPush.Server.Tests.Infrastructure;
 /// <summary>A service provider with <c>AddNotifyPushAuthentication</c> over in-memory settings, for unit tests.</summary>
 public static class AuthTestServices
 {
-    /// <summary>Builds the provider; call <see cref="ValidateOnStart"/> to run the start-up validation a host would.</summary>
-    public static ServiceProvider Build(IReadOnlyDictionary<string, string?> settings, string environmentName = "Production", CapturingLoggerProvider? logs = null)
+    /// <summary>
+    /// Builds the provider; call <see cref="ValidateOnStart"/> to run the start-up validation a host would. Every log
+    /// record (Debug and up) goes to <paramref name="logs"/> when one is given.
+    /// </summary>
+    public static ServiceProvider Build(IReadOnlyDictionary<string, string?> settings, string environmentName = "Production", FakeLogCollector? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var environment = new HostingEnvironment { EnvironmentName = environmentName, ApplicationName = "NotifyPush.Server.Tests", ContentRootPath = AppContext.BaseDirectory };
@@ -23,7 +27,7 @@ public static class AuthTestServices
             logging.SetMinimumLevel(LogLevel.Debug);
             if (logs is not null)
             {
-                logging.AddProvider(logs);
+                logging.AddProvider(new FakeLoggerProvider(logs));
             }
         });
         services.AddRouting(); // the authorization policy cache reads the endpoints, as in a host

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using NotifyPush.Client.Problems;
 using NotifyPush.Client.Publishing;
+using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Server.Tests.Infrastructure;
 
@@ -58,17 +59,6 @@ public static class ServiceApi
         SendAsync(client, [userId], type, payload, idempotencyKey);
 
     /// <summary>Polls until <paramref name="condition"/> holds, failing the test after the timeout.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}.");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(condition, what, timeout ?? TimeSpan.FromSeconds(15));
 }

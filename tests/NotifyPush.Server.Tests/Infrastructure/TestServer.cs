@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -68,10 +69,13 @@ public sealed class TestServer : WebApplicationFactory<Program>
             ["NotifyPush:Api:RateLimitPerSecond"] = "0",
         };
 
-    private readonly CapturingLoggerProvider _logs = new();
+    private readonly FakeLogCollector _logs = new();
 
-    /// <summary>Every log event the server wrote, with its state values, scopes and exception text.</summary>
-    public IReadOnlyList<CapturedLog> Logs => _logs.Logs;
+    /// <summary>
+    /// Every log record the server wrote so far, with its structured state, scopes and exception
+    /// (<see cref="FakeLogRecordText.AllText"/> gives all of its text).
+    /// </summary>
+    public IReadOnlyList<FakeLogRecord> Logs => _logs.GetSnapshot();
 
     /// <summary>The server's base address, e.g. <c>http://127.0.0.1:40123</c>.</summary>
     public Uri BaseAddress => ClientOptions.BaseAddress;
@@ -127,7 +131,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
             // would bury the test run's own output.
             logging.ClearProviders();
             logging.SetMinimumLevel(LogLevel.Debug);
-            logging.AddProvider(_logs);
+            logging.AddProvider(new FakeLoggerProvider(_logs));
         });
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Server.Tests.Topology;
 
@@ -72,19 +73,8 @@ public sealed class ResumingSocketClient : IAsyncDisposable
     public void Start() => _running ??= Task.Run(RunAsync);
 
     /// <summary>Waits until <paramref name="condition"/> holds for this client, failing with its history after <paramref name="timeout"/>.</summary>
-    public async Task WaitUntilAsync(Func<ResumingSocketClient, bool> condition, string what, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition(this))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting until {what}. Client history:\n{History}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public Task WaitUntilAsync(Func<ResumingSocketClient, bool> condition, string what, TimeSpan timeout) =>
+        Poll.UntilAsync(() => condition(this), what, timeout, () => $"client history:\n{History}");
 
     public async ValueTask DisposeAsync()
     {

@@ -93,23 +93,19 @@ public sealed class TopologyCluster : IAsyncDisposable
     /// <summary>The one running replica that holds sockets now, from each replica's <c>/readyz</c> connection count.</summary>
     public async Task<ReplicaProcess> FindSocketHolderAsync(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        var counts = string.Empty;
-        while (DateTime.UtcNow < deadline)
-        {
-            var live = _replicas.Where(r => !r.Process.HasExited).ToList();
-            var answers = await Task.WhenAll(live.Select(r => r.GetConnectionCountAsync()));
-            counts = string.Join(", ", live.Select((r, i) => $"{r.Name}={answers[i]?.ToString() ?? "?"}"));
-            var holders = live.Where((_, i) => answers[i] > 0).ToList();
-            if (holders.Count == 1)
+        var found = await Poll.UntilAsync(
+            async () =>
             {
-                return holders[0];
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"No single replica held the socket within {timeout.TotalSeconds} s (connections: {counts}).");
+                var live = _replicas.Where(r => !r.Process.HasExited).ToList();
+                var answers = await Task.WhenAll(live.Select(r => r.GetConnectionCountAsync()));
+                var counts = string.Join(", ", live.Select((r, i) => $"{r.Name}={answers[i]?.ToString() ?? "?"}"));
+                return (Holders: live.Where((_, i) => answers[i] > 0).ToList(), Counts: counts);
+            },
+            seen => seen.Holders.Count == 1,
+            "a single replica holds the socket",
+            timeout,
+            seen => $"connections: {seen.Counts}");
+        return found.Holders[0];
     }
 
     /// <summary>Everything each process wrote, for a failure's report.</summary>
