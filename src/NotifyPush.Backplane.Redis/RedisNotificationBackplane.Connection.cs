@@ -80,23 +80,18 @@ public sealed partial class RedisNotificationBackplane
     /// </summary>
     private async Task ConfirmReceivingAsync()
     {
-        // One confirmation at a time; a second trigger meanwhile (both connections report their restore) finds
-        // the health already up, or the running one retries.
-        if (Interlocked.Exchange(ref _confirming, 1) != 0)
-        {
-            return;
-        }
-
+        // Several may run at once (both connections report their restore); the lock in TryConfirmReceivingAsync lets
+        // one of them report healthy and raise OnRestored, and the others then stop.
+        var retryDelay = FirstRetryDelay;
         try
         {
-            var retryDelay = FirstRetryDelay;
             while (Volatile.Read(ref _disposed) == 0 && !await TryConfirmReceivingAsync(retryDelay).ConfigureAwait(false))
             {
                 var subscriber = _subscriber;
                 if (subscriber is null || !subscriber.IsConnected())
                 {
                     // Down again: the next ConnectionRestored starts over.
-                    break;
+                    return;
                 }
 
                 // Up, yet not confirmed (a PING that timed out on a loaded server): retried on a timer, since no
@@ -107,17 +102,6 @@ public sealed partial class RedisNotificationBackplane
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-        }
-        finally
-        {
-            Volatile.Write(ref _confirming, 0);
-        }
-
-        // A ConnectionRestored that came while this one ran found it running and returned; it must not be lost.
-        var after = _subscriber;
-        if (Volatile.Read(ref _disposed) == 0 && after is not null && after.IsConnected() && !GetHealth().IsConnected)
-        {
-            ObserveFault(ConfirmReceivingAsync());
         }
     }
 

@@ -55,7 +55,6 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private IBackplaneListener? _listener;
     private int _publishFailureLogged;
     private int _confirmFailures;
-    private int _confirming;
     private int _malformedLogged;
     private int _disposed;
 
