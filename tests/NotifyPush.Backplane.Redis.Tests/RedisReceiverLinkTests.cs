@@ -41,10 +41,9 @@ public sealed class RedisReceiverLinkTests
                 .Where(client => client.Name == "receiver" && (!subscriptionConnectionOnly || client.SubscriptionCount > 0))
                 .ToArray();
             Assert.Equal(subscriptionConnectionOnly ? 1 : 2, links.Length);
-            foreach (var link in links)
-            {
-                await redis.ClientKillAsync(link.Id).WaitAsync(Timeout);
-            }
+            // Issued together, so that both connections go down in one outage: the multiplexer reconnects within
+            // milliseconds, and killing them one round trip apart could make two outages, each with its OnRestored.
+            await Task.WhenAll(links.Select(link => redis.ClientKillAsync(link.Id))).WaitAsync(Timeout);
         }
 
         // The reconnect can be quicker than a health poll: OnRestored is what proves the outage was seen.
