@@ -7,7 +7,7 @@ namespace NotifyPush.Backplane.Redis;
 /// The one place where Redis channel names are built: <c>{prefix}:user:{userId}</c>, always literal.
 /// </summary>
 /// <remarks>
-/// Every channel is created with <see cref="RedisChannel.PatternMode.Literal"/>, so a user id such as <c>*</c>,
+/// Every channel is created with <see cref="RedisChannel.Literal(byte[])"/>, so a user id such as <c>*</c>,
 /// <c>a*</c> or <c>[x]</c> is sent with SUBSCRIBE, never PSUBSCRIBE, and cannot match other users' channels.
 /// The prefix cannot contain <c>:</c> (see <c>BackplaneOptions.ChannelPrefix</c>) and the user id is the whole
 /// rest of the name, so two different (prefix, user id) pairs never give the same channel.
@@ -53,14 +53,6 @@ internal sealed class RedisChannels
         var name = new byte[_userChannelPrefix.Length + length];
         _userChannelPrefix.CopyTo(name, 0);
         StrictUtf8.GetBytes(userId, 0, userId.Length, name, _userChannelPrefix.Length);
-        return new RedisChannel(name, RedisChannel.PatternMode.Literal);
-    }
-
-    /// <summary>True when <paramref name="channel"/> is the channel of <paramref name="expected"/>, byte for byte.</summary>
-    public static bool AreSame(RedisChannel channel, RedisChannel expected)
-    {
-        byte[]? actual = channel;
-        byte[]? wanted = expected;
-        return actual is not null && wanted is not null && actual.AsSpan().SequenceEqual(wanted);
+        return RedisChannel.Literal(name);
     }
 }

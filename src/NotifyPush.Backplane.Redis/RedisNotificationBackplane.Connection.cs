@@ -5,165 +5,154 @@ using StackExchange.Redis;
 
 namespace NotifyPush.Backplane.Redis;
 
-// The connection's lifetime: connecting in the background, reacting to failures, re-subscribing and restoring.
+// The connection's lifetime. The multiplexer reconnects by itself (AbortOnConnectFail is off) and, when a
+// subscription connection is established, re-sends every subscription in its table before it raises
+// ConnectionRestored. What is left here: creating the multiplexer in the background, turning its events into the
+// backplane's health, and confirming that the subscriptions are back before raising OnRestored once per outage.
 public sealed partial class RedisNotificationBackplane
 {
-    private async Task RunConnectionLoopAsync(CancellationToken stopping)
+    private async Task ConnectAsync(CancellationToken stopping)
     {
         var retryDelay = FirstRetryDelay;
-        try
-        {
-            while (!stopping.IsCancellationRequested)
-            {
-                bool ok;
-                if (_multiplexer is null)
-                {
-                    ok = await TryConnectAsync(retryDelay, stopping).ConfigureAwait(false);
-                }
-                else if (NeedsResubscribe())
-                {
-                    ok = await TryResubscribeAsync(retryDelay).ConfigureAwait(false);
-                }
-                else
-                {
-                    retryDelay = FirstRetryDelay;
-                    await _wake.WaitAsync(stopping).ConfigureAwait(false);
-                    DrainSignals();
-                    continue;
-                }
-
-                if (ok)
-                {
-                    retryDelay = FirstRetryDelay;
-                    continue;
-                }
-
-                // Retried on a timer as well as on the connection events, so a missed or early event cannot
-                // leave the subscriptions down.
-                await _wake.WaitAsync(retryDelay, stopping).ConfigureAwait(false);
-                DrainSignals();
-                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task<bool> TryConnectAsync(TimeSpan retryDelay, CancellationToken stopping)
-    {
-        Log.Connecting(_logger, DescribeEndPoints(_configuration.EndPoints));
         ConnectionMultiplexer multiplexer;
-        try
+        while (true)
         {
-            // With AbortOnConnectFail off this returns after the connect timeout even when Redis is down, with a
-            // multiplexer that keeps reconnecting; the events below then drive the restore.
-            multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            // Retried by the loop, whatever it was: start-up must not depend on Redis.
-            Log.ConnectFailed(_logger, (long)retryDelay.TotalMilliseconds, ex);
-            SetDisconnectedDescription($"cannot connect: {ex.GetType().Name}");
-            return false;
+            Log.Connecting(_logger, DescribeEndPoints(_configuration.EndPoints));
+            try
+            {
+                // With AbortOnConnectFail off this returns after the connect timeout even when Redis is down, with a
+                // multiplexer that keeps reconnecting. Not cancelled on disposal: that would abandon a multiplexer
+                // that is being created, and the attempt is bounded by the connect timeout anyway.
+                multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex)
+            {
+                // Retried, whatever it was: start-up must not depend on Redis.
+                Log.ConnectFailed(_logger, (long)retryDelay.TotalMilliseconds, ex);
+                SetDisconnectedDescription($"cannot connect: {ex.GetType().Name}");
+            }
+
+            try
+            {
+                await Task.Delay(retryDelay, _timeProvider, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            retryDelay = NextRetryDelay(retryDelay);
         }
 
         if (stopping.IsCancellationRequested)
         {
-            multiplexer.Dispose();
-            return false;
+            await multiplexer.DisposeAsync().ConfigureAwait(false);
+            return;
         }
 
-        // Message handlers then run one at a time in arrival order, which keeps each user's publish order.
-        multiplexer.PreserveAsyncOrder = true;
         multiplexer.ConnectionFailed += OnConnectionFailed;
         multiplexer.ConnectionRestored += OnConnectionRestored;
-        _subscriber = multiplexer.GetSubscriber();
-        _multiplexer = multiplexer;
-        return true;
-    }
-
-    private bool NeedsResubscribe()
-    {
+        var subscriber = multiplexer.GetSubscriber();
         lock (_gate)
         {
-            return !_subscriptionsLive;
+            // The users subscribed before there was a multiplexer.
+            foreach (var pair in _wanted)
+            {
+                if (pair.Value is null)
+                {
+                    StartReceivingLocked(subscriber, pair.Key, _channels.User(pair.Key));
+                }
+            }
+
+            _subscriber = subscriber;
+            _multiplexer = multiplexer;
         }
+
+        // Also when the connection came up before the handlers were attached, whose event is then missed.
+        await ConfirmReceivingAsync().ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Re-subscribes every wanted user on the current connection; on success reports healthy and, when messages
-    /// may have been missed, raises OnRestored once.
+    /// Once the subscription connection is up: proves that the subscriptions the multiplexer re-sent have been
+    /// taken, then reports healthy, rings the owed doorbells and, when messages may have been missed, raises
+    /// OnRestored once.
     /// </summary>
-    private async Task<bool> TryResubscribeAsync(TimeSpan retryDelay)
+    private async Task ConfirmReceivingAsync()
     {
-        var multiplexer = _multiplexer!;
-        var subscriber = _subscriber!;
-        var commands = new List<Task>();
-        var resubscribed = new List<KeyValuePair<string, RedisChannel>>();
-        long epoch = -1;
+        // Several may run at once (both connections report their restore); the lock in TryConfirmReceivingAsync lets
+        // one of them report healthy and raise OnRestored, and the others then stop.
+        var retryDelay = FirstRetryDelay;
         try
         {
-            if (!multiplexer.IsConnected)
+            while (Volatile.Read(ref _disposed) == 0 && !await TryConfirmReceivingAsync(retryDelay).ConfigureAwait(false))
             {
-                // Still down; nothing to log until the multiplexer has a connection again.
-                return false;
-            }
-
-            lock (_gate)
-            {
-                epoch = _connectionEpoch;
-                foreach (var pair in _wanted)
+                var subscriber = _subscriber;
+                if (subscriber is null || !subscriber.IsConnected())
                 {
-                    // Removing our handler drops the multiplexer's entry for the channel (which may have been
-                    // recorded while Redis was down and so never be re-sent), and adding it creates a fresh one:
-                    // UNSUBSCRIBE then SUBSCRIBE, in that order, on the subscription connection. A plain second
-                    // SubscribeAsync would only attach the handler twice.
-                    commands.Add(subscriber.UnsubscribeAsync(pair.Value, _onRedisMessage));
-                    commands.Add(subscriber.SubscribeAsync(pair.Value, _onRedisMessage));
-                    resubscribed.Add(pair);
+                    // Down again: the next ConnectionRestored starts over.
+                    return;
                 }
 
-                // From here on, subscribe sends its own SUBSCRIBE, after the ones above.
-                _subscriptionsLive = true;
+                // Up, yet not confirmed (a PING that timed out on a loaded server): retried on a timer, since no
+                // event will come.
+                await Task.Delay(retryDelay, _timeProvider, _stopping.Token).ConfigureAwait(false);
+                retryDelay = NextRetryDelay(retryDelay);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>True when the backplane receives (or was confirmed meanwhile); false to try again.</summary>
+    private async Task<bool> TryConfirmReceivingAsync(TimeSpan retryDelay)
+    {
+        var subscriber = _subscriber;
+        if (subscriber is null || !subscriber.IsConnected())
+        {
+            return false;
+        }
+
+        long epoch;
+        int userCount;
+        lock (_gate)
+        {
+            if (_health.IsConnected)
+            {
+                return true;
             }
 
-            await Task.WhenAll(commands).ConfigureAwait(false);
+            epoch = _connectionEpoch;
+            userCount = _wanted.Count;
+        }
 
-            // After the SUBSCRIBEs, on the subscription connection (1.x pings it with an UNSUBSCRIBE of a random
-            // channel): proves that connection is up also when there was no user to re-subscribe.
+        try
+        {
+            // On the subscription connection, after the SUBSCRIBEs the multiplexer re-sent when it was established
+            // (and after any a subscribe sent since): once answered, those are in effect on the server.
             await subscriber.PingAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            // Whatever failed, the loop must live on and try again: the backplane is useless without it.
-            ObserveFault(Task.WhenAll(commands));
-            AbandonRestore();
-            ReportResubscribeFailure(retryDelay, ex);
+            // Whatever failed, the connection's own events or the caller's timer try again.
+            ReportConfirmFailure(retryDelay, ex);
             return false;
-        }
-
-        // A SubscribeAsync that found no connected server completes without sending anything (1.x); only a
-        // channel with a subscribed endpoint is really subscribed.
-        foreach (var pair in resubscribed)
-        {
-            if (_wanted.TryGetValue(pair.Key, out var current) && RedisChannels.AreSame(current, pair.Value)
-                && subscriber.SubscribedEndpoint(pair.Value) is null)
-            {
-                AbandonRestore();
-                ReportResubscribeFailure(retryDelay, null);
-                return false;
-            }
         }
 
         bool notify;
         DateTimeOffset? downSince;
         lock (_gate)
         {
-            if (_connectionEpoch != epoch || !_subscriptionsLive)
+            if (_connectionEpoch != epoch)
             {
-                // The connection failed again meanwhile; the loop tries again.
+                // The connection failed again meanwhile; its restore confirms again.
                 return false;
+            }
+
+            if (_health.IsConnected)
+            {
+                return true;
             }
 
             notify = _restoreOwed;
@@ -173,12 +162,12 @@ public sealed partial class RedisNotificationBackplane
         }
 
         Volatile.Write(ref _publishFailureLogged, 0);
-        Volatile.Write(ref _resubscribeFailures, 0);
+        Volatile.Write(ref _confirmFailures, 0);
         ObserveFault(RingOwedAsync());
-        var outageMs = downSince is { } since ? (long)(_timeProvider.GetUtcNow() - since).TotalMilliseconds : 0;
         if (notify)
         {
-            Log.Restored(_logger, resubscribed.Count, outageMs);
+            var outageMs = downSince is { } since ? (long)(_timeProvider.GetUtcNow() - since).TotalMilliseconds : 0;
+            Log.Restored(_logger, userCount, outageMs);
             var listener = Volatile.Read(ref _listener);
             try
             {
@@ -192,23 +181,28 @@ public sealed partial class RedisNotificationBackplane
         }
         else
         {
-            Log.Connected(_logger, DescribeEndPoints(_configuration.EndPoints), resubscribed.Count);
+            Log.Connected(_logger, DescribeEndPoints(_configuration.EndPoints), userCount);
         }
 
         return true;
     }
 
-    private void AbandonRestore()
+    /// <summary>After a subscribe that Redis did not confirm: reports not receiving until a confirmation succeeds.</summary>
+    private void MarkUnconfirmed(long epoch, string reason)
     {
         lock (_gate)
         {
-            if (_subscriptionsLive)
+            _restoreOwed = true;
+            if (_connectionEpoch != epoch || !_health.IsConnected)
             {
-                // Subscribes may have gone out directly since the restore began; they are redone next time.
-                _subscriptionsLive = false;
-                _restoreOwed = true;
+                // A connection failure came first; its restore confirms everything.
+                return;
             }
+
+            _health = new BackplaneHealth(false, _timeProvider.GetUtcNow(), $"re-subscribing: {reason}");
         }
+
+        ObserveFault(ConfirmReceivingAsync());
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
@@ -217,8 +211,9 @@ public sealed partial class RedisNotificationBackplane
         bool wasConnected;
         lock (_gate)
         {
+            // Either connection: without the interactive one publishes fail, without the subscription one
+            // messages are missed. Both come back together with the server, and OnRestored covers either.
             _connectionEpoch++;
-            _subscriptionsLive = false;
             _restoreOwed = true;
             wasConnected = _health.IsConnected;
             _health = new BackplaneHealth(
@@ -232,22 +227,24 @@ public sealed partial class RedisNotificationBackplane
         {
             Log.ConnectionLost(_logger, endPoint, e.ConnectionType, e.FailureType, e.Exception);
         }
-
-        Signal();
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
         Log.ConnectionReestablished(_logger, DescribeEndPoint(e.EndPoint), e.ConnectionType);
-        Signal();
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            ObserveFault(ConfirmReceivingAsync());
+        }
     }
 
-    private void ReportResubscribeFailure(TimeSpan retryDelay, Exception? exception)
+    private void ReportConfirmFailure(TimeSpan retryDelay, Exception? exception)
     {
-        // The first attempts after a reconnect often fail as expected: the interactive connection is usually back
-        // before the subscription one. Only a restore that keeps failing is worth a warning, once per outage.
-        var failures = Interlocked.Increment(ref _resubscribeFailures);
-        var level = failures == ExpectedResubscribeFailures + 1 ? LogLevel.Warning : LogLevel.Debug;
+        // The first attempts after a reconnect may fail as expected while the server is still loading or the other
+        // connection is still coming back. Only a confirmation that keeps failing is worth a warning, once per
+        // outage.
+        var failures = Interlocked.Increment(ref _confirmFailures);
+        var level = failures == ExpectedConfirmFailures + 1 ? LogLevel.Warning : LogLevel.Debug;
         Log.ResubscribeFailed(_logger, level, (long)retryDelay.TotalMilliseconds, exception);
     }
 
@@ -259,20 +256,8 @@ public sealed partial class RedisNotificationBackplane
         }
     }
 
-    private void Signal()
-    {
-        if (Volatile.Read(ref _disposed) == 0)
-        {
-            _wake.Release();
-        }
-    }
-
-    private void DrainSignals()
-    {
-        while (_wake.Wait(0))
-        {
-        }
-    }
+    private static TimeSpan NextRetryDelay(TimeSpan retryDelay) =>
+        TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
 
     private static string DescribeEndPoints(EndPointCollection endPoints) =>
         string.Join(",", endPoints.Select(DescribeEndPoint));

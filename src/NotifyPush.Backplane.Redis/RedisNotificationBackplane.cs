@@ -14,10 +14,11 @@ namespace NotifyPush.Backplane.Redis;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The backplane keeps the set of users it wants messages for itself. After any connection failure it
-/// re-subscribes all of them, and only then reports healthy and calls <see cref="IBackplaneListener.OnRestored"/>
-/// once, so that the replica catches its users up from the store. StackExchange.Redis 1.x is not relied on for
-/// that: it re-sends after a reconnect only the subscriptions whose SUBSCRIBE once reached the server.
+/// Each wanted user is one subscription in the multiplexer's table with its own <see cref="ChannelMessageQueue"/>,
+/// as in SignalR's RedisHubLifetimeManager: the queue hands that user's messages over one at a time in arrival
+/// order. The multiplexer reconnects on its own and re-sends every subscription in its table when the
+/// subscription connection is back, also those made while Redis was down; the backplane then reports healthy and
+/// calls <see cref="IBackplaneListener.OnRestored"/> once, so that the replica catches its users up from the store.
 /// </para>
 /// <para>
 /// A Redis outage is never an error for callers: subscribe and unsubscribe record the intent and return, publish
@@ -28,37 +29,32 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
-    private const int ExpectedResubscribeFailures = 2;
+    private const int ExpectedConfirmFailures = 2;
 
     private readonly ConfigurationOptions _configuration;
     private readonly RedisChannels _channels;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly Action<RedisChannel, RedisValue> _onRedisMessage;
 
-    // The users this replica wants messages for. Changed only under _gate; read without it by the message handler,
-    // which must never wait for _gate (it runs on the multiplexer's single, ordered completion worker).
-    private readonly ConcurrentDictionary<string, RedisChannel> _wanted = new(StringComparer.Ordinal);
+    // The users this replica wants messages for, with their queue; null until the multiplexer exists. Changed only
+    // under _gate; read without it by the message handlers, which must never wait for _gate.
+    private readonly ConcurrentDictionary<string, ChannelMessageQueue?> _wanted = new(StringComparer.Ordinal);
 
-    // Orders our changes of _wanted with the SUBSCRIBE/UNSUBSCRIBE commands that carry them: the multiplexer puts a
-    // command on the wire in the order it was issued, so issuing under this lock makes the server's final state for
-    // a channel the one of the last change of _wanted, also when a restore runs alongside a subscribe. Held only
-    // while commands are issued, never while they are awaited.
+    // Orders our changes of _wanted with the SUBSCRIBE/UNSUBSCRIBE commands that carry them, and guards the state
+    // below. Held only while commands are issued, never while they are awaited.
     private readonly object _gate = new();
-    private bool _subscriptionsLive;            // under _gate: SUBSCRIBEs sent now reach the current connection
-    private bool _restoreOwed;                  // under _gate: messages may have been missed since the last restore
+    private bool _restoreOwed;                  // under _gate: messages may have been missed since the last OnRestored
     private long _connectionEpoch;              // under _gate: bumped by every connection failure
     private BackplaneHealth _health;            // under _gate
 
-    private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _connectionLoop;
+    private readonly Task _connecting;
 
     private volatile ConnectionMultiplexer? _multiplexer;
     private volatile ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
     private int _publishFailureLogged;
-    private int _resubscribeFailures;
+    private int _confirmFailures;
     private int _malformedLogged;
     private int _disposed;
 
@@ -83,9 +79,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         _channels = new RedisChannels(settings.ChannelPrefix);
         _logger = logger;
         _timeProvider = timeProvider;
-        _onRedisMessage = OnRedisMessage;
         _health = new BackplaneHealth(false, timeProvider.GetUtcNow(), "connecting");
-        _connectionLoop = Task.Run(() => RunConnectionLoopAsync(_stopping.Token));
+        _connecting = Task.Run(() => ConnectAsync(_stopping.Token));
     }
 
     public void SetListener(IBackplaneListener listener)
@@ -108,57 +103,51 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var channel = _channels.User(userId);
 
-        Task? command = null;
+        ISubscriber? subscriber;
+        long epoch;
         lock (_gate)
         {
-            if (!_wanted.TryAdd(userId, channel))
+            if (!_wanted.TryAdd(userId, null))
             {
                 return;
             }
 
-            if (!_subscriptionsLive)
+            subscriber = _subscriber;
+            epoch = _connectionEpoch;
+            if (subscriber is not null)
             {
-                // Redis is down or the subscriptions are being re-established: the restore subscribes this user,
-                // and whatever is published until then is caught up through OnRestored.
+                StartReceivingLocked(subscriber, userId, channel);
+            }
+
+            if (subscriber is null || !subscriber.IsConnected())
+            {
+                // Nothing can confirm the subscription now: it is in the multiplexer's table (or joins it when the
+                // multiplexer exists) and is sent on (re)connect, and whatever is published until then is caught
+                // up through OnRestored.
                 _restoreOwed = true;
                 return;
             }
-
-            try
-            {
-                command = _subscriber!.SubscribeAsync(channel, _onRedisMessage);
-            }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
-            {
-                Log.SubscribeFailed(_logger, userId, ex);
-                MarkSubscriptionsLostLocked("a SUBSCRIBE could not be sent");
-            }
-        }
-
-        if (command is null)
-        {
-            Signal();
-            return;
         }
 
         try
         {
-            await command.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // The SUBSCRIBE above went out fire-and-forget on the subscription connection; a PING answered on
+            // that connection after it proves the server has taken it.
+            await subscriber.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The caller takes a subscribe that threw as not done and will not unsubscribe (ConnectionRegistry),
             // so it is undone: the UNSUBSCRIBE follows the SUBSCRIBE on the same connection.
-            ObserveFault(command);
-            Undo(userId, channel);
+            Undo(userId);
             throw;
         }
-        catch (Exception)
+        catch (Exception ex)
         {
-            // Observed and reported below.
+            // Not rethrown: the subscription stays in the multiplexer's table and the restore confirms it.
+            Log.SubscribeFailed(_logger, userId, ex);
+            MarkUnconfirmed(epoch, "a SUBSCRIBE was not confirmed");
         }
-
-        CheckSubscribed(command, userId, channel);
     }
 
     public async Task UnsubscribeAsync(string userId, CancellationToken cancellationToken)
@@ -169,28 +158,15 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
             return;
         }
 
-        Task? command = null;
+        Task? command;
         lock (_gate)
         {
-            if (!_wanted.TryRemove(userId, out var channel))
+            if (!_wanted.TryRemove(userId, out var queue) || queue is null)
             {
                 return;
             }
 
-            // Also while Redis is down: removing the entry from the multiplexer's own table keeps it from
-            // re-sending the SUBSCRIBE when the connection comes back.
-            var subscriber = _subscriber;
-            if (subscriber is not null)
-            {
-                try
-                {
-                    command = subscriber.UnsubscribeAsync(channel, _onRedisMessage);
-                }
-                catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
-                {
-                    Log.UnsubscribeFailed(_logger, userId, ex);
-                }
-            }
+            command = UnsubscribeLocked(userId, queue);
         }
 
         if (command is null)
@@ -209,8 +185,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
         catch (Exception ex)
         {
-            // Not worth a restore: should the server still send for this channel, OnRedisMessage drops it because
-            // the user is no longer wanted, and the channel is gone with the next reconnect.
+            // Not worth a restore: the queue has left the multiplexer's table, so the channel is not re-sent on
+            // reconnect, and should the server still send for it, the message finds no handler.
             Log.UnsubscribeFailed(_logger, userId, ex);
         }
     }
@@ -233,7 +209,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         var subscriber = _subscriber;
         if (multiplexer is null || subscriber is null || !multiplexer.IsConnected)
         {
-            // Failing fast: every command would only fail with "no connection".
+            // Failing fast: the command would only wait in the multiplexer's backlog until Redis is back or it
+            // times out, and the doorbell rings then anyway.
             Owe(messages);
             ReportPublishFailure(messages.Count, null);
             return;
@@ -314,8 +291,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         _stopping.Cancel();
         try
         {
-            // Bounded: the loop waits at most for a connect attempt, itself bounded by the connect timeout.
-            await _connectionLoop.ConfigureAwait(false);
+            // Bounded: connecting waits at most for one connect attempt, itself bounded by the connect timeout.
+            await _connecting.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -335,103 +312,10 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
                 // Disposal must not throw; closing a connection that is already broken leaves nothing to release.
             }
 
-            multiplexer.Dispose();
+            await multiplexer.DisposeAsync().ConfigureAwait(false);
         }
 
         _stopping.Dispose();
-    }
-
-    private void Undo(string userId, RedisChannel channel)
-    {
-        lock (_gate)
-        {
-            if (!_wanted.TryGetValue(userId, out var current) || !RedisChannels.AreSame(current, channel))
-            {
-                return;
-            }
-
-            _wanted.TryRemove(userId, out _);
-            try
-            {
-                ObserveFault(_subscriber!.UnsubscribeAsync(channel, _onRedisMessage));
-            }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
-            {
-                Log.UnsubscribeFailed(_logger, userId, ex);
-            }
-        }
-    }
-
-    /// <summary>After a direct SUBSCRIBE: when it did not take, re-subscribes everyone through the restore.</summary>
-    private void CheckSubscribed(Task command, string userId, RedisChannel channel)
-    {
-        Exception? failure = command.IsFaulted ? command.Exception!.GetBaseException() : null;
-        if (failure is null && !command.IsCanceled)
-        {
-            // A SubscribeAsync that found no connected server completes without sending anything (1.x).
-            if (!_wanted.TryGetValue(userId, out var current) || !RedisChannels.AreSame(current, channel)
-                || _subscriber?.SubscribedEndpoint(channel) is not null)
-            {
-                return;
-            }
-        }
-
-        Log.SubscribeFailed(_logger, userId, failure);
-        lock (_gate)
-        {
-            MarkSubscriptionsLostLocked("a SUBSCRIBE did not take");
-        }
-
-        Signal();
-    }
-
-    private void MarkSubscriptionsLostLocked(string reason)
-    {
-        _subscriptionsLive = false;
-        _restoreOwed = true;
-        if (_health.IsConnected)
-        {
-            _health = new BackplaneHealth(false, _timeProvider.GetUtcNow(), $"re-subscribing: {reason}");
-        }
-    }
-
-    private void OnRedisMessage(RedisChannel channel, RedisValue value)
-    {
-        byte[]? payload = value;
-        if (!RedisMessageCodec.TryDecode(payload, out var message, out var reason))
-        {
-            ReportMalformed(channel, payload?.Length ?? 0, reason);
-            return;
-        }
-
-        if (!_wanted.TryGetValue(message.UserId, out var expected))
-        {
-            // Unsubscribed while the message was in flight.
-            return;
-        }
-
-        if (!RedisChannels.AreSame(channel, expected))
-        {
-            ReportMalformed(channel, payload!.Length, "its user id is not the channel's");
-            return;
-        }
-
-        var listener = Volatile.Read(ref _listener);
-        try
-        {
-            listener?.OnMessage(message);
-        }
-        catch (Exception ex)
-        {
-            // Swallowed by the multiplexer otherwise; one user's failure must not stop the others' messages.
-            Log.ListenerFailed(_logger, nameof(IBackplaneListener.OnMessage), ex);
-        }
-    }
-
-    private void ReportMalformed(RedisChannel channel, int length, string reason)
-    {
-        var level = Interlocked.Exchange(ref _malformedLogged, 1) == 0 ? LogLevel.Warning : LogLevel.Debug;
-        Log.MessageMalformed(_logger, level, length, (string?)channel ?? string.Empty, reason);
     }
 
     private void ReportPublishFailure(int messageCount, Exception? exception)

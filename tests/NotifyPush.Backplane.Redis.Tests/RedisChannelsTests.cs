@@ -17,8 +17,8 @@ public sealed class RedisChannelsTests
 
         Assert.Equal(expected, Encoding.UTF8.GetString((byte[])channel!));
         // RedisChannel equality includes the pattern mode.
-        Assert.Equal(new RedisChannel(expected, RedisChannel.PatternMode.Literal), channel);
-        Assert.NotEqual(new RedisChannel(expected, RedisChannel.PatternMode.Pattern), channel);
+        Assert.Equal(RedisChannel.Literal(expected), channel);
+        Assert.NotEqual(RedisChannel.Pattern(expected), channel);
     }
 
     [Fact]
@@ -33,12 +33,12 @@ public sealed class RedisChannelsTests
     }
 
     [Fact]
-    public void AreSame_ComparesChannelNamesByteForByte()
+    public void User_ComparesChannelNamesByteForByte()
     {
         var channels = new RedisChannels("np");
 
-        Assert.True(RedisChannels.AreSame(channels.User("a"), new RedisChannel("np:user:a", RedisChannel.PatternMode.Literal)));
-        Assert.False(RedisChannels.AreSame(channels.User("a"), channels.User("A")));
+        Assert.Equal(RedisChannel.Literal("np:user:a"), channels.User("a"));
+        Assert.NotEqual(channels.User("a"), channels.User("A"));
     }
 
     [Fact]

@@ -115,7 +115,7 @@ public sealed class RedisReplicaTests : IAsyncLifetime
     {
         await B.SubscribeAsync("u1", default).WaitAsync(Timeout);
         await B.SubscribeAsync("u2", default).WaitAsync(Timeout);
-        var channel = new RedisChannel($"{_prefix}:user:u1", RedisChannel.PatternMode.Literal);
+        var channel = RedisChannel.Literal($"{_prefix}:user:u1");
         var valid = RedisMessageCodec.Encode(Notification("u1", 1));
         byte[][] garbage =
         [
@@ -175,10 +175,10 @@ public sealed class RedisReplicaTests : IAsyncLifetime
 
         using var raw = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RequireRedis()).WaitAsync(Timeout);
         var server = raw.GetServer(raw.GetEndPoints().Single());
-        var literal = new RedisChannel($"{_prefix}:user:*", RedisChannel.PatternMode.Literal);
+        var literal = RedisChannel.Literal($"{_prefix}:user:*");
 
         Assert.Equal(1, await server.SubscriptionSubscriberCountAsync(literal).WaitAsync(Timeout));
-        Assert.Equal(0, await server.SubscriptionSubscriberCountAsync(new RedisChannel($"{_prefix}:user:u1", RedisChannel.PatternMode.Literal)).WaitAsync(Timeout));
+        Assert.Equal(0, await server.SubscriptionSubscriberCountAsync(RedisChannel.Literal($"{_prefix}:user:u1")).WaitAsync(Timeout));
         // No NotifyPush component subscribes to patterns; a PSUBSCRIBE for "*" would show here.
         Assert.Equal(0, await server.SubscriptionPatternCountAsync().WaitAsync(Timeout));
     }
