@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Specification.Tests;
@@ -21,7 +22,7 @@ public sealed class RedisReceiverLinkTests
     public async Task Receive_WhenOnlyThisReplicasLinkIsKilled_ResubscribesRaisesOnRestoredOnceAndDeliveryResumes(bool subscriptionConnectionOnly)
     {
         await using var server = await RedisServerProcess.StartAsync();
-        var log = new RecordingLogger<RedisNotificationBackplane>();
+        var log = new FakeLogger<RedisNotificationBackplane>();
         var listener = new RecordingBackplaneListener();
         await using var receiver = RedisBackplanes.Create($"{server.Configuration},name=receiver", "link", log);
         await using var sender = RedisBackplanes.Create($"{server.Configuration},name=sender", "link");
@@ -58,8 +59,9 @@ public sealed class RedisReceiverLinkTests
         Assert.Equal(1, Assert.Single(await listener.WaitForMessagesAsync("*", 1, Timeout)).Seq);
 
         Assert.Equal(1, listener.RestoredCount);
-        Assert.Equal(1, log.Count(NotifyPushEventIds.RedisConnectionLost, LogLevel.Warning));
-        Assert.Equal(1, log.Count(NotifyPushEventIds.RedisRestored, LogLevel.Information));
+        var records = log.Collector.GetSnapshot();
+        Assert.Equal(1, records.Count(record => record.Id.Id == NotifyPushEventIds.RedisConnectionLost && record.Level == LogLevel.Warning));
+        Assert.Equal(1, records.Count(record => record.Id.Id == NotifyPushEventIds.RedisRestored && record.Level == LogLevel.Information));
     }
 
     private static BackplaneMessage Notification(string userId, long seq) =>
