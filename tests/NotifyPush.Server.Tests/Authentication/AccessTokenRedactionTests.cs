@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Logging;
 using NotifyPush.Server.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace NotifyPush.Server.Tests.Authentication;
 
@@ -29,7 +30,7 @@ public sealed class AccessTokenRedactionTests
     public async Task Request_WithAccessTokenInQuery_NeverReachesAnyLogButTheRedactedMarkerDoes(ProviderRegistration registration)
     {
         var secret = "SECRET" + Guid.NewGuid().ToString("N");
-        var capture = new CapturingLoggerProvider();
+        var capture = new FakeLoggerProvider();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(TestTokens.HmacSettings());
@@ -94,21 +95,21 @@ public sealed class AccessTokenRedactionTests
             await app.StopAsync().WithTimeout();
         }
 
-        var logs = capture.Logs;
+        var logs = capture.Collector.GetSnapshot();
         var leaks = logs.SelectMany(l => l.AllText().Select(text => (l.Category, text))).Where(p => p.text.Contains(secret, StringComparison.Ordinal)).ToList();
         Assert.Empty(leaks);
 
         var requestStarting = Assert.Single(logs, l => l.Category == "Microsoft.AspNetCore.Hosting.Diagnostics" && l.Message.StartsWith("Request starting", StringComparison.Ordinal));
         Assert.Contains("access_token=" + AccessTokenRedactor.Marker, requestStarting.Message, StringComparison.Ordinal);
-        Assert.Contains(requestStarting.StateValues, v => v.Value?.Contains("access_token=" + AccessTokenRedactor.Marker, StringComparison.Ordinal) == true);
+        Assert.Contains(requestStarting.StructuredState!, v => v.Value?.Contains("access_token=" + AccessTokenRedactor.Marker, StringComparison.Ordinal) == true);
         Assert.Contains("since=5", requestStarting.Message, StringComparison.Ordinal);
         Assert.Contains("&x=1", requestStarting.Message, StringComparison.Ordinal);
 
         var appLogs = logs.Where(l => l.Category == typeof(AccessTokenRedactionTests).FullName).ToList();
         Assert.Equal(4, appLogs.Count);
         Assert.All(appLogs, l => Assert.Contains(AccessTokenRedactor.Marker, string.Join("\n", l.AllText()), StringComparison.Ordinal));
-        Assert.Contains(appLogs, l => l.Exception?.Contains("access_token=" + AccessTokenRedactor.Marker, StringComparison.Ordinal) == true);
-        Assert.Contains(appLogs, l => l.Scopes.Any(s => s.Contains("access_token=" + AccessTokenRedactor.Marker, StringComparison.Ordinal)));
+        Assert.Contains(appLogs, l => l.Exception?.ToString().Contains("access_token=" + AccessTokenRedactor.Marker, StringComparison.Ordinal) == true);
+        Assert.Contains(appLogs, l => l.ScopeTexts().Any(s => s.Contains("access_token=" + AccessTokenRedactor.Marker, StringComparison.Ordinal)));
     }
 
     [Theory]

@@ -11,6 +11,7 @@ using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace NotifyPush.Server.Tests.Authentication;
 
@@ -240,7 +241,7 @@ public sealed class AuthOptionsValidationTests
     [Fact]
     public async Task Development_WithNothingConfigured_FallsBackToDevelopmentKeyAndApiKeyAndWarns()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         using var services = AuthTestServices.Build(new Dictionary<string, string?>(), Environments.Development, logs);
 
         services.ValidateOnStart();
@@ -253,8 +254,8 @@ public sealed class AuthOptionsValidationTests
         var apiKey = Assert.Single(auth.ApiKeys);
         Assert.Equal("dev", apiKey.Name);
         Assert.Equal(TestTokens.Sha256Hex("dev-api-key"), apiKey.Sha256);
-        Assert.Contains(logs.Logs, l => l.EventId.Id == NotifyPushEventIds.AuthDevelopmentSigningKey && l.Level == LogLevel.Warning);
-        Assert.Contains(logs.Logs, l => l.EventId.Id == NotifyPushEventIds.AuthDevelopmentApiKey && l.Level == LogLevel.Warning);
+        Assert.Contains(logs.GetSnapshot(), l => l.Id.Id == NotifyPushEventIds.AuthDevelopmentSigningKey && l.Level == LogLevel.Warning);
+        Assert.Contains(logs.GetSnapshot(), l => l.Id.Id == NotifyPushEventIds.AuthDevelopmentApiKey && l.Level == LogLevel.Warning);
 
         var context = new DefaultHttpContext();
         context.Request.Headers.Authorization = "ApiKey dev-api-key";
@@ -270,14 +271,14 @@ public sealed class AuthOptionsValidationTests
     [Fact]
     public void Development_WithConfiguredCredentials_KeepsThemAndDoesNotWarn()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         using var services = AuthTestServices.Build(TestTokens.HmacSettings(), Environments.Development, logs);
 
         services.ValidateOnStart();
 
         Assert.Equal(TestTokens.HmacSecret, services.GetRequiredService<IOptions<JwtOptions>>().Value.SigningKey);
         Assert.Equal(TestTokens.ApiKeyName, Assert.Single(services.GetRequiredService<IOptions<AuthOptions>>().Value.ApiKeys).Name);
-        Assert.DoesNotContain(logs.Logs, l => l.EventId.Id is NotifyPushEventIds.AuthDevelopmentSigningKey or NotifyPushEventIds.AuthDevelopmentApiKey);
+        Assert.DoesNotContain(logs.GetSnapshot(), l => l.Id.Id is NotifyPushEventIds.AuthDevelopmentSigningKey or NotifyPushEventIds.AuthDevelopmentApiKey);
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Server.Tests.Infrastructure;
+using NotifyPush.Specification.Tests;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace NotifyPush.Server.Tests.Authentication;
 
@@ -122,13 +124,8 @@ public sealed class OidcDiscoveryTests : IAsyncLifetime
 
         // A forced refresh is allowed once per MetadataRefreshSeconds after the last fetch, so the
         // first attempts inside that second may still see the old key set: poll until it is seen.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        UserTokenValidation afterRotation;
-        do
-        {
-            afterRotation = await ValidateAsync(services, token);
-        }
-        while (!afterRotation.Succeeded && DateTime.UtcNow < deadline && await PauseAsync());
+        var afterRotation = await Poll.UntilAsync(
+            () => ValidateAsync(services, token), result => result.Succeeded, "a token of the rotated key is accepted", TimeSpan.FromSeconds(10), result => result.Error ?? "");
 
         Assert.True(afterRotation.Succeeded, afterRotation.Error);
         Assert.True(_authority.JwksRequests > fetchesBeforeRotation);
@@ -150,17 +147,10 @@ public sealed class OidcDiscoveryTests : IAsyncLifetime
         Assert.True(_authority.JwksRequests - fetches <= 1);
     }
 
-    private static async Task<bool> PauseAsync()
-    {
-        // A short poll interval between condition checks, not a wait for the condition itself.
-        await Task.Delay(100).WithTimeout();
-        return true;
-    }
-
     [Fact]
     public async Task Validate_WhenDiscoveryFails_RefusesTokensAndLogsTheOutageOnce()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         using var services = AuthTestServices.Build(_authority.Settings(_authority.Authority + "/no-such-tenant"), logs: logs);
         services.ValidateOnStart();
         var token = TestTokens.Sign(Payload("alice"), TestTokenAlgorithm.RS256, keyId: "rsa-1");
@@ -170,7 +160,7 @@ public sealed class OidcDiscoveryTests : IAsyncLifetime
 
         Assert.Equal("token signing keys are unavailable", first.Error);
         Assert.Equal("token signing keys are unavailable", second.Error);
-        Assert.Single(logs.Logs, l => l.EventId.Id == NotifyPushEventIds.AuthSigningKeysUnavailable);
-        Assert.DoesNotContain(logs.Logs.SelectMany(l => l.AllText()), text => text.Contains(token, StringComparison.Ordinal));
+        Assert.Single(logs.GetSnapshot(), l => l.Id.Id == NotifyPushEventIds.AuthSigningKeysUnavailable);
+        Assert.DoesNotContain(logs.GetSnapshot().SelectMany(l => l.AllText()), text => text.Contains(token, StringComparison.Ordinal));
     }
 }
