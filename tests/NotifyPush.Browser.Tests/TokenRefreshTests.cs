@@ -12,10 +12,12 @@ public sealed class TokenRefreshTests(ChromiumFixture chromium, ITestOutputHelpe
     public Task ATokenThatExpiresDuringTheTest_IsRefreshedOnTheSameSocket_AndNothingIsLost() => RunAsync(async () =>
     {
         // token-expiring comes 20 s before the 30 s token expires: the refresh has plenty of time on a slow machine,
-        // and the test still sees the original token's expiry pass.
+        // and the test still sees the original token's expiry pass. No clock skew, so the socket's deadline is the
+        // token's exp itself (with the default 30 s skew it would be 30 s later).
         var server = StartServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:TokenExpiryWarningSeconds"] = "20",
+            ["NotifyPush:Auth:Jwt:ClockSkewSeconds"] = "0",
         });
         using var service = server.CreateServiceClient();
         const string user = "token-refresh";

@@ -22,6 +22,9 @@ const defaults = {
   'NotifyPush:Connections:HeartbeatSeconds': '1',
   'NotifyPush:Connections:HeartbeatTimeoutSeconds': '5',
   'NotifyPush:Connections:TokenExpiryWarningSeconds': '2',
+  // No clock skew: a socket's credential then ends at the token's exp itself, which the short-lived tokens of the
+  // refresh tests count on (the default 30 s skew would keep it 30 s longer).
+  'NotifyPush:Auth:Jwt:ClockSkewSeconds': '0',
   'NotifyPush:Connections:DrainSeconds': '0',
   'NotifyPush:Connections:CloseTimeoutSeconds': '2',
   'NotifyPush:Delivery:AckFlushIntervalMilliseconds': '50',
