@@ -27,15 +27,9 @@ internal sealed class ServiceTokenEvents(IOptions<AuthOptions> authOptions, Sign
             return;
         }
 
-        if (TokenPrecheck.Check(token, context.Options.TokenValidationParameters.ValidAlgorithms) is { } malformed)
+        if (await TokenPrecheck.CheckAsync(token, context.Options.TokenValidationParameters.ValidAlgorithms, discovery, context.HttpContext.RequestAborted).ConfigureAwait(false) is { } refused)
         {
-            context.Fail(malformed);
-            return;
-        }
-
-        if (!await discovery.EnsureAvailableAsync(context.HttpContext.RequestAborted).ConfigureAwait(false))
-        {
-            context.Fail(TokenErrors.SigningKeysUnavailable);
+            context.Fail(refused);
             return;
         }
 

@@ -18,6 +18,20 @@ internal static class TokenPrecheck
     // A JOSE header is a few dozen bytes; anything this large is not one this service issues or accepts.
     private const int MaxHeaderLength = 4096;
 
+    /// <summary>
+    /// What every validation path runs before the token handler: <see cref="Check"/>, then the signing keys'
+    /// availability. Null when the token may go to the handler; otherwise why not.
+    /// </summary>
+    public static async ValueTask<string?> CheckAsync(string? token, IEnumerable<string>? validAlgorithms, SigningKeyDiscovery discovery, CancellationToken cancellationToken)
+    {
+        if (Check(token, validAlgorithms) is { } malformed)
+        {
+            return malformed;
+        }
+
+        return await discovery.EnsureAvailableAsync(cancellationToken).ConfigureAwait(false) ? null : TokenErrors.SigningKeysUnavailable;
+    }
+
     /// <summary>Null when the token may go to the handler; otherwise why not, safe to send and to log (never quotes the token).</summary>
     public static string? Check(string? token, IEnumerable<string>? validAlgorithms)
     {

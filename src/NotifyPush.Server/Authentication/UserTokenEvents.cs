@@ -30,15 +30,9 @@ internal sealed class UserTokenEvents(IOptions<AuthOptions> authOptions, UserTok
             return;
         }
 
-        if (TokenPrecheck.Check(found.Token, context.Options.TokenValidationParameters.ValidAlgorithms) is { } malformed)
+        if (await TokenPrecheck.CheckAsync(found.Token, context.Options.TokenValidationParameters.ValidAlgorithms, discovery, context.HttpContext.RequestAborted).ConfigureAwait(false) is { } refused)
         {
-            context.Fail(malformed);
-            return;
-        }
-
-        if (!await discovery.EnsureAvailableAsync(context.HttpContext.RequestAborted).ConfigureAwait(false))
-        {
-            context.Fail(TokenErrors.SigningKeysUnavailable);
+            context.Fail(refused);
             return;
         }
 

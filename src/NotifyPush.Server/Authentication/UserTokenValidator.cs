@@ -38,14 +38,9 @@ internal sealed partial class UserTokenValidator : IUserTokenValidator
     private async ValueTask<UserTokenValidation> ValidateCoreAsync(string token, CancellationToken cancellationToken)
     {
         var options = _bearerOptions.Get(NotifyPushSchemes.UserToken);
-        if (TokenPrecheck.Check(token, options.TokenValidationParameters.ValidAlgorithms) is { } malformed)
+        if (await TokenPrecheck.CheckAsync(token, options.TokenValidationParameters.ValidAlgorithms, _discovery, cancellationToken).ConfigureAwait(false) is { } refused)
         {
-            return UserTokenValidation.Failure(malformed);
-        }
-
-        if (!await _discovery.EnsureAvailableAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return UserTokenValidation.Failure(TokenErrors.SigningKeysUnavailable);
+            return UserTokenValidation.Failure(refused);
         }
 
         // As JwtBearerHandler does: a copy per validation, carrying the discovery manager so the handler itself
