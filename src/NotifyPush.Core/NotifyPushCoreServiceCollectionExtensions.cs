@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Hosting;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Storage;
 
@@ -31,12 +32,13 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<NotificationPublisher>();
+        services.AddSingleton<StreamReplay>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<AckCoalescer>();
         services.AddSingleton<RetentionService>();
 
         // Order matters: the schema and the backplane listener are ready before anything else starts.
-        services.AddHostedService<StoreInitializationService>();
+        services.AddHostedService<NotifyPushStartupService>();
         services.AddHostedService(static sp => sp.GetRequiredService<AckCoalescer>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService(static sp => sp.GetRequiredService<RetentionService>());

@@ -1,5 +1,6 @@
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Tests.Infrastructure;
 
@@ -92,6 +93,76 @@ public sealed class DeliveryTests
 
         await ServiceApi.SendAsync(api, user);
         Assert.Equal(6, (await socket.ReadNotificationsAsync(1))[0].GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Connect_WithSinceFurtherBackThanMaxReplayCount_ReplaysEverythingStoredInPages()
+    {
+        using var server = new TestServer(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Delivery:MaxReplayCount"] = "5",
+            ["NotifyPush:Delivery:ReplayPageSize"] = "3",
+        });
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        for (var i = 0; i < 20; i++)
+        {
+            await ServiceApi.SendAsync(api, user);
+        }
+
+        // since is a promise: everything the store holds after it, however long, in pages of 3.
+        await using (var resumed = await TestSocket.ConnectAsync(server, user, $"since=2&access_token={TestServer.UserToken(user)}"))
+        {
+            var (replayed, synced) = await resumed.ReadUntilSyncedAsync();
+            Assert.Equal(Enumerable.Range(3, 18).Select(i => (long)i), replayed.Select(f => f.GetProperty("seq").GetInt64()));
+            Assert.Equal(20, synced.GetProperty("seq").GetInt64());
+            Assert.True(synced.GetProperty("recovered").GetBoolean());
+        }
+
+        // Without since the cap still bounds a first connect: the newest 5, and recovered:false.
+        await using var fresh = await TestSocket.ConnectAsync(server, user);
+        var (newest, freshSynced) = await fresh.ReadUntilSyncedAsync();
+        Assert.Equal([16L, 17L, 18L, 19L, 20L], newest.Select(f => f.GetProperty("seq").GetInt64()));
+        Assert.False(freshSynced.GetProperty("recovered").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Replay_WhileLiveNotificationsOutgrowTheQueue_DeliversEveryOneInOrderWithoutClosing()
+    {
+        using var server = new TestServer(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Connections:SendQueueCapacity"] = "2",
+            ["NotifyPush:Connections:SendTimeoutSeconds"] = "60",
+            ["NotifyPush:Delivery:ReplayPageSize"] = "2",
+            ["NotifyPush:Api:MaxPayloadBytes"] = "2000000",
+        });
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        var big = new string('x', 500_000);
+        for (var i = 0; i < 40; i++)
+        {
+            await ServiceApi.SendAsync(api, user, payload: new { big });
+        }
+
+        // The socket does not read yet: its replay of 20 MB stalls in the kernel's buffers while live
+        // notifications arrive, more than the queue's 2 frames.
+        var socket = await TestSocket.ConnectAsync(server, user, $"since=0&access_token={TestServer.UserToken(user)}", read: false);
+        await using (socket)
+        {
+            var registry = server.GetService<ConnectionRegistry>();
+            await ServiceApi.EventuallyAsync(() => Task.FromResult(registry.GetConnections(user).Length == 1), "the socket is registered");
+            for (var i = 0; i < 10; i++)
+            {
+                await ServiceApi.SendAsync(api, user, payload: new { n = i });
+            }
+
+            socket.StartReading();
+            var (replayed, synced) = await socket.ReadUntilSyncedAsync(TimeSpan.FromSeconds(60));
+            var live = await socket.ReadNotificationsAsync(50 - replayed.Count, TimeSpan.FromSeconds(60));
+            Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), replayed.Concat(live).Select(f => f.GetProperty("seq").GetInt64()));
+            Assert.True(synced.GetProperty("recovered").GetBoolean());
+            Assert.Equal(0, registry.GetConnections(user)[0].CloseCode);
+        }
     }
 
     [Fact]
@@ -223,11 +294,52 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task StalledReader_IsClosedWith4008_OnceItsQueueHoldsMoreThanTheByteLimit_AndGetsEverythingOnReconnect()
+    {
+        // The frame count alone (1024) would let this socket pin 200 MB; the byte bound (1 MiB) closes it long before.
+        using var server = new TestServer(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Connections:SendQueueCapacity"] = "1024",
+            ["NotifyPush:Connections:SendQueueBytes"] = "1048576",
+            ["NotifyPush:Connections:SendTimeoutSeconds"] = "60",
+            ["NotifyPush:Api:MaxPayloadBytes"] = "2000000",
+        });
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        var stalled = await TestSocket.ConnectAsync(server, user, read: false);
+        var registry = server.GetService<ConnectionRegistry>();
+        await ServiceApi.EventuallyAsync(() => Task.FromResult(registry.GetConnections(user).Length == 1), "the socket is registered");
+        var connection = registry.GetConnections(user)[0];
+
+        // 200 KB frames: the kernel's buffers take some tens of them, then the queue's 1 MiB fills after about five.
+        var payload = new string('x', 200_000);
+        var sent = 0;
+        while (connection.CloseCode == 0)
+        {
+            await ServiceApi.SendAsync(api, user, payload: new { payload });
+            sent++;
+            Assert.True(sent < 150, $"The server kept queueing for a stalled reader: {sent} frames of 200 KB and no 4008.");
+        }
+
+        Assert.Equal(CloseCodes.SlowConsumer, connection.CloseCode);
+        stalled.StartReading();
+        Assert.Equal(CloseCodes.SlowConsumer, await stalled.WaitForCloseAsync(TimeSpan.FromSeconds(30)));
+        var lastSeen = stalled.ReceivedSeqs.DefaultIfEmpty(0).Max();
+        await stalled.DisposeAsync();
+
+        await using var again = await TestSocket.ConnectAsync(server, user, $"since={lastSeen}&access_token={TestServer.UserToken(user)}");
+        var (replayed, synced) = await again.ReadUntilSyncedAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Enumerable.Range(1, sent).Select(i => (long)i), stalled.ReceivedSeqs.Concat(replayed.Select(f => f.GetProperty("seq").GetInt64())));
+        Assert.True(synced.GetProperty("recovered").GetBoolean());
+    }
+
+    [Fact]
     public async Task WriteLongerThanTheSendTimeout_AbortsTheSocketWith1001_AndReleasesItsSlot()
     {
         using var server = new TestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:SendQueueCapacity"] = "1000",
+            ["NotifyPush:Connections:SendQueueBytes"] = "1000000000",
             ["NotifyPush:Connections:SendTimeoutSeconds"] = "1",
             ["NotifyPush:Api:MaxPayloadBytes"] = "2000000",
         });
@@ -239,7 +351,7 @@ public sealed class DeliveryTests
         var connection = registry.GetConnections(user)[0];
 
         // Large frames fill the kernel's socket buffers; the next write then blocks and the heartbeat cuts it off.
-        // The queue (1000) never overflows, so the close is the send timeout's, not a slow consumer's 4008.
+        // The queue (1000 frames, 1 GB) never overflows, so the close is the send timeout's, not a slow consumer's 4008.
         var big = new string('x', 1_000_000);
         var sent = 0;
         while (connection.CloseCode == 0)

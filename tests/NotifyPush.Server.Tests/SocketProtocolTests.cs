@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using NotifyPush.Core.Connections;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests;
@@ -248,8 +248,8 @@ public sealed class SocketProtocolTests : IDisposable
         using var api = _server.CreateServiceClient();
         using var response = await api.PostAsync($"/api/users/{user}/disconnect", null);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(CloseCodes.CredentialRevoked, await tab1.WaitForCloseAsync());
-        Assert.Equal(CloseCodes.CredentialRevoked, await tab2.WaitForCloseAsync());
+        Assert.Equal(CloseCodes.SignedOut, await tab1.WaitForCloseAsync());
+        Assert.Equal(CloseCodes.SignedOut, await tab2.WaitForCloseAsync());
 
         await ServiceApi.SendAsync(api, other);
         Assert.Single(await bystander.ReadNotificationsAsync(1));

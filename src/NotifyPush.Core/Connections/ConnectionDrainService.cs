@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
+using NotifyPush.Core.Protocol;
 
 namespace NotifyPush.Core.Connections;
 

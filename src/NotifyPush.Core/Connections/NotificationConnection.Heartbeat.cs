@@ -1,3 +1,5 @@
+using NotifyPush.Core.Protocol;
+
 namespace NotifyPush.Core.Connections;
 
 public sealed partial class NotificationConnection
@@ -47,7 +49,11 @@ public sealed partial class NotificationConnection
             if (nowTicks >= warnAt && Interlocked.Exchange(ref _expiryWarned, 1) == 0)
             {
                 var inSeconds = (int)Math.Ceiling((expiresAt - nowTicks) / (double)TimeSpan.TicksPerSecond);
-                TryEnqueue(new OutboundMessage(OutboundKind.Control, 0, ServerFrames.TokenExpiring(inSeconds)));
+                if (!TryEnqueue(new OutboundMessage(OutboundKind.Control, 0, ServerFrames.TokenExpiring(inSeconds))))
+                {
+                    // The queue was full during replay: warn on the next tick instead.
+                    Volatile.Write(ref _expiryWarned, 0);
+                }
             }
         }
 
@@ -61,9 +67,16 @@ public sealed partial class NotificationConnection
 
         if (nowTicks >= _nextPingAt)
         {
-            _nextPingAt = nowTicks + TimeSpan.FromSeconds(options.HeartbeatSeconds).Ticks;
-            Interlocked.CompareExchange(ref _pingOutstandingSince, nowTicks, 0);
-            TryEnqueue(new OutboundMessage(OutboundKind.Control, 0, ServerFrames.Ping));
+            var outstandingBefore = Interlocked.CompareExchange(ref _pingOutstandingSince, nowTicks, 0);
+            if (TryEnqueue(new OutboundMessage(OutboundKind.Control, 0, ServerFrames.Ping)))
+            {
+                _nextPingAt = nowTicks + TimeSpan.FromSeconds(options.HeartbeatSeconds).Ticks;
+            }
+            else if (outstandingBefore == 0)
+            {
+                // The queue was full during replay: the client was not asked, so it owes no pong; ask on the next tick.
+                Interlocked.CompareExchange(ref _pingOutstandingSince, 0, nowTicks);
+            }
         }
     }
 }

@@ -10,8 +10,8 @@ public sealed partial class NotificationConnection
         [LoggerMessage(NotifyPushEventIds.ConnectionClosed, LogLevel.Debug, "Connection {ConnectionId} of user {UserId} closed with code {CloseCode} ({CloseReason}) after seq {LastSentSeq}.")]
         public static partial void Closed(ILogger logger, string connectionId, string userId, int closeCode, string closeReason, long lastSentSeq);
 
-        [LoggerMessage(NotifyPushEventIds.SlowConsumer, LogLevel.Warning, "Connection {ConnectionId} of user {UserId} is a slow consumer: its send queue of {QueueCapacity} frames overflowed; closing with 4008.")]
-        public static partial void SlowConsumer(ILogger logger, string connectionId, string userId, int queueCapacity);
+        [LoggerMessage(NotifyPushEventIds.SlowConsumer, LogLevel.Warning, "Connection {ConnectionId} of user {UserId} is a slow consumer: its send queue (at most {QueueCapacity} frames, {QueueBytes} bytes) overflowed; closing with 4008.")]
+        public static partial void SlowConsumer(ILogger logger, string connectionId, string userId, int queueCapacity, long queueBytes);
 
         [LoggerMessage(NotifyPushEventIds.SendTimedOut, LogLevel.Information, "Connection {ConnectionId} of user {UserId}: a write took longer than {SendTimeoutSeconds} s; aborting the socket.")]
         public static partial void SendTimedOut(ILogger logger, string connectionId, string userId, int sendTimeoutSeconds);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using NotifyPush.Core.Protocol;
 
 namespace NotifyPush.Core.Connections;
 

@@ -1,4 +1,6 @@
 using System.Net.WebSockets;
+using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Core.Connections;
@@ -15,22 +17,29 @@ public sealed partial class NotificationConnection
         {
             await WriteAsync(ServerFrames.Welcome(UserId, ConnectionId, _services.Connection.HeartbeatSeconds)).ConfigureAwait(false);
 
-            var (resumeAfter, recovered, prunedSeq) = await ResolveResumePointAsync(resume).ConfigureAwait(false);
-            Volatile.Write(ref _lastSentSeq, resumeAfter);
+            var start = await _services.Replay.StartAsync(UserId, resume, _aborted.Token).ConfigureAwait(false);
+            Volatile.Write(ref _lastSentSeq, start.ResumeAfter);
 
-            // Live frames published since the registry subscribed wait in the queue meanwhile; the loop
-            // below drops the ones this replay already sent.
+            // Live frames published since the registry subscribed wait in the queue meanwhile; the loop below drops
+            // the ones this replay already sent. Those that did not fit in the queue are read from the store again.
             var replayHadHoles = await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
-            if (LastSentSeq < prunedSeq)
+            if (Interlocked.Exchange(ref _phase, PhaseLive) == PhaseReplayOwed)
             {
-                // Replay read to the end of what is stored, and everything up to prunedSeq is gone: the
-                // socket's position is there, so synced tells the client where the stream stands.
-                Volatile.Write(ref _lastSentSeq, prunedSeq);
+                replayHadHoles |= await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
             }
+
+            if (LastSentSeq < start.PrunedSeq)
+            {
+                // Replay read to the end of what is stored, and everything up to PrunedSeq is gone: the
+                // socket's position is there, so synced tells the client where the stream stands.
+                Volatile.Write(ref _lastSentSeq, start.PrunedSeq);
+            }
+
+            var recovered = start.Recovered && !replayHadHoles;
             if (CloseCode == 0)
             {
-                await WriteAsync(ServerFrames.Synced(LastSentSeq, recovered && !replayHadHoles)).ConfigureAwait(false);
-                Log.Synced(_services.Logger, ConnectionId, UserId, resumeAfter, LastSentSeq, recovered && !replayHadHoles);
+                await WriteAsync(ServerFrames.Synced(LastSentSeq, recovered)).ConfigureAwait(false);
+                Log.Synced(_services.Logger, ConnectionId, UserId, start.ResumeAfter, LastSentSeq, recovered);
             }
 
             var reader = _queue.Reader;
@@ -39,6 +48,7 @@ public sealed partial class NotificationConnection
             {
                 while (CloseCode == 0 && reader.TryRead(out var message))
                 {
+                    Interlocked.Add(ref _queuedBytes, -message.Frame.Length);
                     await ProcessAsync(message).ConfigureAwait(false);
                 }
             }
@@ -100,69 +110,25 @@ public sealed partial class NotificationConnection
         }
     }
 
-    private async Task<(long ResumeAfter, bool Recovered, long PrunedSeq)> ResolveResumePointAsync(ResumePoint resume)
-    {
-        var state = await _services.Store.GetStreamStateAsync(UserId, _aborted.Token).ConfigureAwait(false);
-        var recovered = true;
-        long resumeAfter;
-        if (resume.Since is { } since)
-        {
-            // A position ahead of the store means the client's state is not from this stream (for example a
-            // restored database); resume from the stream's end and tell it recovery was not possible.
-            resumeAfter = Math.Min(since, state.LastSeq);
-            recovered = since <= state.LastSeq;
-        }
-        else
-        {
-            resumeAfter = Math.Min(state.AckedSeq, state.LastSeq);
-        }
-
-        var maxReplay = _services.Delivery.MaxReplayCount;
-        if (state.LastSeq - resumeAfter > maxReplay)
-        {
-            resumeAfter = state.LastSeq - maxReplay;
-            recovered = false;
-        }
-
-        if (resumeAfter < state.PrunedSeq)
-        {
-            recovered = false;
-        }
-
-        return (resumeAfter, recovered, state.PrunedSeq);
-    }
-
     /// <summary>Sends every stored notification after the last sent seq up to <paramref name="upTo"/>; returns true when a seq was missing.</summary>
     private async Task<bool> FillFromStoreAsync(long upTo)
     {
-        var pageSize = _services.Delivery.ReplayPageSize;
         var sawHole = false;
-        while (CloseCode == 0)
+        await foreach (var row in _services.Replay.ReadAsync(UserId, LastSentSeq, upTo, _aborted.Token).ConfigureAwait(false))
         {
-            var rows = await _services.Store
-                .ReadAsync(UserId, LastSentSeq, pageSize, _services.Time.GetUtcNow(), _aborted.Token)
-                .ConfigureAwait(false);
-            foreach (var row in rows)
+            if (CloseCode != 0)
             {
-                if (row.Seq > upTo || CloseCode != 0)
-                {
-                    return sawHole;
-                }
-
-                sawHole |= row.Seq != LastSentSeq + 1;
-                MarkSent(row.Seq);
-                await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
+                return sawHole;
             }
 
-            if (rows.Count < pageSize)
-            {
-                break;
-            }
+            sawHole |= row.Seq != LastSentSeq + 1;
+            MarkSent(row.Seq);
+            await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
         }
 
         // Seqs up to upTo that the store no longer has expired or were removed: move past them so a later
         // live frame is not treated as a gap again.
-        if (upTo != long.MaxValue && upTo > LastSentSeq)
+        if (upTo != long.MaxValue && upTo > LastSentSeq && CloseCode == 0)
         {
             sawHole = true;
             Volatile.Write(ref _lastSentSeq, upTo);

@@ -1,6 +1,8 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Protocol;
 
 namespace NotifyPush.Core.Connections;
 
@@ -19,6 +21,17 @@ public sealed partial class NotificationConnection
     private readonly ConnectionServices _services;
     private readonly Channel<OutboundMessage> _queue;
     private readonly CancellationTokenSource _aborted = new();
+    private readonly long _maxQueuedBytes;
+
+    // Bytes of the frames in _queue; added before a write to it, subtracted when the send loop takes the frame.
+    private long _queuedBytes;
+
+    // PhaseReplay until the replay is done (synced), then PhaseLive. A queue overflow during replay only moves it to
+    // PhaseReplayOwed; the send loop swaps in PhaseLive and, if it finds PhaseReplayOwed, reads the store again.
+    private const int PhaseReplay = 0;
+    private const int PhaseReplayOwed = 1;
+    private const int PhaseLive = 2;
+    private int _phase;
 
     // Written only by the send loop; read by the receive loop to validate acks.
     private long _lastSentSeq;
@@ -33,11 +46,13 @@ public sealed partial class NotificationConnection
         _services = services;
         UserId = userId;
         ConnectionId = Guid.NewGuid().ToString("N");
+        _maxQueuedBytes = services.Connection.SendQueueBytes;
         _queue = Channel.CreateBounded<OutboundMessage>(new BoundedChannelOptions(services.Connection.SendQueueCapacity)
         {
             SingleReader = true,
             SingleWriter = false,
-            // Never DropOldest: a full queue is a slow consumer and is closed with 4008 instead (TryWrite fails).
+            // Never DropOldest: a full queue is a slow consumer and is closed with 4008 instead (TryWrite fails). The
+            // byte budget (SendQueueBytes) is kept beside it, in _queuedBytes.
             FullMode = BoundedChannelFullMode.Wait,
             AllowSynchronousContinuations = false,
         });
@@ -60,8 +75,9 @@ public sealed partial class NotificationConnection
     public long LastSentSeq => Volatile.Read(ref _lastSentSeq);
 
     /// <summary>
-    /// Queues a live notification frame. Never blocks. A full queue closes the socket with 4008 (slow consumer):
-    /// the notification is in the store and is replayed when the client reconnects.
+    /// Queues a live notification frame. Never blocks. A full queue (frames or bytes) closes the socket with 4008
+    /// (slow consumer): the notification is in the store and is replayed when the client reconnects. While the
+    /// socket's replay runs, a frame that does not fit is dropped instead, and the replay reads the store once more.
     /// </summary>
     public bool TryEnqueueNotification(long seq, ReadOnlyMemory<byte> frame) =>
         TryEnqueue(new OutboundMessage(OutboundKind.Notification, seq, frame));
@@ -69,16 +85,33 @@ public sealed partial class NotificationConnection
     /// <summary>Asks the send loop to read everything after its last sent seq from the store.</summary>
     public bool TryEnqueueCatchUp() => TryEnqueue(OutboundMessage.CatchUp);
 
+    /// <returns>False when the frame was not queued: the socket is closing, or (only during replay) it did not fit.</returns>
     internal bool TryEnqueue(in OutboundMessage message)
     {
-        if (_queue.Writer.TryWrite(message))
+        // A frame larger than the whole byte budget still goes into an empty queue, or it could never be sent.
+        var size = message.Frame.Length;
+        var queuedBytes = Interlocked.Add(ref _queuedBytes, size);
+        if ((queuedBytes <= _maxQueuedBytes || queuedBytes == size) && _queue.Writer.TryWrite(message))
         {
             return true;
         }
 
+        Interlocked.Add(ref _queuedBytes, -size);
+        if (CloseCode != 0)
+        {
+            return false;
+        }
+
+        // During replay the socket is busy with frames read from the store, and a notification that does not fit
+        // is in the store too: the replay reads it (the phase turns to "owed", read again before synced).
+        if (Interlocked.CompareExchange(ref _phase, PhaseReplayOwed, PhaseReplay) != PhaseLive)
+        {
+            return false;
+        }
+
         if (RequestClose(CloseCodes.SlowConsumer, "send queue overflow"))
         {
-            Log.SlowConsumer(_services.Logger, ConnectionId, UserId, _services.Connection.SendQueueCapacity);
+            Log.SlowConsumer(_services.Logger, ConnectionId, UserId, _services.Connection.SendQueueCapacity, _maxQueuedBytes);
         }
 
         return false;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NotifyPush.Core.Backplane;
-using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Core.Delivery;

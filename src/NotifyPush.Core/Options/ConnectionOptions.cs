@@ -19,6 +19,14 @@ public sealed class ConnectionOptions
     [Range(2, 1_000_000)]
     public int SendQueueCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// Bytes of frames queued for one socket before it counts as a slow consumer and is closed with 4008, whatever
+    /// the frame count. Default 1 MiB (1,048,576), as Centrifuge's per-client writer. One frame larger than this is
+    /// still queued when the queue is empty.
+    /// </summary>
+    [Range(1024, int.MaxValue)]
+    public int SendQueueBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Seconds one frame write may take before the socket is aborted. Default 15.</summary>
     [Range(1, 3600)]
     public int SendTimeoutSeconds { get; set; } = 15;

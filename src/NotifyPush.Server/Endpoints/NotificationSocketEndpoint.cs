@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Connections;
+using NotifyPush.Core.Delivery;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Hosting;
 

@@ -2,6 +2,7 @@ using NotifyPush.Client.Problems;
 using NotifyPush.Client.Subscribing;
 using NotifyPush.Client.Tests.Infrastructure;
 using NotifyPush.Core.Connections;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Server.Tests.Infrastructure;
 using static NotifyPush.Client.Tests.Infrastructure.ClientFactory;
 
@@ -84,7 +85,7 @@ public sealed class SubscriberCloseCodeTests : IDisposable
         await publisher.DisconnectUserAsync(user).WithTimeout();
 
         var exception = await Assert.ThrowsAsync<NotifyPushSignedOutException>(() => reader.Completion).WithTimeout();
-        Assert.Equal(CloseCodes.CredentialRevoked, exception.CloseCode);
+        Assert.Equal(CloseCodes.SignedOut, exception.CloseCode);
         Assert.Equal("signed out", exception.CloseReason);
         var disconnect = Assert.Single(reader.Disconnects);
         Assert.False(disconnect.WillReconnect);

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
-using NotifyPush.Core.Connections;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests.Authentication;

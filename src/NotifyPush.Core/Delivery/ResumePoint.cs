@@ -1,4 +1,4 @@
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Delivery;
 
 /// <summary>Where a new socket's replay starts: after an explicit seq (<c>since</c>), or after the user's acknowledged seq.</summary>
 public readonly record struct ResumePoint(long? Since)

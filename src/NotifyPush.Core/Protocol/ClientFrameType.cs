@@ -1,4 +1,4 @@
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Protocol;
 
 /// <summary>The frames a client may send.</summary>
 public enum ClientFrameType

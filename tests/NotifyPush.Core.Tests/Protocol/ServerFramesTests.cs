@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using NotifyPush.Core.Connections;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Core.Storage;
 
-namespace NotifyPush.Core.Tests.Connections;
+namespace NotifyPush.Core.Tests.Protocol;
 
 public sealed class ServerFramesTests
 {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Protocol;
 
 /// <summary>A parsed client frame: <c>ack</c> (with <see cref="Seq"/>), <c>pong</c>, or <c>auth</c> (with <see cref="Token"/>).</summary>
 public readonly record struct ClientFrame(ClientFrameType Type, long Seq, string? Token)

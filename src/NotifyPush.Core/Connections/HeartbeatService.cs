@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using NotifyPush.Core.Connections;
 
-namespace NotifyPush.Core.Delivery;
+namespace NotifyPush.Core.Connections;
 
 /// <summary>
 /// One timer for every socket of the replica: sends pings, closes sockets whose pong is overdue, warns about

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using NotifyPush.Core.Storage;
 
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Protocol;
 
 /// <summary>Serializes the server-to-client frames of the protocol. Every frame is one JSON object with <c>type</c> first.</summary>
 public static class ServerFrames

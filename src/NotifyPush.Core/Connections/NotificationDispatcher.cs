@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
+using NotifyPush.Core.Protocol;
 
-namespace NotifyPush.Core.Delivery;
+namespace NotifyPush.Core.Connections;
 
 /// <summary>
 /// Receives backplane messages and hands them to the addressed user's local sockets. Never waits for a socket:
@@ -32,7 +33,7 @@ public sealed partial class NotificationDispatcher(ConnectionRegistry registry, 
             case BackplaneMessageKind.Disconnect:
                 foreach (var connection in connections)
                 {
-                    connection.RequestClose(CloseCodes.CredentialRevoked, "signed out");
+                    connection.RequestClose(CloseCodes.SignedOut, "signed out");
                 }
 
                 Log.UserDisconnected(logger, message.UserId, connections.Length);

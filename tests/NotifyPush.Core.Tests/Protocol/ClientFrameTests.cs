@@ -1,7 +1,7 @@
 using System.Text;
-using NotifyPush.Core.Connections;
+using NotifyPush.Core.Protocol;
 
-namespace NotifyPush.Core.Tests.Connections;
+namespace NotifyPush.Core.Tests.Protocol;
 
 public sealed class ClientFrameTests
 {

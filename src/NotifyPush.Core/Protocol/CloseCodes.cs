@@ -1,4 +1,4 @@
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Protocol;
 
 /// <summary>Every WebSocket close code NotifyPush sends, with what the client should do (docs/protocol.md).</summary>
 public static class CloseCodes
@@ -25,7 +25,7 @@ public static class CloseCodes
     public const int CredentialExpired = 4001;
 
     /// <summary>The credential was revoked or the user signed out: stop and tell the application.</summary>
-    public const int CredentialRevoked = 4003;
+    public const int SignedOut = 4003;
 
     /// <summary>The client read too slowly and its send queue overflowed: reconnect and resume from the store.</summary>
     public const int SlowConsumer = 4008;

@@ -2,24 +2,25 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
-using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
+using NotifyPush.Core.Storage;
 
-namespace NotifyPush.Core.Storage;
+namespace NotifyPush.Core.Hosting;
 
 /// <summary>
-/// Start-up: connects the backplane to this replica's dispatcher and applies the store schema before the server
-/// listens. A store that is still starting (a compose file or an orchestrator bringing both up together) is
+/// Start-up, the one place that wires the engine together: connects the backplane to this replica's dispatcher and
+/// applies the store schema before the server listens. A store that is still starting (a compose file or an orchestrator bringing both up together) is
 /// retried for <see cref="StoreOptions.StartupTimeoutSeconds"/>; then start-up fails, naming the cause.
 /// </summary>
-public sealed partial class StoreInitializationService(
+public sealed partial class NotifyPushStartupService(
     INotificationStore store,
     INotificationBackplane backplane,
     NotificationDispatcher dispatcher,
     IOptions<StoreOptions> options,
     TimeProvider timeProvider,
-    ILogger<StoreInitializationService> logger) : IHostedService
+    ILogger<NotifyPushStartupService> logger) : IHostedService
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 

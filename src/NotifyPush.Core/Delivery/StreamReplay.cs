@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Options;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Core.Delivery;
+
+/// <summary>
+/// Reads a user's stream for one socket: where its replay starts, and the stored notifications after a seq, page by
+/// page, so that a backlog of any length never sits in memory. Replay on connect, gap fill and catch-up all use it.
+/// </summary>
+public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOptions> options, TimeProvider timeProvider)
+{
+    private readonly int _pageSize = options.Value.ReplayPageSize;
+    private readonly int _maxReplayCount = options.Value.MaxReplayCount;
+
+    /// <summary>
+    /// Where the replay of a new socket starts. With <c>since</c>, everything the store holds after it is replayed,
+    /// however much that is. Without it, what the user has not acknowledged, but at most
+    /// <see cref="DeliveryOptions.MaxReplayCount"/> (the newest); older ones are skipped with recovered false.
+    /// </summary>
+    public async Task<ReplayStart> StartAsync(string userId, ResumePoint resume, CancellationToken cancellationToken)
+    {
+        var state = await store.GetStreamStateAsync(userId, cancellationToken).ConfigureAwait(false);
+        long resumeAfter;
+        bool recovered;
+        if (resume.Since is { } since)
+        {
+            // A position ahead of the store means the client's state is not from this stream (for example a
+            // restored database); resume from the stream's end and tell it recovery was not possible.
+            resumeAfter = Math.Min(since, state.LastSeq);
+            recovered = since <= state.LastSeq;
+        }
+        else
+        {
+            resumeAfter = Math.Min(state.AckedSeq, state.LastSeq);
+            recovered = true;
+            if (state.LastSeq - resumeAfter > _maxReplayCount)
+            {
+                resumeAfter = state.LastSeq - _maxReplayCount;
+                recovered = false;
+            }
+        }
+
+        if (resumeAfter < state.PrunedSeq)
+        {
+            // Retention removed seq resumeAfter + 1: the client missed something for good.
+            recovered = false;
+        }
+
+        return new ReplayStart(resumeAfter, recovered, state.PrunedSeq);
+    }
+
+    /// <summary>
+    /// The stored notifications of <paramref name="userId"/> with seq above <paramref name="afterSeq"/> and at most
+    /// <paramref name="upTo"/>, oldest first, one page of <see cref="DeliveryOptions.ReplayPageSize"/> in memory at a
+    /// time. The next page is read only when the caller asks for its first row, so a caller that writes each row to a
+    /// socket before asking for the next is held back by that socket.
+    /// </summary>
+    public async IAsyncEnumerable<StoredNotification> ReadAsync(
+        string userId,
+        long afterSeq,
+        long upTo,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (afterSeq < upTo)
+        {
+            var rows = await store.ReadAsync(userId, afterSeq, _pageSize, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            foreach (var row in rows)
+            {
+                if (row.Seq > upTo)
+                {
+                    yield break;
+                }
+
+                afterSeq = row.Seq;
+                yield return row;
+            }
+
+            if (rows.Count < _pageSize)
+            {
+                yield break;
+            }
+        }
+    }
+}
+
+/// <summary>Where a socket's replay starts (<see cref="StreamReplay.StartAsync"/>).</summary>
+/// <param name="ResumeAfter">The replay sends the stored notifications after this seq.</param>
+/// <param name="Recovered">False when notifications after the resume point are gone (or were skipped by the replay cap).</param>
+/// <param name="PrunedSeq">Everything up to this seq was removed by retention.</param>
+public readonly record struct ReplayStart(long ResumeAfter, bool Recovered, long PrunedSeq);
