@@ -31,6 +31,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddSingleton<ReplicaState>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<DoorbellQueue>();
         services.AddSingleton<NotificationPublisher>();
         services.AddSingleton<StreamReplay>();
         services.AddSingleton<ConnectionServices>();
@@ -39,6 +40,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
 
         // Order matters: the schema and the backplane listener are ready before anything else starts.
         services.AddHostedService<NotifyPushStartupService>();
+        services.AddHostedService(static sp => sp.GetRequiredService<DoorbellQueue>());
         services.AddHostedService(static sp => sp.GetRequiredService<AckCoalescer>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService(static sp => sp.GetRequiredService<RetentionService>());

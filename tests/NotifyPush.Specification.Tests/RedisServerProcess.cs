@@ -103,7 +103,39 @@ public sealed class RedisServerProcess : IAsyncDisposable
         process.Dispose();
     }
 
+    /// <summary>
+    /// Freezes the server for <paramref name="duration"/> (SIGSTOP, then SIGCONT), as a stalled host or a long fork
+    /// would: connections stay open, nothing is answered. Completes when the server runs again.
+    /// </summary>
+    public async Task FreezeAsync(TimeSpan duration)
+    {
+        var process = _process ?? throw new InvalidOperationException("The server is not running.");
+        Signal(process, SignalStop);
+        try
+        {
+            await Task.Delay(duration);
+        }
+        finally
+        {
+            Signal(process, SignalContinue);
+        }
+    }
+
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    private const int SignalStop = 19;
+    private const int SignalContinue = 18;
+
+    private static void Signal(Process process, int signal)
+    {
+        if (Kill(process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({process.Id}, {signal}) failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private async Task<bool> AnswersPingAsync()
     {

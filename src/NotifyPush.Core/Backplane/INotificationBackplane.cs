@@ -27,8 +27,11 @@ public interface INotificationBackplane
     Task UnsubscribeAsync(string userId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Publishes messages, in order per user. Called after the store committed them. A broker outage is not an
-    /// error for the caller (the store holds the notifications); it is reported by <see cref="GetHealth"/>.
+    /// Publishes messages, in order per user. Called after the store committed them, by one background loop
+    /// (<c>DoorbellQueue</c>), so a slow publish delays doorbells, never a request; and for a sign-out. A broker outage
+    /// is not an error for the caller (the store holds the notifications): it is reported by <see cref="GetHealth"/>,
+    /// not thrown. Anything thrown anyway is logged by the caller and the messages are dropped (receivers fill from
+    /// the store).
     /// </summary>
     Task PublishAsync(IReadOnlyList<BackplaneMessage> messages, CancellationToken cancellationToken);
 

@@ -59,7 +59,6 @@ public static class NotifyPushEventIds
     public const int GapDetected = 1101;
     public const int StoreUnavailableDuringDelivery = 1102;
     public const int PublishFailed = 1103;
-    public const int PublishRecovered = 1112;
     public const int AckFlushFailed = 1104;
     public const int AckFlushRecovered = 1105;
     public const int BackplaneRestored = 1106;
@@ -69,6 +68,8 @@ public static class NotifyPushEventIds
     public const int DrainCompleted = 1110;
     public const int UsersDisconnected = 1111;
     public const int DeliveryFailed = 1113;
+    public const int DoorbellQueueFull = 1114;
+    public const int DoorbellsLeftAtShutdown = 1115;
 
     // Authentication (4000-4099).
     public const int AuthDevelopmentSigningKey = 4000;

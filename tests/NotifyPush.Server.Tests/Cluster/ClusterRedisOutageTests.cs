@@ -90,4 +90,36 @@ public sealed class ClusterRedisOutageTests(ITestOutputHelper output)
         Assert.True(load.Retries == 0, $"Every send should get 202 at the first attempt, also while Redis is down; failed attempts: {load.Failures}");
         Assert.True(cluster.CountLogEvents(Core.Diagnostics.NotifyPushEventIds.BackplaneRestored) >= cluster.Replicas.Count, "every replica caught its sockets up after the restore");
     }
+    [Fact]
+    public async Task RedisFrozenForThreeSeconds_CommittedSendsAnswerAtOnceAndTheirDoorbellsRingInOrderAfterwards()
+    {
+        await using var redis = await RedisServerProcess.StartAsync();
+        await using var cluster = await TestCluster.StartAsync(replicas: 2, redis.Configuration);
+        var (holder, sender) = (cluster.Replicas[0], cluster.Replicas[1]);
+        var user = $"user-{Guid.NewGuid():N}";
+        await using var socket = await TestSocket.ConnectAsync(holder.SocketUriFor(user));
+        await socket.ReadUntilSyncedAsync();
+        await ServiceApi.SendAsync(sender.Api, user);
+        Assert.Equal(1, (await socket.ReadNotificationsAsync(1))[0].GetProperty("seq").GetInt64());
+
+        // SIGSTOP: the connections stay open and nothing answers, as with a stalled host; for 3 s.
+        var frozen = redis.FreezeAsync(TimeSpan.FromSeconds(3));
+        var paused = Stopwatch.StartNew();
+        var answered = new List<TimeSpan>();
+        for (var i = 0; i < 3; i++)
+        {
+            var started = paused.Elapsed;
+            await ServiceApi.SendAsync(sender.Api, user);
+            answered.Add(paused.Elapsed - started);
+        }
+
+        var sendsTook = paused.Elapsed;
+        await frozen;
+        output.WriteLine($"202 after {string.Join(", ", answered.Select(a => $"{a.TotalMilliseconds:F0} ms"))} with Redis frozen");
+        Assert.True(sendsTook < TimeSpan.FromSeconds(2), $"The committed sends waited for the paused Redis: {string.Join(", ", answered)}");
+
+        // The doorbells ring once Redis answers again, and the socket gets 2, 3, 4.
+        var frames = await socket.ReadNotificationsAsync(3, TimeSpan.FromSeconds(20));
+        Assert.Equal([2L, 3L, 4L], frames.Select(f => f.GetProperty("seq").GetInt64()));
+    }
 }

@@ -1,20 +1,19 @@
 using System.Collections.Concurrent;
-using NotifyPush.Core.Backplane;
 
-namespace NotifyPush.Backplane.Redis;
+namespace NotifyPush.Core.Backplane;
 
 /// <summary>
-/// Notification doorbells this replica could not ring (its Redis connection was down when it published), kept
-/// so they ring once Redis is reachable again. Receivers on other replicas may have stayed connected to Redis and
-/// so never get a restore signal of their own: without this they would learn of the notification only with the
-/// user's next one or a reconnect.
+/// Notification doorbells that could not ring yet (the publish queue was full, or the broker connection was down),
+/// kept so they ring later. Receivers on other replicas may have stayed connected to the broker and so never get a
+/// restore signal of their own: without this they would learn of the notification only with the user's next one or
+/// a reconnect.
 /// </summary>
 /// <remarks>
 /// Only the newest message per user is kept: a receiver that sees seq N fills every lower seq it lacks from the
 /// store, so one doorbell per user is enough, and the memory is bounded by the number of users, not messages.
 /// Sign-out (Disconnect) messages are not kept: ringing one late could close a session opened after it.
 /// </remarks>
-internal sealed class OwedDoorbells(int capacity)
+public sealed class OwedDoorbells(int capacity)
 {
     private readonly ConcurrentDictionary<string, BackplaneMessage> _byUser = new(StringComparer.Ordinal);
 

@@ -1,7 +1,6 @@
-using NotifyPush.Backplane.Redis;
 using NotifyPush.Core.Backplane;
 
-namespace NotifyPush.Backplane.Redis.Tests;
+namespace NotifyPush.Core.Tests.Backplane;
 
 public sealed class OwedDoorbellsTests
 {
