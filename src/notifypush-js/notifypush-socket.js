@@ -1,0 +1,125 @@
+// notifypush-socket.js: one WebSocket to the server, as the client (notifypush.js) and a shared-mode follower's
+// catch-up (notifypush-shared.js) open it: the token, the URL, a watchdog for half-open sockets, reading frames.
+
+import { CloseCodes, socketUrl } from './notifypush-protocol.js';
+
+const OPEN = 1;
+
+/** Opens the sockets of one client with its options; reports what fails to the client's error event. */
+export class Connector {
+  #options;
+  #report;
+
+  /**
+   * @param {object} options the client's `url`, `getToken`, `WebSocket`, `heartbeatGraceMs`, `connectTimeoutMs`.
+   * @param {(error) => void} report
+   */
+  constructor(options, report) {
+    this.#options = options;
+    this.#report = report;
+  }
+
+  /**
+   * Gets a token, then opens a socket resuming after `resume.position` as it is then. Resolves with the
+   * connection, with `{failed: reason}` (reported as an error), or with null when `current()` turned false
+   * while the token was fetched.
+   */
+  async open(reason, resume, current) {
+    let token = null;
+    try {
+      token = this.#options.getToken ? await this.#options.getToken({ reason }) : null;
+    } catch (error) {
+      if (!current()) return null;
+      this.#report(error);
+      return { failed: 'token provider failed' };
+    }
+    if (!current()) return null;
+    const since = resume.position;
+    try {
+      const ws = new this.#options.WebSocket(socketUrl(this.#options.url, { token, since }));
+      return new Connection(ws, since, this.#options, this.#report);
+    } catch (error) {
+      this.#report(error);
+      return { failed: 'the WebSocket could not be created' };
+    }
+  }
+}
+
+/** One socket to the server and its watchdog. */
+export class Connection {
+  /** The `since` it was opened with. */
+  since;
+  /** Heartbeat interval from `welcome`, ms; 0 until then, when the connect timeout applies. */
+  heartbeatMs = 0;
+  #options;
+  #report;
+  #watchdog = null;
+  #onSilent = null;
+
+  constructor(ws, since, options, report) {
+    this.ws = ws;
+    this.since = since;
+    this.#options = options;
+    this.#report = report;
+  }
+
+  /**
+   * Hands the socket's frames (`onFrame(data)`) and its end (`onClose(code, reason)`) to the caller, and arms the
+   * watchdog: `onSilent(reason)` when no frame comes within the connect timeout or heartbeat.
+   */
+  listen({ onFrame, onClose, onSilent }) {
+    this.#onSilent = onSilent;
+    this.#watch();
+    this.ws.onmessage = (event) => onFrame(event.data);
+    this.ws.onclose = (event) => onClose(event.code, event.reason);
+    // An error is a failed connection: in browsers a close with 1006 follows it, but some implementations
+    // (Node 20's) never send that close after a failed handshake. Acting on the error is the same decision.
+    this.ws.onerror = () => onClose(CloseCodes.Abnormal, 'connection failed');
+  }
+
+  /** Reads a frame and re-arms the watchdog; null (reported) when it is not a JSON object. */
+  read(data) {
+    let frame = null;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      // Reported below.
+    }
+    if (frame === null || typeof frame !== 'object') {
+      this.#report(new Error('NotifyPush: the server sent a frame that is not a JSON object.'));
+      return null;
+    }
+    // Any frame proves the server is alive. Pings come every heartbeatSeconds, so a longer silence means a
+    // half-open connection (a sleeping laptop, a NAT that forgot us) that may never report a close.
+    if (frame.type === 'welcome') this.heartbeatMs = (Number(frame.heartbeatSeconds) || 25) * 1000;
+    this.#watch();
+    return frame;
+  }
+
+  send(frame) {
+    if (this.ws.readyState === OPEN) this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Lets go of the socket: no watchdog, and none of its events reaches the caller any more. */
+  detach() {
+    clearTimeout(this.#watchdog);
+    this.ws.onmessage = this.ws.onclose = this.ws.onerror = null;
+  }
+
+  /** Closes with 1000. */
+  close() {
+    try {
+      this.ws.close(CloseCodes.Normal);
+    } catch {
+      // Already closing; nothing more to do.
+    }
+  }
+
+  #watch() {
+    const { heartbeatGraceMs, connectTimeoutMs } = this.#options;
+    const ms = this.heartbeatMs ? this.heartbeatMs + heartbeatGraceMs : connectTimeoutMs;
+    const onSilent = this.#onSilent;
+    clearTimeout(this.#watchdog);
+    this.#watchdog = setTimeout(() => onSilent(`no frame from the server for ${ms} ms`), ms);
+  }
+}
