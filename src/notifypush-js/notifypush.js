@@ -51,6 +51,7 @@ export class NotifyPushClient {
       getToken: options.getToken ?? null,
       heartbeatGraceMs: options.heartbeatGraceMs ?? 10000,
       connectTimeoutMs: options.connectTimeoutMs ?? 20000,
+      backoff: options.backoff,
       WebSocket: options.WebSocket ?? globalThis.WebSocket,
       shared,
       locks: options.locks ?? globalThis.navigator?.locks ?? null,
@@ -66,7 +67,7 @@ export class NotifyPushClient {
     socketUrl(this.#options.url); // throws now, not on every retry, when the URL cannot be resolved
     this.#resume = new ResumePoint(options.since ?? null);
     this.#received = new ResumePoint(this.#resume.position);
-    this.#backoff = new Backoff(options.backoff);
+    this.#backoff = new Backoff(this.#options.backoff);
     this.#connector = new Connector(this.#options, (error) => this.#emitError(error));
   }
 
