@@ -1,8 +1,16 @@
 // notifypush-protocol.js: the rules of docs/protocol.md that the client is built from, without any I/O: close
 // codes and what each one means, backoff, the resume point, acknowledgements, the socket URL. notifypush.js exports
-// them (declared in notifypush.d.ts); the client's other modules import them from here.
+// them (declared in notifypush.d.ts, which the JSDoc below holds them to); the client's other modules import them
+// from here.
 
-/** Close codes of the NotifyPush socket (docs/protocol.md, "Close codes"). */
+/** @import * as Declared from './notifypush.js' */
+/** @import { BackoffOptions, Notification as PushNotification } from './notifypush.js' */
+
+/**
+ * Close codes of the NotifyPush socket (docs/protocol.md, "Close codes"), named as the .NET client's
+ * NotifyPushCloseCodes names them.
+ * @satisfies {typeof Declared.CloseCodes}
+ */
 export const CloseCodes = Object.freeze({
   Normal: 1000,
   GoingAway: 1001,
@@ -18,10 +26,9 @@ export const CloseCodes = Object.freeze({
 });
 
 /**
- * What the client does after the socket closed with `code`.
- * @param {number} code
- * @returns {'stop' | 'reauth' | 'reconnect'} 'stop': terminal; 'reauth': get a new token and reconnect;
- *   'reconnect': back off, then resume with `since`.
+ * What the client does after the socket closed with `code`: 'stop': terminal; 'reauth': get a new token and
+ * reconnect; 'reconnect': back off, then resume with `since`.
+ * @type {typeof Declared.closeAction}
  */
 export function closeAction(code) {
   switch (code) {
@@ -38,27 +45,30 @@ export function closeAction(code) {
 }
 
 /**
- * Full-jitter exponential backoff: a random delay in [0, min(maxMs, firstMs * 2^attempt)).
+ * Full-jitter exponential backoff: a random delay in [0, min(maxMs, firstMs * 2^attempt)), in whole milliseconds.
  * Spreading every retry over the whole window keeps thousands of clients of a restarted replica from
  * reconnecting in step.
- * @param {number} attempt 0 for the first retry.
- * @param {{firstMs?: number, maxMs?: number}} [options] defaults 5000 and 60000.
- * @param {() => number} [random] a number in [0, 1).
- * @returns {number} whole milliseconds.
+ * @param attempt 0 for the first retry.
+ * @param [options] defaults 5000 and 60000.
+ * @param [random] a number in [0, 1).
+ * @type {typeof Declared.backoffDelay}
  */
 export function backoffDelay(attempt, { firstMs = 5000, maxMs = 60000 } = {}, random = Math.random) {
   // 2 ** attempt grows to Infinity after ~1000 attempts; min() keeps the window at the cap.
   return Math.floor(random() * Math.min(maxMs, firstMs * 2 ** attempt));
 }
 
-/** The retry counter of one client: `next()` gives the delay of the next retry, `reset()` starts over. */
+/**
+ * The retry counter of one client: `next()` gives the delay of the next retry, `reset()` starts over.
+ * @implements {Declared.Backoff}
+ */
 export class Backoff {
   #options;
   #random;
   #attempt = 0;
 
   /**
-   * @param {{firstMs?: number, maxMs?: number}} [options]
+   * @param {BackoffOptions} [options]
    * @param {() => number} [random]
    */
   constructor(options = {}, random = Math.random) {
@@ -84,6 +94,7 @@ export class Backoff {
 /**
  * The client's place in the user's stream: the highest seq whose handlers completed. Anything at or below it
  * is a duplicate; it is the `since` of the next connection.
+ * @implements {Declared.ResumePoint}
  */
 export class ResumePoint {
   /** @param {number | null} [position] */
@@ -120,6 +131,7 @@ export class ResumePoint {
  * the last one sent on it, and until the replay starts it has not even settled where the socket begins. So
  * the limit is what this socket has shown (a notification's seq, `synced.seq`), never the `since` we asked
  * for, even when the position handled from an earlier socket is higher.
+ * @implements {Declared.AckWindow}
  */
 export class AckWindow {
   /** Highest seq this socket has shown. */
@@ -149,10 +161,10 @@ export class AckWindow {
 
 /**
  * The socket URL of one connection attempt.
- * @param {string} url ws(s):// URL, or an http(s) URL or path (resolved against `base`).
- * @param {{token?: string | null, since?: number | null}} [query]
- * @param {string} [base] defaults to the page's location.
- * @returns {string}
+ * @param url ws(s):// URL, or an http(s) URL or path (resolved against `base`).
+ * @param [query] the token and the resume point.
+ * @param [base] defaults to the page's location.
+ * @type {typeof Declared.socketUrl}
  */
 export function socketUrl(url, { token = null, since = null } = {}, base = globalThis.location?.href) {
   const target = new URL(url, base);
@@ -164,12 +176,29 @@ export function socketUrl(url, { token = null, since = null } = {}, base = globa
   return target.href;
 }
 
-/** The queue item of a `notification` frame. */
+/**
+ * An entry of the client's queue: a notification for the handlers, or the `synced` of a socket, which moves the
+ * position once the notifications before it are handled.
+ * @typedef {{kind: 'notification', notification: PushNotification}
+ *   | {kind: 'synced', seq: number, recovered: boolean, since: number | null}} QueueItem
+ */
+
+/**
+ * The queue item of a `notification` frame.
+ * @param {{seq: number, id: string, event: string, payload: unknown, createdAt: string}} frame
+ * @param {boolean} replayed
+ * @returns {QueueItem}
+ */
 export function notificationItem({ seq, id, event, payload, createdAt }, replayed) {
   return { kind: 'notification', notification: { seq, id, event, payload, createdAt, replayed } };
 }
 
-/** The queue item of a `synced` frame on a socket opened with `since`. */
+/**
+ * The queue item of a `synced` frame on a socket opened with `since`.
+ * @param {{seq: number, recovered?: boolean}} frame
+ * @param {number | null} since
+ * @returns {QueueItem}
+ */
 export function syncedItem(frame, since) {
   return { kind: 'synced', seq: frame.seq, recovered: frame.recovered !== false, since };
 }

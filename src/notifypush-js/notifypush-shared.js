@@ -13,16 +13,38 @@
 
 import { Backoff, closeAction, CloseCodes, notificationItem, syncedItem } from './notifypush-protocol.js';
 
+/** @import { BackoffOptions, BroadcastChannelConstructorLike, LockManagerLike } from './notifypush.js' */
+/** @import { ClientRole, ClientState, ConnectedEvent, NotifyPushEventMap } from './notifypush.js' */
+/** @import { QueueItem, ResumePoint } from './notifypush-protocol.js' */
+/** @import { Connection, Connector } from './notifypush-socket.js' */
+
 /**
- * One tab's part in shared mode: the channel, the lock and, in a follower, the catch-up. The client keeps its
- * queue, handlers, state and role; `host` is its side of the bargain:
- * - `role()`, `setRole(role)`, `state()`, `setState(state)`
- * - `received()`: the client's ResumePoint of what the tab has (queued or handled)
- * - `enqueue(item)`: queues an item for this tab's handlers, not relayed
- * - `emit(name, detail)`, `emitError(error)`, `halt(code, reason, fromServer)`
- * - `lead()`: this tab got the lock: connect
- * - `stream()`: `{seq, welcome}` of the leader's socket: where the relayed stream is, and its `connected` event
+ * What shared mode needs of its client, which keeps its queue, handlers, state and role private.
+ * @typedef {object} SharedHost
+ * @property {() => ClientRole} role
+ * @property {(role: ClientRole) => void} setRole
+ * @property {() => ClientState} state
+ * @property {(state: ClientState) => void} setState
+ * @property {() => ResumePoint} received what the tab has, queued or handled.
+ * @property {(item: QueueItem) => void} enqueue queues an item for this tab's handlers (not relayed).
+ * @property {<K extends keyof NotifyPushEventMap>(name: K, detail: NotifyPushEventMap[K]) => void} emit
+ * @property {(error: unknown) => void} emitError
+ * @property {(code: number, reason: string, fromServer: boolean) => void} halt
+ * @property {() => void} lead this tab got the lock: connect.
+ * @property {() => {seq: number | null, welcome: ConnectedEvent | null}} stream where the leader's relayed stream
+ *   is (the highest seq its socket has shown; null before it has shown any), and its socket's `connected` event.
  */
+
+/**
+ * What one tab posts on the channel.
+ * @typedef {{t: 'hello', id: string}
+ *   | {t: 'item', item: QueueItem}
+ *   | {t: 'state', state: ClientState, seq?: number | null, to?: string}
+ *   | {t: 'event', name: keyof NotifyPushEventMap, detail: unknown, to?: string}
+ *   | {t: 'stopped', code: number, reason: string}} SharedMessage
+ */
+
+/** One tab's part in shared mode: the channel, the lock and, in a follower, the catch-up. */
 export class SharedTabs {
   #name;
   #locks;
@@ -31,20 +53,25 @@ export class SharedTabs {
   #backoffOptions;
   #channel;
   #abort = new AbortController();
+  /** @type {((value?: unknown) => void) | null} */
   #release = null;
   /** Answers to this tab's hello carry its id, so the other followers do not take them for news. */
   #id = Math.random().toString(36).slice(2);
   #left = false;
-  /** The leader's state, shown by a follower except while it catches up. */
+  /** The leader's state, shown by a follower except while it catches up. @type {ClientState} */
   #leaderState = 'connecting';
-  /** A follower's own short-lived socket fetching what it missed; null when not catching up. */
+  /** A follower's own short-lived socket fetching what it missed; null when not catching up. @type {CatchUp | null} */
   #catchUp = null;
 
   /**
    * @param {string} name the BroadcastChannel's; the lock is `<name>:leader`.
-   * @param {object} host see above.
-   * @param {{locks, BroadcastChannel, backoff}} options
-   * @param {import('./notifypush-socket.js').Connector} connector opens the catch-up socket.
+   * @param {SharedHost} host
+   * @param {{
+   *   locks: LockManagerLike,
+   *   BroadcastChannel: BroadcastChannelConstructorLike,
+   *   backoff: BackoffOptions | undefined,
+   * }} options the client's; `backoff` paces the catch-up's retries.
+   * @param {Connector} connector opens the catch-up socket.
    */
   constructor(name, host, { locks, BroadcastChannel, backoff }, connector) {
     this.#host = host;
@@ -62,7 +89,7 @@ export class SharedTabs {
     host.setRole('follower');
     this.#leaderState = 'connecting';
     host.setState('connecting');
-    this.#channel.postMessage({ t: 'hello', id: this.#id }); // a leader answers with its state and where it is
+    this.#post({ t: 'hello', id: this.#id }); // a leader answers with its state and where it is
     this.#locks
       .request(`${this.#name}:leader`, { signal: this.#abort.signal }, () => {
         if (this.#left) return undefined; // stopped while the grant was on its way
@@ -80,27 +107,35 @@ export class SharedTabs {
       });
   }
 
-  /** Leader: a queued item, to every follower. */
+  /** Leader: a queued item, to every follower. @param {QueueItem} item */
   relayItem(item) {
-    if (this.#host.role() === 'leader') this.#channel.postMessage({ t: 'item', item });
+    if (this.#host.role() === 'leader') this.#post({ t: 'item', item });
   }
 
-  /** Leader: a state change, to every follower ('stopped' is told by `leave`). */
+  /** Leader: a state change, to every follower ('stopped' is told by `leave`). @param {ClientState} state */
   relayState(state) {
-    if (this.#host.role() === 'leader' && state !== 'stopped') this.#channel.postMessage({ t: 'state', state });
+    if (this.#host.role() === 'leader' && state !== 'stopped') this.#post({ t: 'state', state });
   }
 
-  /** Leader: an event, emitted in every follower too. */
+  /**
+   * Leader: an event, emitted in every follower too.
+   * @template {keyof NotifyPushEventMap} K
+   * @param {K} name
+   * @param {NotifyPushEventMap[K]} detail
+   */
   relayEvent(name, detail) {
-    if (this.#host.role() === 'leader') this.#channel.postMessage({ t: 'event', name, detail });
+    if (this.#host.role() === 'leader') this.#post({ t: 'event', name, detail });
   }
 
-  /** Leaves shared mode. `terminal`: `{code, reason}` of a close that stops every tab (e.g. 4003 signed out). */
+  /**
+   * Leaves shared mode.
+   * @param {{code: number, reason: string} | null} terminal a close that stops every tab (e.g. 4003 signed out).
+   */
   leave(terminal) {
     this.#endCatchUp();
     if (this.#host.role() === 'leader') {
       // Followers stop with us on a terminal code; otherwise they wait for the next leader.
-      this.#channel.postMessage(terminal ? { t: 'stopped', ...terminal } : { t: 'state', state: 'reconnecting' });
+      this.#post(terminal ? { t: 'stopped', ...terminal } : { t: 'state', state: 'reconnecting' });
     }
     this.#left = true;
     this.#abort.abort();
@@ -108,6 +143,12 @@ export class SharedTabs {
     this.#channel.close();
   }
 
+  /** @param {SharedMessage} message */
+  #post(message) {
+    this.#channel.postMessage(message);
+  }
+
+  /** @param {any} message what another tab posted (a SharedMessage). */
   #onMessage(message) {
     const host = this.#host;
     if (host.role() === 'leader') {
@@ -115,8 +156,8 @@ export class SharedTabs {
         // Every seq after `seq` reaches the channel from now on (this socket's, or the next one's replay from our
         // position, which is not higher). Null: this socket has shown nothing yet.
         const { seq, welcome } = host.stream();
-        this.#channel.postMessage({ t: 'state', state: host.state(), seq, to: message.id });
-        if (welcome) this.#channel.postMessage({ t: 'event', name: 'connected', detail: welcome, to: message.id });
+        this.#post({ t: 'state', state: host.state(), seq, to: message.id });
+        if (welcome) this.#post({ t: 'event', name: 'connected', detail: welcome, to: message.id });
       } else if (message?.t === 'stopped') {
         // The previous leader stopped for every tab (signed out), but the lock reached us before its message.
         host.halt(message.code, message.reason, true);
@@ -149,7 +190,10 @@ export class SharedTabs {
     }
   }
 
-  /** A follower queues a relayed item when it continues what the tab has; otherwise it catches up first. */
+  /**
+   * A follower queues a relayed item when it continues what the tab has; otherwise it catches up first.
+   * @param {QueueItem} item
+   */
   #onRelayed(item) {
     const have = this.#host.received().position;
     if (this.#catchUp) {
@@ -164,14 +208,16 @@ export class SharedTabs {
     }
   }
 
+  /** @param {QueueItem[]} pending relayed items that wait for the catch-up. */
   #startCatchUp(pending) {
-    const catchUp = new CatchUp(pending, this.#host, this.#connector, new Backoff(this.#backoffOptions), () => this.#caughtUp(catchUp));
+    const backoff = new Backoff(this.#backoffOptions);
+    const catchUp = new CatchUp(pending, this.#host, this.#connector, backoff, () => this.#caughtUp(catchUp));
     this.#catchUp = catchUp;
     this.#host.setState('syncing');
     catchUp.open('connect');
   }
 
-  /** The catch-up's `synced` is queued: what was relayed meanwhile follows it. */
+  /** The catch-up's `synced` is queued: what was relayed meanwhile follows it. @param {CatchUp} catchUp */
   #caughtUp(catchUp) {
     const { pending } = catchUp;
     this.#endCatchUp();
@@ -198,10 +244,19 @@ class CatchUp {
   #connector;
   #backoff;
   #onSynced;
+  /** @type {Connection | null} */
   #conn = null;
-  #timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #timer = undefined;
   #ended = false;
 
+  /**
+   * @param {QueueItem[]} pending
+   * @param {SharedHost} host
+   * @param {Connector} connector
+   * @param {Backoff} backoff
+   * @param {() => void} onSynced its `synced` is queued: the catch-up is done.
+   */
   constructor(pending, host, connector, backoff, onSynced) {
     this.pending = pending;
     this.#host = host;
@@ -210,18 +265,19 @@ class CatchUp {
     this.#onSynced = onSynced;
   }
 
+  /** @param {'connect' | 'expired'} reason for the token provider. */
   async open(reason) {
     const conn = await this.#connector.open(reason, this.#host.received(), () => !this.#ended);
     if (conn === null) return;
-    if (conn.failed) {
+    if ('failed' in conn) {
       this.#retry('connect');
       return;
     }
     this.#conn = conn;
     conn.listen({
-      onFrame: (data) => this.#onFrame(data),
-      onClose: (code, reason) => this.#onClose(code, reason),
-      onSilent: (why) => this.#onClose(CloseCodes.Abnormal, why),
+      onFrame: (data) => this.#onFrame(conn, data),
+      onClose: (code, reason) => this.#onClose(conn, code, reason),
+      onSilent: (why) => this.#onClose(conn, CloseCodes.Abnormal, why),
     });
   }
 
@@ -235,9 +291,12 @@ class CatchUp {
     }
   }
 
-  #onFrame(data) {
+  /**
+   * @param {Connection} conn
+   * @param {unknown} data
+   */
+  #onFrame(conn, data) {
     if (this.#ended) return;
-    const conn = this.#conn;
     const frame = conn.read(data);
     switch (frame?.type) {
       case 'notification':
@@ -256,10 +315,15 @@ class CatchUp {
     }
   }
 
-  #onClose(code, reason) {
+  /**
+   * @param {Connection} conn
+   * @param {number} code
+   * @param {string} reason
+   */
+  #onClose(conn, code, reason) {
     if (this.#ended) return;
-    this.#conn.detach();
-    this.#conn.close();
+    conn.detach();
+    conn.close();
     this.#conn = null;
     const action = closeAction(code);
     // A sign-out (4003) reaches the leader's socket too; this tab need not wait for its message.
@@ -267,7 +331,10 @@ class CatchUp {
     else this.#retry(action === 'reauth' ? 'expired' : 'connect');
   }
 
-  /** Tries again after a backoff: a refused handshake (429: the user's sockets are at the limit) or a failure. */
+  /**
+   * Tries again after a backoff: a refused handshake (429: the user's sockets are at the limit) or a failure.
+   * @param {'connect' | 'expired'} tokenReason
+   */
   #retry(tokenReason) {
     this.#timer = setTimeout(() => this.open(tokenReason), this.#backoff.next());
   }

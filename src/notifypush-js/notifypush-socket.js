@@ -3,6 +3,28 @@
 
 import { CloseCodes, socketUrl } from './notifypush-protocol.js';
 
+/** @import { NotifyPushClientOptions, TokenRequest, WebSocketConstructorLike, WebSocketLike } from './notifypush.js' */
+
+/**
+ * What opening a socket needs of the client's options, defaults applied.
+ * @typedef {object} SocketOptions
+ * @property {string} url
+ * @property {NonNullable<NotifyPushClientOptions['getToken']> | null} getToken
+ * @property {WebSocketConstructorLike} WebSocket
+ * @property {number} heartbeatGraceMs
+ * @property {number} connectTimeoutMs
+ */
+
+/**
+ * A frame the server sends (docs/protocol.md, "Server frames"). `read` checks only that a frame is a JSON object:
+ * the fields are the server's promise. A newer server's other types fall to each reader's `default`.
+ * @typedef {{type: 'welcome', userId: string, connectionId: string, heartbeatSeconds: number}
+ *   | {type: 'notification', seq: number, id: string, event: string, payload: unknown, createdAt: string}
+ *   | {type: 'synced', seq: number, recovered: boolean}
+ *   | {type: 'ping'}
+ *   | {type: 'token-expiring', inSeconds: number}} ServerFrame
+ */
+
 const OPEN = 1;
 
 /** Opens the sockets of one client with its options; reports what fails to the client's error event. */
@@ -11,8 +33,8 @@ export class Connector {
   #report;
 
   /**
-   * @param {object} options the client's `url`, `getToken`, `WebSocket`, `heartbeatGraceMs`, `connectTimeoutMs`.
-   * @param {(error) => void} report
+   * @param {SocketOptions} options
+   * @param {(error: unknown) => void} report
    */
   constructor(options, report) {
     this.#options = options;
@@ -23,6 +45,10 @@ export class Connector {
    * Gets a token, then opens a socket resuming after `resume.position` as it is then. Resolves with the
    * connection, with `{failed: reason}` (reported as an error), or with null when `current()` turned false
    * while the token was fetched.
+   * @param {TokenRequest['reason']} reason
+   * @param {{readonly position: number | null}} resume
+   * @param {() => boolean} current
+   * @returns {Promise<Connection | {failed: string} | null>}
    */
   async open(reason, resume, current) {
     let token = null;
@@ -53,9 +79,17 @@ export class Connection {
   heartbeatMs = 0;
   #options;
   #report;
-  #watchdog = null;
-  #onSilent = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #watchdog = undefined;
+  /** @type {(reason: string) => void} */
+  #onSilent = () => {};
 
+  /**
+   * @param {WebSocketLike} ws
+   * @param {number | null} since
+   * @param {SocketOptions} options
+   * @param {(error: unknown) => void} report
+   */
   constructor(ws, since, options, report) {
     this.ws = ws;
     this.since = since;
@@ -66,6 +100,11 @@ export class Connection {
   /**
    * Hands the socket's frames (`onFrame(data)`) and its end (`onClose(code, reason)`) to the caller, and arms the
    * watchdog: `onSilent(reason)` when no frame comes within the connect timeout or heartbeat.
+   * @param {{
+   *   onFrame: (data: unknown) => void,
+   *   onClose: (code: number, reason: string) => void,
+   *   onSilent: (reason: string) => void,
+   * }} handlers
    */
   listen({ onFrame, onClose, onSilent }) {
     this.#onSilent = onSilent;
@@ -77,11 +116,15 @@ export class Connection {
     this.ws.onerror = () => onClose(CloseCodes.Abnormal, 'connection failed');
   }
 
-  /** Reads a frame and re-arms the watchdog; null (reported) when it is not a JSON object. */
+  /**
+   * Reads a frame and re-arms the watchdog; null (reported) when it is not a JSON object.
+   * @param {unknown} data
+   * @returns {ServerFrame | null}
+   */
   read(data) {
     let frame = null;
     try {
-      frame = JSON.parse(data);
+      frame = JSON.parse(String(data)); // what JSON.parse does with a non-string anyway
     } catch {
       // Reported below.
     }
@@ -96,6 +139,7 @@ export class Connection {
     return frame;
   }
 
+  /** @param {object} frame sent as JSON text while the socket is open; dropped otherwise. */
   send(frame) {
     if (this.ws.readyState === OPEN) this.ws.send(JSON.stringify(frame));
   }

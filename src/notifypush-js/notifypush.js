@@ -2,11 +2,38 @@
 // it (notifypush-protocol.js, notifypush-socket.js, notifypush-shared.js) and load relatively; this one is the
 // entry. The wire protocol it speaks is docs/protocol.md; its API is README.md beside this file.
 
-import { AckWindow, Backoff, closeAction, CloseCodes, notificationItem, ResumePoint, socketUrl, syncedItem } from './notifypush-protocol.js';
+import { AckWindow, Backoff, closeAction, CloseCodes, ResumePoint, socketUrl } from './notifypush-protocol.js';
+import { notificationItem, syncedItem } from './notifypush-protocol.js';
 import { SharedTabs } from './notifypush-shared.js';
 import { Connector } from './notifypush-socket.js';
 
 export { AckWindow, Backoff, backoffDelay, closeAction, CloseCodes, ResumePoint, socketUrl } from './notifypush-protocol.js';
+
+// The types come from notifypush.d.ts (what './notifypush.js' means to TypeScript): `npm run typecheck` holds this
+// file's JSDoc to the declarations.
+/** @import * as Declared from './notifypush.js' */
+/** @import { BackoffOptions, BroadcastChannelConstructorLike, LockManagerLike } from './notifypush.js' */
+/** @import { ClientRole, ClientState, ConnectedEvent, NotifyPushEventMap } from './notifypush.js' */
+/** @import { Notification as PushNotification, NotifyPushClientOptions, TokenRequest } from './notifypush.js' */
+/** @import { QueueItem } from './notifypush-protocol.js' */
+/** @import { SharedHost } from './notifypush-shared.js' */
+/** @import { Connection, SocketOptions } from './notifypush-socket.js' */
+
+/**
+ * The client's options, defaults applied.
+ * @typedef {SocketOptions & {
+ *   backoff: BackoffOptions | undefined,
+ *   shared: {name: string} | null,
+ *   locks: LockManagerLike | null,
+ *   BroadcastChannel: BroadcastChannelConstructorLike | null,
+ *   connectivity: EventTarget | null,
+ * }} ClientOptions
+ */
+
+/**
+ * The client's socket and what it has shown.
+ * @typedef {Connection & {acks: AckWindow, welcome: ConnectedEvent | null, pinged: boolean, synced: boolean}} ClientConnection
+ */
 
 // Acks wait while more notifications are queued, but not forever under a steady stream.
 const MAX_UNACKED = 100;
@@ -15,37 +42,46 @@ const MAX_UNACKED = 100;
  * A user's notification stream over one WebSocket (or, in shared mode, one per browser): resumes after every
  * disconnect from where its handlers got to, delivers each notification once and in order, acknowledges what
  * the handlers completed.
+ * @template [TPayload=any]
+ * @implements {Declared.NotifyPushClient<TPayload>}
  */
 export class NotifyPushClient {
+  /** @type {ClientOptions} */
   #options;
+  /** @type {Map<keyof NotifyPushEventMap, Set<(detail: any) => unknown>>} */
   #handlers = new Map();
+  /** @type {ClientState} */
   #state = 'idle';
+  /** @type {ClientRole} */
   #role = 'solo';
   #resume;
   /** The highest seq queued or handled: where what this tab has ends (ahead of #resume while handlers run). */
   #received;
   #backoff;
   #connector;
-  /** Notifications and `synced` markers waiting for the handlers, in arrival order. */
+  /** Notifications and `synced` markers waiting for the handlers, in arrival order. @type {QueueItem[]} */
   #queue = [];
   #draining = false;
   #unacked = 0;
-  /** The current socket and what it has shown; null between connections. */
+  /** The current socket and what it has shown; null between connections. @type {ClientConnection | null} */
   #conn = null;
-  #timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #timer = undefined;
   /** Bumped whenever the pending connection attempt is abandoned, so a late token or socket is dropped. */
   #epoch = 0;
   #offline = false;
   #lastCloseExpired = false;
-  /** Shared mode (notifypush-shared.js); null while solo. */
+  /** Shared mode (notifypush-shared.js); null while solo. @type {SharedTabs | null} */
   #shared = null;
 
   /**
-   * @param {object} [options] `url`, `getToken`, `since`, `backoff`, `heartbeatGraceMs`, `connectTimeoutMs`,
-   *   `shared`, `WebSocket`, `locks`, `BroadcastChannel`, `connectivity`: see notifypush.d.ts and README.md.
+   * @param {NotifyPushClientOptions} [options] `url`, `getToken`, `since`, `backoff`, `heartbeatGraceMs`,
+   *   `connectTimeoutMs`, `shared`, `WebSocket`, `locks`, `BroadcastChannel`, `connectivity`: see notifypush.d.ts
+   *   and README.md.
    */
   constructor(options = {}) {
-    const shared = options.shared ? { name: options.shared.name ?? 'notifypush' } : null;
+    const group = typeof options.shared === 'object' ? options.shared.name : undefined; // none with `shared: true`
+    const shared = options.shared ? { name: group ?? 'notifypush' } : null;
     this.#options = {
       url: options.url ?? '/ws',
       getToken: options.getToken ?? null,
@@ -71,7 +107,7 @@ export class NotifyPushClient {
     this.#connector = new Connector(this.#options, (error) => this.#emitError(error));
   }
 
-  /** @returns {'idle' | 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'stopped'} */
+  /** @returns {ClientState} */
   get state() {
     return this.#state;
   }
@@ -81,24 +117,31 @@ export class NotifyPushClient {
     return this.#resume.position;
   }
 
-  /** @returns {'solo' | 'leader' | 'follower'} */
+  /** @returns {ClientRole} */
   get role() {
     return this.#role;
   }
 
   /**
    * Adds an event handler. `notification` handlers may return a promise: the next notification waits for it.
-   * @param {string} event
-   * @param {(detail: any) => unknown} handler
+   * @template {keyof NotifyPushEventMap} K
+   * @param {K} event
+   * @param {(detail: NotifyPushEventMap<TPayload>[K]) => unknown} handler
    * @returns {() => void} removes the handler.
    */
   on(event, handler) {
-    if (!this.#handlers.has(event)) this.#handlers.set(event, new Set());
-    this.#handlers.get(event).add(handler);
+    let handlers = this.#handlers.get(event);
+    if (!handlers) this.#handlers.set(event, (handlers = new Set()));
+    handlers.add(handler);
     return () => this.off(event, handler);
   }
 
-  /** Removes a handler added with `on`. */
+  /**
+   * Removes a handler added with `on`.
+   * @template {keyof NotifyPushEventMap} K
+   * @param {K} event
+   * @param {(detail: NotifyPushEventMap<TPayload>[K]) => unknown} handler
+   */
   off(event, handler) {
     this.#handlers.get(event)?.delete(handler);
   }
@@ -113,7 +156,8 @@ export class NotifyPushClient {
     this.#listenToConnectivity(true);
     const { shared, locks, BroadcastChannel } = this.#options;
     if (shared && locks && BroadcastChannel) {
-      this.#shared = new SharedTabs(shared.name, this.#sharedHost(), { locks, BroadcastChannel, backoff: this.#options.backoff }, this.#connector);
+      const { backoff } = this.#options;
+      this.#shared = new SharedTabs(shared.name, this.#sharedHost(), { locks, BroadcastChannel, backoff }, this.#connector);
       this.#shared.join();
     } else {
       this.#connect('connect');
@@ -128,19 +172,21 @@ export class NotifyPushClient {
 
   // ---- one connection ----------------------------------------------------------------------------------
 
+  /** @param {TokenRequest['reason']} reason */
   async #connect(reason) {
     const epoch = ++this.#epoch;
     clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#timer = undefined;
     if (this.#offline) return; // 'online' connects
     this.#setState('connecting');
-    const conn = await this.#connector.open(reason, this.#resume, () => epoch === this.#epoch);
-    if (conn === null) return; // stopped, offline or superseded while the token was fetched
-    if (conn.failed) {
-      this.#retry(CloseCodes.Abnormal, conn.failed);
+    const opened = await this.#connector.open(reason, this.#resume, () => epoch === this.#epoch);
+    if (opened === null) return; // stopped, offline or superseded while the token was fetched
+    if ('failed' in opened) {
+      this.#retry(CloseCodes.Abnormal, opened.failed);
       return;
     }
-    Object.assign(conn, { acks: new AckWindow(), welcome: null, pinged: false, synced: false });
+    /** @type {ClientConnection} */
+    const conn = Object.assign(opened, { acks: new AckWindow(), welcome: null, pinged: false, synced: false });
     this.#conn = conn;
     conn.listen({
       onFrame: (data) => this.#onFrame(conn, data),
@@ -149,6 +195,10 @@ export class NotifyPushClient {
     });
   }
 
+  /**
+   * @param {ClientConnection} conn
+   * @param {unknown} data
+   */
   #onFrame(conn, data) {
     if (conn !== this.#conn) return;
     const frame = conn.read(data);
@@ -187,6 +237,7 @@ export class NotifyPushClient {
     }
   }
 
+  /** @param {ClientConnection} conn */
   async #refreshToken(conn) {
     // Without a token provider the cookie authenticates: the server closes with 4001 at expiry and the
     // reconnect carries the renewed cookie.
@@ -200,6 +251,11 @@ export class NotifyPushClient {
     }
   }
 
+  /**
+   * @param {ClientConnection} conn
+   * @param {number} code
+   * @param {string} reason
+   */
   #onClose(conn, code, reason) {
     if (conn !== this.#conn) return;
     this.#drop(conn);
@@ -217,7 +273,11 @@ export class NotifyPushClient {
     }
   }
 
-  /** Gives up on a socket that went silent, without waiting for a close event that may never come. */
+  /**
+   * Gives up on a socket that went silent, without waiting for a close event that may never come.
+   * @param {ClientConnection} conn
+   * @param {string} reason
+   */
   #abandon(conn, reason) {
     if (conn !== this.#conn) return;
     this.#drop(conn);
@@ -225,6 +285,13 @@ export class NotifyPushClient {
     this.#retry(CloseCodes.Abnormal, reason);
   }
 
+  /**
+   * Reports the disconnect and connects again after `delayMs` (null: when the browser is back online).
+   * @param {number} code
+   * @param {string} reason
+   * @param {TokenRequest['reason']} [tokenReason]
+   * @param {number | null} [delayMs]
+   */
   #retry(code, reason, tokenReason = 'connect', delayMs = this.#backoff.next()) {
     if (this.#offline) delayMs = null;
     this.#announce('disconnected', { code, reason, willReconnect: true, delayMs });
@@ -232,16 +299,22 @@ export class NotifyPushClient {
     if (delayMs !== null) this.#timer = setTimeout(() => this.#connect(tokenReason), delayMs);
   }
 
+  /** @param {ClientConnection} conn */
   #drop(conn) {
     conn.detach();
     if (this.#conn === conn) this.#conn = null;
   }
 
-  /** Ends this client's part: no socket, no timers, no queue. `fromServer`: a terminal close code. */
+  /**
+   * Ends this client's part: no socket, no timers, no queue.
+   * @param {number} code
+   * @param {string} reason
+   * @param {boolean} fromServer a terminal close code (it stops the other tabs too).
+   */
   #halt(code, reason, fromServer) {
     this.#epoch++;
     clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#timer = undefined;
     const conn = this.#conn;
     if (conn) {
       this.#drop(conn);
@@ -257,6 +330,10 @@ export class NotifyPushClient {
 
   // ---- handlers and acknowledgements -------------------------------------------------------------------
 
+  /**
+   * @param {QueueItem} item
+   * @param {boolean} relay to the other tabs, when this one leads.
+   */
   #enqueue(item, relay) {
     if (relay) this.#shared?.relayItem(item);
     if (item.kind === 'synced') this.#received.synced(item.seq, item.since);
@@ -270,7 +347,7 @@ export class NotifyPushClient {
     this.#draining = true;
     try {
       while (this.#queue.length > 0) {
-        const item = this.#queue.shift();
+        const item = /** @type {QueueItem} */ (this.#queue.shift()); // not empty: checked above
         if (item.kind === 'synced') {
           this.#resume.synced(item.seq, item.since);
           this.#emit('synced', { seq: item.seq, recovered: item.recovered });
@@ -286,6 +363,7 @@ export class NotifyPushClient {
     }
   }
 
+  /** @param {PushNotification<TPayload>} notification */
   async #deliver(notification) {
     const handlers = this.#handlers.get('notification');
     if (!handlers) return;
@@ -302,12 +380,14 @@ export class NotifyPushClient {
   #acknowledge() {
     this.#unacked = 0;
     const conn = this.#conn;
-    const seq = conn ? conn.acks.next(this.#resume.position) : null;
+    if (!conn) return;
+    const seq = conn.acks.next(this.#resume.position);
     if (seq !== null) conn.send({ type: 'ack', seq });
   }
 
   // ---- events ------------------------------------------------------------------------------------------
 
+  /** @param {ClientState} state */
   #setState(state) {
     const previous = this.#state;
     if (state === previous) return;
@@ -316,6 +396,7 @@ export class NotifyPushClient {
     this.#emit('state', { state, previous });
   }
 
+  /** @param {ClientRole} role */
   #setRole(role) {
     const previous = this.#role;
     if (role === previous) return;
@@ -323,25 +404,36 @@ export class NotifyPushClient {
     this.#emit('role', { role, previous });
   }
 
-  /** Emits here and, from a leader, in every follower tab. */
+  /**
+   * Emits here and, from a leader, in every follower tab.
+   * @template {keyof NotifyPushEventMap} K
+   * @param {K} name
+   * @param {NotifyPushEventMap<TPayload>[K]} detail
+   */
   #announce(name, detail) {
     this.#shared?.relayEvent(name, detail);
     this.#emit(name, detail);
   }
 
+  /**
+   * @template {keyof NotifyPushEventMap} K
+   * @param {K} name
+   * @param {NotifyPushEventMap<TPayload>[K]} detail
+   */
   #emit(name, detail) {
     const handlers = this.#handlers.get(name);
     if (!handlers) return;
     for (const handler of [...handlers]) {
       try {
         const result = handler(detail);
-        if (name !== 'error' && typeof result?.then === 'function') result.then(undefined, (error) => this.#emitError(error));
+        if (name !== 'error' && isThenable(result)) result.then(undefined, (error) => this.#emitError(error));
       } catch (error) {
         if (name !== 'error') this.#emitError(error); // an 'error' handler that throws would loop
       }
     }
   }
 
+  /** @param {unknown} error */
   #emitError(error) {
     // Nobody listening must not mean nobody hears of a handler bug or a failing token provider.
     if (this.#handlers.get('error')?.size) this.#emit('error', { error });
@@ -355,7 +447,7 @@ export class NotifyPushClient {
     this.#offline = true;
     this.#epoch++;
     clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#timer = undefined;
     const conn = this.#conn;
     if (conn) {
       this.#drop(conn);
@@ -374,6 +466,7 @@ export class NotifyPushClient {
     }
   };
 
+  /** @param {boolean} on */
   #listenToConnectivity(on) {
     const target = this.#options.connectivity;
     if (!target) return;
@@ -384,7 +477,10 @@ export class NotifyPushClient {
 
   // ---- shared mode: one socket per browser (notifypush-shared.js) ---------------------------------------
 
-  /** What shared mode may do with this client: see SharedTabs. */
+  /**
+   * What shared mode may do with this client.
+   * @returns {SharedHost}
+   */
   #sharedHost() {
     return {
       role: () => this.#role,
@@ -406,7 +502,10 @@ export class NotifyPushClient {
     };
   }
 
-  /** Leaves shared mode. `terminal`: a close code that stops every tab (e.g. 4003 signed out). */
+  /**
+   * Leaves shared mode.
+   * @param {{code: number, reason: string} | null} terminal a close that stops every tab (e.g. 4003 signed out).
+   */
   #leave(terminal) {
     const shared = this.#shared;
     if (!shared) return;
@@ -414,4 +513,13 @@ export class NotifyPushClient {
     this.#shared = null;
     this.#setRole('solo');
   }
+}
+
+/**
+ * Whether a handler returned a promise (or another thenable), whose rejection is then reported.
+ * @param {unknown} value
+ * @returns {value is PromiseLike<unknown>}
+ */
+function isThenable(value) {
+  return typeof (/** @type {{then?: unknown} | null | undefined} */ (value))?.then === 'function';
 }
