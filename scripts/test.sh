@@ -4,7 +4,8 @@
 # always tears both down.
 #
 #   bash scripts/test.sh                         # dotnet test NotifyPush.sln -c Release, then the
-#                                                # notifypush.js tests (node --test, src/notifypush-js)
+#                                                # notifypush.js type check and tests (npm ci, npm run
+#                                                # typecheck, node --test, in src/notifypush-js)
 #   bash scripts/test.sh --filter FullyQualifiedName~Postgres   # extra args go to dotnet test;
 #                                                # a run with extra args skips the Node tests
 #   bash scripts/test.sh --run dotnet test tests/NotifyPush.Storage.Postgres.Tests
@@ -13,10 +14,11 @@
 #   ...; np_services_stop                        # stop them yourself when done
 #
 # Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server,
-# postgresql (15), chromium, nginx (nginx-light) and node (nodejs) are installed with apt-get (set
-# NOTIFYPUSH_TEST_INSTALL=0 to forbid that). As a non-root user the servers run as that user and
-# nothing is installed. The Node tests need Node.js 20.10 or newer (WebSocket): Debian 12's own
-# nodejs is 18, so a machine without a newer node fails them with a message saying so.
+# postgresql (15), chromium, nginx (nginx-light), node (nodejs) and npm (npm) are installed with
+# apt-get (set NOTIFYPUSH_TEST_INSTALL=0 to forbid that). As a non-root user the servers run as that
+# user and nothing is installed. The Node tests need Node.js 20.10 or newer (WebSocket): Debian 12's
+# own nodejs is 18, so a machine without a newer node fails them with a message saying so. npm ci
+# installs the type check's TypeScript from the npm registry (src/notifypush-js/package-lock.json).
 #
 # What the tests get (environment):
 #   NOTIFYPUSH_TEST_REDIS          127.0.0.1:<port>   StackExchange.Redis configuration
@@ -77,6 +79,8 @@ np_install_prerequisites() {
     [ -n "$(np_chromium)" ] || missing+=(chromium)
     [ -n "$(np_nginx)" ] || missing+=(nginx-light)
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    # Debian packages npm apart from nodejs; NodeSource's nodejs brings its own.
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     [ ${#missing[@]} -eq 0 ] && return 0
 
     if [ "${NOTIFYPUSH_TEST_INSTALL:-1}" = 0 ] || ! np_is_root || ! command -v apt-get >/dev/null 2>&1; then
@@ -245,15 +249,21 @@ np_stop_postgres() {
         || "$dir/pg_ctl" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
 }
 
-# The browser client's tests: node's own test runner (no npm, no packages) against NotifyPush server
-# processes that the tests start from the Release build dotnet test just made. They need neither
-# Redis nor PostgreSQL.
+# The browser client: first its type check (tsc over the JavaScript and notifypush.d.ts, TypeScript
+# from package-lock.json, installed clean by npm ci), then its tests, node's own test runner against
+# NotifyPush server processes that the tests start from the Release build dotnet test just made.
+# They need neither Redis nor PostgreSQL. A type error fails the run before the tests.
 np_js_tests() {
     if ! node --experimental-websocket -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' 2>/dev/null; then
         np_log "the notifypush.js tests need Node.js 20.10 or newer (WebSocket); found: $(node --version 2>/dev/null || echo 'no node')"
         return 1
     fi
-    (cd src/notifypush-js && node --experimental-websocket --test --test-concurrency=1 test/*.test.mjs)
+    (
+        cd src/notifypush-js || exit 1
+        npm ci --no-audit --no-fund --loglevel=error || { np_log "npm ci failed in src/notifypush-js"; exit 1; }
+        npm run --silent typecheck || { np_log "notifypush.js type check failed (npm run typecheck in src/notifypush-js)"; exit 1; }
+        node --experimental-websocket --test --test-concurrency=1 test/*.test.mjs
+    )
 }
 
 # Explicit returns throughout: when sourced, the caller's shell has no errexit.

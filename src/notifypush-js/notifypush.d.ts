@@ -44,12 +44,15 @@ export interface WebSocketConstructorLike {
   new (url: string): WebSocketLike;
 }
 
-/** The part of the WebSocket interface the client uses. */
+/**
+ * The part of the WebSocket interface the client uses. The client sets the handlers and reads only `data`, `code`
+ * and `reason`; they are typed with the DOM's events so that the browser's WebSocket fits as well as a smaller one.
+ */
 export interface WebSocketLike {
   readonly readyState: number;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onclose: ((event: CloseEvent) => void) | null;
+  onerror: ((event: Event) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
@@ -59,10 +62,10 @@ export interface LockManagerLike {
   request(name: string, options: { signal?: AbortSignal }, callback: (lock: unknown) => Promise<unknown> | unknown): Promise<unknown>;
 }
 
-/** The BroadcastChannel constructor shared mode uses. */
+/** The BroadcastChannel constructor shared mode uses (the handler is typed as WebSocketLike's, for the same reason). */
 export interface BroadcastChannelConstructorLike {
   new (name: string): {
-    onmessage: ((event: { data: any }) => void) | null;
+    onmessage: ((event: MessageEvent) => void) | null;
     postMessage(message: unknown): void;
     close(): void;
   };

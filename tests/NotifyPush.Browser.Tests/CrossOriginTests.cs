@@ -51,6 +51,8 @@ public sealed class CrossOriginTests(ChromiumFixture chromium, ITestOutputHelper
 
         var page = await Context.NewPageAsync();
         var script = page.WaitForResponseAsync(response => response.Url == origin + "/notifypush.js");
+        // A module that notifypush.js imports by relative URL: fetched from NotifyPush in CORS mode too.
+        var module = page.WaitForResponseAsync(response => response.Url == origin + "/notifypush-shared.js");
         await page.GotoAsync(site.BaseAddress.ToString());
 
         // Either way the page settles at once: live, or the import's error (a failed CORS check) in data-error.
@@ -59,6 +61,9 @@ public sealed class CrossOriginTests(ChromiumFixture chromium, ITestOutputHelper
         var served = await script;
         Assert.Equal(200, served.Status);
         Assert.Equal("*", await served.HeaderValueAsync("access-control-allow-origin"));
+        var imported = await module;
+        Assert.Equal(200, imported.Status);
+        Assert.Equal("*", await imported.HeaderValueAsync("access-control-allow-origin"));
 
         var sent = await ServiceApi.SendAsync(service, user, "cross.origin");
         await Assertions.Expect(page.Locator($"#list li[data-seq=\"{sent[0].Seq}\"]")).ToHaveTextAsync("cross.origin");

@@ -1,11 +1,15 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
 using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests;
 
-/// <summary><c>/notifypush.js</c> and <c>/notifypush.d.ts</c>: the embedded browser client, served in every environment.</summary>
-public sealed class ClientScriptEndpointTests : IDisposable
+/// <summary>
+/// <c>/notifypush.js</c>, the modules it imports and <c>/notifypush.d.ts</c>: the embedded browser client, served in
+/// every environment.
+/// </summary>
+public sealed partial class ClientScriptEndpointTests : IDisposable
 {
     // TestServer runs in Production unless told otherwise: the client must not depend on the demo page's static files.
     private readonly TestServer _server = new();
@@ -28,14 +32,63 @@ public sealed class ClientScriptEndpointTests : IDisposable
         Assert.Equal(expected, await response.Content.ReadAsByteArrayAsync());
     }
 
-    [Fact]
-    public async Task GetScript_WithMatchingIfNoneMatch_Returns304WithoutBody()
+    public static TheoryData<string> Modules() => new(ModuleFiles());
+
+    [Theory]
+    [MemberData(nameof(Modules))]
+    public async Task GetModule_InProduction_ServesTheSourceFileByteForByteAsTheEntryIs(string file)
     {
         using var client = _server.CreateClient();
-        using var first = await client.GetAsync("/notifypush.js").WithTimeout();
+        using var response = await client.GetAsync("/" + file).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        Assert.Equal(TimeSpan.FromSeconds(300), response.Headers.CacheControl?.MaxAge);
+        Assert.True(response.Headers.CacheControl?.Public);
+        Assert.False(response.Headers.ETag?.IsWeak ?? true, "The ETag must be strong.");
+        Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+        AssertCrossOrigin(response);
+        var expected = await File.ReadAllBytesAsync(SourceFile(file));
+        Assert.Equal(expected, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task GetScript_ItsRelativeImports_LeadToEveryModuleTheServerServes()
+    {
+        // What a browser does with `import '/notifypush.js'`: fetch it, then every module it imports, relative to it.
+        using var client = _server.CreateClient();
+        var reached = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<string>(["notifypush.js"]);
+        while (pending.TryDequeue(out var file))
+        {
+            if (!reached.Add(file))
+            {
+                continue;
+            }
+
+            using var response = await client.GetAsync("/" + file).WithTimeout();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"/{file} answered {(int)response.StatusCode}.");
+            foreach (Match import in RelativeImport().Matches(await response.Content.ReadAsStringAsync()))
+            {
+                pending.Enqueue(import.Groups["file"].Value);
+            }
+        }
+
+        Assert.True(reached.Count > 1, "notifypush.js imports its modules relatively.");
+        Assert.Equal(ModuleFiles(), reached);
+    }
+
+    [Theory]
+    [InlineData("/notifypush.js")]
+    [InlineData("/notifypush-shared.js")]
+    public async Task GetScript_WithMatchingIfNoneMatch_Returns304WithoutBody(string path)
+    {
+        using var client = _server.CreateClient();
+        using var first = await client.GetAsync(path).WithTimeout();
         var etag = first.Headers.ETag ?? throw new InvalidOperationException("No ETag.");
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/notifypush.js");
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.IfNoneMatch.Add(etag);
         using var second = await client.SendAsync(request).WithTimeout();
 
@@ -59,6 +112,7 @@ public sealed class ClientScriptEndpointTests : IDisposable
 
     [Theory]
     [InlineData("/notifypush.js")]
+    [InlineData("/notifypush-shared.js")]
     [InlineData("/notifypush.d.ts")]
     public async Task Get_FromAPageOfAnotherOrigin_AllowsAnyOriginWithoutCredentials(string path)
     {
@@ -72,12 +126,14 @@ public sealed class ClientScriptEndpointTests : IDisposable
         Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"), "A public file allows no credentials.");
     }
 
-    [Fact]
-    public async Task GetScript_Revalidated_Returns304ThatAllowsAnyOriginToo()
+    [Theory]
+    [InlineData("/notifypush.js")]
+    [InlineData("/notifypush-shared.js")]
+    public async Task GetScript_Revalidated_Returns304ThatAllowsAnyOriginToo(string path)
     {
         using var client = _server.CreateClient();
-        using var first = await client.GetAsync("/notifypush.js").WithTimeout();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/notifypush.js");
+        using var first = await client.GetAsync(path).WithTimeout();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add("Origin", "https://app.example");
         request.Headers.IfNoneMatch.Add(first.Headers.ETag ?? throw new InvalidOperationException("No ETag."));
         using var response = await client.SendAsync(request).WithTimeout();
@@ -103,6 +159,15 @@ public sealed class ClientScriptEndpointTests : IDisposable
         Assert.Equal(["*"], response.Headers.GetValues("Access-Control-Allow-Origin"));
         Assert.Equal(["cross-origin"], response.Headers.GetValues("Cross-Origin-Resource-Policy"));
     }
+
+    /// <summary>A static import or re-export of a module beside the file: <c>import … from './notifypush-shared.js'</c>.</summary>
+    /// <remarks>Statements start a line; a JSDoc <c>@import</c> (types only, never fetched) does not.</remarks>
+    [GeneratedRegex(@"^(?:import|export)\b[^;]*?\bfrom\s+'\./(?<file>[\w.-]+\.js)'", RegexOptions.Multiline)]
+    private static partial Regex RelativeImport();
+
+    /// <summary>Every module of the client: the <c>.js</c> files in <c>src/notifypush-js</c> (its tests are in <c>test/</c>).</summary>
+    private static string[] ModuleFiles() =>
+        [.. Directory.GetFiles(SourceFile(""), "*.js").Select(path => Path.GetFileName(path)).Order(StringComparer.Ordinal)];
 
     private static string SourceFile(string name)
     {

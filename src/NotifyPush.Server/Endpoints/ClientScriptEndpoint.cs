@@ -3,29 +3,29 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace NotifyPush.Server.Endpoints;
 
 /// <summary>
-/// <c>GET /notifypush.js</c>, the browser client, and <c>GET /notifypush.d.ts</c>, its types, in every environment.
-/// Front ends import the client from the server they talk to, so client and server always come from one build.
+/// <c>GET /notifypush.js</c>, the browser client, the modules it imports (<c>/notifypush-shared.js</c>, …), and
+/// <c>GET /notifypush.d.ts</c>, its types, in every environment. Front ends import the client from the server they
+/// talk to, so client and server always come from one build.
 /// </summary>
 /// <remarks>
 /// The files are embedded in the assembly from <c>src/notifypush-js</c> (the one copy), not served from wwwroot,
-/// which exists only for the Development demo page. Responses carry <see cref="CacheControl"/> and a strong ETag;
-/// <c>If-None-Match</c> with that ETag answers 304 without a body. Front ends usually live on another origin than
-/// NotifyPush, and a module script is fetched in CORS mode: every response allows any origin (the file is public and
-/// the same for everyone, and no credentials are allowed with it).
+/// which exists only for the Development demo page. Every file is served at the root, beside the entry, because
+/// the entry imports the others by relative URL (<c>./notifypush-shared.js</c>). Responses carry
+/// <see cref="CacheControl"/> and a strong ETag; <c>If-None-Match</c> with that ETag answers 304 without a body.
+/// Front ends usually live on another origin than NotifyPush, and a module script and its imports are fetched in
+/// CORS mode: every response allows any origin (the files are public and the same for everyone, and no credentials
+/// are allowed with them).
 /// </remarks>
 public static class ClientScriptEndpoint
 {
-    /// <summary>Path of the client module.</summary>
+    /// <summary>Path of the client module, the entry that front ends import.</summary>
     public const string ScriptPath = "/notifypush.js";
 
     /// <summary>Path of its TypeScript declarations.</summary>
     public const string TypesPath = "/notifypush.d.ts";
 
-    /// <summary>Manifest resource name of the client module (the project file's <c>LogicalName</c>).</summary>
-    internal const string ScriptResource = "NotifyPush.Server.ClientScript.notifypush.js";
-
-    /// <summary>Manifest resource name of the declarations.</summary>
-    internal const string TypesResource = "NotifyPush.Server.ClientScript.notifypush.d.ts";
+    /// <summary>Manifest resource name of a file without its file name (the project file's <c>LogicalName</c>).</summary>
+    internal const string ResourcePrefix = "NotifyPush.Server.ClientScript.";
 
     /// <summary>
     /// Five minutes of reuse, then a revalidation that costs a 304. Short because the URL carries no version:
@@ -33,24 +33,36 @@ public static class ClientScriptEndpoint
     /// </summary>
     internal const string CacheControl = "public, max-age=300";
 
+    private const string JavaScript = "text/javascript; charset=utf-8";
+
+    // No registered media type exists for TypeScript; text/plain lets a browser show it instead of downloading it.
+    private const string PlainText = "text/plain; charset=utf-8";
+
+    /// <summary>Every file served: its name (path and resource name follow from it), media type, endpoint name and summary.</summary>
+    internal static readonly IReadOnlyList<(string File, string ContentType, string EndpointName, string Summary)> Files =
+    [
+        ("notifypush.js", JavaScript, "GetClientScript", "The browser client notifypush.js (ES module)."),
+        ("notifypush-protocol.js", JavaScript, "GetClientScriptProtocol", "Module of notifypush.js: the protocol's rules (close codes, backoff, resume point, acks)."),
+        ("notifypush-socket.js", JavaScript, "GetClientScriptSocket", "Module of notifypush.js: one socket to the server."),
+        ("notifypush-shared.js", JavaScript, "GetClientScriptShared", "Module of notifypush.js: shared mode, one socket for the tabs of a browser."),
+        ("notifypush.d.ts", PlainText, "GetClientScriptTypes", "TypeScript declarations of notifypush.js."),
+    ];
+
     private const string CrossOriginResourcePolicy = "Cross-Origin-Resource-Policy";
 
     public static IEndpointRouteBuilder MapClientScript(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
 
-        // Read once: a missing resource is a broken build and stops the server at start-up, not on first request.
-        var script = EmbeddedAsset.Load(ScriptResource, "text/javascript; charset=utf-8");
+        foreach (var (file, contentType, endpointName, summary) in Files)
+        {
+            // Read once: a missing resource is a broken build and stops the server at start-up, not on first request.
+            var asset = EmbeddedAsset.Load(ResourcePrefix + file, contentType);
+            app.MapMethods("/" + file, [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, asset))
+                .WithName(endpointName)
+                .WithSummary(summary);
+        }
 
-        // No registered media type exists for TypeScript; text/plain lets a browser show it instead of downloading it.
-        var types = EmbeddedAsset.Load(TypesResource, "text/plain; charset=utf-8");
-
-        app.MapMethods(ScriptPath, [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, script))
-            .WithName("GetClientScript")
-            .WithSummary("The browser client notifypush.js (ES module).");
-        app.MapMethods(TypesPath, [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, types))
-            .WithName("GetClientScriptTypes")
-            .WithSummary("TypeScript declarations of notifypush.js.");
         return app;
     }
 

@@ -1,6 +1,7 @@
 // The protocol decisions of notifypush.js that need no server: backoff, close codes, dedupe, resume point,
 // ack limits, socket URLs.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { AckWindow, Backoff, backoffDelay, closeAction, CloseCodes, ResumePoint, socketUrl } from '../notifypush.js';
 
@@ -54,6 +55,14 @@ describe('close codes', () => {
     assert.equal(CloseCodes.SignedOut, 4003);
     assert.equal(CloseCodes.SlowConsumer, 4008);
     assert.ok(Object.isFrozen(CloseCodes));
+  });
+
+  test("CloseCodes has the .NET client's names and codes, no more and no fewer", () => {
+    // src/NotifyPush.Client/Subscribing/NotifyPushCloseCodes.cs names them for every client.
+    const source = readFileSync(new URL('../../NotifyPush.Client/Subscribing/NotifyPushCloseCodes.cs', import.meta.url), 'utf8');
+    const dotnet = Object.fromEntries([...source.matchAll(/public const int (\w+) = (\d+);/g)].map(([, name, code]) => [name, Number(code)]));
+    assert.ok(Object.keys(dotnet).length >= 10, 'the .NET close codes were read');
+    assert.deepEqual({ ...CloseCodes }, dotnet);
   });
 });
 

@@ -387,6 +387,8 @@ test('a catch-up refused for the socket limit retries until the follower leads a
     await explained(async () => {
       // The leader holds the user's one socket: every catch-up attempt is refused with 429.
       await waitFor(() => socketsWithSince(wire, 0).length >= 2, { message: 'the catch-up retried' });
+      // With the tab's backoff option (windows of 100, 200, 400, 800 ms), not the default one (5, 10, 20, 40 s).
+      await waitFor(() => socketsWithSince(wire, 0).length >= 6, { timeoutMs: 5000, message: 'the catch-up retried within the backoff option' });
       assert.equal(b.client.state, 'syncing');
       assert.deepEqual(b.log.notifications, []);
 

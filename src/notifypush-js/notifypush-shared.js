@@ -1,0 +1,341 @@
+// notifypush-shared.js: shared mode, one socket per browser (README.md, "Shared mode").
+//
+// The tab holding the Web Lock leads: it owns the socket and posts every queued item, state change and event on a
+// BroadcastChannel. Followers run the same queue, dedupe and handlers on what it posts, each with its own
+// position. When the leader's tab closes the browser releases the lock and the next tab in line leads, resuming
+// with since = its own position: what it has not handled is replayed, and every tab drops what it already has.
+//
+// The channel carries the stream from the moment a tab joined. A follower that has less (it joined with an older
+// position, or a relayed seq skips past what it has) catches up on a socket of its own: since = the last seq it
+// has, read until `synced`, then closed with 1000. Relayed items wait meanwhile and then go through the same
+// check, so its handlers still see every seq once and in order. That socket never acknowledges: the leader does,
+// for the user.
+
+import { Backoff, closeAction, CloseCodes, notificationItem, syncedItem } from './notifypush-protocol.js';
+
+/** @import { BackoffOptions, BroadcastChannelConstructorLike, LockManagerLike } from './notifypush.js' */
+/** @import { ClientRole, ClientState, ConnectedEvent, NotifyPushEventMap } from './notifypush.js' */
+/** @import { QueueItem, ResumePoint } from './notifypush-protocol.js' */
+/** @import { Connection, Connector } from './notifypush-socket.js' */
+
+/**
+ * What shared mode needs of its client, which keeps its queue, handlers, state and role private.
+ * @typedef {object} SharedHost
+ * @property {() => ClientRole} role
+ * @property {(role: ClientRole) => void} setRole
+ * @property {() => ClientState} state
+ * @property {(state: ClientState) => void} setState
+ * @property {() => ResumePoint} received what the tab has, queued or handled.
+ * @property {(item: QueueItem) => void} enqueue queues an item for this tab's handlers (not relayed).
+ * @property {<K extends keyof NotifyPushEventMap>(name: K, detail: NotifyPushEventMap[K]) => void} emit
+ * @property {(error: unknown) => void} emitError
+ * @property {(code: number, reason: string, fromServer: boolean) => void} halt
+ * @property {() => void} lead this tab got the lock: connect.
+ * @property {() => {seq: number | null, welcome: ConnectedEvent | null}} stream where the leader's relayed stream
+ *   is (the highest seq its socket has shown; null before it has shown any), and its socket's `connected` event.
+ */
+
+/**
+ * What one tab posts on the channel.
+ * @typedef {{t: 'hello', id: string}
+ *   | {t: 'item', item: QueueItem}
+ *   | {t: 'state', state: ClientState, seq?: number | null, to?: string}
+ *   | {t: 'event', name: keyof NotifyPushEventMap, detail: unknown, to?: string}
+ *   | {t: 'stopped', code: number, reason: string}} SharedMessage
+ */
+
+/** One tab's part in shared mode: the channel, the lock and, in a follower, the catch-up. */
+export class SharedTabs {
+  #name;
+  #locks;
+  #host;
+  #connector;
+  #backoffOptions;
+  #channel;
+  #abort = new AbortController();
+  /** @type {((value?: unknown) => void) | null} */
+  #release = null;
+  /** Answers to this tab's hello carry its id, so the other followers do not take them for news. */
+  #id = Math.random().toString(36).slice(2);
+  #left = false;
+  /** The leader's state, shown by a follower except while it catches up. @type {ClientState} */
+  #leaderState = 'connecting';
+  /** A follower's own short-lived socket fetching what it missed; null when not catching up. @type {CatchUp | null} */
+  #catchUp = null;
+
+  /**
+   * @param {string} name the BroadcastChannel's; the lock is `<name>:leader`.
+   * @param {SharedHost} host
+   * @param {{
+   *   locks: LockManagerLike,
+   *   BroadcastChannel: BroadcastChannelConstructorLike,
+   *   backoff: BackoffOptions | undefined,
+   * }} options the client's; `backoff` paces the catch-up's retries.
+   * @param {Connector} connector opens the catch-up socket.
+   */
+  constructor(name, host, { locks, BroadcastChannel, backoff }, connector) {
+    this.#host = host;
+    this.#connector = connector;
+    this.#backoffOptions = backoff;
+    this.#name = name;
+    this.#locks = locks;
+    this.#channel = new BroadcastChannel(name);
+  }
+
+  /** Joins as a follower and queues for the lock. */
+  join() {
+    const host = this.#host;
+    this.#channel.onmessage = (event) => this.#onMessage(event.data);
+    host.setRole('follower');
+    this.#leaderState = 'connecting';
+    host.setState('connecting');
+    this.#post({ t: 'hello', id: this.#id }); // a leader answers with its state and where it is
+    this.#locks
+      .request(`${this.#name}:leader`, { signal: this.#abort.signal }, () => {
+        if (this.#left) return undefined; // stopped while the grant was on its way
+        // The leader's socket resumes from this tab's position: a catch-up has nothing left to add.
+        this.#endCatchUp();
+        host.setRole('leader');
+        host.lead();
+        // The lock is held until this promise settles: on stop() or when the tab goes away.
+        return new Promise((release) => {
+          this.#release = release;
+        });
+      })
+      .catch((error) => {
+        if (error?.name !== 'AbortError') host.emitError(error);
+      });
+  }
+
+  /** Leader: a queued item, to every follower. @param {QueueItem} item */
+  relayItem(item) {
+    if (this.#host.role() === 'leader') this.#post({ t: 'item', item });
+  }
+
+  /** Leader: a state change, to every follower ('stopped' is told by `leave`). @param {ClientState} state */
+  relayState(state) {
+    if (this.#host.role() === 'leader' && state !== 'stopped') this.#post({ t: 'state', state });
+  }
+
+  /**
+   * Leader: an event, emitted in every follower too.
+   * @template {keyof NotifyPushEventMap} K
+   * @param {K} name
+   * @param {NotifyPushEventMap[K]} detail
+   */
+  relayEvent(name, detail) {
+    if (this.#host.role() === 'leader') this.#post({ t: 'event', name, detail });
+  }
+
+  /**
+   * Leaves shared mode.
+   * @param {{code: number, reason: string} | null} terminal a close that stops every tab (e.g. 4003 signed out).
+   */
+  leave(terminal) {
+    this.#endCatchUp();
+    if (this.#host.role() === 'leader') {
+      // Followers stop with us on a terminal code; otherwise they wait for the next leader.
+      this.#post(terminal ? { t: 'stopped', ...terminal } : { t: 'state', state: 'reconnecting' });
+    }
+    this.#left = true;
+    this.#abort.abort();
+    this.#release?.();
+    this.#channel.close();
+  }
+
+  /** @param {SharedMessage} message */
+  #post(message) {
+    this.#channel.postMessage(message);
+  }
+
+  /** @param {any} message what another tab posted (a SharedMessage). */
+  #onMessage(message) {
+    const host = this.#host;
+    if (host.role() === 'leader') {
+      if (message?.t === 'hello') {
+        // Every seq after `seq` reaches the channel from now on (this socket's, or the next one's replay from our
+        // position, which is not higher). Null: this socket has shown nothing yet.
+        const { seq, welcome } = host.stream();
+        this.#post({ t: 'state', state: host.state(), seq, to: message.id });
+        if (welcome) this.#post({ t: 'event', name: 'connected', detail: welcome, to: message.id });
+      } else if (message?.t === 'stopped') {
+        // The previous leader stopped for every tab (signed out), but the lock reached us before its message.
+        host.halt(message.code, message.reason, true);
+      }
+      return; // items from an earlier leader are replayed to us by the server anyway
+    }
+    if (host.role() !== 'follower' || (message?.to !== undefined && message.to !== this.#id)) return;
+    switch (message?.t) {
+      case 'item':
+        this.#onRelayed(message.item);
+        break;
+      case 'state': {
+        // The answer to our hello says where the leader's stream is. Null on either side: the stream starts where
+        // this tab joined, or the leader's first frames will tell.
+        const have = host.received().position;
+        const seq = message.to === undefined ? null : message.seq ?? null;
+        if (!this.#catchUp && have !== null && seq !== null && seq !== have) this.#startCatchUp([]);
+        this.#leaderState = message.state;
+        if (!this.#catchUp) host.setState(message.state);
+        break;
+      }
+      case 'event':
+        host.emit(message.name, message.detail);
+        break;
+      case 'stopped':
+        host.halt(message.code, message.reason, false);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * A follower queues a relayed item when it continues what the tab has; otherwise it catches up first.
+   * @param {QueueItem} item
+   */
+  #onRelayed(item) {
+    const have = this.#host.received().position;
+    if (this.#catchUp) {
+      this.#catchUp.pending.push(item);
+    } else if (have !== null && (item.kind === 'notification'
+      ? item.notification.seq > have + 1
+      // A synced may pass seqs the store no longer holds, but only a replay that began where this tab is says so.
+      : item.seq > have && item.since !== have)) {
+      this.#startCatchUp([item]);
+    } else {
+      this.#host.enqueue(item);
+    }
+  }
+
+  /** @param {QueueItem[]} pending relayed items that wait for the catch-up. */
+  #startCatchUp(pending) {
+    const backoff = new Backoff(this.#backoffOptions);
+    const catchUp = new CatchUp(pending, this.#host, this.#connector, backoff, () => this.#caughtUp(catchUp));
+    this.#catchUp = catchUp;
+    this.#host.setState('syncing');
+    catchUp.open('connect');
+  }
+
+  /** The catch-up's `synced` is queued: what was relayed meanwhile follows it. @param {CatchUp} catchUp */
+  #caughtUp(catchUp) {
+    const { pending } = catchUp;
+    this.#endCatchUp();
+    for (const item of pending) this.#onRelayed(item); // may start the next catch-up, which takes the rest
+    if (!this.#catchUp) this.#host.setState(this.#leaderState);
+  }
+
+  #endCatchUp() {
+    const catchUp = this.#catchUp;
+    if (!catchUp) return;
+    this.#catchUp = null;
+    catchUp.end();
+  }
+}
+
+/**
+ * A follower's short-lived socket: since = the last seq the tab has, replay until `synced`, then closed. Never
+ * acknowledges. Counts towards the user's socket limit, so a refused or failed attempt is retried with backoff.
+ */
+class CatchUp {
+  /** Relayed items that arrived meanwhile, in order. */
+  pending;
+  #host;
+  #connector;
+  #backoff;
+  #onSynced;
+  /** @type {Connection | null} */
+  #conn = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #timer = undefined;
+  #ended = false;
+
+  /**
+   * @param {QueueItem[]} pending
+   * @param {SharedHost} host
+   * @param {Connector} connector
+   * @param {Backoff} backoff
+   * @param {() => void} onSynced its `synced` is queued: the catch-up is done.
+   */
+  constructor(pending, host, connector, backoff, onSynced) {
+    this.pending = pending;
+    this.#host = host;
+    this.#connector = connector;
+    this.#backoff = backoff;
+    this.#onSynced = onSynced;
+  }
+
+  /** @param {'connect' | 'expired'} reason for the token provider. */
+  async open(reason) {
+    const conn = await this.#connector.open(reason, this.#host.received(), () => !this.#ended);
+    if (conn === null) return;
+    if ('failed' in conn) {
+      this.#retry('connect');
+      return;
+    }
+    this.#conn = conn;
+    conn.listen({
+      onFrame: (data) => this.#onFrame(conn, data),
+      onClose: (code, reason) => this.#onClose(conn, code, reason),
+      onSilent: (why) => this.#onClose(conn, CloseCodes.Abnormal, why),
+    });
+  }
+
+  /** Stops for good: no retry, and the socket (if any) is closed. */
+  end() {
+    this.#ended = true;
+    clearTimeout(this.#timer);
+    if (this.#conn) {
+      this.#conn.detach();
+      this.#conn.close();
+    }
+  }
+
+  /**
+   * @param {Connection} conn
+   * @param {unknown} data
+   */
+  #onFrame(conn, data) {
+    if (this.#ended) return;
+    const frame = conn.read(data);
+    switch (frame?.type) {
+      case 'notification':
+        this.#host.enqueue(notificationItem(frame, true));
+        break;
+      case 'synced':
+        // Its `synced` is this tab's: recovered:false tells the application what it missed is gone.
+        this.#host.enqueue(syncedItem(frame, conn.since));
+        this.#onSynced();
+        break;
+      case 'ping':
+        conn.send({ type: 'pong' });
+        break;
+      default:
+        break; // welcome, token-expiring: the socket is gone before either matters
+    }
+  }
+
+  /**
+   * @param {Connection} conn
+   * @param {number} code
+   * @param {string} reason
+   */
+  #onClose(conn, code, reason) {
+    if (this.#ended) return;
+    conn.detach();
+    conn.close();
+    this.#conn = null;
+    const action = closeAction(code);
+    // A sign-out (4003) reaches the leader's socket too; this tab need not wait for its message.
+    if (action === 'stop') this.#host.halt(code, reason, true);
+    else this.#retry(action === 'reauth' ? 'expired' : 'connect');
+  }
+
+  /**
+   * Tries again after a backoff: a refused handshake (429: the user's sockets are at the limit) or a failure.
+   * @param {'connect' | 'expired'} tokenReason
+   */
+  #retry(tokenReason) {
+    this.#timer = setTimeout(() => this.open(tokenReason), this.#backoff.next());
+  }
+}
