@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
+using NotifyPush.Core.Protocol;
 
 namespace NotifyPush.Core.Connections;
 
@@ -12,14 +13,23 @@ namespace NotifyPush.Core.Connections;
 /// (Centrifuge's hub <c>users</c> index). Owns the per-user backplane subscription, reference-counted like
 /// SignalR's RedisSubscriptionManager: subscribe with the first socket, unsubscribe after the last.
 /// </summary>
+/// <remarks>
+/// Admission is one step (<see cref="TryAdmitAsync"/>): draining, the replica's socket cap and the user's socket cap
+/// are decided here, with the counts they depend on, so two handshakes can never both take the last place.
+/// </remarks>
 public sealed partial class ConnectionRegistry(
     INotificationBackplane backplane,
+    ReplicaState replica,
     IOptions<ConnectionOptions> options,
     ILogger<ConnectionRegistry> logger)
 {
     private readonly ConcurrentDictionary<string, UserConnections> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NotificationConnection, byte> _all = new();
     private readonly int _maxSocketsPerUser = options.Value.MaxSocketsPerUser;
+    private readonly int _maxSockets = options.Value.MaxSockets > 0 ? options.Value.MaxSockets : int.MaxValue;
+
+    // Slots taken on this replica, upgrades in progress included: what the replica's socket cap counts.
+    private int _admittedCount;
 
     // ConcurrentDictionary.Count takes every lock of the dictionary; handshakes read the count to enforce the
     // replica's socket cap, so it is kept beside it.
@@ -32,11 +42,41 @@ public sealed partial class ConnectionRegistry(
     public int UserCount => _users.Count;
 
     /// <summary>
-    /// Takes a slot for a new socket of <paramref name="userId"/>, subscribing the replica to the user's messages
-    /// when it is the first. Returns null when the user already holds the maximum number of sockets here.
-    /// When this returns, messages published for the user reach <see cref="GetConnections"/>.
+    /// Admits a new socket of <paramref name="userId"/>, or says why not: the replica is draining, holds its maximum
+    /// of sockets (<see cref="ConnectionOptions.MaxSockets"/>), or the user holds theirs here
+    /// (<see cref="ConnectionOptions.MaxSocketsPerUser"/>). An admitted socket holds a slot until it is disposed; the
+    /// replica subscribes to the user's messages with the first, so when this returns, messages published for the
+    /// user reach <see cref="GetConnections"/>.
     /// </summary>
-    public async ValueTask<RegistrySlot?> TryReserveAsync(string userId, CancellationToken cancellationToken)
+    public async ValueTask<Admission> TryAdmitAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (replica.IsDraining)
+        {
+            return new Admission(null, AdmissionRefusal.Draining);
+        }
+
+        if (Interlocked.Increment(ref _admittedCount) > _maxSockets)
+        {
+            Interlocked.Decrement(ref _admittedCount);
+            return new Admission(null, AdmissionRefusal.ReplicaFull);
+        }
+
+        RegistrySlot? slot = null;
+        try
+        {
+            slot = await TryReserveUserSlotAsync(userId, cancellationToken).ConfigureAwait(false);
+            return slot is null ? new Admission(null, AdmissionRefusal.UserFull) : new Admission(slot, AdmissionRefusal.None);
+        }
+        finally
+        {
+            if (slot is null)
+            {
+                Interlocked.Decrement(ref _admittedCount);
+            }
+        }
+    }
+
+    private async ValueTask<RegistrySlot?> TryReserveUserSlotAsync(string userId, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -96,10 +136,19 @@ public sealed partial class ConnectionRegistry(
         }
 
         entry.Add(connection);
+
+        // Draining may have begun after this socket was admitted and before the drain listed the sockets: then it
+        // did not see this one, and the socket closes itself the same way.
+        Interlocked.MemoryBarrier();
+        if (replica.IsDraining)
+        {
+            connection.RequestClose(CloseCodes.ServiceRestart, "server restarting");
+        }
     }
 
     internal async ValueTask ReleaseAsync(UserConnections entry, NotificationConnection? connection)
     {
+        Interlocked.Decrement(ref _admittedCount);
         if (connection is not null)
         {
             entry.Remove(connection);

@@ -3,10 +3,11 @@ namespace NotifyPush.Core.Connections;
 /// <summary>Whether this replica accepts new sockets. Set when it starts draining for shutdown.</summary>
 public sealed class ReplicaState
 {
-    private volatile bool _draining;
+    private int _draining;
 
     /// <summary>True once shutdown began: handshakes get 503 and readiness fails.</summary>
-    public bool IsDraining => _draining;
+    public bool IsDraining => Volatile.Read(ref _draining) != 0;
 
-    internal void BeginDraining() => _draining = true;
+    // A full fence: a socket attached after this sees it, or the drain that follows sees the socket.
+    internal void BeginDraining() => Interlocked.Exchange(ref _draining, 1);
 }

@@ -5,7 +5,6 @@ using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Server.Authentication;
-using NotifyPush.Server.Hosting;
 
 namespace NotifyPush.Server.Endpoints;
 
@@ -26,16 +25,8 @@ public static partial class NotificationSocketEndpoint
     public static IEndpointConventionBuilder MapNotificationSocket(this IEndpointRouteBuilder app) =>
         app.Map(Path, HandleAsync).RequireAuthorization(NotifyPushPolicies.SocketUser);
 
-    private static async Task HandleAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, ConnectionRegistry registry, ConnectionServices connectionServices, ILoggerFactory loggerFactory)
     {
-        var services = context.RequestServices;
-        if (services.GetRequiredService<ReplicaState>().IsDraining)
-        {
-            context.Response.Headers.RetryAfter = "1";
-            await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Replica draining", "This replica is shutting down; connect to another one.");
-            return;
-        }
-
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Refuse(context, StatusCodes.Status400BadRequest, "WebSocket upgrade required", "Open /ws as a WebSocket.");
@@ -52,20 +43,21 @@ public static partial class NotificationSocketEndpoint
             return;
         }
 
-        var registry = services.GetRequiredService<ConnectionRegistry>();
-        if (services.GetRequiredService<ReplicaCapacity>().MaxSockets is { } maxSockets && registry.ConnectionCount >= maxSockets)
+        // Decided before the upgrade, so every refusal is plain HTTP; Kestrel's connection cap is the backstop.
+        var admission = await registry.TryAdmitAsync(userId, context.RequestAborted);
+        switch (admission.Refusal)
         {
-            // Checked before the upgrade, so a full replica answers in HTTP; Kestrel's connection cap is the backstop.
-            context.Response.Headers.RetryAfter = "1";
-            await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Replica at capacity", $"This replica holds its maximum of {maxSockets} sockets; connect again (the load balancer may pick another replica).");
-            return;
-        }
-
-        var slot = await registry.TryReserveAsync(userId, context.RequestAborted);
-        if (slot is null)
-        {
-            await Refuse(context, StatusCodes.Status429TooManyRequests, "Too many sockets", "This user holds the maximum number of sockets on this replica.");
-            return;
+            case AdmissionRefusal.Draining:
+                context.Response.Headers.RetryAfter = "1";
+                await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Replica draining", "This replica is shutting down; connect to another one.");
+                return;
+            case AdmissionRefusal.ReplicaFull:
+                context.Response.Headers.RetryAfter = "1";
+                await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Replica at capacity", "This replica holds its maximum of sockets; connect again (the load balancer may pick another replica).");
+                return;
+            case AdmissionRefusal.UserFull:
+                await Refuse(context, StatusCodes.Status429TooManyRequests, "Too many sockets", "This user holds the maximum number of sockets on this replica.");
+                return;
         }
 
         // The credential is checked. Its header stays referenced by the request for the socket's whole life (hours,
@@ -73,11 +65,11 @@ public static partial class NotificationSocketEndpoint
         context.Request.Headers.Remove(HeaderNames.Authorization);
         context.Request.Headers.Remove(HeaderNames.Cookie);
 
-        await using (slot)
+        await using (var slot = admission.Slot!)
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext);
-            var connection = new NotificationConnection(socket, userId, credentialDeadline, services.GetRequiredService<ConnectionServices>());
-            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(NotificationSocketEndpoint));
+            var connection = new NotificationConnection(socket, userId, credentialDeadline, connectionServices);
+            var logger = loggerFactory.CreateLogger(typeof(NotificationSocketEndpoint));
             using (logger.BeginScope(new ConnectionScope(connection.ConnectionId, connection.UserId)))
             {
                 Log.Accepted(logger, connection.ConnectionId, connection.UserId, resume.Since);

@@ -54,6 +54,15 @@ public static class NotifyPushServerServiceCollectionExtensions
         configuration.GetSection(ConnectionOptions.SectionName).Bind(connections);
         var capacity = new ReplicaCapacity(connections, ReplicaCapacity.ReadOpenFileLimit());
         services.AddSingleton(capacity);
+
+        // The registry admits sockets up to MaxSockets; 0 there means "derive it", which only this process can.
+        services.PostConfigure<ConnectionOptions>(options =>
+        {
+            if (options.MaxSockets == 0 && capacity.MaxSockets is { } maxSockets)
+            {
+                options.MaxSockets = maxSockets;
+            }
+        });
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
         {
             kestrel.Limits.MaxConcurrentConnections = capacity.MaxConnections;

@@ -12,8 +12,8 @@ public sealed class ConnectionRegistryTests
     public async Task Reserve_SubscribesOnTheFirstSocketAndUnsubscribesAfterTheLast()
     {
         var registry = CreateRegistry(maxPerUser: 4);
-        var first = await registry.TryReserveAsync("u1", CancellationToken.None);
-        var second = await registry.TryReserveAsync("u1", CancellationToken.None);
+        var first = await AdmitAsync(registry, "u1", CancellationToken.None);
+        var second = await AdmitAsync(registry, "u1", CancellationToken.None);
         Assert.Equal(["sub:u1"], _backplane.Calls);
 
         await first!.DisposeAsync();
@@ -27,10 +27,10 @@ public sealed class ConnectionRegistryTests
     public async Task Reserve_BeyondThePerUserLimit_ReturnsNullWithoutAffectingOthers()
     {
         var registry = CreateRegistry(maxPerUser: 2);
-        await using var a = await registry.TryReserveAsync("u1", CancellationToken.None);
-        await using var b = await registry.TryReserveAsync("u1", CancellationToken.None);
-        Assert.Null(await registry.TryReserveAsync("u1", CancellationToken.None));
-        await using var other = await registry.TryReserveAsync("u2", CancellationToken.None);
+        await using var a = await AdmitAsync(registry, "u1", CancellationToken.None);
+        await using var b = await AdmitAsync(registry, "u1", CancellationToken.None);
+        Assert.Null(await AdmitAsync(registry, "u1", CancellationToken.None));
+        await using var other = await AdmitAsync(registry, "u2", CancellationToken.None);
         Assert.NotNull(other);
     }
 
@@ -42,7 +42,7 @@ public sealed class ConnectionRegistryTests
         {
             for (var round = 0; round < 50; round++)
             {
-                var slot = await registry.TryReserveAsync("u" + (i % 4), CancellationToken.None);
+                var slot = await AdmitAsync(registry, "u" + (i % 4), CancellationToken.None);
                 await Task.Yield();
                 await slot!.DisposeAsync();
             }
@@ -68,11 +68,11 @@ public sealed class ConnectionRegistryTests
     public async Task Slot_DisposedTwice_ReleasesOnce()
     {
         var registry = CreateRegistry(maxPerUser: 1);
-        var slot = await registry.TryReserveAsync("u1", CancellationToken.None);
+        var slot = await AdmitAsync(registry, "u1", CancellationToken.None);
         await slot!.DisposeAsync();
         await slot.DisposeAsync();
         Assert.Equal(["sub:u1", "unsub:u1"], _backplane.Calls);
-        Assert.NotNull(await registry.TryReserveAsync("u1", CancellationToken.None));
+        Assert.NotNull(await AdmitAsync(registry, "u1", CancellationToken.None));
     }
 
     [Fact]
@@ -80,12 +80,12 @@ public sealed class ConnectionRegistryTests
     {
         // A tab reloads: its old socket releases the user's last slot while the new socket reserves one.
         var backplane = new SlowUnsubscribeBackplane();
-        var registry = new ConnectionRegistry(backplane, Microsoft.Extensions.Options.Options.Create(new ConnectionOptions()), NullLogger<ConnectionRegistry>.Instance);
-        var first = await registry.TryReserveAsync("u1", CancellationToken.None);
+        var registry = new ConnectionRegistry(backplane, new ReplicaState(), Microsoft.Extensions.Options.Options.Create(new ConnectionOptions()), NullLogger<ConnectionRegistry>.Instance);
+        var first = await AdmitAsync(registry, "u1", CancellationToken.None);
         var releasing = first!.DisposeAsync().AsTask();
         await backplane.UnsubscribeStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
-        var reserving = registry.TryReserveAsync("u1", CancellationToken.None).AsTask();
+        var reserving = AdmitAsync(registry, "u1", CancellationToken.None);
         backplane.UnsubscribeMayFinish.SetResult();
         await releasing.WaitAsync(TimeSpan.FromSeconds(10));
         await using var second = await reserving.WaitAsync(TimeSpan.FromSeconds(10));
@@ -94,6 +94,41 @@ public sealed class ConnectionRegistryTests
         Assert.True(backplane.IsSubscribed("u1"), "A socket holds a slot, so the replica must still receive its user's messages.");
     }
 
-    private ConnectionRegistry CreateRegistry(int maxPerUser) =>
-        new(_backplane, Microsoft.Extensions.Options.Options.Create(new ConnectionOptions { MaxSocketsPerUser = maxPerUser }), NullLogger<ConnectionRegistry>.Instance);
+    [Fact]
+    public async Task Admit_WhenManyRaceForTheReplicasLastPlaces_AdmitsExactlyTheCapAndFreesAPlaceOnRelease()
+    {
+        var registry = CreateRegistry(maxPerUser: 1000, maxSockets: 10);
+        var admissions = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(async () => await registry.TryAdmitAsync("u" + (i % 7), CancellationToken.None))));
+
+        Assert.Equal(10, admissions.Count(a => a.Slot is not null));
+        Assert.All(admissions.Where(a => a.Slot is null), a => Assert.Equal(AdmissionRefusal.ReplicaFull, a.Refusal));
+
+        await admissions.First(a => a.Slot is not null).Slot!.DisposeAsync();
+        var next = await registry.TryAdmitAsync("u-next", CancellationToken.None);
+        Assert.Equal(AdmissionRefusal.None, next.Refusal);
+        Assert.Equal(AdmissionRefusal.ReplicaFull, (await registry.TryAdmitAsync("u-after", CancellationToken.None)).Refusal);
+    }
+
+    [Fact]
+    public async Task Admit_TellsWhyItRefuses_UserFullBeforeTheReplicaIsFull_AndDrainingFirstOfAll()
+    {
+        var replica = new ReplicaState();
+        var registry = CreateRegistry(maxPerUser: 1, maxSockets: 2, replica);
+        await using var first = await AdmitAsync(registry, "u1", CancellationToken.None);
+        Assert.Equal(AdmissionRefusal.UserFull, (await registry.TryAdmitAsync("u1", CancellationToken.None)).Refusal);
+
+        // The refused one gave its replica place back: u2 still fits.
+        await using var second = await AdmitAsync(registry, "u2", CancellationToken.None);
+        Assert.NotNull(second);
+        Assert.Equal(AdmissionRefusal.ReplicaFull, (await registry.TryAdmitAsync("u3", CancellationToken.None)).Refusal);
+
+        replica.BeginDraining();
+        Assert.Equal(AdmissionRefusal.Draining, (await registry.TryAdmitAsync("u3", CancellationToken.None)).Refusal);
+    }
+
+    private static async Task<RegistrySlot?> AdmitAsync(ConnectionRegistry registry, string userId, CancellationToken cancellationToken) =>
+        (await registry.TryAdmitAsync(userId, cancellationToken)).Slot;
+
+    private ConnectionRegistry CreateRegistry(int maxPerUser, int maxSockets = 0, ReplicaState? replica = null) =>
+        new(_backplane, replica ?? new ReplicaState(), Microsoft.Extensions.Options.Options.Create(new ConnectionOptions { MaxSocketsPerUser = maxPerUser, MaxSockets = maxSockets }), NullLogger<ConnectionRegistry>.Instance);
 }
