@@ -1,19 +1,18 @@
 using Microsoft.Extensions.Options;
-using NotifyPush.Core.Options;
 using StackExchange.Redis;
 
 namespace NotifyPush.Backplane.Redis;
 
 /// <summary>
-/// Checks, at start-up, what the Redis backplane needs beyond <see cref="BackplaneOptions"/>' annotations:
+/// Checks, at start-up, what the Redis backplane needs beyond <see cref="RedisBackplaneOptions"/>' annotations:
 /// a configuration string that StackExchange.Redis accepts and that names at least one endpoint.
 /// </summary>
-public sealed class RedisBackplaneOptionsValidator : IValidateOptions<BackplaneOptions>
+public sealed class RedisBackplaneOptionsValidator : IValidateOptions<RedisBackplaneOptions>
 {
     /// <summary>The setting every message names, <c>NotifyPush:Backplane:Configuration</c>.</summary>
-    public const string ConfigurationKey = BackplaneOptions.SectionName + ":" + nameof(BackplaneOptions.Configuration);
+    public const string ConfigurationKey = RedisBackplaneOptions.SectionName + ":" + nameof(RedisBackplaneOptions.Configuration);
 
-    public ValidateOptionsResult Validate(string? name, BackplaneOptions options)
+    public ValidateOptionsResult Validate(string? name, RedisBackplaneOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return TryParse(options.Configuration, out _, out var error)

@@ -22,17 +22,16 @@ public static class RedisBackplaneServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        services.AddOptions<BackplaneOptions>()
-            .BindConfiguration(BackplaneOptions.SectionName)
+        services.AddOptions<RedisBackplaneOptions>()
+            .BindConfiguration(RedisBackplaneOptions.SectionName)
             .ValidateOnStart();
-        // The annotations (ChannelPrefix…) are validated once, named by their full key, by AddNotifyPushCore's
-        // validator when the engine is registered; on their own, by the generated validator here.
-        if (!services.Any(static d => d.ServiceType == typeof(IValidateOptions<BackplaneOptions>) && d.ImplementationInstance is SectionNamedValidator<BackplaneOptions>))
+        if (!services.Any(static d => d.ServiceType == typeof(IValidateOptions<RedisBackplaneOptions>) && d.ImplementationInstance is SectionNamedValidator<RedisBackplaneOptions>))
         {
-            services.AddSingleton<IValidateOptions<BackplaneOptions>>(new SectionNamedValidator<BackplaneOptions>(new BackplaneOptionsValidator(), BackplaneOptions.SectionName));
+            // The annotations (ChannelPrefix…), each failure named by its full key.
+            services.AddSingleton<IValidateOptions<RedisBackplaneOptions>>(new SectionNamedValidator<RedisBackplaneOptions>(new RedisBackplaneOptionsAnnotationsValidator(), RedisBackplaneOptions.SectionName));
         }
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackplaneOptions>, RedisBackplaneOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisBackplaneOptions>, RedisBackplaneOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RedisNotificationBackplane>();

@@ -9,7 +9,7 @@ namespace NotifyPush.Backplane.Redis;
 /// <remarks>
 /// Every channel is created with <see cref="RedisChannel.Literal(byte[])"/>, so a user id such as <c>*</c>,
 /// <c>a*</c> or <c>[x]</c> is sent with SUBSCRIBE, never PSUBSCRIBE, and cannot match other users' channels.
-/// The prefix cannot contain <c>:</c> (see <c>BackplaneOptions.ChannelPrefix</c>) and the user id is the whole
+/// The prefix cannot contain <c>:</c> (see <c>RedisBackplaneOptions.ChannelPrefix</c>) and the user id is the whole
 /// rest of the name, so two different (prefix, user id) pairs never give the same channel.
 /// </remarks>
 internal sealed class RedisChannels

@@ -60,7 +60,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
     /// <summary>Creates the backplane and starts connecting in the background; never waits for Redis.</summary>
     /// <exception cref="InvalidOperationException"><c>NotifyPush:Backplane:Configuration</c> is missing or invalid.</exception>
-    public RedisNotificationBackplane(IOptions<BackplaneOptions> options, ILogger<RedisNotificationBackplane> logger, TimeProvider timeProvider)
+    public RedisNotificationBackplane(IOptions<RedisBackplaneOptions> options, ILogger<RedisNotificationBackplane> logger, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);

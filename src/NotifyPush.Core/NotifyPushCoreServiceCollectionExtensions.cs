@@ -25,7 +25,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>(configuration, DeliveryOptions.SectionName);
         services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(configuration, RetentionOptions.SectionName);
         services.AddValidatedOptions<StoreOptions, StoreOptionsValidator>(configuration, StoreOptions.SectionName);
-        services.AddValidatedOptions<BackplaneOptions, BackplaneOptionsValidator>(configuration, BackplaneOptions.SectionName);
+        services.AddOptions<BackplaneOptions>().Bind(configuration.GetSection(BackplaneOptions.SectionName));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ReplicaState>();

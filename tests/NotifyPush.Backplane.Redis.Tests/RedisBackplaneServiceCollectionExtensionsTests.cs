@@ -22,6 +22,19 @@ public sealed class RedisBackplaneServiceCollectionExtensionsTests
         Assert.Contains("NotifyPush:Backplane:Configuration", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("colon:inside")]
+    [InlineData("")]
+    public async Task AddRedisBackplane_WhenChannelPrefixIsInvalid_FailsAtStartNamingTheSetting(string prefix)
+    {
+        await using var provider = BuildProvider("127.0.0.1:6379", channelPrefix: prefix);
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("NotifyPush:Backplane:ChannelPrefix", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AddRedisBackplane_WhenConfigured_ResolvesOneRedisBackplaneInsteadOfTheInProcessOne()
     {
@@ -37,10 +50,15 @@ public sealed class RedisBackplaneServiceCollectionExtensionsTests
         Assert.Same(backplane, provider.GetRequiredService<RedisNotificationBackplane>());
     }
 
-    private static ServiceProvider BuildProvider(string? configuration, ServiceCollection? services = null)
+    private static ServiceProvider BuildProvider(string? configuration, ServiceCollection? services = null, string? channelPrefix = null)
     {
         services ??= new ServiceCollection();
         var settings = new Dictionary<string, string?> { ["NotifyPush:Backplane:Provider"] = "Redis" };
+        if (channelPrefix is not null)
+        {
+            settings["NotifyPush:Backplane:ChannelPrefix"] = channelPrefix;
+        }
+
         if (configuration is not null)
         {
             settings["NotifyPush:Backplane:Configuration"] = configuration;

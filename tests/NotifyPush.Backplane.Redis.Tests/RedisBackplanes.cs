@@ -16,7 +16,7 @@ internal static class RedisBackplanes
     /// <summary>Creates a backplane; it connects in the background.</summary>
     public static RedisNotificationBackplane Create(string configuration, string prefix, ILogger<RedisNotificationBackplane>? logger = null) =>
         new(
-            Options.Create(new BackplaneOptions { Provider = BackplaneProvider.Redis, Configuration = configuration, ChannelPrefix = prefix }),
+            Options.Create(new RedisBackplaneOptions { Configuration = configuration, ChannelPrefix = prefix }),
             logger ?? NullLogger<RedisNotificationBackplane>.Instance,
             TimeProvider.System);
 

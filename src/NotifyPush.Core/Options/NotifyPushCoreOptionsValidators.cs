@@ -14,6 +14,3 @@ public sealed partial class RetentionOptionsValidator : IValidateOptions<Retenti
 
 [OptionsValidator]
 public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOptions>;
-
-[OptionsValidator]
-public sealed partial class BackplaneOptionsValidator : IValidateOptions<BackplaneOptions>;
