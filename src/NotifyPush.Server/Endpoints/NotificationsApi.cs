@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
@@ -22,6 +21,7 @@ public static class NotificationsApi
             .RequireAuthorization(NotifyPushPolicies.ServiceCaller)
             .AddEndpointFilter<ServiceRateLimitFilter>();
         api.MapPost("/notifications", SendAsync);
+        // {userId} is matched here but read by PathUserId from the raw target: the route value is not decoded exactly once.
         api.MapGet("/users/{userId}/notifications", GetHistoryAsync);
         api.MapPost("/users/{userId}/disconnect", DisconnectAsync);
         return api;
@@ -121,14 +121,13 @@ public static class NotificationsApi
     }
 
     internal static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> GetHistoryAsync(
-        string userId,
         HttpContext context,
         INotificationStore store,
         IOptions<ApiOptions> options,
         TimeProvider timeProvider)
     {
         var settings = options.Value;
-        if (UserIds.Validate(userId) is { } problem)
+        if (!PathUserId.TryRead(context, out var userId, out var problem))
         {
             return ApiProblems.BadRequest(problem);
         }
@@ -160,12 +159,11 @@ public static class NotificationsApi
     }
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> DisconnectAsync(
-        string userId,
         HttpContext context,
         NotificationPublisher publisher,
         IOptions<ApiOptions> options)
     {
-        if (UserIds.Validate(userId) is { } problem)
+        if (!PathUserId.TryRead(context, out var userId, out var problem))
         {
             return ApiProblems.BadRequest(problem);
         }
