@@ -76,6 +76,41 @@ public sealed class NotificationsApiTests : IDisposable
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"No error for '{field}' in {problem}");
     }
 
+    [Theory]
+    [InlineData("""{"userId":"u","userId":"v","type":"t"}""", "userId")]
+    [InlineData("""{"userId":"u","type":"t","type":"t2"}""", "type")]
+    [InlineData("""{"userIds":["u"],"type":"t","userIds":["v"]}""", "userIds")]
+    [InlineData("""{"userId":"u","type":"t","payload":1,"payload":2}""", "payload")]
+    [InlineData("""{"userId":"u","type":"t","ttlSeconds":60,"ttlSeconds":60}""", "ttlSeconds")]
+    [InlineData("""{"userId":"u","user\u0049d":"v","type":"t"}""", "userId")]
+    public async Task Post_WithAFieldTwice_Returns400NamingTheFieldAndStoresNothing(string body, string field)
+    {
+        // Last-wins would let a body say one thing to a validating proxy (first-wins) and another to the server.
+        using var api = _server.CreateServiceClient();
+        using var response = await ServiceApi.PostRawAsync(api, body);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"No error for '{field}' in {problem}");
+        Assert.Contains(messages.EnumerateArray(), m => m.GetString()!.Contains($"'{field}' more than once", StringComparison.Ordinal));
+        foreach (var user in new[] { "u", "v" })
+        {
+            Assert.Equal(0, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+        }
+    }
+
+    [Fact]
+    public async Task Post_WithAKeyTwiceInsideThePayload_StoresThePayloadAsSent()
+    {
+        // The payload is the application's JSON: the service stores it as sent and lets the receiver's parser decide.
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        using var response = await ServiceApi.PostRawAsync(api, $$$"""{"userId":"{{{user}}}","type":"t","payload":{"a":1,"a":2}}""");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var stored = Assert.Single(await Store.ReadAsync(user, 0, 10, DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.Equal("""{"a":1,"a":2}""", stored.PayloadJson);
+    }
+
     [Fact]
     public async Task Post_WithoutCredential_Returns401()
     {
