@@ -16,7 +16,8 @@ public static class RawHttp
 
     /// <summary>
     /// Sends <paramref name="target"/> with <paramref name="method"/>, the given header lines and Host, asks the server
-    /// to close the connection after its answer (<c>close</c> is added to the Connection header) and reads until it does.
+    /// to close the connection after its answer (<c>close</c> is added to the Connection header) and reads until it does
+    /// (or, for a 101, to the end of the head).
     /// </summary>
     public static async Task<Response> SendAsync(Uri server, string method, string target, IEnumerable<string>? headers = null, byte[]? body = null)
     {
@@ -54,8 +55,19 @@ public static class RawHttp
             await stream.WriteAsync(body, cts.Token);
         }
 
+        // Until the server closes; after a 101 the connection is the upgraded protocol's, so the head is all there is.
         using var received = new MemoryStream();
-        await stream.CopyToAsync(received, cts.Token);
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cts.Token)) > 0)
+        {
+            received.Write(chunk, 0, read);
+            if (received.GetBuffer().AsSpan(0, (int)received.Length) is var bytes && bytes.StartsWith("HTTP/1.1 101 "u8) && bytes.IndexOf("\r\n\r\n"u8) >= 0)
+            {
+                break;
+            }
+        }
+
         return Parse(received.ToArray());
     }
 
