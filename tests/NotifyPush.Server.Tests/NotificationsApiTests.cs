@@ -76,6 +76,119 @@ public sealed class NotificationsApiTests : IDisposable
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"No error for '{field}' in {problem}");
     }
 
+    [Theory]
+    [InlineData("""{"userId":"u","userId":"v","type":"t"}""", "userId")]
+    [InlineData("""{"userId":"u","type":"t","type":"t2"}""", "type")]
+    [InlineData("""{"userIds":["u"],"type":"t","userIds":["v"]}""", "userIds")]
+    [InlineData("""{"userId":"u","type":"t","payload":1,"payload":2}""", "payload")]
+    [InlineData("""{"userId":"u","type":"t","ttlSeconds":60,"ttlSeconds":60}""", "ttlSeconds")]
+    [InlineData("""{"userId":"u","user\u0049d":"v","type":"t"}""", "userId")]
+    public async Task Post_WithAFieldTwice_Returns400NamingTheFieldAndStoresNothing(string body, string field)
+    {
+        // Last-wins would let a body say one thing to a validating proxy (first-wins) and another to the server.
+        using var api = _server.CreateServiceClient();
+        using var response = await ServiceApi.PostRawAsync(api, body);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"No error for '{field}' in {problem}");
+        Assert.Contains(messages.EnumerateArray(), m => m.GetString()!.Contains($"'{field}' more than once", StringComparison.Ordinal));
+        foreach (var user in new[] { "u", "v" })
+        {
+            Assert.Equal(0, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+        }
+    }
+
+    [Fact]
+    public async Task Post_WithAKeyTwiceInsideThePayload_StoresThePayloadAsSent()
+    {
+        // The payload is the application's JSON: the service stores it as sent and lets the receiver's parser decide.
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        using var response = await ServiceApi.PostRawAsync(api, $$$"""{"userId":"{{{user}}}","type":"t","payload":{"a":1,"a":2}}""");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var stored = Assert.Single(await Store.ReadAsync(user, 0, 10, DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.Equal("""{"a":1,"a":2}""", stored.PayloadJson);
+    }
+
+    public static TheoryData<string, byte[]> NotUtf8Bodies() => new()
+    {
+        { "a lone continuation byte in userId", Bytes("{\"userId\":\"u", [0x80], "\",\"type\":\"t\"}") },
+        { "a truncated sequence in type", Bytes("{\"userId\":\"u\",\"type\":\"t", [0xC3], "\"}") },
+        { "an encoded surrogate in a payload string", Bytes("{\"userId\":\"u\",\"type\":\"t\",\"payload\":{\"s\":\"", [0xED, 0xA0, 0x80], "\"}}") },
+        { "latin-1 in a payload key", Bytes("{\"userId\":\"u\",\"type\":\"t\",\"payload\":{\"caf", [0xE9], "\":1}}") },
+        { "latin-1 in a field name", Bytes("{\"userId\":\"u\",\"type\":\"t\",\"caf", [0xE9], "\":1}") },
+        { "an overlong encoding of '/'", Bytes("{\"userId\":\"u", [0xC0, 0xAF], "\",\"type\":\"t\"}") },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotUtf8Bodies))]
+    public async Task Post_WithABodyThatIsNotUtf8_Returns400AndStoresNothing(string why, byte[] body)
+    {
+        using var api = _server.CreateServiceClient();
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var response = await api.PostAsync("/api/notifications", content);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await Store.GetStreamStateAsync("u", CancellationToken.None)).LastSeq);
+        Assert.False(string.IsNullOrEmpty(why));
+    }
+
+    [Theory]
+    [InlineData("latin1")]
+    [InlineData("ISO-8859-1")]
+    [InlineData("utf-16")]
+    [InlineData("us-ascii")]
+    public async Task Post_WithACharsetOtherThanUtf8_Returns415(string charset)
+    {
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        using var content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes($$"""{"userId":"{{user}}","type":"café"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", $"application/json; charset={charset}");
+
+        using var response = await api.PostAsync("/api/notifications", content);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json;charset=utf8")]
+    [InlineData("application/problem+json; charset=utf-8")]
+    public async Task Post_AsUtf8Json_IsAccepted(string contentType)
+    {
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes($$"""{"userId":"{{user}}","type":"café"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await api.PostAsync("/api/notifications", content);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("café", Assert.Single(await Store.ReadAsync(user, 0, 10, DateTimeOffset.UtcNow, CancellationToken.None)).Type);
+    }
+
+    [Fact]
+    public async Task Post_WithAUtf8ByteOrderMark_IsAccepted()
+    {
+        using var api = _server.CreateServiceClient();
+        var user = NewUser();
+        using var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes($$"""{"userId":"{{user}}","type":"t"}""")]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var response = await api.PostAsync("/api/notifications", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
     [Fact]
     public async Task Post_WithoutCredential_Returns401()
     {
@@ -156,4 +269,7 @@ public sealed class NotificationsApiTests : IDisposable
     }
 
     private static string NewUser() => $"user-{Guid.NewGuid():N}";
+
+    private static byte[] Bytes(string before, byte[] bytes, string after) =>
+        [.. System.Text.Encoding.UTF8.GetBytes(before), .. bytes, .. System.Text.Encoding.UTF8.GetBytes(after)];
 }

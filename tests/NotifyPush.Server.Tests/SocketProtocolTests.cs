@@ -268,6 +268,43 @@ public sealed class SocketProtocolTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("8")]
+    [InlineData("12")]
+    [InlineData("14")]
+    [InlineData(null)]
+    public async Task Handshake_WithAnotherWebSocketVersionAndAValidToken_Is426NamingVersion13(string? version)
+    {
+        // RFC 6455 §4.2.2: a version the server does not speak gets 426 and the versions it does speak.
+        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", $"/ws?access_token={TestServer.UserToken(NewUser())}", UpgradeHeaders(version));
+
+        Assert.True(response.Status == HttpStatusCode.UpgradeRequired, $"{(int)response.Status} {response.Body}");
+        Assert.Equal("13", response.Headers["Sec-WebSocket-Version"]);
+        Assert.Equal("websocket", response.Headers["Upgrade"]);
+        // RawHttp asked to close the connection after the answer: the server's own Connection header keeps that.
+        Assert.Equal("Upgrade, close", response.Headers["Connection"]);
+        Assert.Equal("application/problem+json", response.Headers["Content-Type"].Split(';')[0]);
+        Assert.Equal(426, System.Text.Json.JsonDocument.Parse(response.Body).RootElement.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Handshake_WithWebSocketVersion8AndNoCredential_Is401()
+    {
+        // The credential is checked first, as for every other refusal.
+        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", "/ws", UpgradeHeaders("8"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.Status);
+    }
+
+    [Fact]
+    public async Task Handshake_WithVersion13OverRawHttp_Upgrades()
+    {
+        // The same request as above with version 13: only the version decided the 426.
+        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", $"/ws?access_token={TestServer.UserToken(NewUser())}", UpgradeHeaders("13"));
+
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, response.Status);
+    }
+
     [Fact]
     public async Task Shutdown_ClosesSocketsWith1012()
     {
@@ -283,6 +320,17 @@ public sealed class SocketProtocolTests : IDisposable
 
     private static string Base64Url(string json) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static List<string> UpgradeHeaders(string? version)
+    {
+        List<string> headers = ["Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="];
+        if (version is not null)
+        {
+            headers.Add($"Sec-WebSocket-Version: {version}");
+        }
+
+        return headers;
+    }
 
     private static string NewUser() => $"user-{Guid.NewGuid():N}";
 }

@@ -22,6 +22,13 @@ public static class UserIds
             return $"A user id must be at most {MaxLength} characters.";
         }
 
+        if (userId is "." or "..")
+        {
+            // Paths cannot carry them: clients and servers remove "." and ".." segments, escaped or not, so such a
+            // user could connect but never be reached through /api/users/{userId}/….
+            return "A user id must not be \".\" or \"..\".";
+        }
+
         return userId.Any(char.IsControl) ? "A user id must not contain control characters." : null;
     }
 }

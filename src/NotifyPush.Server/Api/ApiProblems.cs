@@ -24,6 +24,12 @@ public static class ApiProblems
     public static ProblemHttpResult UnsupportedMediaType() =>
         TypedResults.Problem("Send the body as application/json.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type");
 
+    public static ProblemHttpResult UnsupportedCharset(string charset) =>
+        TypedResults.Problem(
+            $"Send the body as UTF-8 JSON; charset '{charset}' is not supported.",
+            statusCode: StatusCodes.Status415UnsupportedMediaType,
+            title: "Unsupported media type");
+
     public static ProblemHttpResult IdempotencyConflict(string key) =>
         TypedResults.Problem(
             $"Idempotency-Key '{key}' was already used with a different request body.",

@@ -38,8 +38,18 @@ public static class SendRequestReader
         var payloadTooLarge = false;
         bool sawUserId = false, sawUserIds = false;
 
+        // JSON leaves duplicate names undefined (RFC 8259 §4) and parsers differ (first wins, last wins, error): a body
+        // that names a recipient twice could mean one user to a checking proxy and another to us. Inside the payload
+        // names are the application's business and are kept as sent.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
+            if (!seen.Add(property.Name))
+            {
+                Add(property.Name, $"The body holds '{property.Name}' more than once.");
+                continue;
+            }
+
             switch (property.Name)
             {
                 case "userId":

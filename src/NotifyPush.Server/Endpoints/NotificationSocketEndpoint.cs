@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebSockets;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
@@ -17,6 +19,9 @@ public static partial class NotificationSocketEndpoint
     /// <summary>The socket's path; the only one where a user token may come in the query string.</summary>
     public const string Path = "/ws";
 
+    // RFC 6455; the only version ASP.NET Core's WebSocket middleware accepts.
+    private const string SupportedWebSocketVersion = "13";
+
     // Protocol-level keep-alives are off: the application heartbeat (ping/pong frames) detects dead peers,
     // and the browser cannot see control frames anyway.
     private static readonly WebSocketAcceptContext AcceptContext = new() { KeepAliveInterval = TimeSpan.Zero };
@@ -29,6 +34,23 @@ public static partial class NotificationSocketEndpoint
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
+            if (AsksForAnotherWebSocketVersion(context))
+            {
+                // RFC 6455 §4.2.2: name the version this server speaks, so a client that has several can retry with it.
+                context.Response.Headers.SecWebSocketVersion = SupportedWebSocketVersion;
+                if (HttpProtocol.IsHttp11(context.Request.Protocol))
+                {
+                    // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to, listed in Connection as hop-by-hop (so
+                    // only in HTTP/1.1). Kestrel does not add its "close" to a Connection header the app set: keep the
+                    // client's.
+                    context.Response.Headers.Upgrade = "websocket";
+                    context.Response.Headers.Connection = HasToken(context.Request.Headers.Connection, "close") ? "Upgrade, close" : "Upgrade";
+                }
+
+                await Refuse(context, StatusCodes.Status426UpgradeRequired, "WebSocket version not supported", $"This server speaks WebSocket version {SupportedWebSocketVersion} (RFC 6455).");
+                return;
+            }
+
             await Refuse(context, StatusCodes.Status400BadRequest, "WebSocket upgrade required", "Open /ws as a WebSocket.");
             return;
         }
@@ -78,6 +100,22 @@ public static partial class NotificationSocketEndpoint
             }
         }
     }
+
+    /// <summary>
+    /// An upgrade to WebSocket (HTTP/1.1 <c>Upgrade: websocket</c>, or an HTTP/2 extended CONNECT for <c>websocket</c>)
+    /// whose <c>Sec-WebSocket-Version</c> is missing or not 13: the reason it is not a WebSocket request we accept.
+    /// </summary>
+    private static bool AsksForAnotherWebSocketVersion(HttpContext context)
+    {
+        var request = context.Request;
+        var upgrade = context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
+            ? string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase)
+            : HasToken(request.Headers.Upgrade, "websocket");
+        return upgrade && request.Headers.SecWebSocketVersion.ToString() != SupportedWebSocketVersion;
+    }
+
+    private static bool HasToken(StringValues header, string token) =>
+        header.Any(value => value is not null && value.Split(',').Any(item => item.Trim().Equals(token, StringComparison.OrdinalIgnoreCase)));
 
     private static bool TryReadSince(HttpContext context, out ResumePoint resume)
     {

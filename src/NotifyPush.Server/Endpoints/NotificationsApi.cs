@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using NotifyPush.Core.Connections;
+using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
@@ -15,6 +16,7 @@ namespace NotifyPush.Server.Endpoints;
 public static class NotificationsApi
 {
     private const string IdempotencyKeyHeader = "Idempotency-Key";
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     public static RouteGroupBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
     {
@@ -22,6 +24,7 @@ public static class NotificationsApi
             .RequireAuthorization(NotifyPushPolicies.ServiceCaller)
             .AddEndpointFilter<ServiceRateLimitFilter>();
         api.MapPost("/notifications", SendAsync);
+        // {userId} is matched here but read by PathUserId from the raw target: the route value is not decoded exactly once.
         api.MapGet("/users/{userId}/notifications", GetHistoryAsync);
         api.MapPost("/users/{userId}/disconnect", DisconnectAsync);
         return api;
@@ -39,6 +42,11 @@ public static class NotificationsApi
             return ApiProblems.UnsupportedMediaType();
         }
 
+        if (NonUtf8Charset(context.Request) is { } charset)
+        {
+            return ApiProblems.UnsupportedCharset(charset);
+        }
+
         var idempotencyKey = context.Request.Headers[IdempotencyKeyHeader].ToString();
         if (idempotencyKey.Length > settings.MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < '!' or > '~'))
         {
@@ -50,18 +58,39 @@ public static class NotificationsApi
             bodySize.MaxRequestBodySize = settings.MaxRequestBodyBytes;
         }
 
-        JsonDocument body;
+        // Buffered whole (JsonDocument would buffer it anyway) so the bytes can be checked as UTF-8 first: the parser
+        // checks the JSON structure but not the bytes inside strings, so an invalid byte in a name or a value would
+        // throw later, when it is read (a 500), or be stored as is inside the payload. The buffer grows with what
+        // arrives, not with Content-Length, which a client could set to the maximum and then send nothing.
+        using var buffer = new MemoryStream();
         try
         {
-            body = await JsonDocument.ParseAsync(context.Request.Body, new JsonDocumentOptions { MaxDepth = 64 }, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return ApiProblems.BadRequest($"The body is not valid JSON: {ex.Message}");
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return ApiProblems.PayloadTooLarge($"The request body is larger than {settings.MaxRequestBodyBytes} bytes.");
+        }
+
+        var json = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (json.Span.StartsWith(Utf8ByteOrderMark))
+        {
+            json = json[Utf8ByteOrderMark.Length..];
+        }
+
+        if (!Utf8.IsValid(json.Span))
+        {
+            return ApiProblems.BadRequest("The body is not valid UTF-8.");
+        }
+
+        JsonDocument body;
+        try
+        {
+            body = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException ex)
+        {
+            return ApiProblems.BadRequest($"The body is not valid JSON: {ex.Message}");
         }
 
         SendRequest request;
@@ -121,14 +150,13 @@ public static class NotificationsApi
     }
 
     internal static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> GetHistoryAsync(
-        string userId,
         HttpContext context,
         INotificationStore store,
         IOptions<ApiOptions> options,
         TimeProvider timeProvider)
     {
         var settings = options.Value;
-        if (UserIds.Validate(userId) is { } problem)
+        if (!PathUserId.TryRead(context, out var userId, out var problem))
         {
             return ApiProblems.BadRequest(problem);
         }
@@ -160,12 +188,11 @@ public static class NotificationsApi
     }
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> DisconnectAsync(
-        string userId,
         HttpContext context,
         NotificationPublisher publisher,
         IOptions<ApiOptions> options)
     {
-        if (UserIds.Validate(userId) is { } problem)
+        if (!PathUserId.TryRead(context, out var userId, out var problem))
         {
             return ApiProblems.BadRequest(problem);
         }
@@ -178,6 +205,18 @@ public static class NotificationsApi
         }
 
         return TypedResults.Accepted((string?)null);
+    }
+
+    /// <summary>The declared charset when it is not UTF-8 (JSON between systems is UTF-8, RFC 8259 §8.1), else null.</summary>
+    private static string? NonUtf8Charset(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || !mediaType.Charset.HasValue)
+        {
+            return null;
+        }
+
+        var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset).ToString();
+        return charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase) ? null : charset;
     }
 
     private static bool TryReadQuery(HttpContext context, string name, long min, long max, long fallback, out long value)

@@ -158,4 +158,45 @@ public sealed class PublisherTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Empty(empty.Notifications);
         Assert.Equal(0, empty.LastSeq);
     }
+
+    [Fact]
+    public async Task HistoryAndDisconnect_WithUserIdsThatNeedEscaping_ReachExactlyThatUser()
+    {
+        // "a/b" and the literal "a%2Fb" must stay two users through the path routes, as must "a%252Fb", "a%" and the rest.
+        var tag = $"{Guid.NewGuid():N}:";
+        string[] users = [$"{tag}a/b", $"{tag}a%2Fb", $"{tag}a%252Fb", $"{tag}a%", $"{tag}tenant 42/ü😀", $"/{tag}"];
+        var (publisher, http) = Publisher(_server.BaseAddress);
+        using var _ = http;
+        var sockets = new List<TestSocket>();
+        try
+        {
+            foreach (var user in users)
+            {
+                await publisher.SendAsync(user, "private", new { to = user }).WithTimeout();
+                var socket = await TestSocket.ConnectAsync(_server, user);
+                sockets.Add(socket);
+                await socket.ReadUntilSyncedAsync();
+            }
+
+            foreach (var user in users)
+            {
+                var history = await publisher.GetHistoryAsync(user).WithTimeout();
+                Assert.Equal(user, history.UserId);
+                Assert.Equal(user, Assert.Single(history.Notifications).Payload.GetProperty("to").GetString());
+            }
+
+            await publisher.DisconnectUserAsync(users[0]).WithTimeout();
+
+            Assert.Equal(4003, await sockets[0].WaitForCloseAsync());
+            await publisher.SendAsync(users[1..], "still-open").WithTimeout();
+            foreach (var socket in sockets.Skip(1))
+            {
+                Assert.Equal("still-open", (await socket.ReadNotificationsAsync(1)).Single().GetProperty("event").GetString());
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(sockets.Select(s => s.DisposeAsync().AsTask()));
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using NotifyPush.Core.Connections;
 using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests.Cluster;
@@ -55,6 +56,36 @@ public sealed class ClusterRoutingTests
             var sentinel = (await tab.ReadNotificationsAsync(1)).Single();
             Assert.Equal("sentinel", sentinel.GetProperty("event").GetString());
             Assert.Equal(Enumerable.Range(1, 21).Select(n => (long)n), tab.ReceivedSeqs);
+        }
+    }
+
+    [Fact]
+    public async Task Disconnect_ThroughReplicaC_ClosesTheUsersSocketsOnReplicasAAndBWith4003AndNoOtherSocket()
+    {
+        await using var cluster = await TestCluster.StartAsync(replicas: 3);
+        var (a, b, c) = (cluster.Replicas[0], cluster.Replicas[1], cluster.Replicas[2]);
+        await using var aliceOnA = await TestSocket.ConnectAsync(a.SocketUriFor("alice"));
+        await using var aliceOnB = await TestSocket.ConnectAsync(b.SocketUriFor("alice"));
+        await using var bobOnA = await TestSocket.ConnectAsync(a.SocketUriFor("bob"));
+        await using var bobOnC = await TestSocket.ConnectAsync(c.SocketUriFor("bob"));
+        foreach (var socket in new[] { aliceOnA, aliceOnB, bobOnA, bobOnC })
+        {
+            await socket.ReadUntilSyncedAsync();
+        }
+
+        // C holds no socket of alice: the sign-out reaches A and B only through the backplane.
+        using var response = await c.Api.PostAsync("/api/users/alice/disconnect", null);
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(CloseCodes.CredentialRevoked, await aliceOnA.WaitForCloseAsync());
+        Assert.Equal(CloseCodes.CredentialRevoked, await aliceOnB.WaitForCloseAsync());
+
+        // Bob's sockets, one beside alice's on A and one on C where the sign-out was sent, stay open.
+        await ServiceApi.SendAsync(b.Api, "bob", "still-open");
+        foreach (var socket in new[] { bobOnA, bobOnC })
+        {
+            Assert.Equal("still-open", (await socket.ReadNotificationsAsync(1)).Single().GetProperty("event").GetString());
+            Assert.False(socket.Closed.IsCompleted);
         }
     }
 
