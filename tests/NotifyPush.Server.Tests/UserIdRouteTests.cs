@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using NotifyPush.Core.Connections;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests;
@@ -89,7 +90,7 @@ public sealed class UserIdRouteTests : IDisposable
                 round++;
                 using var response = await api.PostAsync($"/api/users/{Uri.EscapeDataString(user)}/disconnect", null);
                 Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{user}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                Assert.Equal(CloseCodes.CredentialRevoked, await sockets[user].WaitForCloseAsync());
+                Assert.Equal(CloseCodes.SignedOut, await sockets[user].WaitForCloseAsync());
                 open.Remove(user);
                 if (open.Count == 0)
                 {

@@ -1,4 +1,5 @@
 using NotifyPush.Core.Connections;
+using NotifyPush.Core.Protocol;
 using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests.Cluster;
@@ -77,8 +78,8 @@ public sealed class ClusterRoutingTests
         using var response = await c.Api.PostAsync("/api/users/alice/disconnect", null);
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(CloseCodes.CredentialRevoked, await aliceOnA.WaitForCloseAsync());
-        Assert.Equal(CloseCodes.CredentialRevoked, await aliceOnB.WaitForCloseAsync());
+        Assert.Equal(CloseCodes.SignedOut, await aliceOnA.WaitForCloseAsync());
+        Assert.Equal(CloseCodes.SignedOut, await aliceOnB.WaitForCloseAsync());
 
         // Bob's sockets, one beside alice's on A and one on C where the sign-out was sent, stay open.
         await ServiceApi.SendAsync(b.Api, "bob", "still-open");
