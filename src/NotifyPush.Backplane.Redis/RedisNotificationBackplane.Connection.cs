@@ -161,7 +161,7 @@ public sealed partial class RedisNotificationBackplane
             _health = new BackplaneHealth(true, null, $"connected to {DescribeEndPoints(_configuration.EndPoints)}");
         }
 
-        Volatile.Write(ref _publishFailureLogged, 0);
+        _publishes.Succeed();
         Volatile.Write(ref _confirmFailures, 0);
         ObserveFault(RingOwedAsync());
         if (notify)

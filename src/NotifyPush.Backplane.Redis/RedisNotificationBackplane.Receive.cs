@@ -107,7 +107,7 @@ public sealed partial class RedisNotificationBackplane
 
     private void ReportMalformed(RedisChannel channel, int length, string reason)
     {
-        var level = Interlocked.Exchange(ref _malformedLogged, 1) == 0 ? LogLevel.Warning : LogLevel.Debug;
+        var level = _malformed.Fail() ? LogLevel.Warning : LogLevel.Debug;
         Log.MessageMalformed(_logger, level, length, channel.ToString(), reason);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using StackExchange.Redis;
 
@@ -53,9 +54,9 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private volatile ConnectionMultiplexer? _multiplexer;
     private volatile ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
-    private int _publishFailureLogged;
+    private readonly LogOnce _publishes = new();
     private int _confirmFailures;
-    private int _malformedLogged;
+    private readonly LogOnce _malformed = new();
     private int _disposed;
 
     /// <summary>Creates the backplane and starts connecting in the background; never waits for Redis.</summary>
@@ -253,7 +254,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         try
         {
             await all.WaitAsync(cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _publishFailureLogged, 0);
+            _publishes.Succeed();
             if (!_owed.IsEmpty)
             {
                 ObserveFault(RingOwedAsync());
@@ -320,7 +321,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
     private void ReportPublishFailure(int messageCount, Exception? exception)
     {
-        var level = Interlocked.Exchange(ref _publishFailureLogged, 1) == 0 ? LogLevel.Warning : LogLevel.Debug;
+        var level = _publishes.Fail() ? LogLevel.Warning : LogLevel.Debug;
         Log.PublishFailed(_logger, level, messageCount, exception);
     }
 

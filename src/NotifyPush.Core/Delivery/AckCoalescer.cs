@@ -19,7 +19,7 @@ public sealed partial class AckCoalescer(
     ILogger<AckCoalescer> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
-    private bool _failing;
+    private readonly LogOnce _flushes = new();
 
     /// <summary>Pending acknowledgements not yet written.</summary>
     public int PendingCount => _pending.Count;
@@ -49,9 +49,8 @@ public sealed partial class AckCoalescer(
         try
         {
             await store.AcknowledgeAsync(batch, cancellationToken).ConfigureAwait(false);
-            if (_failing)
+            if (_flushes.Succeed())
             {
-                _failing = false;
                 Log.Recovered(logger, batch.Count);
             }
         }
@@ -63,9 +62,8 @@ public sealed partial class AckCoalescer(
                 Record(ack.UserId, ack.Seq);
             }
 
-            if (!_failing)
+            if (_flushes.Fail())
             {
-                _failing = true;
                 Log.FlushFailed(logger, ex, batch.Count);
             }
         }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using NotifyPush.Core.Diagnostics;
 
 namespace NotifyPush.Server.Authentication;
 
@@ -16,7 +17,7 @@ public sealed partial class SigningKeyDiscovery : IDisposable
 
     private readonly ILogger<SigningKeyDiscovery> _logger;
     private readonly HttpClient? _httpClient;
-    private int _failing;
+    private readonly LogOnce _discovery = new();
 
     public SigningKeyDiscovery(IOptions<JwtOptions> options, ILogger<SigningKeyDiscovery> logger)
     {
@@ -65,7 +66,7 @@ public sealed partial class SigningKeyDiscovery : IDisposable
         {
             // The manager keeps serving the last good document while the authority is down, so this only
             // happens before the first success.
-            if (Interlocked.Exchange(ref _failing, 1) == 0)
+            if (_discovery.Fail())
             {
                 Log.SigningKeysUnavailable(_logger, exception);
             }
@@ -73,7 +74,7 @@ public sealed partial class SigningKeyDiscovery : IDisposable
             return false;
         }
 
-        if (Interlocked.Exchange(ref _failing, 0) == 1)
+        if (_discovery.Succeed())
         {
             Log.SigningKeysRecovered(_logger);
         }
