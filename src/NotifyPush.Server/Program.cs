@@ -29,6 +29,8 @@ if (app.Environment.IsDevelopment())
     app.UseStaticFiles();
 }
 
+// Before UseWebSockets: a socket's queued frames go out in one write.
+app.UseSocketWriteCoalescing();
 app.UseWebSockets();
 app.UseAuthentication();
 app.UseAuthorization();

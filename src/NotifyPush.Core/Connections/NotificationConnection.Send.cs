@@ -46,10 +46,22 @@ public sealed partial class NotificationConnection
             // Not cancellable for the same reason as the receive: Abort() completes the queue instead.
             while (CloseCode == 0 && await reader.WaitToReadAsync().ConfigureAwait(false))
             {
+                // Several frames waiting: they go out in one write (a fan-out burst, a backlog after a stall).
+                var corked = _coalescer is not null && reader.Count > 1;
+                if (corked)
+                {
+                    _coalescer!.Cork();
+                }
+
                 while (CloseCode == 0 && reader.TryRead(out var message))
                 {
                     Interlocked.Add(ref _queuedBytes, -message.Frame.Length);
                     await ProcessAsync(message).ConfigureAwait(false);
+                }
+
+                if (corked)
+                {
+                    await UncorkAsync().ConfigureAwait(false);
                 }
             }
         }
@@ -114,16 +126,25 @@ public sealed partial class NotificationConnection
     private async Task<bool> FillFromStoreAsync(long upTo)
     {
         var sawHole = false;
-        await foreach (var row in _services.Replay.ReadAsync(UserId, LastSentSeq, upTo, _aborted.Token).ConfigureAwait(false))
+        _coalescer?.Cork();
+        try
         {
-            if (CloseCode != 0)
+            await foreach (var row in _services.Replay.ReadAsync(UserId, LastSentSeq, upTo, _aborted.Token).ConfigureAwait(false))
             {
-                return sawHole;
-            }
+                if (CloseCode != 0)
+                {
+                    return sawHole;
+                }
 
-            sawHole |= row.Seq != LastSentSeq + 1;
-            MarkSent(row.Seq);
-            await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
+                sawHole |= row.Seq != LastSentSeq + 1;
+                MarkSent(row.Seq);
+                await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Also when the read failed: what was gathered is sent (or the socket is gone anyway).
+            await UncorkAsync().ConfigureAwait(false);
         }
 
         // Seqs up to upTo that the store no longer has expired or were removed: move past them so a later
@@ -144,6 +165,19 @@ public sealed partial class NotificationConnection
     /// having gone out.
     /// </summary>
     private void MarkSent(long seq) => Volatile.Write(ref _lastSentSeq, seq);
+
+    /// <summary>Writes the frames gathered since the cork, under the same send timeout as any write.</summary>
+    private async ValueTask UncorkAsync()
+    {
+        if (_coalescer is null)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _writeStartedAt, _services.Time.GetUtcNow().UtcTicks);
+        await _coalescer.UncorkAsync().ConfigureAwait(false);
+        Volatile.Write(ref _writeStartedAt, 0);
+    }
 
     private async ValueTask WriteAsync(ReadOnlyMemory<byte> frame)
     {

@@ -18,6 +18,7 @@ namespace NotifyPush.Core.Connections;
 public sealed partial class NotificationConnection
 {
     private readonly WebSocket _socket;
+    private readonly IWriteCoalescer? _coalescer;
     private readonly ConnectionServices _services;
     private readonly Channel<OutboundMessage> _queue;
     private readonly CancellationTokenSource _aborted = new();
@@ -40,9 +41,15 @@ public sealed partial class NotificationConnection
     private string _closeReason = string.Empty;
 
     /// <summary>Creates a connection for an accepted socket. Call <see cref="RunAsync"/> once.</summary>
-    public NotificationConnection(WebSocket socket, string userId, DateTimeOffset? credentialExpiresAt, ConnectionServices services)
+    /// <param name="socket">The accepted WebSocket; only this connection's send loop writes to it.</param>
+    /// <param name="userId">The authenticated user.</param>
+    /// <param name="credentialExpiresAt">When the credential stops being valid (4001 then), or null for never.</param>
+    /// <param name="services">The process-wide collaborators.</param>
+    /// <param name="coalescer">The cork of the socket's transport, when the host provides one: several waiting frames then go out in one write.</param>
+    public NotificationConnection(WebSocket socket, string userId, DateTimeOffset? credentialExpiresAt, ConnectionServices services, IWriteCoalescer? coalescer = null)
     {
         _socket = socket;
+        _coalescer = coalescer;
         _services = services;
         UserId = userId;
         ConnectionId = Guid.NewGuid().ToString("N");

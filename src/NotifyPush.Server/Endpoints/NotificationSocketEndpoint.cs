@@ -90,7 +90,8 @@ public static partial class NotificationSocketEndpoint
         await using (var slot = admission.Slot!)
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext);
-            var connection = new NotificationConnection(socket, userId, credentialDeadline, connectionServices);
+            var coalescer = context.Features.Get<IWriteCoalescerFeature>()?.Coalescer;
+            var connection = new NotificationConnection(socket, userId, credentialDeadline, connectionServices, coalescer);
             var logger = loggerFactory.CreateLogger(typeof(NotificationSocketEndpoint));
             using (logger.BeginScope(new ConnectionScope(connection.ConnectionId, connection.UserId)))
             {
