@@ -6,55 +6,6 @@ namespace NotifyPush.Storage.Postgres;
 
 public sealed partial class PostgresNotificationStore
 {
-    private const string IdempotencyIndex = "notifications_idempotency";
-
-    // One statement, one round trip, for one user or ten thousand:
-    // - input: the recipients with their pre-generated ids and request position; empty when the caller already
-    //   used this idempotency key (then nothing is written and the caller reads the original rows).
-    // - counters: raises each user's last_seq (creating the stream on first use) and returns the new value as
-    //   the row's seq. The upsert runs in user_id order, so two fan-outs over overlapping users take the row
-    //   locks in the same order and wait for each other instead of deadlocking. Holding the stream row lock
-    //   until commit is what makes seq order commit order per user.
-    // - inserted: the notifications, with those seqs.
-    // The statement is its own transaction: a unique_violation (a concurrent duplicate idempotency key) rolls
-    // back the counters with the rows, leaving no hole in any stream.
-    private const string AppendSql = """
-        WITH input AS (
-            SELECT r.user_id, r.id, r.ord
-            FROM unnest(@UserIds::text[], @Ids::uuid[]) WITH ORDINALITY AS r(user_id, id, ord)
-            WHERE @IdempotencyKey::text IS NULL
-               OR NOT EXISTS (
-                   SELECT 1 FROM notifications AS n
-                   WHERE n.caller = @Caller AND n.idempotency_key = @IdempotencyKey::text)
-        ),
-        counters AS (
-            INSERT INTO user_streams AS s (user_id, last_seq, acked_seq, pruned_seq)
-            SELECT i.user_id, 1, 0, 0
-            FROM input AS i
-            ORDER BY i.user_id
-            ON CONFLICT (user_id) DO UPDATE SET last_seq = s.last_seq + 1
-            RETURNING s.user_id, s.last_seq
-        ),
-        inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
-            SELECT c.user_id, c.last_seq, i.id, @Type, @Payload::json, @CreatedAt, @ExpiresAt, @Caller, @IdempotencyKey::text, @RequestHash
-            FROM counters AS c
-            JOIN input AS i ON i.user_id = c.user_id
-            RETURNING user_id, seq, id
-        )
-        SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id
-        FROM inserted AS ins
-        JOIN input AS i ON i.id = ins.id
-        ORDER BY i.ord
-        """;
-
-    private const string IdempotentReadSql = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload::text AS PayloadJson,
-               created_at AS CreatedAt, expires_at AS ExpiresAt, request_hash AS RequestHash
-        FROM notifications
-        WHERE caller = @Caller AND idempotency_key = @IdempotencyKey
-        """;
-
     // Retention can remove the original rows between a skipped insert and the read that follows; the key is
     // then forgotten and the next attempt stores the request anew. Two retries cover that race.
     private const int MaxAppendAttempts = 3;
@@ -104,7 +55,7 @@ public sealed partial class PostgresNotificationStore
                     var stored = await TryInsertAsync(connection, parameters, request, ct);
                     if (stored is not null)
                     {
-                        // AppendSql returns the rows in the order of the request's recipients.
+                        // PostgresSql.Append returns the rows in the order of the request's recipients.
                         return new AppendResult(stored.ConvertAll(row => Stored(append, row)), IsReplay: false);
                     }
 
@@ -131,10 +82,10 @@ public sealed partial class PostgresNotificationStore
     {
         try
         {
-            var rows = (await connection.QueryAsync<AppendedRow>(new CommandDefinition(AppendSql, parameters, cancellationToken: cancellationToken))).AsList();
+            var rows = (await connection.QueryAsync<AppendedRow>(new CommandDefinition(PostgresSql.Append, parameters, cancellationToken: cancellationToken))).AsList();
             return rows.Count == 0 ? null : rows;
         }
-        catch (PostgresException exception) when (request.IdempotencyKey is not null && PostgresErrors.IsUniqueViolation(exception, IdempotencyIndex))
+        catch (PostgresException exception) when (request.IdempotencyKey is not null && PostgresErrors.IsUniqueViolation(exception, PostgresSql.IdempotencyIndex))
         {
             // A concurrent request with the same key committed between our NOT EXISTS check and our insert. The
             // statement rolled back as a whole (counters included); answer from the winner's rows instead.
@@ -151,7 +102,7 @@ public sealed partial class PostgresNotificationStore
     private static async Task<IReadOnlyList<StoredNotification>?> ReadReplayAsync(NpgsqlConnection connection, AppendRequest request, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<NotificationRow>(
-            new CommandDefinition(IdempotentReadSql, new { request.Caller, request.IdempotencyKey }, cancellationToken: cancellationToken))).AsList();
+            new CommandDefinition(PostgresSql.IdempotentRead, new { request.Caller, request.IdempotencyKey }, cancellationToken: cancellationToken))).AsList();
         if (rows.Count == 0)
         {
             return null;

@@ -14,51 +14,11 @@ namespace NotifyPush.Storage.Postgres;
 /// <remarks>
 /// Use one instance (and so one <see cref="NpgsqlDataSource"/>, one connection pool) per process.
 /// The schema is created or upgraded by <see cref="InitializeAsync"/> / <see cref="MigrateAsync"/> from the numbered
-/// scripts in <c>db/migrations</c>; operators can run them ahead of a deploy with
+/// migrations embedded from <c>Migrations/</c>; operators can run them ahead of a deploy with
 /// <c>dotnet NotifyPush.Server.dll migrate</c>.
 /// </remarks>
 public sealed partial class PostgresNotificationStore : INotificationStore, IAsyncDisposable
 {
-    private const string ReadSql = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload::text AS PayloadJson,
-               created_at AS CreatedAt, expires_at AS ExpiresAt
-        FROM notifications
-        WHERE user_id = @UserId AND seq > @AfterSeq AND expires_at > @Now
-        ORDER BY seq
-        LIMIT @Limit
-        """;
-
-    private const string StreamStateSql = """
-        SELECT last_seq AS LastSeq, acked_seq AS AckedSeq, pruned_seq AS PrunedSeq
-        FROM user_streams
-        WHERE user_id = @UserId
-        """;
-
-    // Row locks are taken in user_id order (ORDER BY … FOR NO KEY UPDATE, materialised before the UPDATE), the
-    // same order appends and cleanup use, so a batch of acks never deadlocks with them. max() folds several acks
-    // of one user; least() clamps to last_seq; the WHERE never lowers acked_seq.
-    private const string AcknowledgeSql = """
-        WITH requested AS (
-            SELECT a.user_id, max(a.seq) AS seq
-            FROM unnest(@UserIds::text[], @Seqs::bigint[]) AS a(user_id, seq)
-            GROUP BY a.user_id
-        ),
-        locked AS (
-            SELECT s.user_id, r.seq
-            FROM user_streams AS s
-            JOIN requested AS r ON r.user_id = s.user_id
-            WHERE r.seq > s.acked_seq
-            ORDER BY s.user_id
-            FOR NO KEY UPDATE OF s
-        )
-        UPDATE user_streams AS s
-        SET acked_seq = least(l.seq, s.last_seq)
-        FROM locked AS l
-        WHERE s.user_id = l.user_id AND least(l.seq, s.last_seq) > s.acked_seq
-        """;
-
-    private const string PingSql = "SELECT 1";
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly string? _schema;
@@ -114,7 +74,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
         return await RunAsync(
             async (connection, ct) =>
             {
-                var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition(ReadSql, parameters, cancellationToken: ct));
+                var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition(PostgresSql.Read, parameters, cancellationToken: ct));
                 return (IReadOnlyList<StoredNotification>)rows.Select(static row => row.ToStored()).ToList();
             },
             cancellationToken);
@@ -128,7 +88,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
             async (connection, ct) =>
             {
                 var row = await connection.QuerySingleOrDefaultAsync<StreamRow>(
-                    new CommandDefinition(StreamStateSql, new { UserId = userId }, cancellationToken: ct));
+                    new CommandDefinition(PostgresSql.StreamState, new { UserId = userId }, cancellationToken: ct));
                 return row is null ? UserStreamState.Empty : new UserStreamState(row.LastSeq, row.AckedSeq, row.PrunedSeq);
             },
             cancellationToken);
@@ -155,13 +115,13 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 
         var parameters = new { UserIds = userIds, Seqs = seqs };
         await RunAsync(
-            (connection, ct) => connection.ExecuteAsync(new CommandDefinition(AcknowledgeSql, parameters, cancellationToken: ct)),
+            (connection, ct) => connection.ExecuteAsync(new CommandDefinition(PostgresSql.Acknowledge, parameters, cancellationToken: ct)),
             cancellationToken);
     }
 
     /// <inheritdoc />
     public Task PingAsync(CancellationToken cancellationToken) =>
-        RunAsync((connection, ct) => connection.ExecuteScalarAsync<int>(new CommandDefinition(PingSql, cancellationToken: ct)), cancellationToken);
+        RunAsync((connection, ct) => connection.ExecuteScalarAsync<int>(new CommandDefinition(PostgresSql.Ping, cancellationToken: ct)), cancellationToken);
 
     /// <summary>Closes the connection pool when this store built it (<see cref="Create"/>). Safe to call twice.</summary>
     public async ValueTask DisposeAsync()

@@ -6,26 +6,6 @@ namespace NotifyPush.Storage.Sqlite;
 
 public sealed partial class SqliteNotificationStore
 {
-    // The per-user counter is raised in the same transaction as the insert, so seqs have no holes and,
-    // with one writer at a time, seq order is commit order. The row is created on a user's first append.
-    private const string NextSeqSql = """
-        INSERT INTO user_streams (user_id, last_seq) VALUES (@user_id, 1)
-        ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + 1
-        RETURNING last_seq
-        """;
-
-    private const string InsertNotificationSql = """
-        INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
-        VALUES (@user_id, @seq, @id, @type, @payload, @created_at, @expires_at, @caller, @idempotency_key, @request_hash)
-        """;
-
-    private const string SelectByIdempotencyKeySql = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload AS Payload,
-               created_at AS CreatedAt, expires_at AS ExpiresAt, request_hash AS RequestHash
-        FROM notifications
-        WHERE caller = @Caller AND idempotency_key = @IdempotencyKey
-        """;
-
     /// <inheritdoc />
     /// <remarks>
     /// An idempotency key is remembered as long as a notification stored under it is: once retention has removed
@@ -56,7 +36,7 @@ public sealed partial class SqliteNotificationStore
         }
 
         var rows = connection.Query<NotificationRow>(new CommandDefinition(
-            SelectByIdempotencyKeySql,
+            SqliteSql.SelectByIdempotencyKey,
             new { request.Caller, request.IdempotencyKey },
             transaction,
             cancellationToken: cancellationToken)).AsList();
@@ -93,13 +73,13 @@ public sealed partial class SqliteNotificationStore
 
         using var nextSeq = connection.CreateCommand();
         nextSeq.Transaction = transaction;
-        nextSeq.CommandText = NextSeqSql;
+        nextSeq.CommandText = SqliteSql.NextSeq;
         var nextSeqUser = nextSeq.Parameters.Add("@user_id", SqliteType.Text);
         nextSeq.Prepare();
 
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = InsertNotificationSql;
+        insert.CommandText = SqliteSql.InsertNotification;
         var insertUser = insert.Parameters.Add("@user_id", SqliteType.Text);
         var insertSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
         var insertId = insert.Parameters.Add("@id", SqliteType.Text);

@@ -1,6 +1,6 @@
 namespace NotifyPush.Storage.Postgres.Tests;
 
-/// <summary>The numbered migrations in db/migrations, applied by the store under an advisory lock.</summary>
+/// <summary>The numbered migrations of the store project's Migrations folder, applied by the store under an advisory lock.</summary>
 public sealed class PostgresMigrationTests : IAsyncLifetime
 {
     private readonly PostgresTestSchema _schema = PostgresTestSchema.New();
@@ -57,20 +57,20 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
     }
 
     [Fact]
-    public void EmbeddedMigrations_AreTheNumberedFilesOfDbMigrations_InOrder()
+    public void EmbeddedMigrations_AreTheNumberedFilesOfTheMigrationsFolder_InOrder()
     {
-        var directory = FindRepositoryDirectory("db/migrations");
+        var directory = FindRepositoryDirectory("src/NotifyPush.Storage.Postgres/Migrations");
         var files = Directory.GetFiles(directory, "*.sql").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(files, EmbeddedMigrationNames());
-        Assert.Equal(Enumerable.Range(1, files.Count), PostgresMigration.All.Select(m => m.Version));
+        Assert.Equal(Enumerable.Range(1, files.Count), PostgresMigrations.All.Select(m => m.Version));
     }
 
-    private static List<string> EmbeddedMigrationNames() => PostgresMigration.All.Select(m => m.Name).ToList();
+    private static List<string> EmbeddedMigrationNames() => PostgresMigrations.All.Select(m => m.Name).ToList();
 
     private async Task AssertOneSchemaAsync()
     {
-        Assert.Equal((long)PostgresMigration.All.Count, await _schema.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal((long)PostgresMigrations.All.Count, await _schema.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
         Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM pg_namespace WHERE nspname = '{_schema.Name}'"));
         Assert.Equal(1L, await _schema.ScalarAsync<long>(
             $"SELECT count(*) FROM pg_tables WHERE schemaname = '{_schema.Name}' AND tablename = 'notifications'"));
