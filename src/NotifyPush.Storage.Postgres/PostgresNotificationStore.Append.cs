@@ -13,7 +13,7 @@ public sealed partial class PostgresNotificationStore
     /// <inheritdoc />
     /// <remarks>
     /// Small requests that arrive while earlier ones are being written are committed together in one transaction
-    /// (group commit, <see cref="PostgresStoreSettings.GroupCommitMaxRows"/>); each caller still gets its own result
+    /// (group commit, <see cref="PostgresStoreOptions.GroupCommitMaxRows"/>); each caller still gets its own result
     /// and its own errors.
     /// </remarks>
     public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
@@ -25,7 +25,7 @@ public sealed partial class PostgresNotificationStore
         }
 
         var append = new PreparedAppend(request, DistinctUserIds(request.UserIds));
-        return append.UserIds.Length > _settings.GroupCommitMaxRequestRows || _settings.GroupCommitMaxRows <= 0
+        return append.UserIds.Length > _options.GroupCommitMaxRequestRows || _options.GroupCommitMaxRows <= 0
             ? AppendAloneAsync(append, cancellationToken)
             : EnqueueForGroupCommit(append, cancellationToken);
     }

@@ -17,7 +17,7 @@ public sealed partial class PostgresNotificationStore
         lock (_groupGate)
         {
             _groupQueue.Enqueue(append);
-            if (_groupFlushers < Math.Max(1, _settings.GroupCommitConcurrency))
+            if (_groupFlushers < Math.Max(1, _options.GroupCommitConcurrency))
             {
                 _groupFlushers++;
                 startFlusher = true;
@@ -61,7 +61,7 @@ public sealed partial class PostgresNotificationStore
         for (var remaining = _groupQueue.Count; remaining > 0; remaining--)
         {
             var next = _groupQueue.Peek();
-            if (batch.Count > 0 && rows + next.UserIds.Length > _settings.GroupCommitMaxRows)
+            if (batch.Count > 0 && rows + next.UserIds.Length > _options.GroupCommitMaxRows)
             {
                 break;
             }

@@ -23,7 +23,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private readonly bool _ownsDataSource;
     private readonly string? _schema;
     private readonly ILogger _logger;
-    private readonly PostgresStoreSettings _settings;
+    private readonly PostgresStoreOptions _options;
 
     // 0 while the database answers; 1 from the first unavailable failure until the next success, so an outage
     // is logged once, not once per call. _unavailableSince (Environment.TickCount64) times the outage.
@@ -32,19 +32,19 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private int _disposed;
 
     /// <summary>A store over a data source the caller owns (and disposes).</summary>
-    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger, PostgresStoreSettings? settings = null)
-        : this(dataSource, ownsDataSource: false, logger, settings)
+    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger, PostgresStoreOptions? options = null)
+        : this(dataSource, ownsDataSource: false, logger, options)
     {
     }
 
-    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger, PostgresStoreSettings? settings)
+    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger, PostgresStoreOptions? options)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(logger);
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
         _logger = logger;
-        _settings = settings ?? new PostgresStoreSettings();
+        _options = options ?? new PostgresStoreOptions();
         _schema = SchemaOf(dataSource.ConnectionString);
     }
 
@@ -52,14 +52,17 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
     /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>.
     /// </summary>
-    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreSettings? settings = null)
+    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "NotifyPush";
         var logger = (ILogger?)loggerFactory?.CreateLogger<PostgresNotificationStore>() ?? NullLogger.Instance;
-        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger, settings);
+        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger, options);
     }
+
+    /// <summary>The write-path tuning this store runs with.</summary>
+    internal PostgresStoreOptions Options => _options;
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredNotification>> ReadAsync(string userId, long afterSeq, int limit, DateTimeOffset now, CancellationToken cancellationToken)

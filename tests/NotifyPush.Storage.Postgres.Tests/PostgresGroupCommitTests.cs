@@ -17,7 +17,7 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = _schema.CreateStore(settings: new PostgresStoreSettings { GroupCommitConcurrency = 1 }, applicationName: _applicationName);
+        _store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitConcurrency = 1 }, applicationName: _applicationName);
         await _store.InitializeAsync(TestTimeouts.Token());
     }
 
@@ -144,7 +144,7 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     [Fact]
     public async Task Append_WhenGroupCommitIsOff_ConcurrentSendsStillGetContiguousSeqs()
     {
-        await using var store = _schema.CreateStore(settings: new PostgresStoreSettings { GroupCommitMaxRows = 0 });
+        await using var store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitMaxRows = 0 });
         var userId = $"solo-{Guid.NewGuid():N}";
         var results = await Task.WhenAll(Enumerable.Range(0, 40)
             .Select(i => Task.Run(() => store.AppendAsync(StoreRequests.Append(userId, $$"""{"i":{{i}}}"""), TestTimeouts.Token())))).Bounded();
