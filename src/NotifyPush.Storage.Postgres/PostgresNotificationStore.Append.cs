@@ -6,8 +6,8 @@ namespace NotifyPush.Storage.Postgres;
 
 public sealed partial class PostgresNotificationStore
 {
-    // Retention can remove the original rows between a skipped insert and the read that follows; the key is
-    // then forgotten and the next attempt stores the request anew. Two retries cover that race.
+    // Retention can forget the key between a skipped insert and the read that follows; the next attempt then
+    // stores the request anew. Two retries cover that race.
     private const int MaxAppendAttempts = 3;
 
     /// <inheritdoc />
@@ -30,7 +30,7 @@ public sealed partial class PostgresNotificationStore
             : EnqueueForGroupCommit(append, cancellationToken);
     }
 
-    /// <summary>One request in its own transaction, answering an idempotent retry from the original rows.</summary>
+    /// <summary>One request in its own transaction, answering an idempotent retry from the key's original result.</summary>
     private Task<AppendResult> AppendAloneAsync(PreparedAppend append, CancellationToken cancellationToken)
     {
         var request = append.Request;
@@ -59,7 +59,7 @@ public sealed partial class PostgresNotificationStore
                         return new AppendResult(stored.ConvertAll(row => Stored(append, row)), IsReplay: false);
                     }
 
-                    // Nothing was inserted: the caller used this key before. The original rows answer the retry.
+                    // Nothing was inserted: the caller used this key before. The key's result answers the retry.
                     var replay = await ReadReplayAsync(connection, request, ct);
                     if (replay is not null)
                     {
@@ -85,45 +85,51 @@ public sealed partial class PostgresNotificationStore
             var rows = (await connection.QueryAsync<AppendedRow>(new CommandDefinition(PostgresSql.Append, parameters, cancellationToken: cancellationToken))).AsList();
             return rows.Count == 0 ? null : rows;
         }
-        catch (PostgresException exception) when (request.IdempotencyKey is not null && PostgresErrors.IsUniqueViolation(exception, PostgresSql.IdempotencyIndex))
+        catch (PostgresException exception) when (request.IdempotencyKey is not null && PostgresErrors.IsUniqueViolation(exception, PostgresSql.IdempotencyKeyConstraint))
         {
             // A concurrent request with the same key committed between our NOT EXISTS check and our insert. The
-            // statement rolled back as a whole (counters included); answer from the winner's rows instead.
+            // statement rolled back as a whole (counters included); answer from the winner's result instead.
             LogIdempotencyRaceResolved(_logger, request.Caller);
             return null;
         }
     }
 
     /// <summary>
-    /// The notifications stored earlier under the request's idempotency key, in the order of the request's user
-    /// ids; null when there are none. Throws <see cref="IdempotencyConflictException"/> when they were stored for a
-    /// different request.
+    /// The result stored earlier under the request's idempotency key, in the order of the request's user ids; null
+    /// when the key is unknown. Throws <see cref="IdempotencyConflictException"/> when it was stored for a different
+    /// request.
     /// </summary>
+    /// <remarks>
+    /// The key row holds ids, seqs and times; type and payload are the request's own, the same as the original's
+    /// since the hashes match. The notifications themselves may be gone (delivered and cleaned up, or expired).
+    /// </remarks>
     private static async Task<IReadOnlyList<StoredNotification>?> ReadReplayAsync(NpgsqlConnection connection, AppendRequest request, CancellationToken cancellationToken)
     {
-        var rows = (await connection.QueryAsync<NotificationRow>(
-            new CommandDefinition(PostgresSql.IdempotentRead, new { request.Caller, request.IdempotencyKey }, cancellationToken: cancellationToken))).AsList();
-        if (rows.Count == 0)
+        var key = await connection.QuerySingleOrDefaultAsync<IdempotencyKeyRow>(
+            new CommandDefinition(PostgresSql.IdempotentRead, new { request.Caller, request.IdempotencyKey }, cancellationToken: cancellationToken));
+        if (key is null)
         {
             return null;
         }
 
-        if (rows.Exists(row => !string.Equals(row.RequestHash, request.RequestHash, StringComparison.Ordinal)))
+        if (!string.Equals(key.RequestHash, request.RequestHash, StringComparison.Ordinal))
         {
             throw new IdempotencyConflictException(request.Caller, request.IdempotencyKey!);
         }
 
-        var byUser = rows.ToDictionary(static row => row.UserId, StringComparer.Ordinal);
-        var replay = new List<StoredNotification>(rows.Count);
-        foreach (var userId in request.UserIds)
+        var position = new Dictionary<string, int>(request.UserIds.Count, StringComparer.Ordinal);
+        for (var i = 0; i < request.UserIds.Count; i++)
         {
-            if (byUser.TryGetValue(userId, out var row))
-            {
-                replay.Add(row.ToStored());
-            }
+            position.TryAdd(request.UserIds[i], i);
         }
 
-        return replay;
+        var createdAt = ToUtcOffset(key.CreatedAt);
+        var expiresAt = ToUtcOffset(key.ExpiresAt);
+        return Enumerable.Range(0, key.UserIds.Length)
+            .OrderBy(i => position.GetValueOrDefault(key.UserIds[i], int.MaxValue))
+            .ThenBy(i => i)
+            .Select(i => new StoredNotification(key.UserIds[i], key.Seqs[i], key.Ids[i], request.Type, request.PayloadJson, createdAt, expiresAt))
+            .ToList();
     }
 
     private static string[] DistinctUserIds(IReadOnlyList<string> userIds)

@@ -42,4 +42,24 @@ public sealed partial class PostgresNotificationStore
             },
             cancellationToken);
     }
+
+    /// <inheritdoc />
+    /// <remarks>Replicas may run this at the same time: each skips keys another one is deleting.</remarks>
+    public Task<CleanupResult> CleanupIdempotencyKeysAsync(DateTimeOffset now, TimeSpan window, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, TimeSpan.Zero);
+
+        var utcNow = now.ToUniversalTime();
+        var createdBefore = window >= utcNow - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : utcNow - window;
+        var parameters = new { CreatedBefore = createdBefore, BatchSize = batchSize };
+        return RunAsync(
+            async (connection, ct) =>
+            {
+                var deleted = await connection.ExecuteAsync(new CommandDefinition(PostgresSql.CleanupIdempotencyKeys, parameters, cancellationToken: ct));
+                LogIdempotencyKeysForgotten(_logger, deleted, batchSize);
+                return new CleanupResult(deleted, HasMore: deleted >= batchSize);
+            },
+            cancellationToken);
+    }
 }

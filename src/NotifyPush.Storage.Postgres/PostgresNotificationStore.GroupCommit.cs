@@ -147,7 +147,7 @@ public sealed partial class PostgresNotificationStore
             }
             else
             {
-                // Its key was used before: the original rows answer, as for a lone retry.
+                // Its key was used before: the key's result answers, as for a lone retry.
                 await CompleteAloneAsync(batch[i]).ConfigureAwait(false);
             }
         }

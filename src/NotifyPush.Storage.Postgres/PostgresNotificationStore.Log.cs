@@ -40,4 +40,8 @@ public sealed partial class PostgresNotificationStore
     [LoggerMessage(EventId = NotifyPushEventIds.PostgresCleanupSkipped, Level = LogLevel.Debug,
         Message = "Cleanup skipped: another replica is cleaning up.")]
     private static partial void LogCleanupSkipped(ILogger logger);
+
+    [LoggerMessage(EventId = NotifyPushEventIds.PostgresIdempotencyKeysForgotten, Level = LogLevel.Debug,
+        Message = "Cleanup forgot {Deleted} idempotency keys older than the window (batch size {BatchSize}).")]
+    private static partial void LogIdempotencyKeysForgotten(ILogger logger, int deleted, int batchSize);
 }

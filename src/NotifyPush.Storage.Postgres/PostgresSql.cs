@@ -33,22 +33,24 @@ internal static class PostgresSql
 
     // One statement, one round trip, for one user or ten thousand:
     // - input: the recipients with their pre-generated ids and request position; empty when the caller already
-    //   used this idempotency key (then nothing is written and the caller reads the original rows).
+    //   used this idempotency key (then nothing is written and the caller reads the key's original result).
     // - counters: raises each user's last_seq (creating the stream on first use) and returns the new value as
     //   the row's seq. The upsert runs in user_id order, so two fan-outs over overlapping users take the row
     //   locks in the same order and wait for each other instead of deadlocking. Holding the stream row lock
     //   until commit is what makes seq order commit order per user.
     // - inserted: the notifications, with those seqs.
-    // The statement is its own transaction: a unique_violation (a concurrent duplicate idempotency key) rolls
-    // back the counters with the rows, leaving no hole in any stream.
+    // - remembered: with a key, the key and the result (recipients in request order, their ids and seqs), which
+    //   outlive the notifications.
+    // The statement is its own transaction: a unique_violation on idempotency_keys_pkey (a concurrent duplicate
+    // key) rolls back the counters with the rows, leaving no hole in any stream.
     public const string Append = """
         WITH input AS (
             SELECT r.user_id, r.id, r.ord
             FROM unnest(@UserIds::text[], @Ids::uuid[]) WITH ORDINALITY AS r(user_id, id, ord)
             WHERE @IdempotencyKey::text IS NULL
                OR NOT EXISTS (
-                   SELECT 1 FROM notifications AS n
-                   WHERE n.caller = @Caller AND n.idempotency_key = @IdempotencyKey::text)
+                   SELECT 1 FROM idempotency_keys AS k
+                   WHERE k.caller = @Caller AND k.idempotency_key = @IdempotencyKey::text)
         ),
         counters AS (
             INSERT INTO user_streams AS s (user_id, last_seq, acked_seq, pruned_seq)
@@ -59,11 +61,20 @@ internal static class PostgresSql
             RETURNING s.user_id, s.last_seq
         ),
         inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
-            SELECT c.user_id, c.last_seq, i.id, @Type, @Payload::json, @CreatedAt, @ExpiresAt, @Caller, @IdempotencyKey::text, @RequestHash
+            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
+            SELECT c.user_id, c.last_seq, i.id, @Type, @Payload::json, @CreatedAt, @ExpiresAt
             FROM counters AS c
             JOIN input AS i ON i.user_id = c.user_id
             RETURNING user_id, seq, id
+        ),
+        remembered AS (
+            INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at, expires_at, user_ids, ids, seqs)
+            SELECT @Caller, @IdempotencyKey::text, @RequestHash, @CreatedAt, @ExpiresAt,
+                   array_agg(ins.user_id ORDER BY i.ord), array_agg(ins.id ORDER BY i.ord), array_agg(ins.seq ORDER BY i.ord)
+            FROM inserted AS ins
+            JOIN input AS i ON i.id = ins.id
+            WHERE @IdempotencyKey::text IS NOT NULL
+            HAVING count(*) > 0
         )
         SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id
         FROM inserted AS ins
@@ -73,10 +84,11 @@ internal static class PostgresSql
 
     // The append statement for many requests at once (group commit). Differences from Append:
     // - requests: one row per request (type, payload, times, idempotency); a request whose key the caller already
-    //   used contributes no rows and is answered afterwards from the original rows, as a lone request would be.
+    //   used contributes no rows and is answered afterwards from the key's result, as a lone request would be.
     // - A user may appear in several requests of one batch. The upsert may touch each stream row once per
     //   statement, so it raises last_seq by the user's row count, and the rows take the seqs below the new
     //   last_seq in request order (ord). Row locks are still taken in user_id order, as by every other writer.
+    // - remembered: one key row per request that has a key. A batch never holds one key twice (TakeGroup).
     public const string GroupAppend = """
         WITH requests AS (
             SELECT q.req, q.type, q.payload, q.created_at, q.expires_at, q.caller, q.idempotency_key, q.request_hash
@@ -85,8 +97,8 @@ internal static class PostgresSql
                  WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, req)
             WHERE q.idempotency_key IS NULL
                OR NOT EXISTS (
-                   SELECT 1 FROM notifications AS n
-                   WHERE n.caller = q.caller AND n.idempotency_key = q.idempotency_key)
+                   SELECT 1 FROM idempotency_keys AS k
+                   WHERE k.caller = q.caller AND k.idempotency_key = q.idempotency_key)
         ),
         input AS (
             SELECT r.user_id, r.id, r.ord, q.*
@@ -113,23 +125,32 @@ internal static class PostgresSql
             JOIN counts AS k ON k.user_id = i.user_id
         ),
         inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
-            SELECT n.user_id, n.seq, n.id, n.type, n.payload::json, n.created_at, n.expires_at, n.caller, n.idempotency_key, n.request_hash
+            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
+            SELECT n.user_id, n.seq, n.id, n.type, n.payload::json, n.created_at, n.expires_at
             FROM numbered AS n
             RETURNING user_id, seq, id
+        ),
+        remembered AS (
+            INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at, expires_at, user_ids, ids, seqs)
+            SELECT i.caller, i.idempotency_key, i.request_hash, i.created_at, i.expires_at,
+                   array_agg(ins.user_id ORDER BY i.ord), array_agg(ins.id ORDER BY i.ord), array_agg(ins.seq ORDER BY i.ord)
+            FROM inserted AS ins
+            JOIN input AS i ON i.id = ins.id
+            WHERE i.idempotency_key IS NOT NULL
+            GROUP BY i.req, i.caller, i.idempotency_key, i.request_hash, i.created_at, i.expires_at
         )
         SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id, i.req AS Request
         FROM inserted AS ins
         JOIN input AS i ON i.id = ins.id
         """;
 
-    /// <summary>The unique index that turns a concurrent duplicate idempotency key into a unique_violation.</summary>
-    public const string IdempotencyIndex = "notifications_idempotency";
+    /// <summary>The primary key that turns a concurrent duplicate idempotency key into a unique_violation.</summary>
+    public const string IdempotencyKeyConstraint = "idempotency_keys_pkey";
 
     public const string IdempotentRead = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload::text AS PayloadJson,
-               created_at AS CreatedAt, expires_at AS ExpiresAt, request_hash AS RequestHash
-        FROM notifications
+        SELECT request_hash AS RequestHash, created_at AS CreatedAt, expires_at AS ExpiresAt,
+               user_ids AS UserIds, ids AS Ids, seqs AS Seqs
+        FROM idempotency_keys
         WHERE caller = @Caller AND idempotency_key = @IdempotencyKey
         """;
 
@@ -197,6 +218,18 @@ internal static class PostgresSql
             WHERE s.user_id = l.user_id
         )
         SELECT count(*)::int FROM deleted
+        """;
+
+    // Keys older than the window, a batch at a time, by the created_at index. SKIP LOCKED: replicas cleaning at
+    // the same moment take different keys instead of waiting for each other.
+    public const string CleanupIdempotencyKeys = """
+        DELETE FROM idempotency_keys
+        WHERE (caller, idempotency_key) IN (
+            SELECT caller, idempotency_key
+            FROM idempotency_keys
+            WHERE created_at < @CreatedBefore
+            LIMIT @BatchSize
+            FOR UPDATE SKIP LOCKED)
         """;
 
     // ---- Migrations ----

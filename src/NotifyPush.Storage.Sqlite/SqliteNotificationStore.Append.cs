@@ -8,8 +8,8 @@ public sealed partial class SqliteNotificationStore
 {
     /// <inheritdoc />
     /// <remarks>
-    /// An idempotency key is remembered as long as a notification stored under it is: once retention has removed
-    /// all of them, the key may be used again; when it removed some, a replay returns those that remain.
+    /// An idempotency key is remembered in its own table, with the result, until
+    /// <see cref="CleanupIdempotencyKeysAsync"/> forgets it; removing the notifications does not.
     /// </remarks>
     public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
     {
@@ -27,7 +27,11 @@ public sealed partial class SqliteNotificationStore
     }
 
     /// <summary>The earlier result for the request's idempotency key, or null when the key is new (or there is none).</summary>
-    /// <remarks>Runs inside the write transaction, so no other append can store the same key between the check and the insert.</remarks>
+    /// <remarks>
+    /// Runs inside the write transaction, so no other append can store the same key between the check and the insert.
+    /// The key row holds ids, seqs and times; type and payload are the request's own, the same as the original's since
+    /// the hashes match.
+    /// </remarks>
     private AppendResult? FindReplay(SqliteConnection connection, SqliteTransaction transaction, AppendRequest request, CancellationToken cancellationToken)
     {
         if (request.IdempotencyKey is null)
@@ -35,17 +39,17 @@ public sealed partial class SqliteNotificationStore
             return null;
         }
 
-        var rows = connection.Query<NotificationRow>(new CommandDefinition(
-            SqliteSql.SelectByIdempotencyKey,
+        var key = connection.QuerySingleOrDefault<IdempotencyKeyRow>(new CommandDefinition(
+            SqliteSql.SelectIdempotencyKey,
             new { request.Caller, request.IdempotencyKey },
             transaction,
-            cancellationToken: cancellationToken)).AsList();
-        if (rows.Count == 0)
+            cancellationToken: cancellationToken));
+        if (key is null)
         {
             return null;
         }
 
-        if (rows.Exists(row => !string.Equals(row.RequestHash, request.RequestHash, StringComparison.Ordinal)))
+        if (!string.Equals(key.RequestHash, request.RequestHash, StringComparison.Ordinal))
         {
             Log.IdempotencyConflict(_logger, request.Caller);
             throw new IdempotencyConflictException(request.Caller, request.IdempotencyKey);
@@ -57,10 +61,13 @@ public sealed partial class SqliteNotificationStore
             position[request.UserIds[i]] = i;
         }
 
-        var notifications = rows
-            .OrderBy(row => position.GetValueOrDefault(row.UserId, int.MaxValue))
-            .ThenBy(row => row.Seq)
-            .Select(row => row.ToNotification())
+        var createdAt = new DateTimeOffset(key.CreatedAt, TimeSpan.Zero);
+        var expiresAt = new DateTimeOffset(key.ExpiresAt, TimeSpan.Zero);
+        var notifications = IdempotencyResult.Parse(key.Notifications)
+            .Select((entry, index) => (entry, index))
+            .OrderBy(item => position.GetValueOrDefault(item.entry.UserId, int.MaxValue))
+            .ThenBy(item => item.index)
+            .Select(item => new StoredNotification(item.entry.UserId, item.entry.Seq, item.entry.Id, request.Type, request.PayloadJson, createdAt, expiresAt))
             .ToArray();
         return new AppendResult(notifications, IsReplay: true);
     }
@@ -87,9 +94,6 @@ public sealed partial class SqliteNotificationStore
         insert.Parameters.Add("@payload", SqliteType.Text).Value = request.PayloadJson;
         insert.Parameters.Add("@created_at", SqliteType.Integer).Value = createdAt.UtcTicks;
         insert.Parameters.Add("@expires_at", SqliteType.Integer).Value = expiresAt.UtcTicks;
-        insert.Parameters.Add("@caller", SqliteType.Text).Value = request.Caller;
-        insert.Parameters.Add("@idempotency_key", SqliteType.Text).Value = (object?)request.IdempotencyKey ?? DBNull.Value;
-        insert.Parameters.Add("@request_hash", SqliteType.Text).Value = request.RequestHash;
         insert.Prepare();
 
         var stored = new StoredNotification[request.UserIds.Count];
@@ -109,6 +113,23 @@ public sealed partial class SqliteNotificationStore
             stored[i] = new StoredNotification(userId, seq, id, request.Type, request.PayloadJson, createdAt, expiresAt);
         }
 
+        if (request.IdempotencyKey is not null)
+        {
+            connection.Execute(new CommandDefinition(
+                SqliteSql.InsertIdempotencyKey,
+                new
+                {
+                    request.Caller,
+                    request.IdempotencyKey,
+                    request.RequestHash,
+                    CreatedAt = createdAt.UtcTicks,
+                    ExpiresAt = expiresAt.UtcTicks,
+                    Notifications = IdempotencyResult.Format(stored),
+                },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+
         return new AppendResult(stored, IsReplay: false);
     }
 
@@ -125,7 +146,7 @@ public sealed partial class SqliteNotificationStore
             throw new ArgumentException("An append needs at least one user id.", nameof(request));
         }
 
-        // Duplicates would get two seqs without a key and break the key's uniqueness with one: refuse them up front.
+        // A user named twice would get two notifications of one send: refuse it up front.
         var seen = new HashSet<string>(request.UserIds.Count, StringComparer.Ordinal);
         foreach (var userId in request.UserIds)
         {

@@ -53,4 +53,26 @@ public sealed partial class SqliteNotificationStore
 
         return new CleanupResult(deleted, HasMore: deleted == batchSize);
     }
+
+    /// <inheritdoc />
+    public async Task<CleanupResult> CleanupIdempotencyKeysAsync(DateTimeOffset now, TimeSpan window, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+
+        var createdBefore = window.Ticks >= now.UtcTicks ? 0 : now.UtcTicks - window.Ticks;
+        var deleted = await RunWrite("forget old idempotency keys", (connection, transaction, ct) =>
+            connection.Execute(new CommandDefinition(
+                SqliteSql.DeleteIdempotencyKeys,
+                new { CreatedBefore = createdBefore, BatchSize = batchSize },
+                transaction,
+                cancellationToken: ct)), cancellationToken).ConfigureAwait(false);
+
+        if (deleted > 0)
+        {
+            Log.IdempotencyKeysForgotten(_logger, deleted);
+        }
+
+        return new CleanupResult(deleted, HasMore: deleted == batchSize);
+    }
 }

@@ -50,15 +50,21 @@ internal static class SqliteSql
         """;
 
     public const string InsertNotification = """
-        INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
-        VALUES (@user_id, @seq, @id, @type, @payload, @created_at, @expires_at, @caller, @idempotency_key, @request_hash)
+        INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
+        VALUES (@user_id, @seq, @id, @type, @payload, @created_at, @expires_at)
         """;
 
-    public const string SelectByIdempotencyKey = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload AS Payload,
-               created_at AS CreatedAt, expires_at AS ExpiresAt, request_hash AS RequestHash
-        FROM notifications
+    // Runs inside the append's write transaction: no other append can store the same key between this read and
+    // the insert that follows it.
+    public const string SelectIdempotencyKey = """
+        SELECT request_hash AS RequestHash, created_at AS CreatedAt, expires_at AS ExpiresAt, notifications AS Notifications
+        FROM idempotency_keys
         WHERE caller = @Caller AND idempotency_key = @IdempotencyKey
+        """;
+
+    public const string InsertIdempotencyKey = """
+        INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at, expires_at, notifications)
+        VALUES (@Caller, @IdempotencyKey, @RequestHash, @CreatedAt, @ExpiresAt, @Notifications)
         """;
 
     // ---- Acknowledgements and retention ----
@@ -87,6 +93,12 @@ internal static class SqliteSql
 
     public const string RaisePrunedSeq = """
         UPDATE user_streams SET pruned_seq = @Seq WHERE user_id = @UserId AND pruned_seq < @Seq
+        """;
+
+    // Keys older than the window, a batch at a time, by the created_at index.
+    public const string DeleteIdempotencyKeys = """
+        DELETE FROM idempotency_keys
+        WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < @CreatedBefore LIMIT @BatchSize)
         """;
 
     // PRAGMAs take no parameters; these values are integers this process computed, never input.

@@ -114,6 +114,51 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_WhenKeyedSendsShareABatch_EachKeyRemembersItsOwnResultAfterTheRowsAreCleanedUp()
+    {
+        var hot = $"hot-{Guid.NewGuid():N}";
+        var users = StoreRequests.Users($"batch-{Guid.NewGuid():N}", 3);
+        await _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+
+        // Two recipients per send, in different orders, so each key's result keeps its own request order.
+        var requests = new[]
+        {
+            StoreRequests.Append([users[1], users[0]], idempotencyKey: "batch-a", ttl: TimeSpan.FromMinutes(1)),
+            StoreRequests.Append([users[0], users[2]], idempotencyKey: "batch-b", ttl: TimeSpan.FromMinutes(1)),
+            StoreRequests.Append([users[2], users[1]], idempotencyKey: "batch-c", ttl: TimeSpan.FromMinutes(1)),
+        };
+        Task<AppendResult>[] batched;
+        await using (var blocker = await LockStreamAsync(hot))
+        {
+            var first = _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+            batched = requests.Select(request => _store.AppendAsync(request, TestTimeouts.Token())).ToArray();
+            await blocker.CommitAsync(TestTimeouts.Token());
+            await first.Bounded();
+        }
+
+        var originals = await Task.WhenAll(batched).Bounded();
+        var ids = string.Join(",", originals.SelectMany(o => o.Notifications).Select(n => $"'{n.Id}'"));
+        Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(DISTINCT xmin::text) FROM notifications WHERE id IN ({ids})"));
+
+        // Every notification expires and is removed; each retry still gets its own original answer.
+        await _store.CleanupAsync(StoreRequests.Now.AddHours(1), TimeSpan.FromDays(7), 1000, TestTimeouts.Token()).Bounded();
+        Assert.Equal(0L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM notifications WHERE id IN ({ids})"));
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var retry = await _store.AppendAsync(requests[i], TestTimeouts.Token()).Bounded();
+            Assert.True(retry.IsReplay);
+            Assert.Equal(originals[i].Notifications, retry.Notifications);
+            Assert.Equal(requests[i].UserIds, retry.Notifications.Select(n => n.UserId));
+        }
+
+        foreach (var user in users)
+        {
+            Assert.Equal(2, (await _store.GetStreamStateAsync(user, TestTimeouts.Token()).Bounded()).LastSeq);
+        }
+    }
+
+    [Fact]
     public async Task Append_WhenACallerGivesUpWhileQueued_ItsSendIsNotWrittenAndTheOthersAre()
     {
         var hot = $"hot-{Guid.NewGuid():N}";
