@@ -31,6 +31,14 @@ public sealed partial class PostgresNotificationStore
     }
 
     /// <summary>One request in its own transaction, answering an idempotent retry from the key's original result.</summary>
+    /// <remarks>
+    /// When the connection dies under the statement, nobody can tell whether it committed: Npgsql has already written
+    /// it when it reads the dead session's farewell (57P01), and a commit's answer can be lost on the way back. With an
+    /// idempotency key the statement is run once more on a new connection, which is safe: it either stores the request
+    /// or finds the key its first run committed and answers with that result (this request's own ids, so not a
+    /// replay). Without a key a second run could store the notifications twice, so the caller gets
+    /// <see cref="StoreUnavailableException"/> (503) and decides, as the contract says, by retrying with a key.
+    /// </remarks>
     private Task<AppendResult> AppendAloneAsync(PreparedAppend append, CancellationToken cancellationToken)
     {
         var request = append.Request;
@@ -59,12 +67,18 @@ public sealed partial class PostgresNotificationStore
                         return new AppendResult(stored.ConvertAll(row => Stored(append, row)), IsReplay: false);
                     }
 
-                    // Nothing was inserted: the caller used this key before. The key's result answers the retry.
+                    // Nothing was inserted: the key was used before. Its result answers, a replay unless the earlier
+                    // run was this request's own, cut off on a connection that died after the commit.
                     var replay = await ReadReplayAsync(connection, request, ct);
                     if (replay is not null)
                     {
-                        LogIdempotentReplay(_logger, request.Caller, replay.Count);
-                        return new AppendResult(replay, IsReplay: true);
+                        var isOwn = replay.Count > 0 && Array.IndexOf(append.Ids, replay[0].Id) >= 0;
+                        if (!isOwn)
+                        {
+                            LogIdempotentReplay(_logger, request.Caller, replay.Count);
+                        }
+
+                        return new AppendResult(replay, IsReplay: !isOwn);
                     }
 
                     if (attempt == MaxAppendAttempts)
@@ -74,6 +88,7 @@ public sealed partial class PostgresNotificationStore
                     }
                 }
             },
+            request.IdempotencyKey is null ? OnLostConnection.Fail : OnLostConnection.RetryOnce,
             cancellationToken);
     }
 

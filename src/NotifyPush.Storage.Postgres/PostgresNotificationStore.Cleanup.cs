@@ -40,6 +40,7 @@ public sealed partial class PostgresNotificationStore
                 LogCleanupPass(_logger, deleted, batchSize);
                 return new CleanupResult(deleted, HasMore: deleted >= batchSize);
             },
+            OnLostConnection.RetryOnce, // a pass repeated deletes what is due then, as the next pass would
             cancellationToken);
     }
 
@@ -60,6 +61,7 @@ public sealed partial class PostgresNotificationStore
                 LogIdempotencyKeysForgotten(_logger, deleted, batchSize);
                 return new CleanupResult(deleted, HasMore: deleted >= batchSize);
             },
+            OnLostConnection.RetryOnce,
             cancellationToken);
     }
 }

@@ -102,14 +102,39 @@ public sealed partial class PostgresNotificationStore
         }
 
         List<GroupAppendedRow> rows;
+        var sent = false;
         try
         {
             var parameters = GroupParameters(batch);
 
             // Not any caller's token: the batch is everyone's, and once sent it commits or fails as a whole.
             rows = await RunAsync(
-                async (connection, ct) => (await connection.QueryAsync<GroupAppendedRow>(new CommandDefinition(PostgresSql.GroupAppend, parameters, cancellationToken: ct))).AsList(),
+                async (connection, ct) =>
+                {
+                    sent = true;
+                    return (await connection.QueryAsync<GroupAppendedRow>(new CommandDefinition(PostgresSql.GroupAppend, parameters, cancellationToken: ct))).AsList();
+                },
+                OnLostConnection.Fail,
                 CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException exception) when (sent && exception.InnerException is { } cause && PostgresErrors.IsConnectionLost(cause))
+        {
+            // The batch went out on a connection that died (a restart, a failover): whether it committed is unknown.
+            // A request with an idempotency key finds out safely on its own, as a lone append does: it stores, or
+            // answers from its key. One without a key fails as it would alone.
+            foreach (var append in batch)
+            {
+                if (append.Request.IdempotencyKey is null)
+                {
+                    append.Completion.TrySetException(exception);
+                }
+                else
+                {
+                    await CompleteAloneAsync(append).ConfigureAwait(false);
+                }
+            }
+
+            return;
         }
         catch (StoreUnavailableException exception)
         {

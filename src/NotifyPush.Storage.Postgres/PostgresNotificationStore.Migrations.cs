@@ -39,5 +39,6 @@ public sealed partial class PostgresNotificationStore
 
                 return applied;
             },
+            OnLostConnection.RetryOnce, // one transaction, recorded in schema_migrations: a repeat applies only what is missing
             cancellationToken);
 }

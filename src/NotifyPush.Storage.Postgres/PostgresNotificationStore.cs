@@ -19,6 +19,8 @@ namespace NotifyPush.Storage.Postgres;
 /// </remarks>
 public sealed partial class PostgresNotificationStore : INotificationStore, IAsyncDisposable
 {
+    private const long PoolClearIntervalMs = 1000;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly string? _schema;
@@ -30,6 +32,9 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private int _unavailable;
     private long _unavailableSince;
     private int _disposed;
+
+    // Environment.TickCount64 of the last pool clear after a lost connection (ClearPool).
+    private long _poolClearedAt = long.MinValue / 2;
 
     /// <summary>A store over a data source the caller owns (and disposes).</summary>
     public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger, PostgresStoreOptions? options = null)
@@ -80,6 +85,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
                 var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition(PostgresSql.Read, parameters, cancellationToken: ct));
                 return (IReadOnlyList<StoredNotification>)rows.Select(static row => row.ToStored()).ToList();
             },
+            OnLostConnection.RetryOnce,
             cancellationToken);
     }
 
@@ -94,6 +100,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
                     new CommandDefinition(PostgresSql.StreamState, new { UserId = userId }, cancellationToken: ct));
                 return row is null ? UserStreamState.Empty : new UserStreamState(row.LastSeq, row.AckedSeq, row.PrunedSeq);
             },
+            OnLostConnection.RetryOnce,
             cancellationToken);
     }
 
@@ -116,15 +123,20 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
             i++;
         }
 
+        // Acks only ever raise acked_seq to a given value: running the statement twice is the same as once.
         var parameters = new { UserIds = userIds, Seqs = seqs };
         await RunAsync(
             (connection, ct) => connection.ExecuteAsync(new CommandDefinition(PostgresSql.Acknowledge, parameters, cancellationToken: ct)),
+            OnLostConnection.RetryOnce,
             cancellationToken);
     }
 
     /// <inheritdoc />
     public Task PingAsync(CancellationToken cancellationToken) =>
-        RunAsync((connection, ct) => connection.ExecuteScalarAsync<int>(new CommandDefinition(PostgresSql.Ping, cancellationToken: ct)), cancellationToken);
+        RunAsync(
+            (connection, ct) => connection.ExecuteScalarAsync<int>(new CommandDefinition(PostgresSql.Ping, cancellationToken: ct)),
+            OnLostConnection.RetryOnce,
+            cancellationToken);
 
     /// <summary>Closes the connection pool when this store built it (<see cref="Create"/>). Safe to call twice.</summary>
     public async ValueTask DisposeAsync()
@@ -139,29 +151,72 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// Runs one unit of work on a pooled connection and turns "the database is not there" into
     /// <see cref="StoreUnavailableException"/>; every other failure propagates unchanged.
     /// </summary>
-    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    /// <remarks>
+    /// After Postgres restarts or fails over, every idle connection in the pool is dead, and Npgsql cannot know it
+    /// without a round trip: the first command on one reads "57P01 terminating connection due to administrator
+    /// command". A connection found dead after it was opened clears the pool (its siblings are most likely dead too),
+    /// and work that <paramref name="onLostConnection"/> allows runs once more on a new connection, so a replica's
+    /// first read after a restart succeeds. Only once: a second failure is a real outage. A connection that cannot
+    /// even be opened is not retried here, since it was a new one already.
+    /// One explicit loop rather than a resilience pipeline (Polly): the retry has no delay and no policy to tune, and
+    /// what is safe to repeat is decided per call, by the caller, next to the SQL.
+    /// </remarks>
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, OnLostConnection onLostConnection, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        T result;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            result = await work(connection, cancellationToken);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && PostgresErrors.IsUnavailable(exception))
-        {
-            MarkUnavailable(exception);
-            throw new StoreUnavailableException($"The Postgres store is unavailable: {exception.Message}", exception);
-        }
-        catch (Exception exception) when (exception is PostgresException or IdempotencyConflictException)
-        {
-            // The server answered (with a refusal): it is reachable again, whatever the request's fate.
-            MarkAvailable();
-            throw;
-        }
+            var opened = false;
+            try
+            {
+                T result;
+                await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+                {
+                    opened = true;
+                    result = await work(connection, cancellationToken);
+                }
 
-        MarkAvailable();
-        return result;
+                MarkAvailable();
+                return result;
+            }
+            catch (Exception exception) when (opened && !cancellationToken.IsCancellationRequested && PostgresErrors.IsConnectionLost(exception)
+                && attempt == 1 && onLostConnection == OnLostConnection.RetryOnce)
+            {
+                ClearPool(exception);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && PostgresErrors.IsUnavailable(exception))
+            {
+                if (opened && PostgresErrors.IsConnectionLost(exception))
+                {
+                    ClearPool(exception);
+                }
+
+                MarkUnavailable(exception);
+                throw new StoreUnavailableException($"The Postgres store is unavailable: {exception.Message}", exception);
+            }
+            catch (Exception exception) when (exception is PostgresException or IdempotencyConflictException)
+            {
+                // The server answered (with a refusal): it is reachable again, whatever the request's fate.
+                MarkAvailable();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Closes the pool's idle connections, at most once a second.</summary>
+    /// <remarks>
+    /// One restart makes every concurrent call find a dead connection. The first clears the pool; clearing again for
+    /// the others would also close the new connections their retries just opened.
+    /// </remarks>
+    private void ClearPool(Exception cause)
+    {
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _poolClearedAt);
+        if (now - last >= PoolClearIntervalMs && Interlocked.CompareExchange(ref _poolClearedAt, now, last) == last)
+        {
+            _dataSource.Clear();
+            LogConnectionLost(_logger, cause.Message);
+        }
     }
 
     private void MarkUnavailable(Exception exception)

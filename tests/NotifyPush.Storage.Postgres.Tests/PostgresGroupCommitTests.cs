@@ -187,6 +187,61 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_WhenABatchLosesItsConnectionMidStatement_KeyedSendsGetTheirOneResultAndUnkeyedOnesAreUnavailable()
+    {
+        var server = new NpgsqlConnectionStringBuilder(TestEnvironment.RequirePostgres());
+        await using var forwarder = new TcpForwarder(server.Host!, server.Port);
+        forwarder.Start();
+        var throughForwarder = new NpgsqlConnectionStringBuilder(_schema.ConnectionString) { Host = "127.0.0.1", Port = forwarder.Port, ApplicationName = _applicationName };
+        await using var store = PostgresNotificationStore.Create(throughForwarder.ConnectionString, options: new PostgresStoreOptions { GroupCommitConcurrency = 1 });
+        // Stream rows are locked in user id order: the batch takes the keyed users' rows before it waits for the held
+        // one, so a keyed send run again alone waits for the batch's outcome instead of overtaking it.
+        var run = Guid.NewGuid().ToString("N");
+        var (keyed, hot, plain, held) = (StoreRequests.Users($"a-keyed-{run}", 2), $"m-hot-{run}", $"p-plain-{run}", $"z-held-{run}");
+        await store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+        await store.AppendAsync(StoreRequests.Append(held), TestTimeouts.Token()).Bounded();
+
+        Task<AppendResult>[] keyedSends;
+        Task<AppendResult>[] plainSends;
+        await using (var holdFirst = await LockStreamAsync(hot))
+        await using (var holdBatch = await LockStreamAsync(held))
+        {
+            var first = store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+            keyedSends = keyed.Select((user, i) => store.AppendAsync(StoreRequests.Append([user], idempotencyKey: $"cut-{i}"), TestTimeouts.Token())).ToArray();
+            plainSends = [store.AppendAsync(StoreRequests.Append(plain), TestTimeouts.Token()), store.AppendAsync(StoreRequests.Append(held), TestTimeouts.Token())];
+            await holdFirst.CommitAsync(TestTimeouts.Token());
+            await first.Bounded();
+
+            // The batch of four now waits for the held stream. Its connection dies, but its statement lives on in the
+            // server and commits once the lock is released: the client cannot know that.
+            await WaitUntilWriterBlockedAsync();
+            await forwarder.StopAsync();
+            forwarder.Start();
+            await holdBatch.CommitAsync(TestTimeouts.Token());
+        }
+
+        // Each keyed send was settled by its key: one notification, and that is the answer, not a replay. (They wait
+        // for the orphaned batch, so once they are answered its commit is visible.)
+        for (var i = 0; i < keyed.Length; i++)
+        {
+            var result = await keyedSends[i].Bounded();
+            Assert.False(result.IsReplay);
+            var stored = await store.ReadAsync(keyed[i], 0, 10, StoreRequests.Now, TestTimeouts.Token()).Bounded();
+            Assert.Equal(result.Notifications, stored);
+        }
+
+        foreach (var send in plainSends)
+        {
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => send.Bounded());
+        }
+
+        // Repeating those two would have stored them twice: they are in the store already.
+        Assert.Equal(1, (await store.GetStreamStateAsync(plain, TestTimeouts.Token()).Bounded()).LastSeq);
+        Assert.Equal(2, (await store.GetStreamStateAsync(held, TestTimeouts.Token()).Bounded()).LastSeq);
+    }
+
+    [Fact]
     public async Task Append_WhenGroupCommitIsOff_ConcurrentSendsStillGetContiguousSeqs()
     {
         await using var store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitMaxRows = 0 });

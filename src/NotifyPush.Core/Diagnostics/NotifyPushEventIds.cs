@@ -102,4 +102,5 @@ public static class NotifyPushEventIds
     public const int PostgresCleanupSkipped = 2107;
     public const int PostgresSchemaNewerThanCode = 2108;
     public const int PostgresIdempotencyKeysForgotten = 2109;
+    public const int PostgresConnectionLost = 2110;
 }
