@@ -27,6 +27,8 @@
 #   NOTIFYPUSH_TEST_REDIS_CONF     config file of the test Redis (port, bind, no persistence, daemonize)
 #   NOTIFYPUSH_TEST_PG_CTL         pg_ctl for the test cluster; runs as the cluster's owner
 #   NOTIFYPUSH_TEST_PG_DATA        data folder of the test cluster
+#   NOTIFYPUSH_TEST_PG_BIN         folder of initdb and pg_ctl, for tests that run a private cluster
+#                                  of their own to restart it (PostgresServerProcess)
 #   NOTIFYPUSH_TEST_CHROMIUM       path of the chromium executable (browser tests)
 #   NOTIFYPUSH_TEST_NGINX          path of the nginx executable (load-balancer topology test; the
 #                                  test starts its own nginx on a free port, never the system one)
@@ -282,6 +284,7 @@ np_services_start() {
     export NOTIFYPUSH_TEST_POSTGRES="Host=127.0.0.1;Port=$NP_PG_PORT;Username=postgres;Database=postgres"
     export NOTIFYPUSH_TEST_PG_CTL="$NP_TEST_DIR/postgres/pg_ctl"
     export NOTIFYPUSH_TEST_PG_DATA="$NP_TEST_DIR/postgres/data"
+    export NOTIFYPUSH_TEST_PG_BIN="$NP_PG_BIN"
     export NOTIFYPUSH_TEST_CHROMIUM
     NOTIFYPUSH_TEST_CHROMIUM=$(np_chromium)
     export NOTIFYPUSH_TEST_NGINX

@@ -23,6 +23,23 @@ internal static class PostgresErrors
         _ => false,
     };
 
+    /// <summary>
+    /// True when the connection a command ran on is gone, while the server may well be there: it ended the session
+    /// (restart, fast shutdown, failover, <c>pg_terminate_backend</c>, idle session timeout) or the socket broke.
+    /// After a restart every connection in the pool is like this, though a new one works.
+    /// </summary>
+    /// <remarks>
+    /// Timeouts are not included: the statement may still be running, and trying again would double the wait.
+    /// Whether the work took effect is unknown: only work that is safe to repeat may be retried on these.
+    /// </remarks>
+    public static bool IsConnectionLost(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) // connection exception class
+            || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.IdleSessionTimeout,
+        NpgsqlException npgsql => npgsql.InnerException is IOException or SocketException, // EndOfStreamException is an IOException
+        _ => false,
+    };
+
     /// <summary>True when a unique index of the given name rejected a row.</summary>
     public static bool IsUniqueViolation(Exception exception, string constraintName) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } postgres

@@ -6,63 +6,14 @@ namespace NotifyPush.Storage.Postgres;
 
 public sealed partial class PostgresNotificationStore
 {
-    private const string IdempotencyIndex = "notifications_idempotency";
-
-    // One statement, one round trip, for one user or ten thousand:
-    // - input: the recipients with their pre-generated ids and request position; empty when the caller already
-    //   used this idempotency key (then nothing is written and the caller reads the original rows).
-    // - counters: raises each user's last_seq (creating the stream on first use) and returns the new value as
-    //   the row's seq. The upsert runs in user_id order, so two fan-outs over overlapping users take the row
-    //   locks in the same order and wait for each other instead of deadlocking. Holding the stream row lock
-    //   until commit is what makes seq order commit order per user.
-    // - inserted: the notifications, with those seqs.
-    // The statement is its own transaction: a unique_violation (a concurrent duplicate idempotency key) rolls
-    // back the counters with the rows, leaving no hole in any stream.
-    private const string AppendSql = """
-        WITH input AS (
-            SELECT r.user_id, r.id, r.ord
-            FROM unnest(@UserIds::text[], @Ids::uuid[]) WITH ORDINALITY AS r(user_id, id, ord)
-            WHERE @IdempotencyKey::text IS NULL
-               OR NOT EXISTS (
-                   SELECT 1 FROM notifications AS n
-                   WHERE n.caller = @Caller AND n.idempotency_key = @IdempotencyKey::text)
-        ),
-        counters AS (
-            INSERT INTO user_streams AS s (user_id, last_seq, acked_seq, pruned_seq)
-            SELECT i.user_id, 1, 0, 0
-            FROM input AS i
-            ORDER BY i.user_id
-            ON CONFLICT (user_id) DO UPDATE SET last_seq = s.last_seq + 1
-            RETURNING s.user_id, s.last_seq
-        ),
-        inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
-            SELECT c.user_id, c.last_seq, i.id, @Type, @Payload::json, @CreatedAt, @ExpiresAt, @Caller, @IdempotencyKey::text, @RequestHash
-            FROM counters AS c
-            JOIN input AS i ON i.user_id = c.user_id
-            RETURNING user_id, seq, id
-        )
-        SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id
-        FROM inserted AS ins
-        JOIN input AS i ON i.id = ins.id
-        ORDER BY i.ord
-        """;
-
-    private const string IdempotentReadSql = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload::text AS PayloadJson,
-               created_at AS CreatedAt, expires_at AS ExpiresAt, request_hash AS RequestHash
-        FROM notifications
-        WHERE caller = @Caller AND idempotency_key = @IdempotencyKey
-        """;
-
-    // Retention can remove the original rows between a skipped insert and the read that follows; the key is
-    // then forgotten and the next attempt stores the request anew. Two retries cover that race.
+    // Retention can forget the key between a skipped insert and the read that follows; the next attempt then
+    // stores the request anew. Two retries cover that race.
     private const int MaxAppendAttempts = 3;
 
     /// <inheritdoc />
     /// <remarks>
     /// Small requests that arrive while earlier ones are being written are committed together in one transaction
-    /// (group commit, <see cref="PostgresStoreSettings.GroupCommitMaxRows"/>); each caller still gets its own result
+    /// (group commit, <see cref="PostgresStoreOptions.GroupCommitMaxRows"/>); each caller still gets its own result
     /// and its own errors.
     /// </remarks>
     public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
@@ -74,12 +25,20 @@ public sealed partial class PostgresNotificationStore
         }
 
         var append = new PreparedAppend(request, DistinctUserIds(request.UserIds));
-        return append.UserIds.Length > _settings.GroupCommitMaxRequestRows || _settings.GroupCommitMaxRows <= 0
+        return append.UserIds.Length > _options.GroupCommitMaxRequestRows || _options.GroupCommitMaxRows <= 0
             ? AppendAloneAsync(append, cancellationToken)
             : EnqueueForGroupCommit(append, cancellationToken);
     }
 
-    /// <summary>One request in its own transaction, answering an idempotent retry from the original rows.</summary>
+    /// <summary>One request in its own transaction, answering an idempotent retry from the key's original result.</summary>
+    /// <remarks>
+    /// When the connection dies under the statement, nobody can tell whether it committed: Npgsql has already written
+    /// it when it reads the dead session's farewell (57P01), and a commit's answer can be lost on the way back. With an
+    /// idempotency key the statement is run once more on a new connection, which is safe: it either stores the request
+    /// or finds the key its first run committed and answers with that result (this request's own ids, so not a
+    /// replay). Without a key a second run could store the notifications twice, so the caller gets
+    /// <see cref="StoreUnavailableException"/> (503) and decides, as the contract says, by retrying with a key.
+    /// </remarks>
     private Task<AppendResult> AppendAloneAsync(PreparedAppend append, CancellationToken cancellationToken)
     {
         var request = append.Request;
@@ -104,16 +63,22 @@ public sealed partial class PostgresNotificationStore
                     var stored = await TryInsertAsync(connection, parameters, request, ct);
                     if (stored is not null)
                     {
-                        // AppendSql returns the rows in the order of the request's recipients.
+                        // PostgresSql.Append returns the rows in the order of the request's recipients.
                         return new AppendResult(stored.ConvertAll(row => Stored(append, row)), IsReplay: false);
                     }
 
-                    // Nothing was inserted: the caller used this key before. The original rows answer the retry.
+                    // Nothing was inserted: the key was used before. Its result answers, a replay unless the earlier
+                    // run was this request's own, cut off on a connection that died after the commit.
                     var replay = await ReadReplayAsync(connection, request, ct);
                     if (replay is not null)
                     {
-                        LogIdempotentReplay(_logger, request.Caller, replay.Count);
-                        return new AppendResult(replay, IsReplay: true);
+                        var isOwn = replay.Count > 0 && Array.IndexOf(append.Ids, replay[0].Id) >= 0;
+                        if (!isOwn)
+                        {
+                            LogIdempotentReplay(_logger, request.Caller, replay.Count);
+                        }
+
+                        return new AppendResult(replay, IsReplay: !isOwn);
                     }
 
                     if (attempt == MaxAppendAttempts)
@@ -123,6 +88,7 @@ public sealed partial class PostgresNotificationStore
                     }
                 }
             },
+            request.IdempotencyKey is null ? OnLostConnection.Fail : OnLostConnection.RetryOnce,
             cancellationToken);
     }
 
@@ -131,48 +97,54 @@ public sealed partial class PostgresNotificationStore
     {
         try
         {
-            var rows = (await connection.QueryAsync<AppendedRow>(new CommandDefinition(AppendSql, parameters, cancellationToken: cancellationToken))).AsList();
+            var rows = (await connection.QueryAsync<AppendedRow>(new CommandDefinition(PostgresSql.Append, parameters, cancellationToken: cancellationToken))).AsList();
             return rows.Count == 0 ? null : rows;
         }
-        catch (PostgresException exception) when (request.IdempotencyKey is not null && PostgresErrors.IsUniqueViolation(exception, IdempotencyIndex))
+        catch (PostgresException exception) when (request.IdempotencyKey is not null && PostgresErrors.IsUniqueViolation(exception, PostgresSql.IdempotencyKeyConstraint))
         {
             // A concurrent request with the same key committed between our NOT EXISTS check and our insert. The
-            // statement rolled back as a whole (counters included); answer from the winner's rows instead.
+            // statement rolled back as a whole (counters included); answer from the winner's result instead.
             LogIdempotencyRaceResolved(_logger, request.Caller);
             return null;
         }
     }
 
     /// <summary>
-    /// The notifications stored earlier under the request's idempotency key, in the order of the request's user
-    /// ids; null when there are none. Throws <see cref="IdempotencyConflictException"/> when they were stored for a
-    /// different request.
+    /// The result stored earlier under the request's idempotency key, in the order of the request's user ids; null
+    /// when the key is unknown. Throws <see cref="IdempotencyConflictException"/> when it was stored for a different
+    /// request.
     /// </summary>
+    /// <remarks>
+    /// The key row holds ids, seqs and times; type and payload are the request's own, the same as the original's
+    /// since the hashes match. The notifications themselves may be gone (delivered and cleaned up, or expired).
+    /// </remarks>
     private static async Task<IReadOnlyList<StoredNotification>?> ReadReplayAsync(NpgsqlConnection connection, AppendRequest request, CancellationToken cancellationToken)
     {
-        var rows = (await connection.QueryAsync<NotificationRow>(
-            new CommandDefinition(IdempotentReadSql, new { request.Caller, request.IdempotencyKey }, cancellationToken: cancellationToken))).AsList();
-        if (rows.Count == 0)
+        var key = await connection.QuerySingleOrDefaultAsync<IdempotencyKeyRow>(
+            new CommandDefinition(PostgresSql.IdempotentRead, new { request.Caller, request.IdempotencyKey }, cancellationToken: cancellationToken));
+        if (key is null)
         {
             return null;
         }
 
-        if (rows.Exists(row => !string.Equals(row.RequestHash, request.RequestHash, StringComparison.Ordinal)))
+        if (!string.Equals(key.RequestHash, request.RequestHash, StringComparison.Ordinal))
         {
             throw new IdempotencyConflictException(request.Caller, request.IdempotencyKey!);
         }
 
-        var byUser = rows.ToDictionary(static row => row.UserId, StringComparer.Ordinal);
-        var replay = new List<StoredNotification>(rows.Count);
-        foreach (var userId in request.UserIds)
+        var position = new Dictionary<string, int>(request.UserIds.Count, StringComparer.Ordinal);
+        for (var i = 0; i < request.UserIds.Count; i++)
         {
-            if (byUser.TryGetValue(userId, out var row))
-            {
-                replay.Add(row.ToStored());
-            }
+            position.TryAdd(request.UserIds[i], i);
         }
 
-        return replay;
+        var createdAt = ToUtcOffset(key.CreatedAt);
+        var expiresAt = ToUtcOffset(key.ExpiresAt);
+        return Enumerable.Range(0, key.UserIds.Length)
+            .OrderBy(i => position.GetValueOrDefault(key.UserIds[i], int.MaxValue))
+            .ThenBy(i => i)
+            .Select(i => new StoredNotification(key.UserIds[i], key.Seqs[i], key.Ids[i], request.Type, request.PayloadJson, createdAt, expiresAt))
+            .ToList();
     }
 
     private static string[] DistinctUserIds(IReadOnlyList<string> userIds)

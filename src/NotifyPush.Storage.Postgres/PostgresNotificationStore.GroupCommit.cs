@@ -5,58 +5,6 @@ namespace NotifyPush.Storage.Postgres;
 
 public sealed partial class PostgresNotificationStore
 {
-    // The append statement for many requests at once. Differences from AppendSql:
-    // - requests: one row per request (type, payload, times, idempotency); a request whose key the caller already
-    //   used contributes no rows and is answered afterwards from the original rows, as a lone request would be.
-    // - A user may appear in several requests of one batch. The upsert may touch each stream row once per
-    //   statement, so it raises last_seq by the user's row count, and the rows take the seqs below the new
-    //   last_seq in request order (ord). Row locks are still taken in user_id order, as by every other writer.
-    private const string GroupAppendSql = """
-        WITH requests AS (
-            SELECT q.req, q.type, q.payload, q.created_at, q.expires_at, q.caller, q.idempotency_key, q.request_hash
-            FROM unnest(@Types::text[], @Payloads::text[], @CreatedAts::timestamptz[], @ExpiresAts::timestamptz[],
-                        @Callers::text[], @IdempotencyKeys::text[], @RequestHashes::text[])
-                 WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, req)
-            WHERE q.idempotency_key IS NULL
-               OR NOT EXISTS (
-                   SELECT 1 FROM notifications AS n
-                   WHERE n.caller = q.caller AND n.idempotency_key = q.idempotency_key)
-        ),
-        input AS (
-            SELECT r.user_id, r.id, r.ord, q.*
-            FROM unnest(@UserIds::text[], @Ids::uuid[], @RowRequests::bigint[]) WITH ORDINALITY AS r(user_id, id, req, ord)
-            JOIN requests AS q ON q.req = r.req
-        ),
-        counts AS (
-            SELECT i.user_id, count(*) AS n
-            FROM input AS i
-            GROUP BY i.user_id
-        ),
-        counters AS (
-            INSERT INTO user_streams AS s (user_id, last_seq, acked_seq, pruned_seq)
-            SELECT c.user_id, c.n, 0, 0
-            FROM counts AS c
-            ORDER BY c.user_id
-            ON CONFLICT (user_id) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq
-            RETURNING s.user_id, s.last_seq
-        ),
-        numbered AS (
-            SELECT i.*, c.last_seq - k.n + row_number() OVER (PARTITION BY i.user_id ORDER BY i.ord) AS seq
-            FROM input AS i
-            JOIN counters AS c ON c.user_id = i.user_id
-            JOIN counts AS k ON k.user_id = i.user_id
-        ),
-        inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
-            SELECT n.user_id, n.seq, n.id, n.type, n.payload::json, n.created_at, n.expires_at, n.caller, n.idempotency_key, n.request_hash
-            FROM numbered AS n
-            RETURNING user_id, seq, id
-        )
-        SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id, i.req AS Request
-        FROM inserted AS ins
-        JOIN input AS i ON i.id = ins.id
-        """;
-
     private readonly Lock _groupGate = new();
     private readonly Queue<PreparedAppend> _groupQueue = new();
     private int _groupFlushers;
@@ -69,7 +17,7 @@ public sealed partial class PostgresNotificationStore
         lock (_groupGate)
         {
             _groupQueue.Enqueue(append);
-            if (_groupFlushers < Math.Max(1, _settings.GroupCommitConcurrency))
+            if (_groupFlushers < Math.Max(1, _options.GroupCommitConcurrency))
             {
                 _groupFlushers++;
                 startFlusher = true;
@@ -113,7 +61,7 @@ public sealed partial class PostgresNotificationStore
         for (var remaining = _groupQueue.Count; remaining > 0; remaining--)
         {
             var next = _groupQueue.Peek();
-            if (batch.Count > 0 && rows + next.UserIds.Length > _settings.GroupCommitMaxRows)
+            if (batch.Count > 0 && rows + next.UserIds.Length > _options.GroupCommitMaxRows)
             {
                 break;
             }
@@ -154,14 +102,39 @@ public sealed partial class PostgresNotificationStore
         }
 
         List<GroupAppendedRow> rows;
+        var sent = false;
         try
         {
             var parameters = GroupParameters(batch);
 
             // Not any caller's token: the batch is everyone's, and once sent it commits or fails as a whole.
             rows = await RunAsync(
-                async (connection, ct) => (await connection.QueryAsync<GroupAppendedRow>(new CommandDefinition(GroupAppendSql, parameters, cancellationToken: ct))).AsList(),
+                async (connection, ct) =>
+                {
+                    sent = true;
+                    return (await connection.QueryAsync<GroupAppendedRow>(new CommandDefinition(PostgresSql.GroupAppend, parameters, cancellationToken: ct))).AsList();
+                },
+                OnLostConnection.Fail,
                 CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException exception) when (sent && exception.InnerException is { } cause && PostgresErrors.IsConnectionLost(cause))
+        {
+            // The batch went out on a connection that died (a restart, a failover): whether it committed is unknown.
+            // A request with an idempotency key finds out safely on its own, as a lone append does: it stores, or
+            // answers from its key. One without a key fails as it would alone.
+            foreach (var append in batch)
+            {
+                if (append.Request.IdempotencyKey is null)
+                {
+                    append.Completion.TrySetException(exception);
+                }
+                else
+                {
+                    await CompleteAloneAsync(append).ConfigureAwait(false);
+                }
+            }
+
+            return;
         }
         catch (StoreUnavailableException exception)
         {
@@ -199,7 +172,7 @@ public sealed partial class PostgresNotificationStore
             }
             else
             {
-                // Its key was used before: the original rows answer, as for a lone retry.
+                // Its key was used before: the key's result answers, as for a lone retry.
                 await CompleteAloneAsync(batch[i]).ConfigureAwait(false);
             }
         }

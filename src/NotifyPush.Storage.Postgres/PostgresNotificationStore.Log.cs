@@ -40,4 +40,12 @@ public sealed partial class PostgresNotificationStore
     [LoggerMessage(EventId = NotifyPushEventIds.PostgresCleanupSkipped, Level = LogLevel.Debug,
         Message = "Cleanup skipped: another replica is cleaning up.")]
     private static partial void LogCleanupSkipped(ILogger logger);
+
+    [LoggerMessage(EventId = NotifyPushEventIds.PostgresIdempotencyKeysForgotten, Level = LogLevel.Debug,
+        Message = "Cleanup forgot {Deleted} idempotency keys older than the window (batch size {BatchSize}).")]
+    private static partial void LogIdempotencyKeysForgotten(ILogger logger, int deleted, int batchSize);
+
+    [LoggerMessage(EventId = NotifyPushEventIds.PostgresConnectionLost, Level = LogLevel.Information,
+        Message = "A pooled Postgres connection was found dead ({Reason}), as after a restart or failover; the pool was cleared and calls that are safe to repeat run again on a new connection.")]
+    private static partial void LogConnectionLost(ILogger logger, string reason);
 }

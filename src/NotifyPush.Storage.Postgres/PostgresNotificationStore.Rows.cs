@@ -16,10 +16,19 @@ public sealed partial class PostgresNotificationStore
         public string PayloadJson { get; set; } = "";
         public DateTime CreatedAt { get; set; }
         public DateTime ExpiresAt { get; set; }
-        public string? RequestHash { get; set; }
 
         public StoredNotification ToStored() =>
             new(UserId, Seq, Id, Type, PayloadJson, ToUtcOffset(CreatedAt), ToUtcOffset(ExpiresAt));
+    }
+
+    private sealed class IdempotencyKeyRow
+    {
+        public string RequestHash { get; set; } = "";
+        public DateTime CreatedAt { get; set; }
+        public DateTime ExpiresAt { get; set; }
+        public string[] UserIds { get; set; } = [];
+        public Guid[] Ids { get; set; } = [];
+        public long[] Seqs { get; set; } = [];
     }
 
     private class AppendedRow

@@ -14,56 +14,18 @@ namespace NotifyPush.Storage.Postgres;
 /// <remarks>
 /// Use one instance (and so one <see cref="NpgsqlDataSource"/>, one connection pool) per process.
 /// The schema is created or upgraded by <see cref="InitializeAsync"/> / <see cref="MigrateAsync"/> from the numbered
-/// scripts in <c>db/migrations</c>; operators can run them ahead of a deploy with
+/// migrations embedded from <c>Migrations/</c>; operators can run them ahead of a deploy with
 /// <c>dotnet NotifyPush.Server.dll migrate</c>.
 /// </remarks>
 public sealed partial class PostgresNotificationStore : INotificationStore, IAsyncDisposable
 {
-    private const string ReadSql = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload::text AS PayloadJson,
-               created_at AS CreatedAt, expires_at AS ExpiresAt
-        FROM notifications
-        WHERE user_id = @UserId AND seq > @AfterSeq AND expires_at > @Now
-        ORDER BY seq
-        LIMIT @Limit
-        """;
-
-    private const string StreamStateSql = """
-        SELECT last_seq AS LastSeq, acked_seq AS AckedSeq, pruned_seq AS PrunedSeq
-        FROM user_streams
-        WHERE user_id = @UserId
-        """;
-
-    // Row locks are taken in user_id order (ORDER BY … FOR NO KEY UPDATE, materialised before the UPDATE), the
-    // same order appends and cleanup use, so a batch of acks never deadlocks with them. max() folds several acks
-    // of one user; least() clamps to last_seq; the WHERE never lowers acked_seq.
-    private const string AcknowledgeSql = """
-        WITH requested AS (
-            SELECT a.user_id, max(a.seq) AS seq
-            FROM unnest(@UserIds::text[], @Seqs::bigint[]) AS a(user_id, seq)
-            GROUP BY a.user_id
-        ),
-        locked AS (
-            SELECT s.user_id, r.seq
-            FROM user_streams AS s
-            JOIN requested AS r ON r.user_id = s.user_id
-            WHERE r.seq > s.acked_seq
-            ORDER BY s.user_id
-            FOR NO KEY UPDATE OF s
-        )
-        UPDATE user_streams AS s
-        SET acked_seq = least(l.seq, s.last_seq)
-        FROM locked AS l
-        WHERE s.user_id = l.user_id AND least(l.seq, s.last_seq) > s.acked_seq
-        """;
-
-    private const string PingSql = "SELECT 1";
+    private const long PoolClearIntervalMs = 1000;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly string? _schema;
     private readonly ILogger _logger;
-    private readonly PostgresStoreSettings _settings;
+    private readonly PostgresStoreOptions _options;
 
     // 0 while the database answers; 1 from the first unavailable failure until the next success, so an outage
     // is logged once, not once per call. _unavailableSince (Environment.TickCount64) times the outage.
@@ -71,20 +33,23 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private long _unavailableSince;
     private int _disposed;
 
+    // Environment.TickCount64 of the last pool clear after a lost connection (ClearPool).
+    private long _poolClearedAt = long.MinValue / 2;
+
     /// <summary>A store over a data source the caller owns (and disposes).</summary>
-    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger, PostgresStoreSettings? settings = null)
-        : this(dataSource, ownsDataSource: false, logger, settings)
+    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger, PostgresStoreOptions? options = null)
+        : this(dataSource, ownsDataSource: false, logger, options)
     {
     }
 
-    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger, PostgresStoreSettings? settings)
+    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger, PostgresStoreOptions? options)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(logger);
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
         _logger = logger;
-        _settings = settings ?? new PostgresStoreSettings();
+        _options = options ?? new PostgresStoreOptions();
         _schema = SchemaOf(dataSource.ConnectionString);
     }
 
@@ -92,14 +57,17 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
     /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>.
     /// </summary>
-    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreSettings? settings = null)
+    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "NotifyPush";
         var logger = (ILogger?)loggerFactory?.CreateLogger<PostgresNotificationStore>() ?? NullLogger.Instance;
-        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger, settings);
+        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger, options);
     }
+
+    /// <summary>The write-path tuning this store runs with.</summary>
+    internal PostgresStoreOptions Options => _options;
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredNotification>> ReadAsync(string userId, long afterSeq, int limit, DateTimeOffset now, CancellationToken cancellationToken)
@@ -114,9 +82,10 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
         return await RunAsync(
             async (connection, ct) =>
             {
-                var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition(ReadSql, parameters, cancellationToken: ct));
+                var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition(PostgresSql.Read, parameters, cancellationToken: ct));
                 return (IReadOnlyList<StoredNotification>)rows.Select(static row => row.ToStored()).ToList();
             },
+            OnLostConnection.RetryOnce,
             cancellationToken);
     }
 
@@ -128,9 +97,10 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
             async (connection, ct) =>
             {
                 var row = await connection.QuerySingleOrDefaultAsync<StreamRow>(
-                    new CommandDefinition(StreamStateSql, new { UserId = userId }, cancellationToken: ct));
+                    new CommandDefinition(PostgresSql.StreamState, new { UserId = userId }, cancellationToken: ct));
                 return row is null ? UserStreamState.Empty : new UserStreamState(row.LastSeq, row.AckedSeq, row.PrunedSeq);
             },
+            OnLostConnection.RetryOnce,
             cancellationToken);
     }
 
@@ -153,15 +123,20 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
             i++;
         }
 
+        // Acks only ever raise acked_seq to a given value: running the statement twice is the same as once.
         var parameters = new { UserIds = userIds, Seqs = seqs };
         await RunAsync(
-            (connection, ct) => connection.ExecuteAsync(new CommandDefinition(AcknowledgeSql, parameters, cancellationToken: ct)),
+            (connection, ct) => connection.ExecuteAsync(new CommandDefinition(PostgresSql.Acknowledge, parameters, cancellationToken: ct)),
+            OnLostConnection.RetryOnce,
             cancellationToken);
     }
 
     /// <inheritdoc />
     public Task PingAsync(CancellationToken cancellationToken) =>
-        RunAsync((connection, ct) => connection.ExecuteScalarAsync<int>(new CommandDefinition(PingSql, cancellationToken: ct)), cancellationToken);
+        RunAsync(
+            (connection, ct) => connection.ExecuteScalarAsync<int>(new CommandDefinition(PostgresSql.Ping, cancellationToken: ct)),
+            OnLostConnection.RetryOnce,
+            cancellationToken);
 
     /// <summary>Closes the connection pool when this store built it (<see cref="Create"/>). Safe to call twice.</summary>
     public async ValueTask DisposeAsync()
@@ -176,29 +151,72 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// Runs one unit of work on a pooled connection and turns "the database is not there" into
     /// <see cref="StoreUnavailableException"/>; every other failure propagates unchanged.
     /// </summary>
-    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    /// <remarks>
+    /// After Postgres restarts or fails over, every idle connection in the pool is dead, and Npgsql cannot know it
+    /// without a round trip: the first command on one reads "57P01 terminating connection due to administrator
+    /// command". A connection found dead after it was opened clears the pool (its siblings are most likely dead too),
+    /// and work that <paramref name="onLostConnection"/> allows runs once more on a new connection, so a replica's
+    /// first read after a restart succeeds. Only once: a second failure is a real outage. A connection that cannot
+    /// even be opened is not retried here, since it was a new one already.
+    /// One explicit loop rather than a resilience pipeline (Polly): the retry has no delay and no policy to tune, and
+    /// what is safe to repeat is decided per call, by the caller, next to the SQL.
+    /// </remarks>
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, OnLostConnection onLostConnection, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        T result;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            result = await work(connection, cancellationToken);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && PostgresErrors.IsUnavailable(exception))
-        {
-            MarkUnavailable(exception);
-            throw new StoreUnavailableException($"The Postgres store is unavailable: {exception.Message}", exception);
-        }
-        catch (Exception exception) when (exception is PostgresException or IdempotencyConflictException)
-        {
-            // The server answered (with a refusal): it is reachable again, whatever the request's fate.
-            MarkAvailable();
-            throw;
-        }
+            var opened = false;
+            try
+            {
+                T result;
+                await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+                {
+                    opened = true;
+                    result = await work(connection, cancellationToken);
+                }
 
-        MarkAvailable();
-        return result;
+                MarkAvailable();
+                return result;
+            }
+            catch (Exception exception) when (opened && !cancellationToken.IsCancellationRequested && PostgresErrors.IsConnectionLost(exception)
+                && attempt == 1 && onLostConnection == OnLostConnection.RetryOnce)
+            {
+                ClearPool(exception);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && PostgresErrors.IsUnavailable(exception))
+            {
+                if (opened && PostgresErrors.IsConnectionLost(exception))
+                {
+                    ClearPool(exception);
+                }
+
+                MarkUnavailable(exception);
+                throw new StoreUnavailableException($"The Postgres store is unavailable: {exception.Message}", exception);
+            }
+            catch (Exception exception) when (exception is PostgresException or IdempotencyConflictException)
+            {
+                // The server answered (with a refusal): it is reachable again, whatever the request's fate.
+                MarkAvailable();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Closes the pool's idle connections, at most once a second.</summary>
+    /// <remarks>
+    /// One restart makes every concurrent call find a dead connection. The first clears the pool; clearing again for
+    /// the others would also close the new connections their retries just opened.
+    /// </remarks>
+    private void ClearPool(Exception cause)
+    {
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _poolClearedAt);
+        if (now - last >= PoolClearIntervalMs && Interlocked.CompareExchange(ref _poolClearedAt, now, last) == last)
+        {
+            _dataSource.Clear();
+            LogConnectionLost(_logger, cause.Message);
+        }
     }
 
     private void MarkUnavailable(Exception exception)

@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NotifyPush.Core;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Storage;
 
@@ -15,14 +17,17 @@ public static class PostgresStoreServiceCollectionExtensions
 
     /// <summary>
     /// Registers <see cref="PostgresNotificationStore"/> as the <see cref="INotificationStore"/>: one instance and one
-    /// connection pool per process, built from <c>NotifyPush:Store:ConnectionString</c>. A missing or malformed
-    /// connection string stops the host at start-up with a message naming that setting.
+    /// connection pool per process, built from <c>NotifyPush:Store:ConnectionString</c> and tuned by
+    /// <see cref="PostgresStoreOptions"/> (bound from <c>NotifyPush:Store</c> here). A missing or malformed connection
+    /// string, or a tuning setting out of range, stops the host at start-up with a message naming that setting.
     /// </summary>
-    /// <remarks>Binding <see cref="StoreOptions"/> to configuration is the host's job; this only validates it.</remarks>
-    public static IServiceCollection AddPostgresStore(this IServiceCollection services)
+    /// <remarks>Binding <see cref="StoreOptions"/> to configuration is the host's job (<c>AddNotifyPushCore</c>); this only validates it.</remarks>
+    public static IServiceCollection AddPostgresStore(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
 
+        services.AddValidatedOptions<PostgresStoreOptions, PostgresStoreOptionsValidator>(configuration, PostgresStoreOptions.SectionName);
         services.AddOptions<StoreOptions>()
             .Validate(
                 static options => IsValidConnectionString(options.ConnectionString),
@@ -32,9 +37,9 @@ public static class PostgresStoreServiceCollectionExtensions
         services.TryAddSingleton(static provider =>
         {
             // Reading Value runs the validation above, so resolving the store outside a started host fails the same way.
-            var options = provider.GetRequiredService<IOptions<StoreOptions>>().Value;
-            var settings = new PostgresStoreSettings { GroupCommitMaxRows = options.GroupCommitMaxRows };
-            return PostgresNotificationStore.Create(options.ConnectionString!, provider.GetRequiredService<ILoggerFactory>(), settings);
+            var connectionString = provider.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString!;
+            var options = provider.GetRequiredService<IOptions<PostgresStoreOptions>>().Value;
+            return PostgresNotificationStore.Create(connectionString, provider.GetRequiredService<ILoggerFactory>(), options);
         });
         services.AddSingleton<INotificationStore>(static provider => provider.GetRequiredService<PostgresNotificationStore>());
         return services;

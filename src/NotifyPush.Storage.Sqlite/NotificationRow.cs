@@ -19,9 +19,6 @@ internal sealed class NotificationRow
 
     public long ExpiresAt { get; set; }
 
-    /// <summary>Only read when checking an idempotency key.</summary>
-    public string? RequestHash { get; set; }
-
     public StoredNotification ToNotification() => new(
         UserId,
         Seq,

@@ -6,30 +6,10 @@ namespace NotifyPush.Storage.Sqlite;
 
 public sealed partial class SqliteNotificationStore
 {
-    // The per-user counter is raised in the same transaction as the insert, so seqs have no holes and,
-    // with one writer at a time, seq order is commit order. The row is created on a user's first append.
-    private const string NextSeqSql = """
-        INSERT INTO user_streams (user_id, last_seq) VALUES (@user_id, 1)
-        ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + 1
-        RETURNING last_seq
-        """;
-
-    private const string InsertNotificationSql = """
-        INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
-        VALUES (@user_id, @seq, @id, @type, @payload, @created_at, @expires_at, @caller, @idempotency_key, @request_hash)
-        """;
-
-    private const string SelectByIdempotencyKeySql = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload AS Payload,
-               created_at AS CreatedAt, expires_at AS ExpiresAt, request_hash AS RequestHash
-        FROM notifications
-        WHERE caller = @Caller AND idempotency_key = @IdempotencyKey
-        """;
-
     /// <inheritdoc />
     /// <remarks>
-    /// An idempotency key is remembered as long as a notification stored under it is: once retention has removed
-    /// all of them, the key may be used again; when it removed some, a replay returns those that remain.
+    /// An idempotency key is remembered in its own table, with the result, until
+    /// <see cref="CleanupIdempotencyKeysAsync"/> forgets it; removing the notifications does not.
     /// </remarks>
     public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
     {
@@ -47,7 +27,11 @@ public sealed partial class SqliteNotificationStore
     }
 
     /// <summary>The earlier result for the request's idempotency key, or null when the key is new (or there is none).</summary>
-    /// <remarks>Runs inside the write transaction, so no other append can store the same key between the check and the insert.</remarks>
+    /// <remarks>
+    /// Runs inside the write transaction, so no other append can store the same key between the check and the insert.
+    /// The key row holds ids, seqs and times; type and payload are the request's own, the same as the original's since
+    /// the hashes match.
+    /// </remarks>
     private AppendResult? FindReplay(SqliteConnection connection, SqliteTransaction transaction, AppendRequest request, CancellationToken cancellationToken)
     {
         if (request.IdempotencyKey is null)
@@ -55,17 +39,17 @@ public sealed partial class SqliteNotificationStore
             return null;
         }
 
-        var rows = connection.Query<NotificationRow>(new CommandDefinition(
-            SelectByIdempotencyKeySql,
+        var key = connection.QuerySingleOrDefault<IdempotencyKeyRow>(new CommandDefinition(
+            SqliteSql.SelectIdempotencyKey,
             new { request.Caller, request.IdempotencyKey },
             transaction,
-            cancellationToken: cancellationToken)).AsList();
-        if (rows.Count == 0)
+            cancellationToken: cancellationToken));
+        if (key is null)
         {
             return null;
         }
 
-        if (rows.Exists(row => !string.Equals(row.RequestHash, request.RequestHash, StringComparison.Ordinal)))
+        if (!string.Equals(key.RequestHash, request.RequestHash, StringComparison.Ordinal))
         {
             Log.IdempotencyConflict(_logger, request.Caller);
             throw new IdempotencyConflictException(request.Caller, request.IdempotencyKey);
@@ -77,10 +61,13 @@ public sealed partial class SqliteNotificationStore
             position[request.UserIds[i]] = i;
         }
 
-        var notifications = rows
-            .OrderBy(row => position.GetValueOrDefault(row.UserId, int.MaxValue))
-            .ThenBy(row => row.Seq)
-            .Select(row => row.ToNotification())
+        var createdAt = new DateTimeOffset(key.CreatedAt, TimeSpan.Zero);
+        var expiresAt = new DateTimeOffset(key.ExpiresAt, TimeSpan.Zero);
+        var notifications = IdempotencyResult.Parse(key.Notifications)
+            .Select((entry, index) => (entry, index))
+            .OrderBy(item => position.GetValueOrDefault(item.entry.UserId, int.MaxValue))
+            .ThenBy(item => item.index)
+            .Select(item => new StoredNotification(item.entry.UserId, item.entry.Seq, item.entry.Id, request.Type, request.PayloadJson, createdAt, expiresAt))
             .ToArray();
         return new AppendResult(notifications, IsReplay: true);
     }
@@ -93,13 +80,13 @@ public sealed partial class SqliteNotificationStore
 
         using var nextSeq = connection.CreateCommand();
         nextSeq.Transaction = transaction;
-        nextSeq.CommandText = NextSeqSql;
+        nextSeq.CommandText = SqliteSql.NextSeq;
         var nextSeqUser = nextSeq.Parameters.Add("@user_id", SqliteType.Text);
         nextSeq.Prepare();
 
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = InsertNotificationSql;
+        insert.CommandText = SqliteSql.InsertNotification;
         var insertUser = insert.Parameters.Add("@user_id", SqliteType.Text);
         var insertSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
         var insertId = insert.Parameters.Add("@id", SqliteType.Text);
@@ -107,9 +94,6 @@ public sealed partial class SqliteNotificationStore
         insert.Parameters.Add("@payload", SqliteType.Text).Value = request.PayloadJson;
         insert.Parameters.Add("@created_at", SqliteType.Integer).Value = createdAt.UtcTicks;
         insert.Parameters.Add("@expires_at", SqliteType.Integer).Value = expiresAt.UtcTicks;
-        insert.Parameters.Add("@caller", SqliteType.Text).Value = request.Caller;
-        insert.Parameters.Add("@idempotency_key", SqliteType.Text).Value = (object?)request.IdempotencyKey ?? DBNull.Value;
-        insert.Parameters.Add("@request_hash", SqliteType.Text).Value = request.RequestHash;
         insert.Prepare();
 
         var stored = new StoredNotification[request.UserIds.Count];
@@ -129,6 +113,23 @@ public sealed partial class SqliteNotificationStore
             stored[i] = new StoredNotification(userId, seq, id, request.Type, request.PayloadJson, createdAt, expiresAt);
         }
 
+        if (request.IdempotencyKey is not null)
+        {
+            connection.Execute(new CommandDefinition(
+                SqliteSql.InsertIdempotencyKey,
+                new
+                {
+                    request.Caller,
+                    request.IdempotencyKey,
+                    request.RequestHash,
+                    CreatedAt = createdAt.UtcTicks,
+                    ExpiresAt = expiresAt.UtcTicks,
+                    Notifications = IdempotencyResult.Format(stored),
+                },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+
         return new AppendResult(stored, IsReplay: false);
     }
 
@@ -145,7 +146,7 @@ public sealed partial class SqliteNotificationStore
             throw new ArgumentException("An append needs at least one user id.", nameof(request));
         }
 
-        // Duplicates would get two seqs without a key and break the key's uniqueness with one: refuse them up front.
+        // A user named twice would get two notifications of one send: refuse it up front.
         var seen = new HashSet<string>(request.UserIds.Count, StringComparer.Ordinal);
         foreach (var userId in request.UserIds)
         {

@@ -34,5 +34,9 @@ public sealed partial class SqliteNotificationStore
         [LoggerMessage(EventId = NotifyPushEventIds.SqliteCleanupPass, Level = LogLevel.Debug,
             Message = "Retention removed {DeletedCount} notifications in {ElapsedMs} ms.")]
         public static partial void CleanupPass(ILogger logger, int deletedCount, double elapsedMs);
+
+        [LoggerMessage(EventId = NotifyPushEventIds.SqliteIdempotencyKeysForgotten, Level = LogLevel.Debug,
+            Message = "Retention forgot {DeletedCount} idempotency keys older than the window.")]
+        public static partial void IdempotencyKeysForgotten(ILogger logger, int deletedCount);
     }
 }

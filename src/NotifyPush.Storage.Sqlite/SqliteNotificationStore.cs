@@ -91,7 +91,7 @@ public sealed partial class SqliteNotificationStore : INotificationStore, IAsync
     /// <inheritdoc />
     public Task PingAsync(CancellationToken cancellationToken) =>
         RunRead("answer a ping", (connection, ct) =>
-            connection.ExecuteScalar<long>(new CommandDefinition("SELECT 1", cancellationToken: ct)), cancellationToken);
+            connection.ExecuteScalar<long>(new CommandDefinition(SqliteSql.Ping, cancellationToken: ct)), cancellationToken);
 
     /// <summary>Closes the writer and the pooled read connections. An append in progress finishes first.</summary>
     public async ValueTask DisposeAsync()
@@ -197,10 +197,10 @@ public sealed partial class SqliteNotificationStore : INotificationStore, IAsync
 
             // busy_timeout first: switching to WAL takes a lock that another process may hold for a moment.
             // WAL is stored in the file; synchronous=FULL is per connection and only the writer commits.
-            connection.Execute(new CommandDefinition($"PRAGMA busy_timeout = {_busyTimeoutMs}", cancellationToken: cancellationToken));
-            var journalMode = connection.ExecuteScalar<string>(new CommandDefinition("PRAGMA journal_mode = WAL", cancellationToken: cancellationToken));
-            connection.Execute(new CommandDefinition("PRAGMA synchronous = FULL", cancellationToken: cancellationToken));
-            var version = connection.ExecuteScalar<string>(new CommandDefinition("SELECT sqlite_version()", cancellationToken: cancellationToken));
+            connection.Execute(new CommandDefinition(SqliteSql.BusyTimeout(_busyTimeoutMs), cancellationToken: cancellationToken));
+            var journalMode = connection.ExecuteScalar<string>(new CommandDefinition(SqliteSql.JournalModeWal, cancellationToken: cancellationToken));
+            connection.Execute(new CommandDefinition(SqliteSql.SynchronousFull, cancellationToken: cancellationToken));
+            var version = connection.ExecuteScalar<string>(new CommandDefinition(SqliteSql.SqliteVersion, cancellationToken: cancellationToken));
             Log.StoreOpened(_logger, DataSource, version ?? "unknown", journalMode ?? "unknown", _busyTimeoutMs);
             return connection;
         }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Tests.Infrastructure;
 
@@ -26,6 +29,33 @@ public sealed class NotificationsApiTests : IDisposable
         Assert.Equal(first[0].Id, again.GetProperty("id").GetGuid());
         Assert.Equal(first[0].Seq, again.GetProperty("seq").GetInt64());
         Assert.Equal(1, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Post_WhenRetriedAfterTheNotificationExpiredAndWasCleanedUp_ReturnsTheOriginalIdAndSeq()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var server = new TestServer(services: services => services.AddSingleton<TimeProvider>(clock));
+        using var api = server.CreateServiceClient();
+        var store = server.GetService<INotificationStore>();
+        var user = NewUser();
+        var body = JsonSerializer.Serialize(new { userId = user, type = "test.event", payload = new { a = 1 }, ttlSeconds = 60 });
+        using var first = await ServiceApi.PostRawAsync(api, body, "order-7-shipped");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var original = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("notifications")[0];
+
+        // The notification expires unread and retention removes it; the service's retry comes after that.
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await server.GetService<RetentionService>().RunOnceAsync(CancellationToken.None);
+        Assert.Equal(1, (await store.GetStreamStateAsync(user, CancellationToken.None)).PrunedSeq);
+        using var retry = await ServiceApi.PostRawAsync(api, body, "order-7-shipped");
+
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        var again = JsonDocument.Parse(await retry.Content.ReadAsStringAsync()).RootElement.GetProperty("notifications")[0];
+        Assert.Equal(original.GetProperty("id").GetGuid(), again.GetProperty("id").GetGuid());
+        Assert.Equal(original.GetProperty("seq").GetInt64(), again.GetProperty("seq").GetInt64());
+        Assert.Equal(1, (await store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
     }
 
     [Fact]

@@ -99,4 +99,133 @@ public abstract partial class NotificationStoreSpecification
             Assert.Equal(1, (await StateAsync(userId)).LastSeq);
         }
     }
+    [Fact]
+    public async Task Append_WhenRetriedAfterRetentionRemovedTheDeliveredNotifications_ReturnsTheOriginalResultAndStoresNothing()
+    {
+        var now = UtcNow();
+        var longAgo = now - TimeSpan.FromHours(2);
+        var userIds = new[] { NewUserId("b"), NewUserId("a") };
+        var request = NewRequest(userIds, idempotencyKey: NewIdempotencyKey(), createdAt: longAgo, expiresAt: now.AddDays(7));
+        var first = await AppendAsync(request);
+        await AcknowledgeAsync(userIds.Select(userId => new StreamAck(userId, 1)).ToArray());
+        await CleanupUntilDoneAsync(now, TimeSpan.FromHours(1));
+        foreach (var userId in userIds)
+        {
+            Assert.Empty(await ReadAllAsync(userId, now: longAgo));
+        }
+
+        // The service retries long after the notifications were delivered and cleaned up, well within the key's window.
+        var retry = await AppendAsync(request with { CreatedAt = now, ExpiresAt = now.AddDays(7) });
+
+        Assert.True(retry.IsReplay);
+        Assert.Equal(first.Notifications, retry.Notifications);
+        foreach (var userId in userIds)
+        {
+            Assert.Equal(new UserStreamState(LastSeq: 1, AckedSeq: 1, PrunedSeq: 1), await StateAsync(userId));
+            Assert.Empty(await ReadAllAsync(userId, now: longAgo));
+        }
+    }
+
+    [Fact]
+    public async Task Append_WhenRetriedAfterTheNotificationExpiredAndWasCleanedUp_ReturnsTheOriginalResultAndStoresNothing()
+    {
+        var now = UtcNow();
+        var userId = NewUserId();
+        var request = NewRequest([userId], idempotencyKey: NewIdempotencyKey(), createdAt: now.AddMinutes(-10), expiresAt: now.AddMinutes(-9));
+        var first = await AppendAsync(request);
+        await CleanupUntilDoneAsync(now, TimeSpan.FromDays(1));
+        Assert.Equal(1, (await StateAsync(userId)).PrunedSeq);
+
+        var retry = await AppendAsync(request with { CreatedAt = now, ExpiresAt = now.AddMinutes(1) });
+
+        Assert.True(retry.IsReplay);
+        Assert.Equal(first.Notifications, retry.Notifications);
+        Assert.Equal(1, (await StateAsync(userId)).LastSeq);
+        Assert.Empty(await ReadAllAsync(userId, now: request.CreatedAt));
+    }
+
+    [Fact]
+    public async Task Append_WhenKeyIsReusedForDifferentRequestAfterItsNotificationsWereCleanedUp_ThrowsConflictAndStoresNothing()
+    {
+        var now = UtcNow();
+        var caller = NewCaller();
+        var key = NewIdempotencyKey();
+        var userId = NewUserId();
+        await AppendAsync(NewRequest([userId], caller: caller, idempotencyKey: key, requestHash: "hash-a", createdAt: now.AddMinutes(-10), expiresAt: now.AddMinutes(-9)));
+        await CleanupUntilDoneAsync(now, TimeSpan.FromDays(1));
+
+        await Assert.ThrowsAsync<IdempotencyConflictException>(() =>
+            AppendAsync(NewRequest([userId], caller: caller, idempotencyKey: key, requestHash: "hash-b", createdAt: now)));
+
+        Assert.Equal(1, (await StateAsync(userId)).LastSeq);
+        Assert.Empty(await ReadAllAsync(userId));
+    }
+    [Fact]
+    public async Task CleanupIdempotencyKeys_ForgetsKeysOlderThanTheWindowAndKeepsTheOthers()
+    {
+        var now = UtcNow();
+        var window = TimeSpan.FromHours(24);
+        var caller = NewCaller();
+        var userId = NewUserId();
+        var old = NewRequest([userId], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now - window - TimeSpan.FromSeconds(1), expiresAt: now.AddDays(1));
+        var atTheEdge = NewRequest([userId], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now - window, expiresAt: now.AddDays(1));
+        var recent = NewRequest([userId], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now.AddHours(-1), expiresAt: now.AddDays(1));
+        await AppendAsync(old);
+        var edgeOriginal = await AppendAsync(atTheEdge);
+        var recentOriginal = await AppendAsync(recent);
+
+        var pass = await Bounded(Store.CleanupIdempotencyKeysAsync(now, window, batchSize: 100, TestCancellation));
+
+        Assert.Equal(new CleanupResult(Deleted: 1, HasMore: false), pass);
+        Assert.Equal(edgeOriginal.Notifications, (await AppendAsync(atTheEdge)).Notifications);
+        Assert.Equal(recentOriginal.Notifications, (await AppendAsync(recent)).Notifications);
+
+        // The forgotten key is new again: the retry is stored as a new notification. The others are untouched.
+        var afterWindow = await AppendAsync(old with { CreatedAt = now });
+        Assert.False(afterWindow.IsReplay);
+        Assert.Equal(4, Assert.Single(afterWindow.Notifications).Seq);
+        Assert.Equal(Seqs(1, 4), (await ReadAllAsync(userId)).Select(n => n.Seq));
+    }
+
+    [Fact]
+    public async Task CleanupIdempotencyKeys_WhenMoreKeysAreDueThanTheBatchSize_ReportsHasMore()
+    {
+        var now = UtcNow();
+        var window = TimeSpan.FromHours(1);
+        var caller = NewCaller();
+        var requests = Enumerable.Range(0, 5)
+            .Select(_ => NewRequest([NewUserId()], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now.AddHours(-2), expiresAt: now.AddDays(1)))
+            .ToList();
+        foreach (var request in requests)
+        {
+            await AppendAsync(request);
+        }
+
+        var firstPass = await Bounded(Store.CleanupIdempotencyKeysAsync(now, window, batchSize: 2, TestCancellation));
+        Assert.Equal(new CleanupResult(Deleted: 2, HasMore: true), firstPass);
+        CleanupResult pass;
+        do
+        {
+            pass = await Bounded(Store.CleanupIdempotencyKeysAsync(now, window, batchSize: 2, TestCancellation));
+        }
+        while (pass.HasMore);
+
+        foreach (var request in requests)
+        {
+            Assert.False((await AppendAsync(request with { CreatedAt = now })).IsReplay);
+        }
+    }
+
+    [Fact]
+    public async Task CleanupIdempotencyKeys_LeavesTheNotificationsOfAForgottenKey()
+    {
+        var now = UtcNow();
+        var userId = NewUserId();
+        var request = NewRequest([userId], idempotencyKey: NewIdempotencyKey(), createdAt: now.AddDays(-2), expiresAt: now.AddDays(1));
+        var original = await AppendAsync(request);
+
+        await Bounded(Store.CleanupIdempotencyKeysAsync(now, TimeSpan.FromHours(24), batchSize: 100, TestCancellation));
+
+        Assert.Equal(original.Notifications, await ReadAllAsync(userId));
+    }
 }

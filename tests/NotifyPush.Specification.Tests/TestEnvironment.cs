@@ -15,6 +15,9 @@ public static class TestEnvironment
     /// <summary>Environment variable with the path of the redis-server executable that outage tests start privately.</summary>
     public const string RedisServerVariable = "NOTIFYPUSH_TEST_REDIS_SERVER";
 
+    /// <summary>Environment variable with the folder of the PostgreSQL programs (initdb, pg_ctl) that restart tests run privately.</summary>
+    public const string PostgresBinariesVariable = "NOTIFYPUSH_TEST_PG_BIN";
+
     private const string DefaultRedisServer = "/usr/bin/redis-server";
 
     /// <summary>The connection string of the test PostgreSQL, e.g. <c>Host=127.0.0.1;Port=5433;Username=postgres;Database=postgres</c>.</summary>
@@ -38,6 +41,25 @@ public static class TestEnvironment
         }
 
         return path;
+    }
+
+    /// <summary>
+    /// The folder holding initdb and pg_ctl, for tests that restart a PostgreSQL of their own
+    /// (<see cref="PostgresServerProcess"/>): <c>NOTIFYPUSH_TEST_PG_BIN</c>, else the newest <c>/usr/lib/postgresql/*/bin</c>
+    /// (Debian's layout, as <c>scripts/test.sh</c> picks it).
+    /// </summary>
+    public static string RequirePostgresBinaries()
+    {
+        var value = Environment.GetEnvironmentVariable(PostgresBinariesVariable);
+        IEnumerable<string> candidates = string.IsNullOrWhiteSpace(value)
+            ? (Directory.Exists("/usr/lib/postgresql") ? Directory.GetDirectories("/usr/lib/postgresql") : [])
+                .Select(version => Path.Combine(version, "bin"))
+                .OrderByDescending(bin => int.TryParse(Path.GetFileName(Path.GetDirectoryName(bin)), out var major) ? major : 0)
+            : [value.Trim()];
+        var found = candidates.FirstOrDefault(bin => File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl")));
+        return found ?? throw new InvalidOperationException(
+            $"initdb and pg_ctl were not found (looked in {(string.IsNullOrWhiteSpace(value) ? "/usr/lib/postgresql/*/bin" : value)}). " +
+            $"Install PostgreSQL (apt-get install postgresql) or set {PostgresBinariesVariable} to the folder that holds them.");
     }
 
     private static string Require(string variable, string server)

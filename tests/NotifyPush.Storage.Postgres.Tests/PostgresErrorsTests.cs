@@ -40,4 +40,32 @@ public sealed class PostgresErrorsTests
         Assert.False(PostgresErrors.IsUnavailable(new InvalidOperationException()));
         Assert.False(PostgresErrors.IsUnavailable(new OperationCanceledException()));
     }
+
+    [Theory]
+    [InlineData(PostgresErrorCodes.AdminShutdown)]
+    [InlineData(PostgresErrorCodes.CrashShutdown)]
+    [InlineData(PostgresErrorCodes.IdleSessionTimeout)]
+    [InlineData(PostgresErrorCodes.ConnectionFailure)]
+    public void IsConnectionLost_WhenTheServerEndedTheSession_IsTrue(string sqlState) =>
+        Assert.True(PostgresErrors.IsConnectionLost(new PostgresException("terminating connection", "FATAL", "FATAL", sqlState)));
+
+    [Fact]
+    public void IsConnectionLost_WhenTheSocketBroke_IsTrue()
+    {
+        Assert.True(PostgresErrors.IsConnectionLost(new NpgsqlException("Exception while reading from stream", new EndOfStreamException())));
+        Assert.True(PostgresErrors.IsConnectionLost(new NpgsqlException("Exception while writing to stream", new IOException("broken pipe"))));
+    }
+
+    [Theory]
+    [InlineData(PostgresErrorCodes.CannotConnectNow)]
+    [InlineData(PostgresErrorCodes.TooManyConnections)]
+    [InlineData(PostgresErrorCodes.QueryCanceled)]
+    [InlineData(PostgresErrorCodes.DeadlockDetected)]
+    [InlineData(PostgresErrorCodes.UniqueViolation)]
+    public void IsConnectionLost_WhenTheSessionLivesOnOrNeverStarted_IsFalse(string sqlState) =>
+        Assert.False(PostgresErrors.IsConnectionLost(new PostgresException("no", "ERROR", "ERROR", sqlState)));
+
+    [Fact]
+    public void IsConnectionLost_WhenACommandTimedOut_IsFalse() =>
+        Assert.False(PostgresErrors.IsConnectionLost(new NpgsqlException("timeout", new TimeoutException())));
 }

@@ -17,7 +17,7 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = _schema.CreateStore(settings: new PostgresStoreSettings { GroupCommitConcurrency = 1 }, applicationName: _applicationName);
+        _store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitConcurrency = 1 }, applicationName: _applicationName);
         await _store.InitializeAsync(TestTimeouts.Token());
     }
 
@@ -114,6 +114,51 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_WhenKeyedSendsShareABatch_EachKeyRemembersItsOwnResultAfterTheRowsAreCleanedUp()
+    {
+        var hot = $"hot-{Guid.NewGuid():N}";
+        var users = StoreRequests.Users($"batch-{Guid.NewGuid():N}", 3);
+        await _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+
+        // Two recipients per send, in different orders, so each key's result keeps its own request order.
+        var requests = new[]
+        {
+            StoreRequests.Append([users[1], users[0]], idempotencyKey: "batch-a", ttl: TimeSpan.FromMinutes(1)),
+            StoreRequests.Append([users[0], users[2]], idempotencyKey: "batch-b", ttl: TimeSpan.FromMinutes(1)),
+            StoreRequests.Append([users[2], users[1]], idempotencyKey: "batch-c", ttl: TimeSpan.FromMinutes(1)),
+        };
+        Task<AppendResult>[] batched;
+        await using (var blocker = await LockStreamAsync(hot))
+        {
+            var first = _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+            batched = requests.Select(request => _store.AppendAsync(request, TestTimeouts.Token())).ToArray();
+            await blocker.CommitAsync(TestTimeouts.Token());
+            await first.Bounded();
+        }
+
+        var originals = await Task.WhenAll(batched).Bounded();
+        var ids = string.Join(",", originals.SelectMany(o => o.Notifications).Select(n => $"'{n.Id}'"));
+        Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(DISTINCT xmin::text) FROM notifications WHERE id IN ({ids})"));
+
+        // Every notification expires and is removed; each retry still gets its own original answer.
+        await _store.CleanupAsync(StoreRequests.Now.AddHours(1), TimeSpan.FromDays(7), 1000, TestTimeouts.Token()).Bounded();
+        Assert.Equal(0L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM notifications WHERE id IN ({ids})"));
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var retry = await _store.AppendAsync(requests[i], TestTimeouts.Token()).Bounded();
+            Assert.True(retry.IsReplay);
+            Assert.Equal(originals[i].Notifications, retry.Notifications);
+            Assert.Equal(requests[i].UserIds, retry.Notifications.Select(n => n.UserId));
+        }
+
+        foreach (var user in users)
+        {
+            Assert.Equal(2, (await _store.GetStreamStateAsync(user, TestTimeouts.Token()).Bounded()).LastSeq);
+        }
+    }
+
+    [Fact]
     public async Task Append_WhenACallerGivesUpWhileQueued_ItsSendIsNotWrittenAndTheOthersAre()
     {
         var hot = $"hot-{Guid.NewGuid():N}";
@@ -142,9 +187,64 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_WhenABatchLosesItsConnectionMidStatement_KeyedSendsGetTheirOneResultAndUnkeyedOnesAreUnavailable()
+    {
+        var server = new NpgsqlConnectionStringBuilder(TestEnvironment.RequirePostgres());
+        await using var forwarder = new TcpForwarder(server.Host!, server.Port);
+        forwarder.Start();
+        var throughForwarder = new NpgsqlConnectionStringBuilder(_schema.ConnectionString) { Host = "127.0.0.1", Port = forwarder.Port, ApplicationName = _applicationName };
+        await using var store = PostgresNotificationStore.Create(throughForwarder.ConnectionString, options: new PostgresStoreOptions { GroupCommitConcurrency = 1 });
+        // Stream rows are locked in user id order: the batch takes the keyed users' rows before it waits for the held
+        // one, so a keyed send run again alone waits for the batch's outcome instead of overtaking it.
+        var run = Guid.NewGuid().ToString("N");
+        var (keyed, hot, plain, held) = (StoreRequests.Users($"a-keyed-{run}", 2), $"m-hot-{run}", $"p-plain-{run}", $"z-held-{run}");
+        await store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+        await store.AppendAsync(StoreRequests.Append(held), TestTimeouts.Token()).Bounded();
+
+        Task<AppendResult>[] keyedSends;
+        Task<AppendResult>[] plainSends;
+        await using (var holdFirst = await LockStreamAsync(hot))
+        await using (var holdBatch = await LockStreamAsync(held))
+        {
+            var first = store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+            keyedSends = keyed.Select((user, i) => store.AppendAsync(StoreRequests.Append([user], idempotencyKey: $"cut-{i}"), TestTimeouts.Token())).ToArray();
+            plainSends = [store.AppendAsync(StoreRequests.Append(plain), TestTimeouts.Token()), store.AppendAsync(StoreRequests.Append(held), TestTimeouts.Token())];
+            await holdFirst.CommitAsync(TestTimeouts.Token());
+            await first.Bounded();
+
+            // The batch of four now waits for the held stream. Its connection dies, but its statement lives on in the
+            // server and commits once the lock is released: the client cannot know that.
+            await WaitUntilWriterBlockedAsync();
+            await forwarder.StopAsync();
+            forwarder.Start();
+            await holdBatch.CommitAsync(TestTimeouts.Token());
+        }
+
+        // Each keyed send was settled by its key: one notification, and that is the answer, not a replay. (They wait
+        // for the orphaned batch, so once they are answered its commit is visible.)
+        for (var i = 0; i < keyed.Length; i++)
+        {
+            var result = await keyedSends[i].Bounded();
+            Assert.False(result.IsReplay);
+            var stored = await store.ReadAsync(keyed[i], 0, 10, StoreRequests.Now, TestTimeouts.Token()).Bounded();
+            Assert.Equal(result.Notifications, stored);
+        }
+
+        foreach (var send in plainSends)
+        {
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => send.Bounded());
+        }
+
+        // Repeating those two would have stored them twice: they are in the store already.
+        Assert.Equal(1, (await store.GetStreamStateAsync(plain, TestTimeouts.Token()).Bounded()).LastSeq);
+        Assert.Equal(2, (await store.GetStreamStateAsync(held, TestTimeouts.Token()).Bounded()).LastSeq);
+    }
+
+    [Fact]
     public async Task Append_WhenGroupCommitIsOff_ConcurrentSendsStillGetContiguousSeqs()
     {
-        await using var store = _schema.CreateStore(settings: new PostgresStoreSettings { GroupCommitMaxRows = 0 });
+        await using var store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitMaxRows = 0 });
         var userId = $"solo-{Guid.NewGuid():N}";
         var results = await Task.WhenAll(Enumerable.Range(0, 40)
             .Select(i => Task.Run(() => store.AppendAsync(StoreRequests.Append(userId, $$"""{"i":{{i}}}"""), TestTimeouts.Token())))).Bounded();

@@ -1,6 +1,9 @@
+using Dapper;
+using Npgsql;
+
 namespace NotifyPush.Storage.Postgres.Tests;
 
-/// <summary>The numbered migrations in db/migrations, applied by the store under an advisory lock.</summary>
+/// <summary>The numbered migrations of the store project's Migrations folder, applied by the store under an advisory lock.</summary>
 public sealed class PostgresMigrationTests : IAsyncLifetime
 {
     private readonly PostgresTestSchema _schema = PostgresTestSchema.New();
@@ -57,20 +60,53 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
     }
 
     [Fact]
-    public void EmbeddedMigrations_AreTheNumberedFilesOfDbMigrations_InOrder()
+    public void EmbeddedMigrations_AreTheNumberedFilesOfTheMigrationsFolder_InOrder()
     {
-        var directory = FindRepositoryDirectory("db/migrations");
+        var directory = FindRepositoryDirectory("src/NotifyPush.Storage.Postgres/Migrations");
         var files = Directory.GetFiles(directory, "*.sql").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(files, EmbeddedMigrationNames());
-        Assert.Equal(Enumerable.Range(1, files.Count), PostgresMigration.All.Select(m => m.Version));
+        Assert.Equal(Enumerable.Range(1, files.Count), PostgresMigrations.All.Select(m => m.Version));
     }
 
-    private static List<string> EmbeddedMigrationNames() => PostgresMigration.All.Select(m => m.Name).ToList();
+    [Fact]
+    public async Task Migrate_FromVersion1_KeepsTheIdempotencyKeysItStored()
+    {
+        // A schema as version 1 left it: the key lived on the notification rows of a fan-out to u2 and u1.
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        await using (var connection = new NpgsqlConnection(_schema.ServerConnectionString))
+        {
+            await connection.OpenAsync(TestTimeouts.Token());
+            await connection.ExecuteAsync($"CREATE SCHEMA \"{_schema.Name}\"; SET search_path TO \"{_schema.Name}\";");
+            await connection.ExecuteAsync(PostgresMigrations.All[0].Sql);
+            await connection.ExecuteAsync("""
+                CREATE TABLE schema_migrations (version integer NOT NULL PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+                INSERT INTO schema_migrations (version, name) VALUES (1, '0001_initial');
+                INSERT INTO user_streams (user_id, last_seq) VALUES ('u1', 1), ('u2', 1);
+                """);
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
+                VALUES ('u2', 1, @First, 'order.shipped', '{"n":1}', @CreatedAt, @ExpiresAt, 'billing', 'k1', 'hash-1'),
+                       ('u1', 1, @Second, 'order.shipped', '{"n":1}', @CreatedAt, @ExpiresAt, 'billing', 'k1', 'hash-1')
+                """,
+                new { First = first, Second = second, CreatedAt = StoreRequests.Now, ExpiresAt = StoreRequests.Now.AddDays(7) });
+        }
+
+        await using var store = _schema.CreateStore();
+        Assert.Equal(PostgresMigrations.All.Skip(1).Select(m => m.Name), await store.MigrateAsync(TestTimeouts.Token()));
+        var retry = await store.AppendAsync(StoreRequests.Append(["u2", "u1"], idempotencyKey: "k1"), TestTimeouts.Token());
+
+        Assert.True(retry.IsReplay);
+        Assert.Equal([("u2", first, 1L), ("u1", second, 1L)], retry.Notifications.Select(n => (n.UserId, n.Id, n.Seq)));
+        Assert.Equal(2, Assert.Single((await store.AppendAsync(StoreRequests.Append("u1"), TestTimeouts.Token())).Notifications).Seq);
+    }
+
+    private static List<string> EmbeddedMigrationNames() => PostgresMigrations.All.Select(m => m.Name).ToList();
 
     private async Task AssertOneSchemaAsync()
     {
-        Assert.Equal((long)PostgresMigration.All.Count, await _schema.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal((long)PostgresMigrations.All.Count, await _schema.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
         Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM pg_namespace WHERE nspname = '{_schema.Name}'"));
         Assert.Equal(1L, await _schema.ScalarAsync<long>(
             $"SELECT count(*) FROM pg_tables WHERE schemaname = '{_schema.Name}' AND tablename = 'notifications'"));

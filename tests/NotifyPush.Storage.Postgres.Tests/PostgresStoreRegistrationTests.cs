@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public sealed class PostgresStoreRegistrationTests
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.Configure<StoreOptions>(o => o.ConnectionString = connectionString);
-        builder.Services.AddPostgresStore();
+        builder.Services.AddPostgresStore(builder.Configuration);
         using var host = builder.Build();
 
         var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestTimeouts.Token()));
@@ -30,11 +31,50 @@ public sealed class PostgresStoreRegistrationTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.Configure<StoreOptions>(o => o.ConnectionString = "Host=127.0.0.1;Port=1;Username=postgres;Database=postgres");
-        services.AddPostgresStore();
+        services.AddPostgresStore(new ConfigurationBuilder().Build());
         await using var provider = services.BuildServiceProvider();
 
         var store = provider.GetRequiredService<INotificationStore>();
 
         Assert.Same(provider.GetRequiredService<PostgresNotificationStore>(), store);
     }
+
+    [Fact]
+    public async Task AddPostgresStore_BindsTheGroupCommitSettingsFromTheStoreSection()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.Configure<StoreOptions>(o => o.ConnectionString = "Host=127.0.0.1;Port=1;Username=postgres;Database=postgres");
+        services.AddPostgresStore(Configuration(new()
+        {
+            ["NotifyPush:Store:GroupCommitMaxRows"] = "500",
+            ["NotifyPush:Store:GroupCommitMaxRequestRows"] = "20",
+            ["NotifyPush:Store:GroupCommitConcurrency"] = "2",
+        }));
+        await using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<PostgresNotificationStore>().Options;
+
+        Assert.Equal((500, 20, 2), (options.GroupCommitMaxRows, options.GroupCommitMaxRequestRows, options.GroupCommitConcurrency));
+    }
+
+    [Theory]
+    [InlineData("GroupCommitMaxRows", "-1")]
+    [InlineData("GroupCommitMaxRequestRows", "0")]
+    [InlineData("GroupCommitConcurrency", "0")]
+    public async Task AddPostgresStore_WhenAGroupCommitSettingIsOutOfRange_StopsTheHostNamingTheSetting(string setting, string value)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"NotifyPush:Store:{setting}"] = value });
+        builder.Services.Configure<StoreOptions>(o => o.ConnectionString = "Host=127.0.0.1;Port=1;Username=postgres;Database=postgres");
+        builder.Services.AddPostgresStore(builder.Configuration);
+        using var host = builder.Build();
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestTimeouts.Token()));
+
+        Assert.Contains($"NotifyPush:Store:{setting}", exception.Message);
+    }
+
+    private static IConfiguration Configuration(Dictionary<string, string?> settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 }

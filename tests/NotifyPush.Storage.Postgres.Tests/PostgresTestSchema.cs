@@ -30,11 +30,11 @@ internal sealed class PostgresTestSchema : IAsyncDisposable
         new(TestEnvironment.RequirePostgres(), $"test_{Guid.NewGuid():N}");
 
     /// <summary>A store over its own data source, in this schema; the caller disposes it.</summary>
-    public PostgresNotificationStore CreateStore(ILoggerFactory? loggerFactory = null, PostgresStoreSettings? settings = null, string? applicationName = null) =>
+    public PostgresNotificationStore CreateStore(ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null, string? applicationName = null) =>
         PostgresNotificationStore.Create(
             applicationName is null ? ConnectionString : new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = applicationName }.ConnectionString,
             loggerFactory,
-            settings);
+            options);
 
     /// <summary>An initialised store in this schema.</summary>
     public async Task<PostgresNotificationStore> CreateInitializedStoreAsync(ILoggerFactory? loggerFactory = null)

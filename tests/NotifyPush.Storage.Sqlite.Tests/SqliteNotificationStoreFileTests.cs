@@ -177,6 +177,35 @@ public sealed class SqliteNotificationStoreFileTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), seqs);
     }
 
+    [Fact]
+    public async Task Initialize_OnAVersion1File_KeepsTheIdempotencyKeysItStored()
+    {
+        // A file as version 1 left it: the key lived on the notification rows of a fan-out to u2 and u1.
+        var now = DateTimeOffset.UtcNow;
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        using (var connection = OpenExternalConnection())
+        {
+            connection.Execute(SqliteMigrations.All[0].Sql);
+            connection.Execute("PRAGMA user_version = 1");
+            connection.Execute("INSERT INTO user_streams (user_id, last_seq) VALUES ('u1', 1), ('u2', 1)");
+            connection.Execute(
+                """
+                INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at, caller, idempotency_key, request_hash)
+                VALUES ('u2', 1, @First, 'test.event', '{}', @CreatedAt, @ExpiresAt, 'billing', 'k1', 'hash'),
+                       ('u1', 1, @Second, 'test.event', '{}', @CreatedAt, @ExpiresAt, 'billing', 'k1', 'hash')
+                """,
+                new { First = first.ToString("D"), Second = second.ToString("D"), CreatedAt = now.UtcTicks, ExpiresAt = now.AddDays(1).UtcTicks });
+        }
+
+        var store = CreateStore();
+        await store.InitializeAsync(Ct).WaitAsync(Timeout);
+        var retry = await store.AppendAsync(new AppendRequest("billing", "k1", "hash", ["u2", "u1"], "test.event", "{}", now, now.AddDays(1)), Ct).WaitAsync(Timeout);
+
+        Assert.True(retry.IsReplay);
+        Assert.Equal([("u2", first, 1L), ("u1", second, 1L)], retry.Notifications.Select(n => (n.UserId, n.Id, n.Seq)));
+        Assert.Equal(2, Assert.Single((await store.AppendAsync(Request("u1"), Ct).WaitAsync(Timeout)).Notifications).Seq);
+    }
+
     private SqliteNotificationStore CreateStore(string? connectionString = null)
     {
         var store = new SqliteNotificationStore(connectionString ?? _database.ConnectionString, NullLogger<SqliteNotificationStore>.Instance);

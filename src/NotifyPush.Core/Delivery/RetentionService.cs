@@ -7,7 +7,10 @@ using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Core.Delivery;
 
-/// <summary>Removes expired notifications and delivered ones older than the history window, in batches.</summary>
+/// <summary>
+/// Removes expired notifications and delivered ones older than the history window, then idempotency keys older than
+/// their window, in batches.
+/// </summary>
 public sealed partial class RetentionService(
     INotificationStore store,
     IOptions<RetentionOptions> options,
@@ -16,16 +19,33 @@ public sealed partial class RetentionService(
 {
     private bool _failing;
 
-    /// <summary>Runs one full pass (batch after batch until nothing is due) and returns the rows removed.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one full pass (batch after batch until nothing is due) and returns the notifications removed and the
+    /// idempotency keys forgotten.
+    /// </summary>
+    /// <remarks>
+    /// Keys have their own window, independent of the notifications': a retry after its notifications were delivered,
+    /// expired or removed still finds its key and gets the original result.
+    /// </remarks>
+    public async Task<(int Notifications, int IdempotencyKeys)> RunOnceAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var retention = TimeSpan.FromHours(settings.DeliveredHistoryHours);
+        var keyWindow = TimeSpan.FromHours(settings.IdempotencyWindowHours);
+        var notifications = await DrainAsync(
+            (batchSize, ct) => store.CleanupAsync(timeProvider.GetUtcNow(), retention, batchSize, ct), settings.CleanupBatchSize, cancellationToken).ConfigureAwait(false);
+        var keys = await DrainAsync(
+            (batchSize, ct) => store.CleanupIdempotencyKeysAsync(timeProvider.GetUtcNow(), keyWindow, batchSize, ct), settings.CleanupBatchSize, cancellationToken).ConfigureAwait(false);
+        return (notifications, keys);
+    }
+
+    private static async Task<int> DrainAsync(Func<int, CancellationToken, Task<CleanupResult>> cleanup, int batchSize, CancellationToken cancellationToken)
+    {
         var total = 0;
         CleanupResult result;
         do
         {
-            result = await store.CleanupAsync(timeProvider.GetUtcNow(), retention, settings.CleanupBatchSize, cancellationToken).ConfigureAwait(false);
+            result = await cleanup(batchSize, cancellationToken).ConfigureAwait(false);
             total += result.Deleted;
         }
         while (result.HasMore && !cancellationToken.IsCancellationRequested);
@@ -42,11 +62,11 @@ public sealed partial class RetentionService(
             {
                 try
                 {
-                    var deleted = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                    var (notifications, keys) = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
                     _failing = false;
-                    if (deleted > 0)
+                    if (notifications > 0 || keys > 0)
                     {
-                        Log.Pass(logger, deleted);
+                        Log.Pass(logger, notifications, keys);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -68,8 +88,8 @@ public sealed partial class RetentionService(
 
     private static partial class Log
     {
-        [LoggerMessage(NotifyPushEventIds.RetentionPass, LogLevel.Information, "Retention removed {DeletedCount} notifications.")]
-        public static partial void Pass(ILogger logger, int deletedCount);
+        [LoggerMessage(NotifyPushEventIds.RetentionPass, LogLevel.Information, "Retention removed {DeletedCount} notifications and forgot {IdempotencyKeyCount} idempotency keys.")]
+        public static partial void Pass(ILogger logger, int deletedCount, int idempotencyKeyCount);
 
         [LoggerMessage(NotifyPushEventIds.RetentionFailed, LogLevel.Warning, "Retention cleanup failed; retrying at the next interval.")]
         public static partial void Failed(ILogger logger, Exception exception);

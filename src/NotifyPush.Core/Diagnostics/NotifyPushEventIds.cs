@@ -90,6 +90,7 @@ public static class NotifyPushEventIds
     public const int SqliteIdempotentReplay = 2004;
     public const int SqliteIdempotencyConflict = 2005;
     public const int SqliteCleanupPass = 2006;
+    public const int SqliteIdempotencyKeysForgotten = 2007;
 
     // Postgres store (2100-2199).
     public const int PostgresMigrationApplied = 2100;
@@ -101,4 +102,6 @@ public static class NotifyPushEventIds
     public const int PostgresCleanupPass = 2106;
     public const int PostgresCleanupSkipped = 2107;
     public const int PostgresSchemaNewerThanCode = 2108;
+    public const int PostgresIdempotencyKeysForgotten = 2109;
+    public const int PostgresConnectionLost = 2110;
 }

@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace NotifyPush.Core.Options;
 
-/// <summary>Which store holds the notifications. Section <c>NotifyPush:Store</c>.</summary>
+/// <summary>
+/// Which store holds the notifications, and what every store needs. Section <c>NotifyPush:Store</c>; a store's own
+/// tuning is its own options class in the same section (Postgres: <c>PostgresStoreOptions</c>).
+/// </summary>
 public sealed class StoreOptions
 {
     public const string SectionName = "NotifyPush:Store";
@@ -26,11 +29,4 @@ public sealed class StoreOptions
     /// <summary>Seconds start-up keeps retrying an unreachable store before it fails. Default 60.</summary>
     [Range(0, 3600)]
     public int StartupTimeoutSeconds { get; set; } = 60;
-
-    /// <summary>
-    /// Postgres: most notifications one group-commit transaction holds. Small sends that arrive while earlier ones
-    /// are being written are committed together in one transaction; 0 writes every send in its own. Default 2000.
-    /// </summary>
-    [Range(0, 100_000)]
-    public int GroupCommitMaxRows { get; set; } = 2000;
 }

@@ -21,6 +21,12 @@ public interface INotificationStore
     /// (<see cref="AppendResult.IsReplay"/>) when the request hash matches, otherwise throws
     /// <see cref="IdempotencyConflictException"/>.
     /// </summary>
+    /// <remarks>
+    /// A key is remembered apart from the notifications, in the same transaction that stores them, together with the
+    /// original result (user id, id and seq of each); it outlives their delivery, expiry and cleanup until
+    /// <see cref="CleanupIdempotencyKeysAsync"/> removes it. A replay carries the original ids, seqs and times, and
+    /// the type and payload of the retry, which are the original's since the request hash matched.
+    /// </remarks>
     Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken);
 
     /// <summary>Notifications of one user with seq greater than <paramref name="afterSeq"/>, oldest first, not expired at <paramref name="now"/>.</summary>
@@ -37,6 +43,13 @@ public interface INotificationStore
     /// and older than <paramref name="deliveredRetention"/>, and raises each affected user's pruned seq.
     /// </summary>
     Task<CleanupResult> CleanupAsync(DateTimeOffset now, TimeSpan deliveredRetention, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Forgets up to <paramref name="batchSize"/> idempotency keys whose original request was accepted more than
+    /// <paramref name="window"/> before <paramref name="now"/>; a key exactly <paramref name="window"/> old is kept.
+    /// A forgotten key is new again. Notifications are not touched.
+    /// </summary>
+    Task<CleanupResult> CleanupIdempotencyKeysAsync(DateTimeOffset now, TimeSpan window, int batchSize, CancellationToken cancellationToken);
 
     /// <summary>Round-trips to the store; throws <see cref="StoreUnavailableException"/> when it cannot.</summary>
     Task PingAsync(CancellationToken cancellationToken);

@@ -17,7 +17,7 @@ public static class NotifyPushServerServiceCollectionExtensions
         return provider switch
         {
             StoreProvider.Sqlite => services.AddSqliteStore(),
-            StoreProvider.Postgres => services.AddPostgresStore(),
+            StoreProvider.Postgres => services.AddPostgresStore(configuration),
             _ => throw new InvalidOperationException($"NotifyPush:Store:Provider '{provider}' is not supported by this build."),
         };
     }

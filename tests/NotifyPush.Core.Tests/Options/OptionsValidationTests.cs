@@ -12,6 +12,8 @@ public sealed class OptionsValidationTests
     [InlineData("NotifyPush:Connections:SendQueueCapacity", "1")]
     [InlineData("NotifyPush:Delivery:MaxReplayCount", "0")]
     [InlineData("NotifyPush:Retention:CleanupIntervalSeconds", "0")]
+    [InlineData("NotifyPush:Retention:IdempotencyWindowHours", "0")]
+    [InlineData("NotifyPush:Retention:IdempotencyWindowHours", "-1")]
     public void InvalidSetting_FailsNamingTheFullKey(string key, string value)
     {
         using var provider = Build(new Dictionary<string, string?> { [key] = value });

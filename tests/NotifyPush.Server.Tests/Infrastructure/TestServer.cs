@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,10 +29,15 @@ public sealed class TestServer : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;
     private readonly string _dataDirectory;
+    private readonly Action<IServiceCollection>? _services;
 
-    public TestServer(IDictionary<string, string?>? settings = null, string environment = "Production")
+    /// <param name="settings">Settings over the common ones (and the SQLite store in a folder of its own).</param>
+    /// <param name="environment">The host environment.</param>
+    /// <param name="services">Replaces services after the server registered its own, e.g. a <c>FakeTimeProvider</c> as the <see cref="TimeProvider"/>.</param>
+    public TestServer(IDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null)
     {
         _environment = environment;
+        _services = services;
         _dataDirectory = Path.Combine(Path.GetTempPath(), "notifypush-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataDirectory);
         _settings = CommonSettings();
@@ -133,6 +139,10 @@ public sealed class TestServer : WebApplicationFactory<Program>
             logging.SetMinimumLevel(LogLevel.Debug);
             logging.AddProvider(new FakeLoggerProvider(_logs));
         });
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
+        }
     }
 
     protected override void Dispose(bool disposing)

@@ -1,0 +1,258 @@
+namespace NotifyPush.Storage.Postgres;
+
+/// <summary>
+/// Every statement the Postgres store runs, in one place; the schema they run against is in <c>Migrations/</c>.
+/// Columns are explicit and parameters are Dapper's <c>@Name</c>.
+/// </summary>
+/// <remarks>
+/// Stream rows (<c>user_streams</c>) are locked in user_id order by every writer (appends, acks, cleanup), so writers
+/// touching overlapping users wait for each other instead of deadlocking.
+/// </remarks>
+internal static class PostgresSql
+{
+    // ---- Reads ----
+
+    public const string Read = """
+        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload::text AS PayloadJson,
+               created_at AS CreatedAt, expires_at AS ExpiresAt
+        FROM notifications
+        WHERE user_id = @UserId AND seq > @AfterSeq AND expires_at > @Now
+        ORDER BY seq
+        LIMIT @Limit
+        """;
+
+    public const string StreamState = """
+        SELECT last_seq AS LastSeq, acked_seq AS AckedSeq, pruned_seq AS PrunedSeq
+        FROM user_streams
+        WHERE user_id = @UserId
+        """;
+
+    public const string Ping = "SELECT 1";
+
+    // ---- Appends ----
+
+    // One statement, one round trip, for one user or ten thousand:
+    // - input: the recipients with their pre-generated ids and request position; empty when the caller already
+    //   used this idempotency key (then nothing is written and the caller reads the key's original result).
+    // - counters: raises each user's last_seq (creating the stream on first use) and returns the new value as
+    //   the row's seq. The upsert runs in user_id order, so two fan-outs over overlapping users take the row
+    //   locks in the same order and wait for each other instead of deadlocking. Holding the stream row lock
+    //   until commit is what makes seq order commit order per user.
+    // - inserted: the notifications, with those seqs.
+    // - remembered: with a key, the key and the result (recipients in request order, their ids and seqs), which
+    //   outlive the notifications.
+    // The statement is its own transaction: a unique_violation on idempotency_keys_pkey (a concurrent duplicate
+    // key) rolls back the counters with the rows, leaving no hole in any stream.
+    public const string Append = """
+        WITH input AS (
+            SELECT r.user_id, r.id, r.ord
+            FROM unnest(@UserIds::text[], @Ids::uuid[]) WITH ORDINALITY AS r(user_id, id, ord)
+            WHERE @IdempotencyKey::text IS NULL
+               OR NOT EXISTS (
+                   SELECT 1 FROM idempotency_keys AS k
+                   WHERE k.caller = @Caller AND k.idempotency_key = @IdempotencyKey::text)
+        ),
+        counters AS (
+            INSERT INTO user_streams AS s (user_id, last_seq, acked_seq, pruned_seq)
+            SELECT i.user_id, 1, 0, 0
+            FROM input AS i
+            ORDER BY i.user_id
+            ON CONFLICT (user_id) DO UPDATE SET last_seq = s.last_seq + 1
+            RETURNING s.user_id, s.last_seq
+        ),
+        inserted AS (
+            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
+            SELECT c.user_id, c.last_seq, i.id, @Type, @Payload::json, @CreatedAt, @ExpiresAt
+            FROM counters AS c
+            JOIN input AS i ON i.user_id = c.user_id
+            RETURNING user_id, seq, id
+        ),
+        remembered AS (
+            INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at, expires_at, user_ids, ids, seqs)
+            SELECT @Caller, @IdempotencyKey::text, @RequestHash, @CreatedAt, @ExpiresAt,
+                   array_agg(ins.user_id ORDER BY i.ord), array_agg(ins.id ORDER BY i.ord), array_agg(ins.seq ORDER BY i.ord)
+            FROM inserted AS ins
+            JOIN input AS i ON i.id = ins.id
+            WHERE @IdempotencyKey::text IS NOT NULL
+            HAVING count(*) > 0
+        )
+        SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id
+        FROM inserted AS ins
+        JOIN input AS i ON i.id = ins.id
+        ORDER BY i.ord
+        """;
+
+    // The append statement for many requests at once (group commit). Differences from Append:
+    // - requests: one row per request (type, payload, times, idempotency); a request whose key the caller already
+    //   used contributes no rows and is answered afterwards from the key's result, as a lone request would be.
+    // - A user may appear in several requests of one batch. The upsert may touch each stream row once per
+    //   statement, so it raises last_seq by the user's row count, and the rows take the seqs below the new
+    //   last_seq in request order (ord). Row locks are still taken in user_id order, as by every other writer.
+    // - remembered: one key row per request that has a key. A batch never holds one key twice (TakeGroup).
+    public const string GroupAppend = """
+        WITH requests AS (
+            SELECT q.req, q.type, q.payload, q.created_at, q.expires_at, q.caller, q.idempotency_key, q.request_hash
+            FROM unnest(@Types::text[], @Payloads::text[], @CreatedAts::timestamptz[], @ExpiresAts::timestamptz[],
+                        @Callers::text[], @IdempotencyKeys::text[], @RequestHashes::text[])
+                 WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, req)
+            WHERE q.idempotency_key IS NULL
+               OR NOT EXISTS (
+                   SELECT 1 FROM idempotency_keys AS k
+                   WHERE k.caller = q.caller AND k.idempotency_key = q.idempotency_key)
+        ),
+        input AS (
+            SELECT r.user_id, r.id, r.ord, q.*
+            FROM unnest(@UserIds::text[], @Ids::uuid[], @RowRequests::bigint[]) WITH ORDINALITY AS r(user_id, id, req, ord)
+            JOIN requests AS q ON q.req = r.req
+        ),
+        counts AS (
+            SELECT i.user_id, count(*) AS n
+            FROM input AS i
+            GROUP BY i.user_id
+        ),
+        counters AS (
+            INSERT INTO user_streams AS s (user_id, last_seq, acked_seq, pruned_seq)
+            SELECT c.user_id, c.n, 0, 0
+            FROM counts AS c
+            ORDER BY c.user_id
+            ON CONFLICT (user_id) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq
+            RETURNING s.user_id, s.last_seq
+        ),
+        numbered AS (
+            SELECT i.*, c.last_seq - k.n + row_number() OVER (PARTITION BY i.user_id ORDER BY i.ord) AS seq
+            FROM input AS i
+            JOIN counters AS c ON c.user_id = i.user_id
+            JOIN counts AS k ON k.user_id = i.user_id
+        ),
+        inserted AS (
+            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
+            SELECT n.user_id, n.seq, n.id, n.type, n.payload::json, n.created_at, n.expires_at
+            FROM numbered AS n
+            RETURNING user_id, seq, id
+        ),
+        remembered AS (
+            INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at, expires_at, user_ids, ids, seqs)
+            SELECT i.caller, i.idempotency_key, i.request_hash, i.created_at, i.expires_at,
+                   array_agg(ins.user_id ORDER BY i.ord), array_agg(ins.id ORDER BY i.ord), array_agg(ins.seq ORDER BY i.ord)
+            FROM inserted AS ins
+            JOIN input AS i ON i.id = ins.id
+            WHERE i.idempotency_key IS NOT NULL
+            GROUP BY i.req, i.caller, i.idempotency_key, i.request_hash, i.created_at, i.expires_at
+        )
+        SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id, i.req AS Request
+        FROM inserted AS ins
+        JOIN input AS i ON i.id = ins.id
+        """;
+
+    /// <summary>The primary key that turns a concurrent duplicate idempotency key into a unique_violation.</summary>
+    public const string IdempotencyKeyConstraint = "idempotency_keys_pkey";
+
+    public const string IdempotentRead = """
+        SELECT request_hash AS RequestHash, created_at AS CreatedAt, expires_at AS ExpiresAt,
+               user_ids AS UserIds, ids AS Ids, seqs AS Seqs
+        FROM idempotency_keys
+        WHERE caller = @Caller AND idempotency_key = @IdempotencyKey
+        """;
+
+    // ---- Acknowledgements ----
+
+    // Row locks are taken in user_id order (ORDER BY … FOR NO KEY UPDATE, materialised before the UPDATE), the
+    // same order appends and cleanup use, so a batch of acks never deadlocks with them. max() folds several acks
+    // of one user; least() clamps to last_seq; the WHERE never lowers acked_seq.
+    public const string Acknowledge = """
+        WITH requested AS (
+            SELECT a.user_id, max(a.seq) AS seq
+            FROM unnest(@UserIds::text[], @Seqs::bigint[]) AS a(user_id, seq)
+            GROUP BY a.user_id
+        ),
+        locked AS (
+            SELECT s.user_id, r.seq
+            FROM user_streams AS s
+            JOIN requested AS r ON r.user_id = s.user_id
+            WHERE r.seq > s.acked_seq
+            ORDER BY s.user_id
+            FOR NO KEY UPDATE OF s
+        )
+        UPDATE user_streams AS s
+        SET acked_seq = least(l.seq, s.last_seq)
+        FROM locked AS l
+        WHERE s.user_id = l.user_id AND least(l.seq, s.last_seq) > s.acked_seq
+        """;
+
+    // ---- Retention ----
+
+    // Transaction-scoped: released by the commit or by the connection dying, never left behind. The key is the lock
+    // class and a hash of the schema name, so replicas of one deployment share a lock and tests in separate schemas
+    // do not.
+    public const string TryCleanupLock = "SELECT pg_try_advisory_xact_lock(@LockClass, hashtext(coalesce(current_schema(), '')))";
+
+    // doomed: up to one batch of rows that expired, or were acknowledged and are older than the history window.
+    // pruned_seq is raised per affected user to the highest seq removed, so a resume point below it is known to
+    // be incomplete. The stream rows are locked in user_id order (as appends and acks do) before the update.
+    public const string Cleanup = """
+        WITH doomed AS (
+            SELECT n.user_id, n.seq
+            FROM notifications AS n
+            JOIN user_streams AS s ON s.user_id = n.user_id
+            WHERE n.expires_at <= @Now
+               OR (n.seq <= s.acked_seq AND n.created_at <= @AckedBefore)
+            LIMIT @BatchSize
+        ),
+        deleted AS (
+            DELETE FROM notifications AS n
+            USING doomed AS d
+            WHERE n.user_id = d.user_id AND n.seq = d.seq
+            RETURNING n.user_id, n.seq
+        ),
+        locked AS (
+            SELECT s.user_id, p.seq
+            FROM user_streams AS s
+            JOIN (SELECT user_id, max(seq) AS seq FROM deleted GROUP BY user_id) AS p ON p.user_id = s.user_id
+            ORDER BY s.user_id
+            FOR NO KEY UPDATE OF s
+        ),
+        raised AS (
+            UPDATE user_streams AS s
+            SET pruned_seq = greatest(s.pruned_seq, l.seq)
+            FROM locked AS l
+            WHERE s.user_id = l.user_id
+        )
+        SELECT count(*)::int FROM deleted
+        """;
+
+    // Keys older than the window, a batch at a time, by the created_at index. SKIP LOCKED: replicas cleaning at
+    // the same moment take different keys instead of waiting for each other.
+    public const string CleanupIdempotencyKeys = """
+        DELETE FROM idempotency_keys
+        WHERE (caller, idempotency_key) IN (
+            SELECT caller, idempotency_key
+            FROM idempotency_keys
+            WHERE created_at < @CreatedBefore
+            LIMIT @BatchSize
+            FOR UPDATE SKIP LOCKED)
+        """;
+
+    // ---- Migrations ----
+
+    // Blocking and transaction-scoped: replicas starting together queue here. The key is the target schema's name,
+    // since the schema itself may not exist yet.
+    public const string MigrationLock = "SELECT pg_advisory_xact_lock(@LockClass, hashtext(coalesce(@Schema, current_schema(), '')))";
+
+    public const string SchemaExists = "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @Schema)";
+
+    public const string MigrationsTableExists = """
+        SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations')
+        """;
+
+    public const string CreateMigrationsTable = """
+        CREATE TABLE schema_migrations (
+            version    integer     NOT NULL PRIMARY KEY,
+            name       text        NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )
+        """;
+
+    public const string AppliedMigrations = "SELECT version FROM schema_migrations ORDER BY version";
+
+    public const string RecordMigration = "INSERT INTO schema_migrations (version, name) VALUES (@Version, @Name)";
+}

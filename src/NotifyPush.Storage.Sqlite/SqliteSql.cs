@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace NotifyPush.Storage.Sqlite;
+
+/// <summary>
+/// Every statement the SQLite store runs, in one place; the schema they run against is in <c>Migrations/</c>.
+/// Columns are explicit; times are UTC ticks.
+/// </summary>
+internal static class SqliteSql
+{
+    // ---- Connection set-up ----
+
+    public const string JournalModeWal = "PRAGMA journal_mode = WAL";
+
+    public const string SynchronousFull = "PRAGMA synchronous = FULL";
+
+    public const string SqliteVersion = "SELECT sqlite_version()";
+
+    public const string Ping = "SELECT 1";
+
+    // The schema version: the number of the last migration applied (SqliteMigrations).
+    public const string UserVersion = "PRAGMA user_version";
+
+    // ---- Reads ----
+
+    // Served by the primary key (user_id, seq): a range scan of one user's stream.
+    public const string Read = """
+        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload AS Payload,
+               created_at AS CreatedAt, expires_at AS ExpiresAt
+        FROM notifications
+        WHERE user_id = @UserId AND seq > @AfterSeq AND expires_at > @Now
+        ORDER BY seq
+        LIMIT @Limit
+        """;
+
+    public const string StreamState = """
+        SELECT last_seq AS LastSeq, acked_seq AS AckedSeq, pruned_seq AS PrunedSeq
+        FROM user_streams
+        WHERE user_id = @UserId
+        """;
+
+    // ---- Appends ----
+
+    // The per-user counter is raised in the same transaction as the insert, so seqs have no holes and,
+    // with one writer at a time, seq order is commit order. The row is created on a user's first append.
+    public const string NextSeq = """
+        INSERT INTO user_streams (user_id, last_seq) VALUES (@user_id, 1)
+        ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + 1
+        RETURNING last_seq
+        """;
+
+    public const string InsertNotification = """
+        INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
+        VALUES (@user_id, @seq, @id, @type, @payload, @created_at, @expires_at)
+        """;
+
+    // Runs inside the append's write transaction: no other append can store the same key between this read and
+    // the insert that follows it.
+    public const string SelectIdempotencyKey = """
+        SELECT request_hash AS RequestHash, created_at AS CreatedAt, expires_at AS ExpiresAt, notifications AS Notifications
+        FROM idempotency_keys
+        WHERE caller = @Caller AND idempotency_key = @IdempotencyKey
+        """;
+
+    public const string InsertIdempotencyKey = """
+        INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at, expires_at, notifications)
+        VALUES (@Caller, @IdempotencyKey, @RequestHash, @CreatedAt, @ExpiresAt, @Notifications)
+        """;
+
+    // ---- Acknowledgements and retention ----
+
+    // Never lowers (a late ack of an older seq) and never passes last_seq (an ack from a confused client);
+    // the WHERE skips rows that would not change, and unknown users match nothing.
+    public const string Acknowledge = """
+        UPDATE user_streams
+        SET acked_seq = MIN(@Seq, last_seq)
+        WHERE user_id = @UserId AND acked_seq < MIN(@Seq, last_seq)
+        """;
+
+    // Two index range scans (expiry, age) joined by UNION so a row both expired and delivered counts once.
+    // rowid keeps the DELETE a lookup by the table's own key.
+    public const string DeleteDue = """
+        DELETE FROM notifications
+        WHERE rowid IN (
+            SELECT rowid FROM notifications WHERE expires_at <= @Now
+            UNION
+            SELECT n.rowid FROM notifications AS n
+            JOIN user_streams AS s ON s.user_id = n.user_id
+            WHERE n.created_at < @DeliveredBefore AND n.seq <= s.acked_seq
+            LIMIT @BatchSize)
+        RETURNING user_id AS UserId, seq AS Seq
+        """;
+
+    public const string RaisePrunedSeq = """
+        UPDATE user_streams SET pruned_seq = @Seq WHERE user_id = @UserId AND pruned_seq < @Seq
+        """;
+
+    // Keys older than the window, a batch at a time, by the created_at index.
+    public const string DeleteIdempotencyKeys = """
+        DELETE FROM idempotency_keys
+        WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < @CreatedBefore LIMIT @BatchSize)
+        """;
+
+    // PRAGMAs take no parameters; these values are integers this process computed, never input.
+    public static string BusyTimeout(int milliseconds) =>
+        string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {milliseconds}");
+
+    public static string SetUserVersion(int version) =>
+        string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {version}");
+}
