@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Tests.Infrastructure;
@@ -56,6 +57,48 @@ public sealed class NotificationsApiTests : IDisposable
         Assert.Equal(original.GetProperty("id").GetGuid(), again.GetProperty("id").GetGuid());
         Assert.Equal(original.GetProperty("seq").GetInt64(), again.GetProperty("seq").GetInt64());
         Assert.Equal(1, (await store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Post_WhenRetriedAfterTheNotificationExpired_DoesNotRingItsDoorbellForAnOpenSocket()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var server = new TestServer(services: services => services.AddSingleton<TimeProvider>(clock));
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        var body = JsonSerializer.Serialize(new { userId = user, type = "expired", payload = new { a = 1 }, ttlSeconds = 60 });
+        using (var first = await ServiceApi.PostRawAsync(api, body, "order-8-shipped"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        // Expired, not yet removed (retention's next pass is 5 minutes away): the replay skips it, so the socket
+        // stands before seq 1.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var socket = await TestSocket.ConnectAsync(server, user);
+        try
+        {
+            var (replayed, _) = await socket.ReadUntilSyncedAsync();
+            Assert.Empty(replayed);
+
+            using (var retry = await ServiceApi.PostRawAsync(api, body, "order-8-shipped"))
+            {
+                Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+            }
+
+            // The retry's doorbell would have carried the expired notification to the socket; the sentinel comes first.
+            await ServiceApi.SendAsync(api, user, "sentinel");
+            var next = (await socket.ReadNotificationsAsync(1))[0];
+            Assert.Equal("sentinel", next.GetProperty("event").GetString());
+            Assert.Equal(2, next.GetProperty("seq").GetInt64());
+        }
+        finally
+        {
+            // Closed before the server stops: draining waits on the fake clock, which does not move by itself.
+            await socket.DisposeAsync();
+            var registry = server.GetService<ConnectionRegistry>();
+            await ServiceApi.EventuallyAsync(() => Task.FromResult(registry.ConnectionCount == 0), "the socket left the registry");
+        }
     }
 
     [Fact]

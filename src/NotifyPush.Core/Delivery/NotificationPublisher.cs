@@ -8,7 +8,8 @@ namespace NotifyPush.Core.Delivery;
 public sealed class NotificationPublisher(
     INotificationStore store,
     INotificationBackplane backplane,
-    DoorbellQueue doorbells)
+    DoorbellQueue doorbells,
+    TimeProvider timeProvider)
 {
     /// <summary>
     /// Stores the notifications and queues their doorbells. When this returns they are committed; the doorbells ring
@@ -20,12 +21,15 @@ public sealed class NotificationPublisher(
         var result = await store.AppendAsync(request, cancellationToken).ConfigureAwait(false);
 
         // An idempotent replay rings again: harmless (sockets drop seqs they have), and it rings the doorbell if the
-        // first attempt committed but died before ringing.
-        var messages = new BackplaneMessage[result.Notifications.Count];
-        for (var i = 0; i < messages.Length; i++)
+        // first attempt committed but died before ringing. Not for what has expired since: that is never delivered.
+        var now = result.IsReplay ? timeProvider.GetUtcNow() : DateTimeOffset.MinValue;
+        var messages = new List<BackplaneMessage>(result.Notifications.Count);
+        foreach (var notification in result.Notifications)
         {
-            var notification = result.Notifications[i];
-            messages[i] = new BackplaneMessage(BackplaneMessageKind.Notification, notification.UserId, notification.Seq, ServerFrames.Notification(notification));
+            if (notification.ExpiresAt > now)
+            {
+                messages.Add(new BackplaneMessage(BackplaneMessageKind.Notification, notification.UserId, notification.Seq, ServerFrames.Notification(notification)));
+            }
         }
 
         doorbells.Enqueue(messages);
