@@ -1,8 +1,9 @@
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
+using Npgsql;
 
 namespace NotifyPush.Storage.Postgres;
 
@@ -27,9 +28,8 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private readonly ILogger _logger;
     private readonly PostgresStoreOptions _options;
 
-    // 0 while the database answers; 1 from the first unavailable failure until the next success, so an outage
-    // is logged once, not once per call. _unavailableSince (Environment.TickCount64) times the outage.
-    private int _unavailable;
+    // An outage is logged once, not once per call; _unavailableSince (Environment.TickCount64) times it.
+    private readonly LogOnce _availability = new();
     private long _unavailableSince;
     private int _disposed;
 
@@ -221,7 +221,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 
     private void MarkUnavailable(Exception exception)
     {
-        if (Interlocked.Exchange(ref _unavailable, 1) == 0)
+        if (_availability.Fail())
         {
             Volatile.Write(ref _unavailableSince, Environment.TickCount64);
             LogUnavailable(_logger, exception);
@@ -230,7 +230,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 
     private void MarkAvailable()
     {
-        if (Volatile.Read(ref _unavailable) != 0 && Interlocked.Exchange(ref _unavailable, 0) != 0)
+        if (_availability.Succeed())
         {
             LogRecovered(_logger, Environment.TickCount64 - Volatile.Read(ref _unavailableSince));
         }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Storage.Sqlite;
@@ -35,8 +36,8 @@ public sealed partial class SqliteNotificationStore : INotificationStore, IAsync
     private SqliteConnection? _writer; // guarded by _writeLock
     private bool _disposed; // written under _writeLock
 
-    // 1 while the store is failing, so the failure is logged once until it recovers.
-    private int _unavailable;
+    // The failure is logged once until the store recovers.
+    private readonly LogOnce _availability = new();
 
     static SqliteNotificationStore() => SQLitePCL.Batteries_V2.Init();
 
@@ -219,7 +220,7 @@ public sealed partial class SqliteNotificationStore : INotificationStore, IAsync
 
     private void MarkAvailable()
     {
-        if (Volatile.Read(ref _unavailable) == 1 && Interlocked.Exchange(ref _unavailable, 0) == 1)
+        if (_availability.Succeed())
         {
             Log.StoreRecovered(_logger, DataSource);
         }
@@ -227,7 +228,7 @@ public sealed partial class SqliteNotificationStore : INotificationStore, IAsync
 
     private StoreUnavailableException Unavailable(string operation, Exception exception)
     {
-        if (Interlocked.Exchange(ref _unavailable, 1) == 0)
+        if (_availability.Fail())
         {
             Log.StoreUnavailable(_logger, DataSource, operation, exception);
         }

@@ -17,7 +17,7 @@ public sealed partial class RetentionService(
     TimeProvider timeProvider,
     ILogger<RetentionService> logger) : BackgroundService
 {
-    private bool _failing;
+    private readonly LogOnce _passes = new();
 
     /// <summary>
     /// Runs one full pass (batch after batch until nothing is due) and returns the notifications removed and the
@@ -63,7 +63,7 @@ public sealed partial class RetentionService(
                 try
                 {
                     var (notifications, keys) = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
-                    _failing = false;
+                    _passes.Succeed();
                     if (notifications > 0 || keys > 0)
                     {
                         Log.Pass(logger, notifications, keys);
@@ -72,9 +72,8 @@ public sealed partial class RetentionService(
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // Retention can wait for the next interval; log once per outage, not every pass.
-                    if (!_failing)
+                    if (_passes.Fail())
                     {
-                        _failing = true;
                         Log.Failed(logger, ex);
                     }
                 }
