@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Hosting;
-using NotifyPush.Core.Connections;
 
 namespace NotifyPush.Core.Connections;
 

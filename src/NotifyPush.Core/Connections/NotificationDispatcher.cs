@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using NotifyPush.Core.Backplane;
-using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Protocol;
 
