@@ -1,0 +1,144 @@
+using Microsoft.Extensions.Logging.Testing;
+using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Diagnostics;
+
+namespace NotifyPush.Core.Tests.Delivery;
+
+/// <summary>The publish queue between a committed send and the backplane: ordered, bounded, never blocking the sender.</summary>
+public sealed class DoorbellQueueTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task WhileTheBackplaneIsStuck_EnqueueReturnsAtOnce_AndEverythingRingsInOrderAfterwards()
+    {
+        var backplane = new GatedBackplane();
+        var queue = new DoorbellQueue(backplane, new FakeLogger<DoorbellQueue>());
+        await queue.StartAsync(CancellationToken.None);
+
+        queue.Enqueue([Ring("u1", 1)]);
+        await backplane.FirstPublishStarted.Task.WaitAsync(Timeout);
+
+        // The first publish hangs; the next sends queue behind it without waiting.
+        for (var seq = 2; seq <= 50; seq++)
+        {
+            queue.Enqueue([Ring("u1", seq), Ring("u2", seq)]);
+        }
+
+        backplane.Open();
+        await Poll(() => backplane.Published.Count(m => m.UserId == "u1") == 50);
+
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), backplane.Published.Where(m => m.UserId == "u1").Select(m => m.Seq));
+        Assert.Equal(Enumerable.Range(2, 49).Select(i => (long)i), backplane.Published.Where(m => m.UserId == "u2").Select(m => m.Seq));
+        Assert.True(backplane.Calls < 50, $"What waited went out in few publishes, not one per send: {backplane.Calls}.");
+        await queue.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task BeyondItsCapacity_ItKeepsTheNewestDoorbellPerUser_AndRingsThemAfterTheQueue()
+    {
+        var backplane = new GatedBackplane();
+        var logger = new FakeLogger<DoorbellQueue>();
+        var queue = new DoorbellQueue(backplane, logger);
+        await queue.StartAsync(CancellationToken.None);
+        queue.Enqueue([Ring("first", 1)]);
+        await backplane.FirstPublishStarted.Task.WaitAsync(Timeout);
+
+        // Fill the queue, then 3 users go over it with 10 doorbells each.
+        var filler = Enumerable.Range(1, DoorbellQueue.Capacity).Select(i => Ring("filler", i)).ToArray();
+        queue.Enqueue(filler);
+        for (var seq = 1; seq <= 10; seq++)
+        {
+            queue.Enqueue([Ring("a", seq), Ring("b", seq), Ring("c", seq)]);
+        }
+
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Id.Id == NotifyPushEventIds.DoorbellQueueFull);
+        backplane.Open();
+        await Poll(() => backplane.Published.Count(m => m.UserId is "a" or "b" or "c") == 3);
+
+        // Each over-capacity user rings once, with its newest seq, after every queued doorbell.
+        var published = backplane.Published.ToList();
+        Assert.Equal(DoorbellQueue.Capacity + 1 + 3, published.Count);
+        Assert.Equal([10L, 10L, 10L], published.TakeLast(3).Select(m => m.Seq));
+        Assert.Equal(["a", "b", "c"], published.TakeLast(3).Select(m => m.UserId).Order());
+        await queue.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Stopping_RingsWhatIsStillQueued()
+    {
+        var backplane = new GatedBackplane();
+        var queue = new DoorbellQueue(backplane, new FakeLogger<DoorbellQueue>());
+        await queue.StartAsync(CancellationToken.None);
+        queue.Enqueue([Ring("u1", 1)]);
+        await backplane.FirstPublishStarted.Task.WaitAsync(Timeout);
+        queue.Enqueue([Ring("u1", 2), Ring("u1", 3)]);
+
+        var stopping = queue.StopAsync(CancellationToken.None);
+        backplane.Open();
+        await stopping.WaitAsync(Timeout);
+
+        Assert.Equal([1L, 2L, 3L], backplane.Published.Select(m => m.Seq));
+    }
+
+    private static BackplaneMessage Ring(string userId, long seq) =>
+        new(BackplaneMessageKind.Notification, userId, seq, new byte[] { (byte)'{', (byte)'}' });
+
+    private static async Task Poll(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The doorbells did not ring in time.");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A backplane whose publishes wait until the test opens it: a frozen broker.</summary>
+    private sealed class GatedBackplane : INotificationBackplane
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock _sync = new();
+        private readonly List<BackplaneMessage> _published = [];
+        private int _calls;
+
+        public TaskCompletionSource FirstPublishStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public IReadOnlyList<BackplaneMessage> Published
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return [.. _published];
+                }
+            }
+        }
+
+        public void Open() => _open.TrySetResult();
+
+        public async Task PublishAsync(IReadOnlyList<BackplaneMessage> messages, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            FirstPublishStarted.TrySetResult();
+            await _open.Task;
+            lock (_sync)
+            {
+                _published.AddRange(messages);
+            }
+        }
+
+        public void SetListener(IBackplaneListener listener)
+        {
+        }
+
+        public Task SubscribeAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task UnsubscribeAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public BackplaneHealth GetHealth() => new(true, null, "gated");
+    }
+}
