@@ -40,7 +40,11 @@ internal static class ThroughputScenario
                 }
             }
 
-            return ((int)((uint)Interlocked.Increment(ref next) % (uint)replicas), users);
+            // A peer numbers a user's notifications on the node that takes the POST: keep each user on one node.
+            var replica = options.Peer.IsPeer
+                ? (users[0] + 1) % replicas
+                : (int)((uint)Interlocked.Increment(ref next) % (uint)replicas);
+            return (replica, users);
         }
 
         if (options.WarmupSeconds > 0)
@@ -56,10 +60,12 @@ internal static class ThroughputScenario
         var acceptedBefore = run.Sender.AcceptedNotifications;
         var receivedBefore = run.Sum(s => s.Received);
         var started = Stopwatch.GetTimestamp();
+        var cpu = run.MarkCpu();
         await SendLoops.ClosedLoopAsync(run.Sender, options.Concurrency, TimeSpan.FromSeconds(options.DurationSeconds), Pick, run.Deadline).ConfigureAwait(false);
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await run.SampleServersAsync().ConfigureAwait(false);
         var drained = await run.DrainAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        run.RecordCpu(cpu);
         var accepted = run.Sender.AcceptedNotifications - acceptedBefore;
         var delivered = run.Sum(s => s.Received) - receivedBefore;
         var deliverySeconds = (run.Max(s => s.LastReceivedTimestamp) - started) / (double)Stopwatch.Frequency;
