@@ -86,7 +86,7 @@ internal static class ThroughputScenario
         var verify = await run.VerifyAsync(drained).ConfigureAwait(false);
         var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"{options.Concurrency} senders x {batch} recipient(s)/POST, {options.Store} store, {run.Replicas.Count} replica(s), {run.Result.Sockets.Connected} sockets: accepted {run.Result.Sends.AcceptedPerSecond:F0}/s, delivered {run.Result.Sends.DeliveredPerSecond:F0}/s (last delivery {drained:F2} s after the last 202); POST p50 {post.P50Ms} ms p99 {post.P99Ms} ms; POST->receipt p99 {run.Result.Latency.P99Ms} ms; lost {verify.Lost}, duplicates {verify.Duplicates}");
+            $"{options.Concurrency} senders x {batch} recipient(s)/POST, {(options.Peer.IsPeer ? "no store" : options.Store + " store")}, {run.Replicas.Count} replica(s), {run.Result.Sockets.Connected} sockets: accepted {run.Result.Sends.AcceptedPerSecond:F0}/s, delivered {run.Result.Sends.DeliveredPerSecond:F0}/s (last delivery {drained:F2} s after the last 202); POST p50 {post.P50Ms} ms p99 {post.P99Ms} ms; POST->receipt p99 {run.Result.Latency.P99Ms} ms; lost {verify.Lost}, duplicates {verify.Duplicates}");
         return await run.FinishAsync(summary, connected).ConfigureAwait(false);
     }
 }
