@@ -36,8 +36,10 @@ bench_durable_postgres() {
 }
 
 # The peers compare measures, in table order after notifypush, and the Debian packages that build them.
-BENCH_PEERS=(gorilla signalr)
-BENCH_PEER_PACKAGES=(golang-go golang-github-gorilla-websocket-dev golang-github-gomodule-redigo-dev)
+BENCH_PEERS=(gorilla signalr centrifuge)
+BENCH_PEER_PACKAGES=(golang-go golang-github-gorilla-websocket-dev golang-github-gomodule-redigo-dev
+    golang-github-centrifugal-centrifuge-dev golang-github-fzambia-eagle-dev golang-github-mna-redisc-dev
+    golang-github-igm-sockjs-go-dev golang-github-centrifugal-protocol-dev)
 
 bench_install_peer_packages() {
     local missing=() package
@@ -59,10 +61,12 @@ bench_install_peer_packages() {
 # Debian's library packages, the SignalR one with dotnet (it is not in NotifyPush.sln).
 bench_build_peers() {
     bench_install_peer_packages || return 1
-    local out="$PWD/artifacts/peers"
+    local out="$PWD/artifacts/peers" peer
     mkdir -p "$out"
-    (cd bench/peers/gorilla && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
-        GOCACHE="$out/go-build-cache" go build -o "$out/gorilla" .) || return 1
+    for peer in gorilla centrifuge; do
+        (cd "bench/peers/$peer" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+            GOCACHE="$out/go-build-cache" go build -o "$out/$peer" .) || return 1
+    done
     dotnet build -c Release bench/peers/signalr -o "$out/signalr" -nologo -v q >/dev/null || return 1
 }
 

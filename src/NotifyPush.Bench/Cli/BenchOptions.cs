@@ -127,7 +127,7 @@ internal sealed class BenchOptions
           --target URL (repeat; attach to running replicas) --target-pid PID (repeat)
           --signing-key K --issuer I --audience A --api-key K   (must match attached replicas)
           --server-env KEY=VALUE (repeat) --server-dll PATH --out DIR --label NAME
-          --peer notifypush|gorilla|signalr   measure a peer from bench/peers instead (idle, steady, throughput, fanout;
+          --peer notifypush|gorilla|signalr|centrifuge  measure a peer from bench/peers instead (idle, steady, throughput, fanout;
                                               built by scripts/bench.sh compare)   --peers-dir DIR (artifacts/peers)
         """;
 

@@ -15,7 +15,10 @@ internal sealed class BenchTarget
     /// <summary>ASP.NET Core SignalR with the Redis backplane; the bench's sockets become SignalR hub connections.</summary>
     public static readonly BenchTarget SignalR = new("signalr", "/hubs/notifications", SocketProtocol.SignalR);
 
-    public static readonly IReadOnlyList<BenchTarget> All = [NotifyPush, Gorilla, SignalR];
+    /// <summary>The Centrifuge library (0.15) with its Redis broker; the bench's sockets speak Centrifuge's JSON protocol.</summary>
+    public static readonly BenchTarget Centrifuge = new("centrifuge", "/connection/websocket", SocketProtocol.Centrifuge);
+
+    public static readonly IReadOnlyList<BenchTarget> All = [NotifyPush, Gorilla, SignalR, Centrifuge];
 
     private BenchTarget(string name, string socketPath, SocketProtocol protocol)
     {
@@ -41,7 +44,7 @@ internal sealed class BenchTarget
     {
         var (file, arguments) = Name switch
         {
-            "gorilla" => (Path.Combine(peersDirectory, "gorilla"), (string[])[]),
+            "gorilla" or "centrifuge" => (Path.Combine(peersDirectory, Name), (string[])[]),
             "signalr" => ("dotnet", [Path.Combine(peersDirectory, "signalr", "NotifyPush.Peers.SignalR.dll")]),
             _ => throw new InvalidOperationException($"{Name} is not a peer."),
         };
@@ -60,6 +63,9 @@ internal enum SocketProtocol
 
     /// <summary>A SignalR hub connection (<see cref="Sockets.SignalRBenchSocket"/>).</summary>
     SignalR,
+
+    /// <summary>Centrifuge's JSON protocol (<see cref="Sockets.CentrifugeBenchSocket"/>).</summary>
+    Centrifuge,
 }
 
 /// <summary>A server process to start: executable, arguments and working folder.</summary>

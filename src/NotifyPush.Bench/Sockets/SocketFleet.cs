@@ -50,6 +50,7 @@ internal sealed class SocketFleet : IDisposable
             _sockets[i] = config.Protocol switch
             {
                 SocketProtocol.SignalR => new SignalRBenchSocket(index, token, this),
+                SocketProtocol.Centrifuge => new CentrifugeBenchSocket(index, token, this),
                 _ => new BenchSocket(index, userId, token, this),
             };
         }
