@@ -7,6 +7,13 @@
 #   bash scripts/bench.sh fanout        # one POST to 10,000 users: time to the last delivery
 #   bash scripts/bench.sh storm         # 10,000 sockets dropped and resumed with since
 #   bash scripts/bench.sh steady --rate 2000 --duration 20    # options go to the tool (--help lists them)
+#   bash scripts/bench.sh steady --peer gorilla               # a peer from bench/peers instead (built first)
+#   bash scripts/bench.sh compare [scenario...] [options]     # NotifyPush and every peer, one table
+#
+# compare builds the peers (bench/peers/README.md) into artifacts/peers, installing their Debian
+# packages with apt-get when missing (set NOTIFYPUSH_TEST_INSTALL=0 to forbid that), runs each
+# scenario (default: steady throughput) against notifypush and each peer one after another with the
+# same options, and prints one markdown table, also written to bench-results/compare-<time>/table.md.
 #
 # Builds the server and the tool in Release, starts a throw-away Redis and PostgreSQL with
 # scripts/test.sh's functions (unless NOTIFYPUSH_TEST_REDIS and NOTIFYPUSH_TEST_POSTGRES point at
@@ -28,8 +35,62 @@ bench_durable_postgres() {
         -c "SELECT pg_reload_conf()" >/dev/null
 }
 
+# The peers compare measures, in table order after notifypush, and the Debian packages that build them.
+BENCH_PEERS=(gorilla signalr centrifuge)
+BENCH_PEER_PACKAGES=(golang-go golang-github-gorilla-websocket-dev golang-github-gomodule-redigo-dev
+    golang-github-centrifugal-centrifuge-dev golang-github-fzambia-eagle-dev golang-github-mna-redisc-dev
+    golang-github-igm-sockjs-go-dev golang-github-centrifugal-protocol-dev)
+
+bench_install_peer_packages() {
+    local missing=() package
+    for package in "${BENCH_PEER_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "${NOTIFYPUSH_TEST_INSTALL:-1}" = 0 ] || ! np_is_root || ! command -v apt-get >/dev/null 2>&1; then
+        np_log "missing: ${missing[*]}; install them (Debian: apt-get install ${missing[*]}) and run again"
+        return 1
+    fi
+    np_log "installing ${missing[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null || return 1
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+}
+
+# Builds every peer into artifacts/peers (git-ignored): the Go ones offline in GOPATH mode from
+# Debian's library packages, the SignalR one with dotnet (it is not in NotifyPush.sln).
+bench_build_peers() {
+    bench_install_peer_packages || return 1
+    local out="$PWD/artifacts/peers" peer
+    mkdir -p "$out"
+    for peer in gorilla centrifuge; do
+        (cd "bench/peers/$peer" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+            GOCACHE="$out/go-build-cache" go build -o "$out/$peer" .) || return 1
+    done
+    dotnet build -c Release bench/peers/signalr -o "$out/signalr" -nologo -v q >/dev/null || return 1
+}
+
+# compare [scenario...] [options]: the scenarios are the leading words, the options go to every run.
+bench_compare() {
+    local scenarios=() options=() dir target scenario
+    while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do scenarios+=("$1"); shift; done
+    options=("$@")
+    [ ${#scenarios[@]} -gt 0 ] || scenarios=(steady throughput)
+    bench_build_peers
+    dir="bench-results/compare-$(date -u +%Y%m%d%H%M%S)"
+    mkdir -p "$dir"
+    for scenario in "${scenarios[@]}"; do
+        for target in notifypush "${BENCH_PEERS[@]}"; do
+            # A failed run is a row of the table, not the end of the comparison.
+            dotnet src/NotifyPush.Bench/bin/Release/net10.0/NotifyPush.Bench.dll "$scenario" --peer "$target" \
+                --out "$dir/$target" "${options[@]}" || np_log "$scenario --peer $target failed (exit $?)"
+        done
+    done
+    dotnet src/NotifyPush.Bench/bin/Release/net10.0/NotifyPush.Bench.dll table "$dir" | tee "$dir/table.md"
+}
+
 bench_main() {
-    [ $# -ge 1 ] || { echo "usage: bash scripts/bench.sh <idle|steady|throughput|fanout|storm|smoke> [options]" >&2; return 2; }
+    [ $# -ge 1 ] || { echo "usage: bash scripts/bench.sh <idle|steady|throughput|fanout|storm|smoke|compare> [options]" >&2; return 2; }
     dotnet build -c Release src/NotifyPush.Server -nologo -v q >/dev/null
     dotnet build -c Release src/NotifyPush.Bench -nologo -v q >/dev/null
 
@@ -39,6 +100,12 @@ bench_main() {
         trap 'exit 143' TERM
         np_services_start
         bench_durable_postgres
+    fi
+
+    if [ "$1" = compare ]; then
+        shift
+        bench_compare "$@"
+        return
     fi
 
     dotnet src/NotifyPush.Bench/bin/Release/net10.0/NotifyPush.Bench.dll "$@"

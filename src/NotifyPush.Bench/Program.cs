@@ -34,6 +34,11 @@ if (options.Scenario == "plot")
     return PlotCommand.Run(options);
 }
 
+if (options.Scenario == "table")
+{
+    return TableCommand.Run(options);
+}
+
 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(options.DeadlineSeconds));
 var run = new BenchRun(options, deadline.Token);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NotifyPush.Bench.Servers;
 
 namespace NotifyPush.Bench.Cli;
 
@@ -85,6 +86,12 @@ internal sealed class BenchOptions
     /// <summary>Extra environment of started replicas (<c>--server-env DOTNET_gcServer=0</c>), for experiments.</summary>
     public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The push server measured: NotifyPush (default) or a peer from <c>bench/peers</c> (<c>--peer gorilla</c>).</summary>
+    public BenchTarget Peer { get; set; } = BenchTarget.NotifyPush;
+
+    /// <summary>Where the peers were built; default <c>artifacts/peers</c> in the repository.</summary>
+    public string? PeersDirectory { get; set; }
+
     /// <summary>The server to start; default the Release build in the repository.</summary>
     public string? ServerDll { get; set; }
 
@@ -95,7 +102,7 @@ internal sealed class BenchOptions
     public string? PlotOutput { get; set; }
 
     /// <summary>The scenarios and commands.</summary>
-    public static readonly string[] Scenarios = ["idle", "steady", "throughput", "fanout", "storm", "smoke", "plot"];
+    public static readonly string[] Scenarios = ["idle", "steady", "throughput", "fanout", "storm", "smoke", "plot", "table"];
 
     public const string Usage = """
         usage: NotifyPush.Bench <scenario> [options]
@@ -108,6 +115,7 @@ internal sealed class BenchOptions
           storm       drop every socket, send while they are away, resume with since [--sockets 10000 --replicas 2 --rounds 2]
           smoke       a few sockets for a few seconds through every phase (CI)       [--sockets 4 --duration 2]
           plot        draw an SVG from JSON results: plot <files or folders> --out docs/benchmarks/scaling.svg
+          table       one markdown table (scenario x target) from JSON results: table <files or folders>
           heap        live objects of a running replica by type: heap <pid> [--top N]
           gc          a running replica's GC pauses by generation: gc <pid> [--seconds N]
 
@@ -119,6 +127,8 @@ internal sealed class BenchOptions
           --target URL (repeat; attach to running replicas) --target-pid PID (repeat)
           --signing-key K --issuer I --audience A --api-key K   (must match attached replicas)
           --server-env KEY=VALUE (repeat) --server-dll PATH --out DIR --label NAME
+          --peer notifypush|gorilla|signalr|centrifuge  measure a peer from bench/peers instead (idle, steady, throughput, fanout;
+                                              built by scripts/bench.sh compare)   --peers-dir DIR (artifacts/peers)
         """;
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with a message for the user.</summary>
@@ -238,6 +248,8 @@ internal sealed class BenchOptions
             case "out": if (Scenario == "plot") { PlotOutput = value; } else { OutputDirectory = value; } break;
             case "label": Label = value; break;
             case "server-dll": ServerDll = value; break;
+            case "peer": Peer = BenchTarget.Find(value) ?? throw new ArgumentException($"--peer is one of {string.Join(", ", BenchTarget.All.Select(t => t.Name))}, not '{value}'."); break;
+            case "peers-dir": PeersDirectory = value; break;
             case "server-env":
                 var equals = value.IndexOf('=', StringComparison.Ordinal);
                 if (equals <= 0)
@@ -254,6 +266,16 @@ internal sealed class BenchOptions
 
     private void Validate()
     {
+        if (Scenario == "table")
+        {
+            if (Inputs.Count == 0)
+            {
+                throw new ArgumentException("table needs result files or folders.");
+            }
+
+            return;
+        }
+
         if (Scenario == "plot")
         {
             if (Inputs.Count == 0 || PlotOutput is null)
@@ -269,9 +291,19 @@ internal sealed class BenchOptions
             throw new ArgumentException("--store is postgres or sqlite; --backplane is redis or inprocess.");
         }
 
+        if (Peer.IsPeer)
+        {
+            ValidatePeer();
+        }
+
         if (Targets.Count > 0)
         {
             Replicas = Targets.Count;
+            return;
+        }
+
+        if (Peer.IsPeer)
+        {
             return;
         }
 
@@ -293,6 +325,28 @@ internal sealed class BenchOptions
         if (SourceAddresses > 250)
         {
             throw new ArgumentException("--source-addresses is at most 250 (127.0.0.2 to 127.0.0.251).");
+        }
+    }
+
+    /// <summary>
+    /// Peers store nothing and number each user's notifications in memory on the node that accepts the POST, so
+    /// only scenarios that neither resume (storm, smoke) nor send one user's POSTs to different nodes apply.
+    /// </summary>
+    private void ValidatePeer()
+    {
+        if (Scenario is "storm" or "smoke")
+        {
+            throw new ArgumentException($"--peer {Peer.Name} runs idle, steady, throughput and fanout: peers neither store nor replay, and {Scenario} resumes sockets with since.");
+        }
+
+        if (Targets.Count == 0 && string.IsNullOrEmpty(Redis))
+        {
+            throw new ArgumentException("A peer needs --redis or NOTIFYPUSH_TEST_REDIS between its nodes (scripts/bench.sh starts one).");
+        }
+
+        if (Scenario == "throughput" && Batch > 1 && Math.Max(Replicas, Targets.Count) > 1)
+        {
+            throw new ArgumentException("A peer numbers a user's notifications on the node that takes the POST: throughput with --batch > 1 needs one replica.");
         }
     }
 

@@ -17,6 +17,9 @@ internal sealed class BenchResult
 
     public string Scenario { get; set; } = string.Empty;
 
+    /// <summary>The push server measured: <c>notifypush</c> or a peer's name (<c>--peer</c>).</summary>
+    public string Target { get; set; } = "notifypush";
+
     public string? Label { get; set; }
 
     public DateTimeOffset StartedAt { get; set; }
@@ -41,6 +44,9 @@ internal sealed class BenchResult
     public DeliveryReport? Deliveries { get; set; }
 
     public LatencySummary? Latency { get; set; }
+
+    /// <summary>CPU the server processes used in the measured phase (steady, throughput).</summary>
+    public CpuReport? Cpu { get; set; }
 
     /// <summary>Idle: (server RSS with the sockets − RSS before them) / sockets, in KB.</summary>
     public double? RssPerSocketKb { get; set; }
@@ -123,6 +129,23 @@ internal sealed class SendReport
     public double PostP50Ms { get; set; }
 
     public double PostP99Ms { get; set; }
+}
+
+internal sealed class CpuReport
+{
+    /// <summary>User + system CPU of all server processes (replicas or peer nodes) from the start of the measured phase to its last delivery.</summary>
+    public double ServerCpuSeconds { get; set; }
+
+    public double WallSeconds { get; set; }
+
+    /// <summary><see cref="ServerCpuSeconds"/> / <see cref="WallSeconds"/>: cores busy on average.</summary>
+    public double ServerCores { get; set; }
+
+    /// <summary>Notifications received by the sockets in that time.</summary>
+    public long Delivered { get; set; }
+
+    /// <summary>Server CPU per delivered notification, in microseconds. Redis and PostgreSQL are not counted.</summary>
+    public double MicrosPerDelivered { get; set; }
 }
 
 internal sealed class DeliveryReport

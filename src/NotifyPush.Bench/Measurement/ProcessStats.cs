@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace NotifyPush.Bench.Measurement;
 
-/// <summary>What <c>/proc</c> says about a server process: resident memory, sockets, threads.</summary>
+/// <summary>What <c>/proc</c> says about a server process: resident memory, sockets, threads, CPU time.</summary>
 internal static class ProcessStats
 {
     /// <summary>
@@ -36,13 +36,37 @@ internal static class ProcessStats
                 }
             }
 
-            return new ProcessSample(rss, anon, file, threads, countSockets ? CountSockets(pid) : null);
+            return new ProcessSample(rss, anon, file, threads, countSockets ? CountSockets(pid) : null, CpuSeconds(pid));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    /// <summary>
+    /// User plus system CPU time the process has used (all its threads), from fields 14 and 15 of
+    /// <c>/proc/&lt;pid&gt;/stat</c>; null when the process is gone. The same reading for NotifyPush's replicas and for
+    /// every peer's nodes, so cost per message compares like with like.
+    /// </summary>
+    public static double? CpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks / (double)ClockTicksPerSecond;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>USER_HZ, the unit of <c>/proc/&lt;pid&gt;/stat</c> times: 100 on every Linux architecture .NET runs on.</summary>
+    private const int ClockTicksPerSecond = 100;
 
     /// <summary>Open descriptors of the process that are sockets.</summary>
     private static int CountSockets(int pid)
@@ -88,5 +112,5 @@ internal static class ProcessStats
     }
 }
 
-/// <summary>One reading of a process: kilobytes resident (all, anonymous, file-backed), threads, socket descriptors.</summary>
-internal sealed record ProcessSample(long RssKb, long RssAnonKb, long RssFileKb, int Threads, int? SocketFds);
+/// <summary>One reading of a process: kilobytes resident (all, anonymous, file-backed), threads, socket descriptors, CPU seconds used.</summary>
+internal sealed record ProcessSample(long RssKb, long RssAnonKb, long RssFileKb, int Threads, int? SocketFds, double? CpuSeconds = null);

@@ -29,7 +29,7 @@ internal static class PlotCommand
         }
 
         var panels = new List<SvgChart.Panel>();
-        var idle = results.Where(r => r.Scenario == "idle" && r.Label is null or "" && r.RssPerSocketKb is not null)
+        var idle = results.Where(r => r.Scenario == "idle" && r.Label is null or "" && r.Target == "notifypush" && r.RssPerSocketKb is not null)
             .GroupBy(r => r.Sockets.Requested).OrderBy(g => g.Key).ToArray();
         if (idle.Length > 0)
         {
@@ -41,7 +41,7 @@ internal static class PlotCommand
                 [new SvgChart.Series("KB/socket", "#ff7f0e", idle.Select(g => (g.Key * 1.0, Median(g.Select(r => r.RssPerSocketKb!.Value)))).ToArray())]));
         }
 
-        var steady = results.Where(r => r.Scenario == "steady" && r.Label is null or "" && r.Latency is not null)
+        var steady = results.Where(r => r.Scenario == "steady" && r.Label is null or "" && r.Target == "notifypush" && r.Latency is not null)
             .GroupBy(r => r.Sends?.TargetRate ?? 0).OrderBy(g => g.Key).ToArray();
         if (steady.Length > 0)
         {
@@ -53,7 +53,7 @@ internal static class PlotCommand
                 ]));
         }
 
-        var byBatch = results.Where(r => r.Scenario == "throughput" && r.Label is null or "" && r.Sends is not null)
+        var byBatch = results.Where(r => r.Scenario == "throughput" && r.Label is null or "" && r.Target == "notifypush" && r.Sends is not null)
             .GroupBy(r => Batch(r)).OrderBy(g => g.Key).ToArray();
         if (byBatch.Length > 0)
         {

@@ -17,7 +17,16 @@ internal sealed partial class BenchRun
         {
             for (var i = 0; i < Options.Targets.Count; i++)
             {
-                _replicas.Add(ServerReplica.Attach(Options.Targets[i], i < Options.TargetPids.Count ? Options.TargetPids[i] : null));
+                _replicas.Add(ServerReplica.Attach(Options.Targets[i], i < Options.TargetPids.Count ? Options.TargetPids[i] : null, Options.Peer.SocketPath));
+            }
+        }
+        else if (Options.Peer.IsPeer)
+        {
+            var launch = Options.Peer.PeerLaunch(Options.PeersDirectory ?? Path.Combine(FindRepositoryRoot(), "artifacts", "peers"));
+            var environment = PeerEnvironment();
+            for (var i = 0; i < Options.Replicas; i++)
+            {
+                _replicas.Add(await ServerReplica.StartAsync(launch, environment, Options.Peer.SocketPath, Deadline).ConfigureAwait(false));
             }
         }
         else
@@ -27,7 +36,7 @@ internal sealed partial class BenchRun
             // One after the other: the first applies the migrations, the others find them done.
             for (var i = 0; i < Options.Replicas; i++)
             {
-                _replicas.Add(await ServerReplica.StartAsync(dll, environment, Deadline).ConfigureAwait(false));
+                _replicas.Add(await ServerReplica.StartAsync(ServerReplica.NotifyPushLaunch(dll), environment, "/ws", Deadline).ConfigureAwait(false));
             }
         }
 
@@ -108,20 +117,58 @@ internal sealed partial class BenchRun
         return environment;
     }
 
+    /// <summary>
+    /// A peer node's settings, the same names for every peer: where to listen, the Redis between nodes (a fresh
+    /// channel prefix per run), the token settings and the API key the bench uses. Peers store nothing.
+    /// </summary>
+    private Dictionary<string, string> PeerEnvironment()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PEER_LISTEN"] = "127.0.0.1:0",
+            ["PEER_REDIS"] = Options.Redis!,
+            ["PEER_CHANNEL_PREFIX"] = "bench-" + RunId,
+            ["PEER_SIGNING_KEY"] = Options.SigningKey,
+            ["PEER_ISSUER"] = Options.Issuer,
+            ["PEER_AUDIENCE"] = Options.Audience,
+            ["PEER_API_KEY"] = Options.ApiKey,
+        };
+        if (Options.Peer == BenchTarget.SignalR)
+        {
+            // As NotifyPush's replicas: Production, the listening line, otherwise warnings only.
+            environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+            environment["DOTNET_ENVIRONMENT"] = "Production";
+            environment["Logging__LogLevel__Default"] = "Warning";
+            environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        }
+
+        foreach (var (key, value) in Options.ServerEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
     private static string FindServerDll()
+    {
+        var dll = Path.Combine(FindRepositoryRoot(), "src/NotifyPush.Server/bin/Release/net10.0/NotifyPush.Server.dll");
+        return File.Exists(dll)
+            ? dll
+            : throw new InvalidOperationException($"{dll} is missing: build it first (dotnet build -c Release src/NotifyPush.Server) or pass --server-dll.");
+    }
+
+    private static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "NotifyPush.sln")))
             {
-                var dll = Path.Combine(directory.FullName, "src/NotifyPush.Server/bin/Release/net10.0/NotifyPush.Server.dll");
-                return File.Exists(dll)
-                    ? dll
-                    : throw new InvalidOperationException($"{dll} is missing: build it first (dotnet build -c Release src/NotifyPush.Server) or pass --server-dll.");
+                return directory.FullName;
             }
         }
 
-        throw new InvalidOperationException("The repository root was not found; pass --server-dll.");
+        throw new InvalidOperationException("The repository root was not found; pass --server-dll or --peers-dir.");
     }
 
     private async Task SampleLoopAsync()

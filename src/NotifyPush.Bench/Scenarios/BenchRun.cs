@@ -32,6 +32,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
         RunId = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "x" + Random.Shared.Next(1000, 9999).ToString(CultureInfo.InvariantCulture);
         UserPrefix = "bench" + RunId;
         Result.Scenario = options.Scenario;
+        Result.Target = options.Peer.Name;
         Result.Label = options.Label;
         Result.StartedAt = DateTimeOffset.UtcNow;
         Result.Machine.LoadAverageBefore = ProcessStats.LoadAverage();
@@ -77,7 +78,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
             var size = (Options.Sockets - first) / (count - i);
             _workers.Add(await WorkerProcess.StartAsync(new WorkerConfig(
                 i, UserPrefix, first, size, endpoints, Options.SigningKey, Options.Issuer, Options.Audience,
-                Options.SourceAddresses, Options.ConnectConcurrency, Options.DeadlineSeconds + 30)).ConfigureAwait(false));
+                Options.SourceAddresses, Options.ConnectConcurrency, Options.DeadlineSeconds + 30, Options.Peer.Protocol)).ConfigureAwait(false));
             first += size;
         }
 
@@ -143,6 +144,34 @@ internal sealed partial class BenchRun : IAsyncDisposable
         // Status lines are 200 ms apart: wait for one taken after the last receipt.
         await Task.Delay(400, Deadline).ConfigureAwait(false);
         return Math.Max(0, (Max(s => s.LastReceivedTimestamp) - Sender.LastAcceptedTimestamp) / (double)Stopwatch.Frequency);
+    }
+
+    /// <summary>The start of a measured phase: the replicas' CPU seconds so far and the sockets' receipts so far.</summary>
+    public CpuMark MarkCpu() => new(_replicas.Select(r => r.CpuSeconds()).ToArray(), Sum(s => s.Received), Stopwatch.GetTimestamp());
+
+    /// <summary>
+    /// Fills <see cref="BenchResult.Cpu"/> from <paramref name="mark"/> to now (call after the drain): server CPU per
+    /// notification delivered in the phase. Skipped when a replica's process is unknown (attached without a pid).
+    /// </summary>
+    public void RecordCpu(CpuMark mark)
+    {
+        var now = _replicas.Select(r => r.CpuSeconds()).ToArray();
+        if (now.Length == 0 || now.Concat(mark.CpuSeconds).Any(c => c is null))
+        {
+            return;
+        }
+
+        var cpu = now.Zip(mark.CpuSeconds, (after, before) => after!.Value - before!.Value).Sum();
+        var delivered = Sum(s => s.Received) - mark.Received;
+        var wall = Stopwatch.GetElapsedTime(mark.Timestamp).TotalSeconds;
+        Result.Cpu = new CpuReport
+        {
+            ServerCpuSeconds = Math.Round(cpu, 2),
+            WallSeconds = Math.Round(wall, 2),
+            ServerCores = Math.Round(cpu / wall, 2),
+            Delivered = delivered,
+            MicrosPerDelivered = delivered > 0 ? Math.Round(cpu * 1e6 / delivered, 1) : 0,
+        };
     }
 
     /// <summary>Merges the workers' latency histograms and errors into the result.</summary>
@@ -215,10 +244,10 @@ internal sealed partial class BenchRun : IAsyncDisposable
         Result.Machine.LoadAverageAfter = ProcessStats.LoadAverage();
         Result.Settings = Settings();
         var errorText = errors.Total == 0 ? "errors 0" : "errors " + string.Join(",", Result.Errors.Select(e => $"{e.Key}={e.Value}"));
-        Result.Summary = $"{Options.Scenario}{(Options.Label is null ? "" : $" [{Options.Label}]")}: {summary}; {errorText}; {(Result.Ok ? "OK" : "FAILED")}";
+        Result.Summary = $"{Title()}: {summary}; {errorText}; {(Result.Ok ? "OK" : "FAILED")}";
 
         Directory.CreateDirectory(Options.OutputDirectory);
-        var path = Path.Combine(Options.OutputDirectory, $"{Options.Scenario}-{(Options.Label is null ? "" : Options.Label + "-")}{RunId}.json");
+        var path = Path.Combine(Options.OutputDirectory, $"{Options.Scenario}-{(Options.Peer.IsPeer ? Options.Peer.Name + "-" : "")}{(Options.Label is null ? "" : Options.Label + "-")}{RunId}.json");
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Result, BenchResult.Json), CancellationToken.None).ConfigureAwait(false);
         Console.WriteLine(Result.Summary);
         Console.WriteLine($"result: {path}");
@@ -236,13 +265,17 @@ internal sealed partial class BenchRun : IAsyncDisposable
         Result.ElapsedSeconds = Math.Round(_elapsed.Elapsed.TotalSeconds, 1);
         Result.Machine.LoadAverageAfter = ProcessStats.LoadAverage();
         Result.Settings = Settings();
-        Result.Summary = $"{Options.Scenario}{(Options.Label is null ? "" : $" [{Options.Label}]")}: {reason}; FAILED";
+        Result.Summary = $"{Title()}: {reason}; FAILED";
         Directory.CreateDirectory(Options.OutputDirectory);
-        var path = Path.Combine(Options.OutputDirectory, $"{Options.Scenario}-{(Options.Label is null ? "" : Options.Label + "-")}{RunId}.json");
+        var path = Path.Combine(Options.OutputDirectory, $"{Options.Scenario}-{(Options.Peer.IsPeer ? Options.Peer.Name + "-" : "")}{(Options.Label is null ? "" : Options.Label + "-")}{RunId}.json");
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Result, BenchResult.Json), CancellationToken.None).ConfigureAwait(false);
         Console.WriteLine(Result.Summary);
         Console.WriteLine($"result: {path}");
     }
+
+    /// <summary>The summary's head: scenario, the peer when one is measured, the label.</summary>
+    private string Title() =>
+        $"{Options.Scenario}{(Options.Peer.IsPeer ? $" --peer {Options.Peer.Name}" : "")}{(Options.Label is null ? "" : $" [{Options.Label}]")}";
 
     private Dictionary<string, object?> Settings() => new(StringComparer.Ordinal)
     {
@@ -260,6 +293,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
         ["sourceAddresses"] = Options.SourceAddresses,
         ["connectConcurrency"] = Options.ConnectConcurrency,
         ["attached"] = Options.Targets.Count > 0,
+        ["target"] = Options.Peer.Name,
     };
 
     public async ValueTask DisposeAsync()

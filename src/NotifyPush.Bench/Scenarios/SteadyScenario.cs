@@ -50,9 +50,11 @@ internal static class SteadyScenario
         run.Sender.PostLatency.Reset();
         var acceptedBefore = run.Sender.AcceptedNotifications;
         var started = DateTime.UtcNow;
+        var cpu = run.MarkCpu();
         await SendLoops.AtRateAsync(run.Sender, options.Rate, TimeSpan.FromSeconds(options.DurationSeconds), Pick, maxInFlight, run.Deadline).ConfigureAwait(false);
         var seconds = (DateTime.UtcNow - started).TotalSeconds;
         var drained = await run.DrainAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+        run.RecordCpu(cpu);
         var latency = await run.CollectLatencyAsync().ConfigureAwait(false);
         run.Result.Latency = latency.Summarize();
         var accepted = run.Sender.AcceptedNotifications - acceptedBefore;
@@ -64,6 +66,7 @@ internal static class SteadyScenario
             DurationSeconds = Math.Round(seconds, 2),
             TargetRate = options.Rate,
             AcceptedPerSecond = Math.Round(accepted / seconds, 1),
+            DeliveredPerSecond = run.Result.Cpu is { WallSeconds: > 0 } c ? Math.Round(c.Delivered / c.WallSeconds, 1) : 0,
             PostP50Ms = run.Sender.PostLatency.Summarize().P50Ms,
             PostP99Ms = run.Sender.PostLatency.Summarize().P99Ms,
         };

@@ -18,9 +18,10 @@ internal sealed partial class ServerReplica : IAsyncDisposable
     private readonly Process? _process;
     private readonly StringBuilder _output = new();
 
-    private ServerReplica(Uri baseAddress, int? pid, Process? process, IReadOnlyDictionary<string, string> environment)
+    private ServerReplica(Uri baseAddress, int? pid, Process? process, IReadOnlyDictionary<string, string> environment, string socketPath = "/ws")
     {
         BaseAddress = baseAddress;
+        SocketPath = socketPath;
         Pid = pid;
         _process = process;
         Environment = environment;
@@ -33,26 +34,38 @@ internal sealed partial class ServerReplica : IAsyncDisposable
     /// <summary>The settings the replica was started with (secrets left out).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; }
 
-    public Uri SocketEndpoint => new UriBuilder(BaseAddress) { Scheme = "ws", Path = "/ws" }.Uri;
+    /// <summary>Where sockets connect: <c>/ws</c>, or a peer's own path.</summary>
+    public string SocketPath { get; }
+
+    public Uri SocketEndpoint => new UriBuilder(BaseAddress) { Scheme = "ws", Path = SocketPath }.Uri;
 
     public long PeakRssKb { get; private set; }
 
-    public static ServerReplica Attach(Uri baseAddress, int? pid) =>
-        new(baseAddress, pid, null, new Dictionary<string, string>());
+    public static ServerReplica Attach(Uri baseAddress, int? pid, string socketPath) =>
+        new(baseAddress, pid, null, new Dictionary<string, string>(), socketPath);
 
-    /// <summary>Starts <paramref name="serverDll"/> on a port Kernel picks and returns once it listens.</summary>
-    public static async Task<ServerReplica> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    /// <summary>The launch of a NotifyPush replica: <paramref name="serverDll"/> on a port the kernel picks.</summary>
+    public static ServerLaunch NotifyPushLaunch(string serverDll) =>
+        new("dotnet", [serverDll, "--urls", "http://127.0.0.1:0"], Path.GetDirectoryName(serverDll)!);
+
+    /// <summary>
+    /// Starts a server (NotifyPush or a peer node) and returns once it printed Kestrel's
+    /// <c>Now listening on: http://…</c> line, which the peers print too.
+    /// </summary>
+    public static async Task<ServerReplica> StartAsync(ServerLaunch launch, IReadOnlyDictionary<string, string> environment, string socketPath, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(launch.FileName)
         {
-            WorkingDirectory = Path.GetDirectoryName(serverDll)!,
+            WorkingDirectory = launch.WorkingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(serverDll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
+        foreach (var argument in launch.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -60,7 +73,7 @@ internal sealed partial class ServerReplica : IAsyncDisposable
 
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var shown = environment.Where(e => !e.Key.Contains("SigningKey", StringComparison.Ordinal) && !e.Key.Contains("Sha256", StringComparison.Ordinal))
+        var shown = environment.Where(e => !e.Key.Contains("SigningKey", StringComparison.Ordinal) && !e.Key.Contains("Sha256", StringComparison.Ordinal) && !e.Key.EndsWith("_KEY", StringComparison.Ordinal))
             .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         ServerReplica? replica = null;
         var output = new StringBuilder();
@@ -73,7 +86,7 @@ internal sealed partial class ServerReplica : IAsyncDisposable
         try
         {
             var address = await listening.Task.WaitAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
-            replica = new ServerReplica(address, process.Id, process, shown);
+            replica = new ServerReplica(address, process.Id, process, shown, socketPath);
             return replica;
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or OperationCanceledException)
@@ -127,6 +140,9 @@ internal sealed partial class ServerReplica : IAsyncDisposable
 
         return sample;
     }
+
+    /// <summary>CPU seconds the process has used so far; null when the process is unknown or gone.</summary>
+    public double? CpuSeconds() => Pid is { } pid ? ProcessStats.CpuSeconds(pid) : null;
 
     /// <summary>The replica's open sockets as <c>/readyz</c> reports them; null when it does not answer.</summary>
     public async Task<int?> ReadConnectionsAsync(HttpClient http, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ namespace NotifyPush.Bench.Sockets;
 /// the received bytes, a pong for every ping and a cumulative ack for every notification (as the browser client does).
 /// Records POST→receipt latency from the send timestamp carried in the payload (<c>{"t":…}</c>).
 /// </summary>
-internal sealed class BenchSocket(int userIndex, string userId, string token, SocketFleet fleet)
+internal sealed class BenchSocket(int userIndex, string userId, string token, SocketFleet fleet) : IBenchSocket
 {
     private static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
 

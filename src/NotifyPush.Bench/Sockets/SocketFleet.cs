@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http;
 using NotifyPush.Bench.Measurement;
+using NotifyPush.Bench.Servers;
 
 namespace NotifyPush.Bench.Sockets;
 
@@ -11,7 +12,7 @@ namespace NotifyPush.Bench.Sockets;
 internal sealed class SocketFleet : IDisposable
 {
     private readonly WorkerConfig _config;
-    private readonly BenchSocket[] _sockets;
+    private readonly IBenchSocket[] _sockets;
     private readonly HttpMessageInvoker _invoker;
 
     private long _open;
@@ -40,12 +41,18 @@ internal sealed class SocketFleet : IDisposable
         });
 
         var minter = new TokenMinter(config.SigningKey, config.Issuer, config.Audience);
-        _sockets = new BenchSocket[config.UserCount];
+        _sockets = new IBenchSocket[config.UserCount];
         for (var i = 0; i < _sockets.Length; i++)
         {
             var index = config.FirstUser + i;
             var userId = WorkerConfig.UserId(config.UserPrefix, index);
-            _sockets[i] = new BenchSocket(index, userId, minter.Mint(userId, TimeSpan.FromHours(2)), this);
+            var token = minter.Mint(userId, TimeSpan.FromHours(2));
+            _sockets[i] = config.Protocol switch
+            {
+                SocketProtocol.SignalR => new SignalRBenchSocket(index, token, this),
+                SocketProtocol.Centrifuge => new CentrifugeBenchSocket(index, token, this),
+                _ => new BenchSocket(index, userId, token, this),
+            };
         }
     }
 
@@ -73,7 +80,7 @@ internal sealed class SocketFleet : IDisposable
         _connectDone = true;
     }
 
-    private async Task ConnectOneAsync(BenchSocket socket, int shift, bool since, SemaphoreSlim gate, CancellationToken cancellationToken)
+    private async Task ConnectOneAsync(IBenchSocket socket, int shift, bool since, SemaphoreSlim gate, CancellationToken cancellationToken)
     {
         try
         {

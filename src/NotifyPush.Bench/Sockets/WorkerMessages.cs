@@ -1,4 +1,5 @@
 using NotifyPush.Bench.Measurement;
+using NotifyPush.Bench.Servers;
 
 namespace NotifyPush.Bench.Sockets;
 
@@ -14,7 +15,8 @@ internal sealed record WorkerConfig(
     string Audience,
     int SourceAddresses,
     int ConnectConcurrency,
-    int DeadlineSeconds)
+    int DeadlineSeconds,
+    SocketProtocol Protocol = SocketProtocol.NotifyPush)
 {
     /// <summary>The user id of a global user index; shared by workers and the sender.</summary>
     public static string UserId(string prefix, int index) => $"{prefix}-{index:D6}";
