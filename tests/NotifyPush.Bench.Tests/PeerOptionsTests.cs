@@ -51,7 +51,7 @@ public sealed class PeerOptionsTests
     {
         BenchResult[] results =
         [
-            new() { Scenario = "steady", Target = "gorilla", Ok = true, Latency = new LatencySummary(250, 1.2, 2.0, 3.4, 4.0, 5.0, 1.3), Cpu = new CpuReport { MicrosPerDelivered = 150, ServerCores = 0.1 } },
+            new() { Scenario = "steady", Target = "gorilla", Ok = true, Latency = new LatencySummary(250, 1.2, 2.0, 3.4, 4.0, 5.0, 1.3), Cpu = new CpuReport { MicrosPerDelivered = 150, AllMicrosPerDelivered = 190, ServerCores = 0.1 } },
             new() { Scenario = "steady", Target = "notifypush", Ok = true, Latency = new LatencySummary(250, 2.5, 4.0, 10.1, 12.0, 16.5, 3.0) },
             new() { Scenario = "steady", Target = "signalr", Ok = false, Summary = "steady --peer signalr: did not start; FAILED" },
         ];
@@ -60,7 +60,28 @@ public sealed class PeerOptionsTests
 
         Assert.StartsWith("| steady | notifypush |", lines[2], StringComparison.Ordinal);
         Assert.StartsWith("| steady | gorilla |", lines[3], StringComparison.Ordinal);
-        Assert.Contains("150 µs", lines[3], StringComparison.Ordinal);
+        Assert.Contains("| 150 µs | 190 µs |", lines[3], StringComparison.Ordinal);
         Assert.Contains("0 ok, 1 failed", lines[4], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BackendCpu_CountsGrowthOfKnownProcessesAndAllOfNewOnes_NotEndedOnes()
+    {
+        var before = new Dictionary<int, double> { [10] = 5.0, [11] = 1.0, [12] = 3.0 };
+        var after = new Dictionary<int, double> { [10] = 7.5, [11] = 1.25, [13] = 0.5 };
+
+        Assert.Equal(2.5 + 0.25 + 0.5, ProcessStats.CpuSecondsBetween(before, after), precision: 6);
+    }
+
+    [Fact]
+    public void CpuSecondsByCommand_FindsThisProcessByItsCommandName()
+    {
+        var self = Environment.ProcessId;
+        var comm = File.ReadAllText($"/proc/{self}/comm").Trim();
+
+        var found = ProcessStats.CpuSecondsByCommand([comm]);
+
+        Assert.True(found.ContainsKey(self), $"pid {self} ({comm}) was not found.");
+        Assert.True(found[self] > 0);
     }
 }

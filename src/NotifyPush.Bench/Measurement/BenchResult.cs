@@ -146,6 +146,12 @@ internal sealed class CpuReport
 
     /// <summary>Server CPU per delivered notification, in microseconds. Redis and PostgreSQL are not counted.</summary>
     public double MicrosPerDelivered { get; set; }
+
+    /// <summary>User + system CPU of the Redis and PostgreSQL processes in the same time (a peer uses Redis only).</summary>
+    public double BackendCpuSeconds { get; set; }
+
+    /// <summary>Server, Redis and PostgreSQL CPU per delivered notification, in microseconds: everything a message costs but the load generator.</summary>
+    public double AllMicrosPerDelivered { get; set; }
 }
 
 internal sealed class DeliveryReport

@@ -65,6 +65,46 @@ internal static class ProcessStats
         }
     }
 
+    /// <summary>The processes whose CPU counts as the servers' backends: Redis and every PostgreSQL process.</summary>
+    internal static readonly string[] BackendCommands = ["redis-server", "postgres"];
+
+    /// <summary>
+    /// CPU seconds of every running process whose command name (<c>/proc/&lt;pid&gt;/comm</c>) is one of
+    /// <paramref name="commands"/>, by pid. On a benchmark box these are the run's own Redis and PostgreSQL.
+    /// </summary>
+    public static Dictionary<int, double> CpuSecondsByCommand(IReadOnlyCollection<string> commands)
+    {
+        var result = new Dictionary<int, double>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (commands.Contains(File.ReadAllText(Path.Combine(directory, "comm")).Trim()) && CpuSeconds(pid) is { } seconds)
+                {
+                    result[pid] = seconds;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while it was being read.
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// CPU used between two readings of <see cref="CpuSecondsByCommand"/>: the growth of every process seen both times,
+    /// plus all of a process that started in between. A process that ended in between is not counted.
+    /// </summary>
+    public static double CpuSecondsBetween(IReadOnlyDictionary<int, double> before, IReadOnlyDictionary<int, double> after) =>
+        after.Sum(pair => pair.Value - (before.TryGetValue(pair.Key, out var earlier) ? earlier : 0));
+
     /// <summary>USER_HZ, the unit of <c>/proc/&lt;pid&gt;/stat</c> times: 100 on every Linux architecture .NET runs on.</summary>
     private const int ClockTicksPerSecond = 100;
 

@@ -147,7 +147,11 @@ internal sealed partial class BenchRun : IAsyncDisposable
     }
 
     /// <summary>The start of a measured phase: the replicas' CPU seconds so far and the sockets' receipts so far.</summary>
-    public CpuMark MarkCpu() => new(_replicas.Select(r => r.CpuSeconds()).ToArray(), Sum(s => s.Received), Stopwatch.GetTimestamp());
+    public CpuMark MarkCpu() => new(
+        _replicas.Select(r => r.CpuSeconds()).ToArray(),
+        ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands),
+        Sum(s => s.Received),
+        Stopwatch.GetTimestamp());
 
     /// <summary>
     /// Fills <see cref="BenchResult.Cpu"/> from <paramref name="mark"/> to now (call after the drain): server CPU per
@@ -162,6 +166,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
         }
 
         var cpu = now.Zip(mark.CpuSeconds, (after, before) => after!.Value - before!.Value).Sum();
+        var backends = ProcessStats.CpuSecondsBetween(mark.BackendCpuSeconds, ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands));
         var delivered = Sum(s => s.Received) - mark.Received;
         var wall = Stopwatch.GetElapsedTime(mark.Timestamp).TotalSeconds;
         Result.Cpu = new CpuReport
@@ -171,6 +176,8 @@ internal sealed partial class BenchRun : IAsyncDisposable
             ServerCores = Math.Round(cpu / wall, 2),
             Delivered = delivered,
             MicrosPerDelivered = delivered > 0 ? Math.Round(cpu * 1e6 / delivered, 1) : 0,
+            BackendCpuSeconds = Math.Round(backends, 2),
+            AllMicrosPerDelivered = delivered > 0 ? Math.Round((cpu + backends) * 1e6 / delivered, 1) : 0,
         };
     }
 
