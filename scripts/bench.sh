@@ -46,15 +46,7 @@ bench_install_peer_packages() {
     for package in "${BENCH_PEER_PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
     done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "${NOTIFYPUSH_TEST_INSTALL:-1}" = 0 ] || ! np_is_root || ! command -v apt-get >/dev/null 2>&1; then
-        np_log "missing: ${missing[*]}; install them (Debian: apt-get install ${missing[*]}) and run again"
-        return 1
-    fi
-    np_log "installing ${missing[*]} with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null || return 1
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+    np_apt_install "${missing[@]}"
 }
 
 # Builds every peer into artifacts/peers (git-ignored): the Go ones offline in GOPATH mode from

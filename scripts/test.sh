@@ -83,18 +83,23 @@ np_install_prerequisites() {
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     # Debian packages npm apart from nodejs; NodeSource's nodejs brings its own.
     command -v npm >/dev/null 2>&1 || missing+=(npm)
-    [ ${#missing[@]} -eq 0 ] && return 0
-
-    if [ "${NOTIFYPUSH_TEST_INSTALL:-1}" = 0 ] || ! np_is_root || ! command -v apt-get >/dev/null 2>&1; then
-        np_log "missing: ${missing[*]}; install them (Debian: apt-get install ${missing[*]}) and run again"
-        return 1
-    fi
-    np_log "installing ${missing[*]} with apt-get"
     # The postgresql package creates and may start a default cluster on 5432, and nginx may start
     # the default site on port 80; the tests use neither.
+    np_apt_install "${missing[@]}"
+}
+
+# Installs the given Debian packages with apt-get (none given: nothing to do), or says how to when
+# that is not allowed (NOTIFYPUSH_TEST_INSTALL=0, not root, no apt-get) and fails.
+np_apt_install() {
+    [ $# -eq 0 ] && return 0
+    if [ "${NOTIFYPUSH_TEST_INSTALL:-1}" = 0 ] || ! np_is_root || ! command -v apt-get >/dev/null 2>&1; then
+        np_log "missing: $*; install them (Debian: apt-get install $*) and run again"
+        return 1
+    fi
+    np_log "installing $* with apt-get"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null || return 1
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null || return 1
 }
 
 # A TCP port on 127.0.0.1 nobody listens on now. Another process may still take it before
