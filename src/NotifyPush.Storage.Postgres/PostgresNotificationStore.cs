@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -61,13 +62,46 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.ConnectionStringBuilder.ApplicationName ??= "NotifyPush";
+        var settings = builder.ConnectionStringBuilder;
+        settings.ApplicationName ??= "NotifyPush";
+
+        // The store runs a dozen fixed statements: prepared once per pooled connection, PostgreSQL parses and plans
+        // each once instead of on every send. No session state is set, so a connection going back to the pool
+        // needs no DISCARD ALL (which would also drop the prepared statements). Either can be set explicitly.
+        if (!Mentions(connectionString, "MaxAutoPrepare"))
+        {
+            settings.MaxAutoPrepare = 32;
+        }
+
+        if (!Mentions(connectionString, "NoResetOnClose"))
+        {
+            settings.NoResetOnClose = true;
+        }
+
         var logger = (ILogger?)loggerFactory?.CreateLogger<PostgresNotificationStore>() ?? NullLogger.Instance;
         return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger, options);
     }
 
+    /// <summary>Whether the connection string sets a keyword, spelled with or without spaces, in any case.</summary>
+    private static bool Mentions(string connectionString, string keyword)
+    {
+        var parsed = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        foreach (string key in parsed.Keys)
+        {
+            if (string.Equals(key.Replace(" ", string.Empty, StringComparison.Ordinal), keyword, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The write-path tuning this store runs with.</summary>
     internal PostgresStoreOptions Options => _options;
+
+    /// <summary>The connection settings of the pool, after the store's defaults.</summary>
+    internal NpgsqlConnectionStringBuilder ConnectionSettings => new(_dataSource.ConnectionString);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredNotification>> ReadAsync(string userId, long afterSeq, int limit, DateTimeOffset now, CancellationToken cancellationToken)

@@ -89,16 +89,21 @@ internal static class PostgresSql
     //   statement, so it raises last_seq by the user's row count, and the rows take the seqs below the new
     //   last_seq in request order (ord). Row locks are still taken in user_id order, as by every other writer.
     // - remembered: one key row per request that has a key. A batch never holds one key twice (TakeGroup).
+    // - The used-key check is a lateral lookup per request, one probe of idempotency_keys_pkey each (a key of NULL
+    //   matches nothing). Written as `key IS NULL OR NOT EXISTS (…)` the planner may hash the whole table for every
+    //   batch instead: a sequential scan of every key of the window per statement, which made the table's size the
+    //   cost of a send.
     public const string GroupAppend = """
         WITH requests AS (
             SELECT q.req, q.type, q.payload, q.created_at, q.expires_at, q.caller, q.idempotency_key, q.request_hash
             FROM unnest(@Types::text[], @Payloads::text[], @CreatedAts::timestamptz[], @ExpiresAts::timestamptz[],
                         @Callers::text[], @IdempotencyKeys::text[], @RequestHashes::text[])
                  WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, req)
-            WHERE q.idempotency_key IS NULL
-               OR NOT EXISTS (
-                   SELECT 1 FROM idempotency_keys AS k
-                   WHERE k.caller = q.caller AND k.idempotency_key = q.idempotency_key)
+            LEFT JOIN LATERAL (
+                SELECT true AS used FROM idempotency_keys AS k
+                WHERE k.caller = q.caller AND k.idempotency_key = q.idempotency_key
+                LIMIT 1) AS u ON true
+            WHERE u.used IS NULL
         ),
         input AS (
             SELECT r.user_id, r.id, r.ord, q.*

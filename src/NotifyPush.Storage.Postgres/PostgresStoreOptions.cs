@@ -32,9 +32,11 @@ public sealed class PostgresStoreOptions
 
     /// <summary>
     /// Group-commit transactions in flight at once, each on its own pooled connection. Under light load a send is
-    /// written at once (no added latency); once all are busy, new sends queue and form the next batch. Keep it well
-    /// below the pool's <c>Maximum Pool Size</c> (Npgsql default 100). Default 4.
+    /// written at once (no added latency); while one is in flight, new sends queue and form the next batch. One
+    /// (the default) gives the largest batches and the least CPU per notification: on a 2-core box it carried 1.4x
+    /// the sends of 4 at 0.63x the CPU per notification (docs/benchmarks.md). More can help when commits are slow and
+    /// the database has cores to spare. Keep it well below the pool's <c>Maximum Pool Size</c> (Npgsql default 100).
     /// </summary>
     [Range(1, 256)]
-    public int GroupCommitConcurrency { get; set; } = 4;
+    public int GroupCommitConcurrency { get; set; } = 1;
 }

@@ -39,6 +39,20 @@ public sealed class PostgresStoreRegistrationTests
         Assert.Same(provider.GetRequiredService<PostgresNotificationStore>(), store);
     }
 
+    [Theory]
+    [InlineData("Host=127.0.0.1;Port=1", 32, true)]
+    [InlineData("Host=127.0.0.1;Port=1;Max Auto Prepare=0;No Reset On Close=false", 0, false)]
+    [InlineData("Host=127.0.0.1;Port=1;maxautoprepare=5;NoResetOnClose=false", 5, false)]
+    public async Task Create_PreparesStatementsAndSkipsTheResetUnlessTheConnectionStringSaysOtherwise(string connectionString, int maxAutoPrepare, bool noResetOnClose)
+    {
+        await using var store = PostgresNotificationStore.Create(connectionString);
+
+        var settings = store.ConnectionSettings;
+
+        Assert.Equal((maxAutoPrepare, noResetOnClose), (settings.MaxAutoPrepare, settings.NoResetOnClose));
+        Assert.Equal("NotifyPush", settings.ApplicationName);
+    }
+
     [Fact]
     public async Task AddPostgresStore_BindsTheGroupCommitSettingsFromTheStoreSection()
     {
