@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Protocol;
@@ -388,5 +390,74 @@ public sealed class DeliveryTests
         Assert.Single(server.GetService<ConnectionRegistry>().GetConnections(user).ToArray());
     }
 
+    [Fact]
+    public async Task Connect_WithNothingStoredAfterTheResumePoint_ReadsNoNotificationsAndStillGetsTheNextLive()
+    {
+        ReadCountingStore? counting = null;
+        using var server = new TestServer(services: services =>
+        {
+            var original = services.Last(d => d.ServiceType == typeof(INotificationStore));
+            services.Remove(original);
+            services.AddSingleton<INotificationStore>(provider => counting = new ReadCountingStore((INotificationStore)original.ImplementationFactory!(provider)));
+        });
+        using var api = server.CreateServiceClient();
+        var (fresh, caughtUp, behind) = (NewUser(), NewUser(), NewUser());
+        await ServiceApi.SendAsync(api, caughtUp);
+        await ServiceApi.SendAsync(api, behind);
+        await ServiceApi.SendAsync(api, behind);
+
+        await using var freshSocket = await TestSocket.ConnectAsync(server, fresh);
+        await using var caughtUpSocket = await TestSocket.ConnectAsync(server, caughtUp, $"since=1&access_token={TestServer.UserToken(caughtUp)}");
+        await using var behindSocket = await TestSocket.ConnectAsync(server, behind, $"since=1&access_token={TestServer.UserToken(behind)}");
+        var freshSync = await freshSocket.ReadUntilSyncedAsync();
+        var caughtUpSync = await caughtUpSocket.ReadUntilSyncedAsync();
+        var behindSync = await behindSocket.ReadUntilSyncedAsync();
+
+        Assert.Equal((0, 0L, true), (freshSync.Replayed.Count, freshSync.Synced.GetProperty("seq").GetInt64(), freshSync.Synced.GetProperty("recovered").GetBoolean()));
+        Assert.Equal((0, 1L, true), (caughtUpSync.Replayed.Count, caughtUpSync.Synced.GetProperty("seq").GetInt64(), caughtUpSync.Synced.GetProperty("recovered").GetBoolean()));
+        Assert.Equal([2L], behindSync.Replayed.Select(f => f.GetProperty("seq").GetInt64()));
+        Assert.NotNull(counting);
+        Assert.Equal((0, 0), (counting.ReadsOf(fresh), counting.ReadsOf(caughtUp)));
+        Assert.True(counting.ReadsOf(behind) > 0, "the socket with something to replay reads it from the store");
+
+        // What is committed after the state was read comes live, in order.
+        await ServiceApi.SendAsync(api, fresh);
+        await ServiceApi.SendAsync(api, caughtUp);
+        Assert.Equal(1, (await freshSocket.NextOfTypeAsync("notification")).GetProperty("seq").GetInt64());
+        Assert.Equal(2, (await caughtUpSocket.NextOfTypeAsync("notification")).GetProperty("seq").GetInt64());
+    }
+
     private static string NewUser() => $"user-{Guid.NewGuid():N}";
+}
+
+/// <summary>The server's own store, counting the notification reads per user.</summary>
+internal sealed class ReadCountingStore(INotificationStore inner) : INotificationStore, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, int> _reads = new(StringComparer.Ordinal);
+
+    public int ReadsOf(string userId) => _reads.GetValueOrDefault(userId);
+
+    public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
+
+    public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken) => inner.AppendAsync(request, cancellationToken);
+
+    public Task<IReadOnlyList<StoredNotification>> ReadAsync(string userId, long afterSeq, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        _reads.AddOrUpdate(userId, 1, static (_, count) => count + 1);
+        return inner.ReadAsync(userId, afterSeq, limit, now, cancellationToken);
+    }
+
+    public Task<UserStreamState> GetStreamStateAsync(string userId, CancellationToken cancellationToken) => inner.GetStreamStateAsync(userId, cancellationToken);
+
+    public Task AcknowledgeAsync(IReadOnlyCollection<StreamAck> acks, CancellationToken cancellationToken) => inner.AcknowledgeAsync(acks, cancellationToken);
+
+    public Task<CleanupResult> CleanupAsync(DateTimeOffset now, TimeSpan deliveredRetention, int batchSize, CancellationToken cancellationToken) =>
+        inner.CleanupAsync(now, deliveredRetention, batchSize, cancellationToken);
+
+    public Task<CleanupResult> CleanupIdempotencyKeysAsync(DateTimeOffset now, TimeSpan window, int batchSize, CancellationToken cancellationToken) =>
+        inner.CleanupIdempotencyKeysAsync(now, window, batchSize, cancellationToken);
+
+    public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => inner is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
 }

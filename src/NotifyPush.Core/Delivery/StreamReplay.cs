@@ -48,7 +48,7 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
             recovered = false;
         }
 
-        return new ReplayStart(resumeAfter, recovered, state.PrunedSeq);
+        return new ReplayStart(resumeAfter, recovered, state.PrunedSeq, state.LastSeq);
     }
 
     /// <summary>
@@ -89,4 +89,5 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
 /// <param name="ResumeAfter">The replay sends the stored notifications after this seq.</param>
 /// <param name="Recovered">False when notifications after the resume point are gone (or were skipped by the replay cap).</param>
 /// <param name="PrunedSeq">Everything up to this seq was removed by retention.</param>
-public readonly record struct ReplayStart(long ResumeAfter, bool Recovered, long PrunedSeq);
+/// <param name="LastSeq">The stream's newest seq when its state was read.</param>
+public readonly record struct ReplayStart(long ResumeAfter, bool Recovered, long PrunedSeq, long LastSeq);
