@@ -8,11 +8,11 @@
 #   bash scripts/bench.sh storm         # 10,000 sockets dropped and resumed with since
 #   bash scripts/bench.sh steady --rate 2000 --duration 20    # options go to the tool (--help lists them)
 #   bash scripts/bench.sh steady --peer gorilla               # a peer from bench/peers instead (built first)
-#   bash scripts/bench.sh compare [scenario...] [options]     # NotifyPush and every peer, one table
+#   bash scripts/bench.sh compare [scenario...] [options]     # NotifyPush and every peer, one table (default idle steady throughput)
 #
 # compare builds the peers (bench/peers/README.md) into artifacts/peers, installing their Debian
 # packages with apt-get when missing (set NOTIFYPUSH_TEST_INSTALL=0 to forbid that), runs each
-# scenario (default: steady throughput) against notifypush and each peer one after another with the
+# scenario (default: idle steady throughput) against notifypush and each peer one after another with the
 # same options, and prints one markdown table, also written to bench-results/compare-<time>/table.md.
 #
 # Builds the server and the tool in Release, starts a throw-away Redis and PostgreSQL with
@@ -67,7 +67,7 @@ bench_compare() {
     local scenarios=() options=() dir target scenario
     while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do scenarios+=("$1"); shift; done
     options=("$@")
-    [ ${#scenarios[@]} -gt 0 ] || scenarios=(steady throughput)
+    [ ${#scenarios[@]} -gt 0 ] || scenarios=(idle steady throughput)
     bench_build_peers
     dir="bench-results/compare-$(date -u +%Y%m%d%H%M%S)"
     mkdir -p "$dir"
