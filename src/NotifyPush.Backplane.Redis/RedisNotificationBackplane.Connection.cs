@@ -227,6 +227,14 @@ public sealed partial class RedisNotificationBackplane
         {
             Log.ConnectionLost(_logger, endPoint, e.ConnectionType, e.FailureType, e.Exception);
         }
+
+        // The multiplexer raises its events on the thread pool: a connection that came back at once can have its
+        // ConnectionRestored handled before this failure, and no other restore follows. So the failure confirms too;
+        // while the connection is really down, that returns at once and the coming restore confirms.
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            ObserveFault(ConfirmReceivingAsync());
+        }
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)

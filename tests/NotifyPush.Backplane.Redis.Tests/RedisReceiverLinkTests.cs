@@ -48,7 +48,14 @@ public sealed class RedisReceiverLinkTests
         }
 
         // The reconnect can be quicker than a health poll: OnRestored is what proves the outage was seen.
-        await listener.WaitForRestoredAsync(1, Timeout);
+        try
+        {
+            await listener.WaitForRestoredAsync(1, Timeout);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException(exception.Message + Environment.NewLine + string.Join(Environment.NewLine, log.Collector.GetSnapshot().Select(record => $"{record.Timestamp:HH:mm:ss.fff} {record.Level} {record.Id.Id} {record.Message}")), exception);
+        }
         var up = await RedisBackplanes.WaitForHealthAsync(receiver, expectConnected: true, Timeout);
         Assert.Null(up.DisconnectedSince);
         Assert.True(sender.GetHealth().IsConnected);
@@ -60,8 +67,9 @@ public sealed class RedisReceiverLinkTests
 
         Assert.Equal(1, listener.RestoredCount);
         var records = log.Collector.GetSnapshot();
-        Assert.Equal(1, records.Count(record => record.Id.Id == NotifyPushEventIds.RedisConnectionLost && record.Level == LogLevel.Warning));
-        Assert.Equal(1, records.Count(record => record.Id.Id == NotifyPushEventIds.RedisRestored && record.Level == LogLevel.Information));
+        var logged = string.Join(Environment.NewLine, records.Select(record => $"{record.Timestamp:HH:mm:ss.fff} {record.Level} {record.Id.Id} {record.Message}"));
+        Assert.True(records.Count(record => record.Id.Id == NotifyPushEventIds.RedisConnectionLost && record.Level == LogLevel.Warning) == 1, logged);
+        Assert.True(records.Count(record => record.Id.Id == NotifyPushEventIds.RedisRestored && record.Level == LogLevel.Information) == 1, logged);
     }
 
     private static BackplaneMessage Notification(string userId, long seq) =>
