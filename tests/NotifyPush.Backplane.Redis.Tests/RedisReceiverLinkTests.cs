@@ -54,8 +54,9 @@ public sealed class RedisReceiverLinkTests
         }
         catch (TimeoutException exception)
         {
-            throw new TimeoutException(exception.Message + Environment.NewLine + string.Join(Environment.NewLine, log.Collector.GetSnapshot().Select(record => $"{record.Timestamp:HH:mm:ss.fff} {record.Level} {record.Id.Id} {record.Message}")), exception);
+            throw new TimeoutException(exception.Message + Environment.NewLine + Logged(log), exception);
         }
+
         var up = await RedisBackplanes.WaitForHealthAsync(receiver, expectConnected: true, Timeout);
         Assert.Null(up.DisconnectedSince);
         Assert.True(sender.GetHealth().IsConnected);
@@ -67,10 +68,13 @@ public sealed class RedisReceiverLinkTests
 
         Assert.Equal(1, listener.RestoredCount);
         var records = log.Collector.GetSnapshot();
-        var logged = string.Join(Environment.NewLine, records.Select(record => $"{record.Timestamp:HH:mm:ss.fff} {record.Level} {record.Id.Id} {record.Message}"));
-        Assert.True(records.Count(record => record.Id.Id == NotifyPushEventIds.RedisConnectionLost && record.Level == LogLevel.Warning) == 1, logged);
-        Assert.True(records.Count(record => record.Id.Id == NotifyPushEventIds.RedisRestored && record.Level == LogLevel.Information) == 1, logged);
+        Assert.True(records.Count(record => record.Id.Id == NotifyPushEventIds.RedisConnectionLost && record.Level == LogLevel.Warning) == 1, Logged(log));
+        Assert.True(records.Count(record => record.Id.Id == NotifyPushEventIds.RedisRestored && record.Level == LogLevel.Information) == 1, Logged(log));
     }
+
+    /// <summary>The backplane's log, one line per record, for a failure message.</summary>
+    private static string Logged(FakeLogger<RedisNotificationBackplane> log) =>
+        string.Join(Environment.NewLine, log.Collector.GetSnapshot().Select(record => $"{record.Timestamp:HH:mm:ss.fff} {record.Level} {record.Id.Id} {record.Message}"));
 
     private static BackplaneMessage Notification(string userId, long seq) =>
         new(BackplaneMessageKind.Notification, userId, seq, System.Text.Encoding.UTF8.GetBytes($"{{\"seq\":{seq}}}"));
