@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Unicode;
 using NotifyPush.Core.Backplane;
@@ -10,19 +11,25 @@ namespace NotifyPush.Backplane.Redis;
 /// </summary>
 /// <remarks>
 /// <code>
-/// byte     kind           BackplaneMessageKind: 1 Notification, 2 Disconnect
+/// byte     kind           BackplaneMessageKind: 1 Notification, 2 Disconnect; with the high bit (0x80) set, a trace
+///                         context follows the seq
 /// int64    seq            big-endian, 0 or more
+/// [byte[16] traceId, byte[8] spanId, byte traceFlags]   only with 0x80: the W3C context of the traced send
 /// varint   userIdLength   7-bit groups, low group first (as BinaryWriter.Write7BitEncodedInt), 1-5 bytes
 /// byte[]   userId         UTF-8, 1 or more bytes
 /// byte[]   frame          the rest of the payload, the publisher's serialized frame, sent as is
 /// </code>
 /// The kind byte doubles as the format's version: a later format uses new kind values, which this decoder
-/// rejects as malformed rather than misreads. The user id is repeated inside the message (it is also in the
+/// rejects as malformed rather than misreads. The trace context is written only for a send that was traced (sampled),
+/// so with tracing off the format is the first one's, byte for byte; a replica older than the 0x80 flag drops a traced
+/// message as malformed and its sockets fill that seq from the store with the next notification or reconnect. The user id is repeated inside the message (it is also in the
 /// channel name) so that the receiver can check that the two agree.
 /// </remarks>
 internal static class RedisMessageCodec
 {
     private const int HeaderLength = 1 + sizeof(long);
+    private const byte TracedFlag = 0x80;
+    private const int TraceContextLength = 16 + 8 + 1;
     private const int MaxVarIntLength = 5;
 
     /// <summary>Serializes <paramref name="message"/> into a new array, copying its frame once.</summary>
@@ -41,12 +48,21 @@ internal static class RedisMessageCodec
         }
 
         var frame = message.Frame.Span;
-        var payload = new byte[HeaderLength + VarIntLength(userIdLength) + userIdLength + frame.Length];
+        var traced = message.TraceContext != default;
+        var header = HeaderLength + (traced ? TraceContextLength : 0);
+        var payload = new byte[header + VarIntLength(userIdLength) + userIdLength + frame.Length];
         var span = payload.AsSpan();
 
-        span[0] = (byte)message.Kind;
+        span[0] = (byte)((byte)message.Kind | (traced ? TracedFlag : 0));
         BinaryPrimitives.WriteInt64BigEndian(span[1..], message.Seq);
-        var offset = HeaderLength + WriteVarInt(span[HeaderLength..], userIdLength);
+        if (traced)
+        {
+            message.TraceContext.TraceId.CopyTo(span.Slice(HeaderLength, 16));
+            message.TraceContext.SpanId.CopyTo(span.Slice(HeaderLength + 16, 8));
+            span[HeaderLength + 24] = (byte)message.TraceContext.TraceFlags;
+        }
+
+        var offset = header + WriteVarInt(span[header..], userIdLength);
         offset += RedisChannels.StrictUtf8.GetBytes(message.UserId, span[offset..]);
         frame.CopyTo(span[offset..]);
         return payload;
@@ -65,10 +81,18 @@ internal static class RedisMessageCodec
             return false;
         }
 
-        var kind = (BackplaneMessageKind)payload[0];
+        var traced = (payload[0] & TracedFlag) != 0;
+        var kind = (BackplaneMessageKind)(payload[0] & ~TracedFlag);
         if (kind is not (BackplaneMessageKind.Notification or BackplaneMessageKind.Disconnect))
         {
             reason = $"unknown kind {payload[0]}";
+            return false;
+        }
+
+        var header = HeaderLength + (traced ? TraceContextLength : 0);
+        if (payload.Length < header + 2)
+        {
+            reason = "shorter than the smallest traced message";
             return false;
         }
 
@@ -79,13 +103,13 @@ internal static class RedisMessageCodec
             return false;
         }
 
-        if (!TryReadVarInt(payload.AsSpan(HeaderLength), out var userIdLength, out var varIntLength))
+        if (!TryReadVarInt(payload.AsSpan(header), out var userIdLength, out var varIntLength))
         {
             reason = "bad user id length";
             return false;
         }
 
-        var userIdStart = HeaderLength + varIntLength;
+        var userIdStart = header + varIntLength;
         if (userIdLength == 0 || userIdLength > payload.Length - userIdStart)
         {
             reason = "user id length out of range";
@@ -104,9 +128,27 @@ internal static class RedisMessageCodec
             kind,
             Encoding.UTF8.GetString(userIdBytes),
             seq,
-            payload.AsMemory(frameStart));
+            payload.AsMemory(frameStart))
+        {
+            TraceContext = traced ? ReadTraceContext(payload.AsSpan(HeaderLength, TraceContextLength)) : default,
+        };
         reason = string.Empty;
         return true;
+    }
+
+    private static ActivityContext ReadTraceContext(ReadOnlySpan<byte> bytes)
+    {
+        // An all-zero id is invalid in W3C trace context; such a message is traced by nobody.
+        if (!bytes[..16].ContainsAnyExcept((byte)0) || !bytes.Slice(16, 8).ContainsAnyExcept((byte)0))
+        {
+            return default;
+        }
+
+        return new ActivityContext(
+            ActivityTraceId.CreateFromBytes(bytes[..16]),
+            ActivitySpanId.CreateFromBytes(bytes.Slice(16, 8)),
+            (ActivityTraceFlags)bytes[24],
+            isRemote: true);
     }
 
     private static int VarIntLength(int value)

@@ -36,6 +36,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private readonly RedisChannels _channels;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
+    private readonly NotifyPushMetrics? _metrics;
 
     // The users this replica wants messages for, with their queue; null until the multiplexer exists. Changed only
     // under _gate; read without it by the message handlers, which must never wait for _gate.
@@ -61,7 +62,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
     /// <summary>Creates the backplane and starts connecting in the background; never waits for Redis.</summary>
     /// <exception cref="InvalidOperationException"><c>NotifyPush:Backplane:Configuration</c> is missing or invalid.</exception>
-    public RedisNotificationBackplane(IOptions<RedisBackplaneOptions> options, ILogger<RedisNotificationBackplane> logger, TimeProvider timeProvider)
+    public RedisNotificationBackplane(IOptions<RedisBackplaneOptions> options, ILogger<RedisNotificationBackplane> logger, TimeProvider timeProvider, NotifyPushMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
@@ -80,6 +81,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         _channels = new RedisChannels(settings.ChannelPrefix);
         _logger = logger;
         _timeProvider = timeProvider;
+        _metrics = metrics;
+        metrics?.ObserveOwedDoorbells(() => _owed.Count);
         _health = new BackplaneHealth(false, timeProvider.GetUtcNow(), "connecting");
         _connecting = Task.Run(() => ConnectAsync(_stopping.Token));
     }
@@ -321,6 +324,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
     private void ReportPublishFailure(int messageCount, Exception? exception)
     {
+        _metrics?.PublishFailed(messageCount);
         var level = _publishes.Fail() ? LogLevel.Warning : LogLevel.Debug;
         Log.PublishFailed(_logger, level, messageCount, exception);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Hosting;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Storage;
@@ -28,6 +29,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddOptions<BackplaneOptions>().Bind(configuration.GetSection(BackplaneOptions.SectionName));
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddNotifyPushMetrics();
         services.AddSingleton<ReplicaState>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<NotificationDispatcher>();
@@ -45,6 +47,14 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService(static sp => sp.GetRequiredService<RetentionService>());
         services.AddHostedService<ConnectionDrainService>();
+        return services;
+    }
+
+    /// <summary>Adds the <c>NotifyPush</c> meter (<see cref="NotifyPushMetrics"/>) and the host's meter factory, once.</summary>
+    public static IServiceCollection AddNotifyPushMetrics(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<NotifyPushMetrics>();
         return services;
     }
 

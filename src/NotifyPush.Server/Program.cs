@@ -2,6 +2,7 @@ using NotifyPush.Core;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Endpoints;
 using NotifyPush.Server.Hosting;
+using NotifyPush.Server.Telemetry;
 
 var migrateOnly = MigrateCommand.IsRequested(ref args);
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,8 @@ builder.Services.AddNotifyPushAuthentication(builder.Configuration, builder.Envi
 builder.Services.AddNotifyPushApi(builder.Configuration);
 builder.Services.AddNotifyPushShutdown(builder.Configuration);
 builder.Services.AddNotifyPushCapacity(builder.Configuration);
+builder.Services.AddNotifyPushTelemetry(builder.Configuration);
+builder.Services.AddNotifyPushOpenApi(builder.Configuration);
 
 var app = builder.Build();
 if (migrateOnly)
@@ -32,10 +35,13 @@ if (app.Environment.IsDevelopment())
 // Before UseWebSockets: a socket's queued frames go out in one write.
 app.UseSocketWriteCoalescing();
 app.UseWebSockets();
+app.UseServiceApiTracing();
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapHealthEndpoints();
+app.MapNotifyPushMetrics();
+app.MapNotifyPushOpenApi();
 app.MapClientScript();
 app.MapNotificationsApi();
 app.MapNotificationSocket();

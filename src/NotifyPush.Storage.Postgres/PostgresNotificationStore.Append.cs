@@ -64,6 +64,7 @@ public sealed partial class PostgresNotificationStore
                     if (stored is not null)
                     {
                         // PostgresSql.Append returns the rows in the order of the request's recipients.
+                        _metrics?.Committed(stored.Count);
                         return new AppendResult(stored.ConvertAll(row => Stored(append, row)), IsReplay: false);
                     }
 

@@ -27,7 +27,12 @@ public sealed partial class PostgresNotificationStore
         if (startFlusher)
         {
             // Off the caller's stack: the flusher keeps going for later requests after this one is answered.
-            _ = Task.Run(FlushGroupsAsync);
+            // Without the caller's execution context: the flusher serves many requests, and it would otherwise carry
+            // this one's activity (its trace id in every log line and span of later batches).
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(FlushGroupsAsync);
+            }
         }
 
         return append.Completion.Task;
@@ -156,6 +161,11 @@ public sealed partial class PostgresNotificationStore
             }
 
             return;
+        }
+
+        if (rows.Count > 0)
+        {
+            _metrics?.Committed(rows.Count);
         }
 
         var byRequest = new List<GroupAppendedRow>?[batch.Count];

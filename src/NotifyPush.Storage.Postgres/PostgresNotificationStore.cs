@@ -28,6 +28,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private readonly string? _schema;
     private readonly ILogger _logger;
     private readonly PostgresStoreOptions _options;
+    private readonly NotifyPushMetrics? _metrics;
 
     // An outage is logged once, not once per call; _unavailableSince (Environment.TickCount64) times it.
     private readonly LogOnce _availability = new();
@@ -38,12 +39,12 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private long _poolClearedAt = long.MinValue / 2;
 
     /// <summary>A store over a data source the caller owns (and disposes).</summary>
-    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger, PostgresStoreOptions? options = null)
-        : this(dataSource, ownsDataSource: false, logger, options)
+    public PostgresNotificationStore(NpgsqlDataSource dataSource, ILogger<PostgresNotificationStore> logger, PostgresStoreOptions? options = null, NotifyPushMetrics? metrics = null)
+        : this(dataSource, ownsDataSource: false, logger, options, metrics)
     {
     }
 
-    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger, PostgresStoreOptions? options)
+    private PostgresNotificationStore(NpgsqlDataSource dataSource, bool ownsDataSource, ILogger logger, PostgresStoreOptions? options, NotifyPushMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(logger);
@@ -51,6 +52,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
         _ownsDataSource = ownsDataSource;
         _logger = logger;
         _options = options ?? new PostgresStoreOptions();
+        _metrics = metrics;
         _schema = SchemaOf(dataSource.ConnectionString);
     }
 
@@ -58,7 +60,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
     /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>.
     /// </summary>
-    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null)
+    public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null, NotifyPushMetrics? metrics = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
@@ -79,7 +81,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
         }
 
         var logger = (ILogger?)loggerFactory?.CreateLogger<PostgresNotificationStore>() ?? NullLogger.Instance;
-        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger, options);
+        return new PostgresNotificationStore(builder.Build(), ownsDataSource: true, logger, options, metrics);
     }
 
     /// <summary>Whether the connection string sets a keyword, spelled with or without spaces, in any case.</summary>

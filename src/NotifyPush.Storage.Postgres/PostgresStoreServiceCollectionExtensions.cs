@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NotifyPush.Core;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Storage;
 
@@ -39,7 +40,7 @@ public static class PostgresStoreServiceCollectionExtensions
             // Reading Value runs the validation above, so resolving the store outside a started host fails the same way.
             var connectionString = provider.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString!;
             var options = provider.GetRequiredService<IOptions<PostgresStoreOptions>>().Value;
-            return PostgresNotificationStore.Create(connectionString, provider.GetRequiredService<ILoggerFactory>(), options);
+            return PostgresNotificationStore.Create(connectionString, provider.GetRequiredService<ILoggerFactory>(), options, provider.GetService<NotifyPushMetrics>());
         });
         services.AddSingleton<INotificationStore>(static provider => provider.GetRequiredService<PostgresNotificationStore>());
         return services;

@@ -22,6 +22,11 @@ public sealed partial class SqliteNotificationStore
         {
             Log.IdempotentReplay(_logger, request.Caller, result.Notifications.Count);
         }
+        else
+        {
+            // One transaction per send: SQLite has a single writer, so there is no group commit to size.
+            _metrics?.Committed(result.Notifications.Count);
+        }
 
         return result;
     }

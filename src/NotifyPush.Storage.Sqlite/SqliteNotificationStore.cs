@@ -38,14 +38,17 @@ public sealed partial class SqliteNotificationStore : INotificationStore, IAsync
 
     // The failure is logged once until the store recovers.
     private readonly LogOnce _availability = new();
+    private readonly NotifyPushMetrics? _metrics;
 
     static SqliteNotificationStore() => SQLitePCL.Batteries_V2.Init();
 
     /// <summary>Creates a store for the database file named by <paramref name="connectionString"/>; opens nothing yet.</summary>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string with a file <c>Data Source</c>.</param>
     /// <param name="logger">Receives the store's events (ids 2000-2099).</param>
-    public SqliteNotificationStore(string connectionString, ILogger<SqliteNotificationStore> logger)
+    /// <param name="metrics">Records the size of each commit; null records nothing.</param>
+    public SqliteNotificationStore(string connectionString, ILogger<SqliteNotificationStore> logger, NotifyPushMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(logger);
 

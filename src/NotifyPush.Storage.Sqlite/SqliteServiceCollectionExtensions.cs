@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Storage;
 using NotifyPush.Storage.Sqlite;
@@ -26,7 +27,8 @@ public static class SqliteServiceCollectionExtensions
             var connectionString = provider.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString;
             return new SqliteNotificationStore(
                 string.IsNullOrWhiteSpace(connectionString) ? SqliteNotificationStore.DefaultConnectionString : connectionString,
-                provider.GetRequiredService<ILogger<SqliteNotificationStore>>());
+                provider.GetRequiredService<ILogger<SqliteNotificationStore>>(),
+                provider.GetService<NotifyPushMetrics>());
         });
         return services;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 
 namespace NotifyPush.Core.Connections;
@@ -12,6 +13,7 @@ public sealed class ConnectionServices(
     AckCoalescer acks,
     IOptions<ConnectionOptions> connectionOptions,
     TimeProvider timeProvider,
+    NotifyPushMetrics metrics,
     ILoggerFactory loggerFactory)
 {
     internal StreamReplay Replay { get; } = replay;
@@ -23,6 +25,8 @@ public sealed class ConnectionServices(
     internal ConnectionOptions Connection { get; } = connectionOptions.Value;
 
     internal TimeProvider Time { get; } = timeProvider;
+
+    internal NotifyPushMetrics Metrics { get; } = metrics;
 
     internal ILogger Logger { get; } = loggerFactory.CreateLogger<NotificationConnection>();
 }

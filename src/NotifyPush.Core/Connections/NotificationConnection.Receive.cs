@@ -111,6 +111,7 @@ public sealed partial class NotificationConnection
                 {
                     _ackedSeq = frame.Seq;
                     _services.Acks.Record(UserId, frame.Seq);
+                    _services.Metrics.AckReceived();
                 }
 
                 return;

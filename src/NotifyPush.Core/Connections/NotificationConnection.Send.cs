@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Protocol;
 using NotifyPush.Core.Storage;
 
@@ -25,10 +26,10 @@ public sealed partial class NotificationConnection
             // With nothing stored after the resume point when the state was read, there is nothing to read: the
             // subscription was confirmed before, so whatever is committed since arrives as a live frame (and a gap in
             // those is filled from the store as always). Most sockets connect that way, one store query fewer each.
-            var replayHadHoles = start.LastSeq > start.ResumeAfter && await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
+            var replayHadHoles = start.LastSeq > start.ResumeAfter && await FillFromStoreAsync(long.MaxValue, NotifyPushMetrics.ReplayReasons.Connect).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _phase, PhaseLive) == PhaseReplayOwed)
             {
-                replayHadHoles |= await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
+                replayHadHoles |= await FillFromStoreAsync(long.MaxValue, NotifyPushMetrics.ReplayReasons.Connect).ConfigureAwait(false);
             }
 
             if (LastSentSeq < start.PrunedSeq)
@@ -106,7 +107,7 @@ public sealed partial class NotificationConnection
                 {
                     // The backplane lost or reordered something: the store has every seq below this one.
                     Log.GapDetected(_services.Logger, ConnectionId, UserId, last, message.Seq);
-                    await FillFromStoreAsync(message.Seq - 1).ConfigureAwait(false);
+                    await FillFromStoreAsync(message.Seq - 1, NotifyPushMetrics.ReplayReasons.Gap).ConfigureAwait(false);
                     if (CloseCode != 0 || message.Seq <= LastSentSeq)
                     {
                         return;
@@ -115,9 +116,10 @@ public sealed partial class NotificationConnection
 
                 MarkSent(message.Seq);
                 await WriteAsync(message.Frame).ConfigureAwait(false);
+                _services.Metrics.DeliveredLive(message.CreatedAtUtcTicks, message.CreatedAtUtcTicks == 0 ? 0 : _services.Time.GetUtcNow().UtcTicks);
                 return;
             case OutboundKind.CatchUp:
-                await FillFromStoreAsync(long.MaxValue).ConfigureAwait(false);
+                await FillFromStoreAsync(long.MaxValue, NotifyPushMetrics.ReplayReasons.CatchUp).ConfigureAwait(false);
                 return;
             default:
                 await WriteAsync(message.Frame).ConfigureAwait(false);
@@ -126,9 +128,12 @@ public sealed partial class NotificationConnection
     }
 
     /// <summary>Sends every stored notification after the last sent seq up to <paramref name="upTo"/>; returns true when a seq was missing.</summary>
-    private async Task<bool> FillFromStoreAsync(long upTo)
+    /// <param name="upTo">The highest seq to send.</param>
+    /// <param name="reason">Why the store is read, for metrics (<see cref="NotifyPushMetrics.ReplayReasons"/>).</param>
+    private async Task<bool> FillFromStoreAsync(long upTo, string reason)
     {
         var sawHole = false;
+        var sent = 0;
         _coalescer?.Cork();
         try
         {
@@ -142,10 +147,12 @@ public sealed partial class NotificationConnection
                 sawHole |= row.Seq != LastSentSeq + 1;
                 MarkSent(row.Seq);
                 await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
+                sent++;
             }
         }
         finally
         {
+            _services.Metrics.Replayed(reason, sent);
             // Also when the read failed: what was gathered is sent (or the socket is gone anyway).
             await UncorkAsync().ConfigureAwait(false);
         }

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Protocol;
 
 namespace NotifyPush.Core.Connections;
@@ -86,8 +87,11 @@ public sealed partial class NotificationConnection
     /// (slow consumer): the notification is in the store and is replayed when the client reconnects. While the
     /// socket's replay runs, a frame that does not fit is dropped instead, and the replay reads the store once more.
     /// </summary>
-    public bool TryEnqueueNotification(long seq, ReadOnlyMemory<byte> frame) =>
-        TryEnqueue(new OutboundMessage(OutboundKind.Notification, seq, frame));
+    /// <param name="seq">The notification's seq.</param>
+    /// <param name="frame">Its frame, shared by every socket of the user.</param>
+    /// <param name="createdAtUtcTicks">Its createdAt, for the delivery latency metric; 0 when unknown.</param>
+    public bool TryEnqueueNotification(long seq, ReadOnlyMemory<byte> frame, long createdAtUtcTicks = 0) =>
+        TryEnqueue(new OutboundMessage(OutboundKind.Notification, seq, frame, createdAtUtcTicks));
 
     /// <summary>Asks the send loop to read everything after its last sent seq from the store.</summary>
     public bool TryEnqueueCatchUp() => TryEnqueue(OutboundMessage.CatchUp);
@@ -164,6 +168,8 @@ public sealed partial class NotificationConnection
         }
 
         Abort();
+        // No close code chosen means the connection was cut (the peer vanished, the request was aborted): 1006.
+        _services.Metrics.ConnectionClosed(CloseCode == 0 ? NotifyPushMetrics.AbnormalClosure : CloseCode);
         Log.Closed(_services.Logger, ConnectionId, UserId, CloseCode, _closeReason, LastSentSeq);
     }
 

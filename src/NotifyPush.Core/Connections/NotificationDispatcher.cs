@@ -9,7 +9,7 @@ namespace NotifyPush.Core.Connections;
 /// Receives backplane messages and hands them to the addressed user's local sockets. Never waits for a socket:
 /// each gets the shared frame on its bounded queue.
 /// </summary>
-public sealed partial class NotificationDispatcher(ConnectionRegistry registry, ILogger<NotificationDispatcher> logger) : IBackplaneListener
+public sealed partial class NotificationDispatcher(ConnectionRegistry registry, NotifyPushMetrics metrics, ILogger<NotificationDispatcher> logger) : IBackplaneListener
 {
     public void OnMessage(in BackplaneMessage message)
     {
@@ -20,12 +20,18 @@ public sealed partial class NotificationDispatcher(ConnectionRegistry registry, 
             return;
         }
 
+        metrics.MessageReceived();
         switch (message.Kind)
         {
             case BackplaneMessageKind.Notification:
-                foreach (var connection in connections)
+                using (NotifyPushTracing.StartDispatch(message, connections.Length))
                 {
-                    connection.TryEnqueueNotification(message.Seq, message.Frame);
+                    // Read once for all of the user's sockets, and only when the latency is measured.
+                    var createdAt = metrics.DeliveryDurationEnabled && ServerFrames.TryReadCreatedAt(message.Frame.Span, out var ticks) ? ticks : 0;
+                    foreach (var connection in connections)
+                    {
+                        connection.TryEnqueueNotification(message.Seq, message.Frame, createdAt);
+                    }
                 }
 
                 break;

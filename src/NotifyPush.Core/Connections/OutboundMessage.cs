@@ -14,7 +14,11 @@ internal enum OutboundKind : byte
 }
 
 /// <summary>One item of a socket's bounded send queue. The frame bytes may be shared by many sockets.</summary>
-internal readonly record struct OutboundMessage(OutboundKind Kind, long Seq, ReadOnlyMemory<byte> Frame)
+/// <param name="Kind">What the send loop does with it.</param>
+/// <param name="Seq">The notification's seq (0 for other kinds).</param>
+/// <param name="Frame">The frame to write.</param>
+/// <param name="CreatedAtUtcTicks">A live notification's createdAt, for the delivery latency; 0 when not read.</param>
+internal readonly record struct OutboundMessage(OutboundKind Kind, long Seq, ReadOnlyMemory<byte> Frame, long CreatedAtUtcTicks = 0)
 {
     public static readonly OutboundMessage CatchUp = new(OutboundKind.CatchUp, 0, ReadOnlyMemory<byte>.Empty);
 }

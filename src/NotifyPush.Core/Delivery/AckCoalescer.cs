@@ -16,6 +16,7 @@ public sealed partial class AckCoalescer(
     INotificationStore store,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
+    NotifyPushMetrics metrics,
     ILogger<AckCoalescer> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
@@ -49,6 +50,7 @@ public sealed partial class AckCoalescer(
         try
         {
             await store.AcknowledgeAsync(batch, cancellationToken).ConfigureAwait(false);
+            metrics.AcksWritten(batch.Count);
             if (_flushes.Succeed())
             {
                 Log.Recovered(logger, batch.Count);

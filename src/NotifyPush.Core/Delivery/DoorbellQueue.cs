@@ -136,6 +136,7 @@ public sealed partial class DoorbellQueue(
             return;
         }
 
+        using var activity = NotifyPushTracing.StartPublish(batch);
         try
         {
             // Not cancellable: a publish is bounded by the backplane's own timeouts.
@@ -145,6 +146,7 @@ public sealed partial class DoorbellQueue(
         {
             // The backplane reports outages through its health and owes the doorbells itself; anything thrown is
             // dropped here (receivers fill from the store) so that the loop keeps ringing for everyone else.
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
             Log.PublishFailed(logger, ex, batch.Count);
         }
     }

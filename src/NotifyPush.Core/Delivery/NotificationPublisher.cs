@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Protocol;
 using NotifyPush.Core.Storage;
@@ -23,12 +24,18 @@ public sealed class NotificationPublisher(
         // An idempotent replay rings again: harmless (sockets drop seqs they have), and it rings the doorbell if the
         // first attempt committed but died before ringing. Not for what has expired since: that is never delivered.
         var now = result.IsReplay ? timeProvider.GetUtcNow() : DateTimeOffset.MinValue;
+
+        // Only a recorded send's context travels: the receivers' dispatch spans link to it.
+        var trace = Activity.Current is { Recorded: true } activity ? activity.Context : default;
         var messages = new List<BackplaneMessage>(result.Notifications.Count);
         foreach (var notification in result.Notifications)
         {
             if (notification.ExpiresAt > now)
             {
-                messages.Add(new BackplaneMessage(BackplaneMessageKind.Notification, notification.UserId, notification.Seq, ServerFrames.Notification(notification)));
+                messages.Add(new BackplaneMessage(BackplaneMessageKind.Notification, notification.UserId, notification.Seq, ServerFrames.Notification(notification))
+                {
+                    TraceContext = trace,
+                });
             }
         }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Connections;
+using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Storage;
@@ -18,6 +19,9 @@ public sealed partial class NotifyPushStartupService(
     INotificationStore store,
     INotificationBackplane backplane,
     NotificationDispatcher dispatcher,
+    ConnectionRegistry registry,
+    DoorbellQueue doorbells,
+    NotifyPushMetrics metrics,
     IOptions<StoreOptions> options,
     TimeProvider timeProvider,
     ILogger<NotifyPushStartupService> logger) : IHostedService
@@ -27,6 +31,7 @@ public sealed partial class NotifyPushStartupService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         backplane.SetListener(dispatcher);
+        metrics.ObserveReplica(registry, backplane, doorbells);
         if (!options.Value.ApplyMigrationsAtStartup)
         {
             return;

@@ -33,6 +33,36 @@ public static class ServerFrames
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Reads the <c>createdAt</c> of a frame written by <see cref="Notification"/> as UTC ticks. It is the frame's last
+    /// member, so it is searched from the end: a payload holding the same text comes before it.
+    /// </summary>
+    public static bool TryReadCreatedAt(ReadOnlySpan<byte> frame, out long utcTicks)
+    {
+        utcTicks = 0;
+        var start = frame.LastIndexOf("\"createdAt\":"u8);
+        if (start < 0)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(frame[(start + "\"createdAt\":"u8.Length)..]);
+        try
+        {
+            if (!reader.Read() || !reader.TryGetDateTime(out var createdAt))
+            {
+                return false;
+            }
+
+            utcTicks = createdAt.ToUniversalTime().Ticks;
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary><c>{"type":"welcome","userId":…,"connectionId":…,"heartbeatSeconds":…}</c></summary>
     public static byte[] Welcome(string userId, string connectionId, int heartbeatSeconds) =>
         Write(writer =>

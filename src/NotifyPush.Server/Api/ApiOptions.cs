@@ -51,6 +51,9 @@ public sealed class ApiOptions
     [Range(1, 10_000_000)]
     public int RateLimitBurst { get; set; } = 400;
 
+    /// <summary>Serve the API's OpenAPI document at <c>/openapi/v1.json</c> (no credential needed; it describes routes, not data). Default true.</summary>
+    public bool OpenApiDocument { get; set; } = true;
+
     /// <summary>Seconds a client is told to wait (<c>Retry-After</c>) when the store is unavailable. Default 5.</summary>
     [Range(1, 3600)]
     public int StoreRetryAfterSeconds { get; set; } = 5;

@@ -1,10 +1,12 @@
+using NotifyPush.Core.Diagnostics;
+
 namespace NotifyPush.Server.Api;
 
 /// <summary>
 /// Runs after the <c>ServiceCaller</c> policy admitted a service: applies the caller's rate limit and makes the
 /// caller available to the endpoint as <see cref="ServiceCaller"/>.
 /// </summary>
-public sealed class ServiceRateLimitFilter(ServiceRateLimiter rateLimiter) : IEndpointFilter
+public sealed class ServiceRateLimitFilter(ServiceRateLimiter rateLimiter, NotifyPushMetrics metrics) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -12,6 +14,7 @@ public sealed class ServiceRateLimitFilter(ServiceRateLimiter rateLimiter) : IEn
         var caller = ServiceCaller.Get(http);
         if (!rateLimiter.TryAcquire(caller.Name, out var retryAfter))
         {
+            metrics.RateLimited();
             return ApiProblems.RateLimited(http, retryAfter);
         }
 

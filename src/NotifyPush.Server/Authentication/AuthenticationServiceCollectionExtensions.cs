@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NotifyPush.Core;
 using NotifyPush.Core.Connections;
 using NotifyPush.Server.Logging;
 
@@ -80,6 +81,8 @@ public static class AuthenticationServiceCollectionExtensions
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationProblemResultHandler>();
 
         services.AddAccessTokenRedaction();
+        // The handshake refusals this registers count themselves (notifypush.handshakes).
+        services.AddNotifyPushMetrics();
         return services;
     }
 

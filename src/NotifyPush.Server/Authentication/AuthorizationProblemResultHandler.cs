@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Server.Api;
 
 namespace NotifyPush.Server.Authentication;
@@ -10,7 +11,7 @@ namespace NotifyPush.Server.Authentication;
 /// Answers a refused socket handshake or service API call with problem+json (401 or 403) that says why, in plain
 /// HTTP before any upgrade. The schemes' own challenge would answer with headers only.
 /// </summary>
-internal sealed partial class AuthorizationProblemResultHandler(ILogger<AuthorizationProblemResultHandler> logger) : IAuthorizationMiddlewareResultHandler
+internal sealed partial class AuthorizationProblemResultHandler(NotifyPushMetrics metrics, ILogger<AuthorizationProblemResultHandler> logger) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -41,6 +42,7 @@ internal sealed partial class AuthorizationProblemResultHandler(ILogger<Authoriz
 
         if (isSocket)
         {
+            metrics.Handshake(status == StatusCodes.Status403Forbidden ? NotifyPushMetrics.HandshakeOutcomes.Forbidden : NotifyPushMetrics.HandshakeOutcomes.Unauthorized);
             Log.HandshakeRejected(logger, status, UserTokenSource.Recall(context), reason);
             if (status == StatusCodes.Status401Unauthorized)
             {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Endpoints;
@@ -30,7 +31,7 @@ public static partial class NotificationSocketEndpoint
     public static IEndpointConventionBuilder MapNotificationSocket(this IEndpointRouteBuilder app) =>
         app.Map(Path, HandleAsync).RequireAuthorization(NotifyPushPolicies.SocketUser);
 
-    private static async Task HandleAsync(HttpContext context, ConnectionRegistry registry, ConnectionServices connectionServices, ILoggerFactory loggerFactory)
+    private static async Task HandleAsync(HttpContext context, ConnectionRegistry registry, ConnectionServices connectionServices, NotifyPushMetrics metrics, ILoggerFactory loggerFactory)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -47,10 +48,12 @@ public static partial class NotificationSocketEndpoint
                     context.Response.Headers.Connection = HasToken(context.Request.Headers.Connection, "close") ? "Upgrade, close" : "Upgrade";
                 }
 
+                metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.BadRequest);
                 await Refuse(context, StatusCodes.Status426UpgradeRequired, "WebSocket version not supported", $"This server speaks WebSocket version {SupportedWebSocketVersion} (RFC 6455).");
                 return;
             }
 
+            metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.BadRequest);
             await Refuse(context, StatusCodes.Status400BadRequest, "WebSocket upgrade required", "Open /ws as a WebSocket.");
             return;
         }
@@ -61,12 +64,19 @@ public static partial class NotificationSocketEndpoint
 
         if (!TryReadSince(context, out var resume))
         {
+            metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.BadRequest);
             await Refuse(context, StatusCodes.Status400BadRequest, "Invalid since", "since must be an integer of at least 0.");
             return;
         }
 
         // Decided before the upgrade, so every refusal is plain HTTP; Kestrel's connection cap is the backstop.
         var admission = await registry.TryAdmitAsync(userId, context.RequestAborted);
+        metrics.Handshake(admission.Refusal switch
+        {
+            AdmissionRefusal.None => NotifyPushMetrics.HandshakeOutcomes.Accepted,
+            AdmissionRefusal.UserFull => NotifyPushMetrics.HandshakeOutcomes.TooManySockets,
+            _ => NotifyPushMetrics.HandshakeOutcomes.Unavailable,
+        });
         switch (admission.Refusal)
         {
             case AdmissionRefusal.Draining:

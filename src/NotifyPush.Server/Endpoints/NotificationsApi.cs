@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
 using NotifyPush.Server.Authentication;
@@ -22,20 +23,44 @@ public static class NotificationsApi
     {
         var api = app.MapGroup("/api")
             .RequireAuthorization(NotifyPushPolicies.ServiceCaller)
-            .AddEndpointFilter<ServiceRateLimitFilter>();
-        api.MapPost("/notifications", SendAsync);
+            .AddEndpointFilter<ServiceRateLimitFilter>()
+            .WithTags("Notifications")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/notifications", SendAsync)
+            .WithName("SendNotification")
+            .WithSummary("Store a notification for one user, or one per user for many, and push it to their sockets.")
+            .WithDescription("202 means committed: every recipient's sockets receive it, live or replayed on reconnect. A retry with the same Idempotency-Key and body returns the original result (header Idempotent-Replayed: true); the same key with another body is 422.")
+            .Accepts<SendRequestBody>("application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         // {userId} is matched here but read by PathUserId from the raw target: the route value is not decoded exactly once.
-        api.MapGet("/users/{userId}/notifications", GetHistoryAsync);
-        api.MapPost("/users/{userId}/disconnect", DisconnectAsync);
+        api.MapGet("/users/{userId}/notifications", GetHistoryAsync)
+            .WithName("GetNotificationHistory")
+            .WithSummary("A page of one user's stream, oldest first, with each notification's delivery state.")
+            .WithDescription("Query after=<seq> (default 0) and limit=<n> (default NotifyPush:Api:DefaultHistoryLimit). The user id is percent-encoded in the path, '/' included.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/users/{userId}/disconnect", DisconnectAsync)
+            .WithName("DisconnectUser")
+            .WithSummary("Close every socket of the user on every replica with 4003 (signed out).")
+            .WithDescription("503 when the backplane is down: a sign-out is not stored, so retry.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 
     internal static async Task<Results<Accepted<SendResponse>, ValidationProblem, ProblemHttpResult>> SendAsync(
         HttpContext context,
         NotificationPublisher publisher,
+        NotifyPushMetrics metrics,
         IOptions<ApiOptions> options,
         TimeProvider timeProvider)
     {
+        var started = timeProvider.GetTimestamp();
         var settings = options.Value;
         if (!context.Request.HasJsonContentType())
         {
@@ -137,6 +162,10 @@ public static class NotificationsApi
         if (result.IsReplay)
         {
             context.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+        else
+        {
+            metrics.SendAccepted(result.Notifications.Count, timeProvider.GetElapsedTime(started));
         }
 
         var sent = new SentNotification[result.Notifications.Count];

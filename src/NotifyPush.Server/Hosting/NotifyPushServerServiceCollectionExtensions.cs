@@ -1,5 +1,6 @@
 using NotifyPush.Backplane.Redis;
 using NotifyPush.Core;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using NotifyPush.Server.Api;
 using NotifyPush.Storage.Postgres;
@@ -16,8 +17,8 @@ public static class NotifyPushServerServiceCollectionExtensions
         var provider = configuration.GetValue(StoreOptions.SectionName + ":Provider", StoreProvider.Sqlite);
         return provider switch
         {
-            StoreProvider.Sqlite => services.AddSqliteStore(),
-            StoreProvider.Postgres => services.AddPostgresStore(configuration),
+            StoreProvider.Sqlite => services.AddSqliteStore().AddMeteredNotificationStore("sqlite"),
+            StoreProvider.Postgres => services.AddPostgresStore(configuration).AddMeteredNotificationStore("postgresql"),
             _ => throw new InvalidOperationException($"NotifyPush:Store:Provider '{provider}' is not supported by this build."),
         };
     }

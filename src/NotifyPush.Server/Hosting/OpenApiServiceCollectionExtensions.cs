@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using NotifyPush.Server.Api;
+
+namespace NotifyPush.Server.Hosting;
+
+/// <summary>The OpenAPI document of the service API, at <c>/openapi/v1.json</c> (<see cref="ApiOptions.OpenApiDocument"/>).</summary>
+public static class OpenApiServiceCollectionExtensions
+{
+    private const string ApiKeyScheme = "ApiKey";
+    private const string BearerScheme = "Bearer";
+
+    /// <summary>Adds the document: the service API's routes, bodies and problem+json errors, and its two credentials.</summary>
+    public static IServiceCollection AddNotifyPushOpenApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOpenApi(options =>
+        {
+            // Only the service API: health, metrics and the socket are not for API clients (docs/protocol.md describes /ws).
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            // The user id and the history's query are read from the raw request (PathUserId: a route value is not
+            // decoded exactly once), so the generator does not see them as parameters: they are described here.
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                var path = context.Description.RelativePath ?? string.Empty;
+                if (path.Contains("{userId}", StringComparison.Ordinal))
+                {
+                    AddParameter(operation, "userId", ParameterLocation.Path, JsonSchemaType.String, required: true,
+                        "The user id, percent-encoded as one path segment ('/' as %2F).");
+                }
+
+                if (context.Description.HttpMethod == HttpMethods.Get && path.EndsWith("/notifications", StringComparison.Ordinal))
+                {
+                    AddParameter(operation, "after", ParameterLocation.Query, JsonSchemaType.Integer, required: false,
+                        "Return notifications with seq above this one (default 0).");
+                    AddParameter(operation, "limit", ParameterLocation.Query, JsonSchemaType.Integer, required: false,
+                        "Page size, 1 to NotifyPush:Api:MaxHistoryLimit (default NotifyPush:Api:DefaultHistoryLimit).");
+                }
+
+                return Task.CompletedTask;
+            });
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "NotifyPush service API",
+                    Version = typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
+                    Description = "Send per-user notifications, read a user's history with its delivery state, sign a user out. " +
+                        "Every call needs a service credential: `Authorization: ApiKey <key>` or a service JWT (`Authorization: Bearer <jwt>`); " +
+                        "a user token is refused with 403. Errors are RFC 9457 problem details (application/problem+json).",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = "Authorization",
+                    Description = "A service API key, sent as `Authorization: ApiKey <key>` (NotifyPush:Auth:ApiKeys holds its SHA-256).",
+                };
+                document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "A service JWT: audience NotifyPush:Auth:ServiceJwt:Audience and scope NotifyPush:Auth:ServiceJwt:Scope.",
+                };
+                document.Security =
+                [
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] },
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
+                ];
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    private static void AddParameter(OpenApiOperation operation, string name, ParameterLocation location, JsonSchemaType type, bool required, string description)
+    {
+        operation.Parameters ??= [];
+        if (operation.Parameters.Any(p => p.Name == name))
+        {
+            return;
+        }
+
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = name,
+            In = location,
+            Required = required,
+            Description = description,
+            Schema = new OpenApiSchema { Type = type },
+        });
+    }
+
+    /// <summary>Maps <c>/openapi/v1.json</c> unless <c>NotifyPush:Api:OpenApiDocument</c> is false.</summary>
+    public static IEndpointRouteBuilder MapNotifyPushOpenApi(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetRequiredService<IOptions<ApiOptions>>().Value.OpenApiDocument)
+        {
+            app.MapOpenApi();
+        }
+
+        return app;
+    }
+}

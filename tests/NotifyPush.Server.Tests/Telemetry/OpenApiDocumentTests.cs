@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.Json;
+using NotifyPush.Server.Tests.Infrastructure;
+
+namespace NotifyPush.Server.Tests.Telemetry;
+
+/// <summary><c>/openapi/v1.json</c>: the service API as clients and code generators read it.</summary>
+public sealed class OpenApiDocumentTests
+{
+    [Fact]
+    public async Task Document_DescribesSendHistoryAndDisconnect_WithBodiesCredentialsAndProblemDetails()
+    {
+        using var server = new TestServer();
+        using var client = server.CreateClient();
+        using var response = await client.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = document.RootElement;
+        Assert.StartsWith("3.", root.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        var paths = root.GetProperty("paths");
+
+        // Only the service API: no health, metrics or socket routes.
+        Assert.Equal(
+            ["/api/notifications", "/api/users/{userId}/disconnect", "/api/users/{userId}/notifications"],
+            paths.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+
+        var send = paths.GetProperty("/api/notifications").GetProperty("post");
+        Assert.Equal("SendNotification", send.GetProperty("operationId").GetString());
+        var body = Resolve(root, send.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        var members = body.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(["payload", "ttlSeconds", "type", "userId", "userIds"], members.Order(StringComparer.Ordinal));
+        var accepted = Resolve(root, send.GetProperty("responses").GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.True(accepted.GetProperty("properties").TryGetProperty("notifications", out _), "the 202 body lists the notifications");
+        AssertProblems(root, send, "400", "401", "403", "413", "415", "422", "429", "503");
+
+        var history = paths.GetProperty("/api/users/{userId}/notifications").GetProperty("get");
+        var page = Resolve(root, history.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.Equal(["ackedSeq", "lastSeq", "notifications", "prunedSeq", "userId"], page.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Contains(history.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "userId" && p.GetProperty("in").GetString() == "path");
+        AssertProblems(root, history, "400", "401", "403", "429", "503");
+
+        var disconnect = paths.GetProperty("/api/users/{userId}/disconnect").GetProperty("post");
+        Assert.True(disconnect.GetProperty("responses").TryGetProperty("202", out _));
+        AssertProblems(root, disconnect, "400", "401", "403", "429", "503");
+
+        // Both service credentials are declared and required.
+        var schemes = root.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("apiKey", schemes.GetProperty("ApiKey").GetProperty("type").GetString());
+        Assert.Equal("bearer", schemes.GetProperty("Bearer").GetProperty("scheme").GetString());
+        Assert.Equal(2, root.GetProperty("security").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Document_WhenTurnedOff_IsNotServed()
+    {
+        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Api:OpenApiDocument"] = "false" });
+        using var client = server.CreateClient();
+        using var response = await client.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    /// <summary>Each status is documented as application/problem+json with a problem details schema.</summary>
+    private static void AssertProblems(JsonElement root, JsonElement operation, params string[] statuses)
+    {
+        var responses = operation.GetProperty("responses");
+        foreach (var status in statuses)
+        {
+            Assert.True(responses.TryGetProperty(status, out var response), $"{status} is documented");
+            var schema = Resolve(root, response.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema"));
+            var properties = schema.GetProperty("properties");
+            Assert.True(properties.TryGetProperty("title", out _) && properties.TryGetProperty("status", out _) && properties.TryGetProperty("detail", out _), $"{status} is a problem details body");
+        }
+    }
+
+    private static JsonElement Resolve(JsonElement root, JsonElement schema)
+    {
+        if (!schema.TryGetProperty("$ref", out var reference))
+        {
+            return schema;
+        }
+
+        var name = reference.GetString()!["#/components/schemas/".Length..];
+        return root.GetProperty("components").GetProperty("schemas").GetProperty(name);
+    }
+}
