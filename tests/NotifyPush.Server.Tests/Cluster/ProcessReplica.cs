@@ -178,6 +178,7 @@ public sealed partial class ProcessReplica : ClusterReplica
         return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
     }
 
-    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    // The address ends at white space, or at the quote closing the message when the console writes JSON.
+    [GeneratedRegex(@"Now listening on: (http://[^\s""]+)")]
     private static partial Regex ListeningLine();
 }
