@@ -14,7 +14,7 @@
 #   ...; np_services_stop                        # stop them yourself when done
 #
 # Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server,
-# postgresql (15), chromium, nginx (nginx-light), node (nodejs) and npm (npm) are installed with
+# postgresql (15), chromium, nginx (nginx-light), prometheus, node (nodejs) and npm (npm) are installed with
 # apt-get (set NOTIFYPUSH_TEST_INSTALL=0 to forbid that). As a non-root user the servers run as that
 # user and nothing is installed. The Node tests need Node.js 20.10 or newer (WebSocket): Debian 12's
 # own nodejs is 18, so a machine without a newer node fails them with a message saying so. npm ci
@@ -32,6 +32,8 @@
 #   NOTIFYPUSH_TEST_CHROMIUM       path of the chromium executable (browser tests)
 #   NOTIFYPUSH_TEST_NGINX          path of the nginx executable (load-balancer topology test; the
 #                                  test starts its own nginx on a free port, never the system one)
+#   NOTIFYPUSH_TEST_PROMETHEUS     path of the prometheus executable (the test runs the compose file's
+#                                  prometheus.yml and alert rules against a cluster, on a free port)
 #   NOTIFYPUSH_TEST_ARTIFACTS      folder for the browser tests' screenshots (the demo page, and each
 #                                  page of a failed test); default TestResults/browser in the repository,
 #                                  emptied of old screenshots at the start of a run; printed at the end
@@ -80,6 +82,7 @@ np_install_prerequisites() {
     [ -n "$(np_pg_bin)" ] || missing+=(postgresql)
     [ -n "$(np_chromium)" ] || missing+=(chromium)
     [ -n "$(np_nginx)" ] || missing+=(nginx-light)
+    command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     # Debian packages npm apart from nodejs; NodeSource's nodejs brings its own.
     command -v npm >/dev/null 2>&1 || missing+=(npm)
@@ -294,6 +297,8 @@ np_services_start() {
     NOTIFYPUSH_TEST_CHROMIUM=$(np_chromium)
     export NOTIFYPUSH_TEST_NGINX
     NOTIFYPUSH_TEST_NGINX=$(np_nginx)
+    export NOTIFYPUSH_TEST_PROMETHEUS
+    NOTIFYPUSH_TEST_PROMETHEUS=$(command -v prometheus || true)
     export NOTIFYPUSH_TEST_ARTIFACTS=${NOTIFYPUSH_TEST_ARTIFACTS:-$NP_REPO_ROOT/TestResults/browser}
     np_log "redis 127.0.0.1:$NP_REDIS_PORT, postgres 127.0.0.1:$NP_PG_PORT, files in $NP_TEST_DIR"
 }

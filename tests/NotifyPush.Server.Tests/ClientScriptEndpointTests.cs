@@ -169,16 +169,5 @@ public sealed partial class ClientScriptEndpointTests : IDisposable
     private static string[] ModuleFiles() =>
         [.. Directory.GetFiles(SourceFile(""), "*.js").Select(path => Path.GetFileName(path)).Order(StringComparer.Ordinal)];
 
-    private static string SourceFile(string name)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "NotifyPush.sln")))
-            {
-                return Path.Combine(directory.FullName, "src", "notifypush-js", name);
-            }
-        }
-
-        throw new InvalidOperationException($"NotifyPush.sln was not found above {AppContext.BaseDirectory}.");
-    }
+    private static string SourceFile(string name) => Path.Combine(RepositoryFiles.Root, "src", "notifypush-js", name);
 }

@@ -75,8 +75,22 @@ public sealed class ClusterMetricsTests(ITestOutputHelper output)
         Assert.Equal(5, held.Sum("notifypush_notifications_delivered_total"));
         await MetricsAssert.ScrapeUntilAsync(sender.Api, s => s.Sum("notifypush_backplane_connected") == 1 && s.Sum("notifypush_backplane_doorbells_owed") == 0, "the sender rang what it owed");
 
+        // The client leaves (1000): now every series the dashboard and the alert rules read has appeared on a replica.
+        await socket.DisposeAsync();
+        held = await MetricsAssert.ScrapeUntilAsync(holder.Api, s => s.Sum("notifypush_connections_closed_total", ("notifypush_close_code", "1000")) == 1, "the holder counted the client's close");
+        var senderScrape = await PrometheusScrape.ReadAsync(sender.Api);
         output.WriteLine(string.Join('\n', held.Text.Split('\n').Where(l => l.StartsWith("notifypush_", StringComparison.Ordinal) && !l.Contains("_bucket{", StringComparison.Ordinal))));
         MetricsAssert.NoUserIdentity(held, user);
-        MetricsAssert.NoUserIdentity(await PrometheusScrape.ReadAsync(sender.Api), user);
+        MetricsAssert.NoUserIdentity(senderScrape, user);
+
+        // Each name the files use is an exported series or one of their labels (notifypush_close_code, …).
+        var samples = held.Samples.Concat(senderScrape.Samples).ToList();
+        var exported = samples.Select(s => s.Name).Concat(samples.SelectMany(s => s.Labels.Keys)).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in new[] { "docker/grafana/dashboards/notifypush.json", "docker/prometheus/alerts.yml" })
+        {
+            var referenced = MetricsAssert.ReferencedSeries(File.ReadAllText(RepositoryFiles.PathOf(file)));
+            Assert.NotEmpty(referenced);
+            Assert.All(referenced, name => Assert.True(exported.Contains(name), $"{file} reads {name}, which no replica exports as a series or a label"));
+        }
     }
 }

@@ -3,7 +3,7 @@ using NotifyPush.Server.Tests.Infrastructure;
 namespace NotifyPush.Server.Tests.Telemetry;
 
 /// <summary>Assertions over scrapes of <c>/metrics</c>.</summary>
-internal static class MetricsAssert
+internal static partial class MetricsAssert
 {
     /// <summary>
     /// Scrapes until <paramref name="condition"/> holds (the exporter caches a scrape for a moment, and counters move
@@ -24,6 +24,16 @@ internal static class MetricsAssert
 
         return last!;
     }
+
+    /// <summary>
+    /// The series a dashboard or rule file reads: every name of an exported family in it (NotifyPush's, ASP.NET Core's,
+    /// Kestrel's, the runtime's, Npgsql's), as the scrape lists it (a histogram's <c>_bucket</c>, <c>_sum</c>, <c>_count</c>).
+    /// </summary>
+    public static IReadOnlyList<string> ReferencedSeries(string text) =>
+        [.. SeriesName().Matches(text).Select(m => m.Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?:notifypush|http_server|kestrel|dotnet|db_client)_[a-z0-9_]+\b")]
+    private static partial System.Text.RegularExpressions.Regex SeriesName();
 
     /// <summary>No user id appears anywhere in the scrape (names, labels, values), and no label is about users.</summary>
     public static void NoUserIdentity(PrometheusScrape scrape, params string[] userIds)

@@ -49,6 +49,18 @@ public sealed class NginxTopologyTests(ITestOutputHelper output)
             await client.WaitUntilAsync(c => c.Seqs.Count == 1, "seq 1 arrives through nginx", StepTimeout);
             cluster.Log("POST through nginx -> seq 1, received by the socket through nginx");
 
+            // /metrics is for Prometheus on each replica's own port; nginx does not serve it to the outside.
+            using (var hidden = await api.GetAsync("/metrics"))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+            }
+
+            using (var direct = new HttpClient { BaseAddress = cluster.Replicas[0].BaseAddress, Timeout = TimeSpan.FromSeconds(10) })
+            {
+                Assert.True((await PrometheusScrape.ReadAsync(direct)).Has("notifypush_connections"), "a replica serves /metrics on its own port");
+            }
+
+
             // Rolling deploy: the replica holding the socket gets SIGTERM, drains, closes it with 1012, exits 0.
             var drained = await cluster.FindSocketHolderAsync(StepTimeout);
             cluster.Log($"socket is on {drained.Name}; SIGTERM");

@@ -163,7 +163,7 @@ public sealed class TopologyCluster : IAsyncDisposable
     private async Task StartAllAsync(string nginx)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        var root = RepositoryRoot();
+        var root = RepositoryFiles.Root;
 
         var app = Path.Combine(Directory, "app");
         var configuration = typeof(TopologyCluster).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
@@ -198,18 +198,5 @@ public sealed class TopologyCluster : IAsyncDisposable
         Nginx = started;
         Log($"nginx -t: {testOutput.Trim().Replace('\n', ' ')}");
         Log($"nginx listening at {Nginx.BaseAddress}, upstreams {string.Join(", ", _replicas.Select(r => r.Endpoint))}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "NotifyPush.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"NotifyPush.sln was not found above {AppContext.BaseDirectory}.");
     }
 }
