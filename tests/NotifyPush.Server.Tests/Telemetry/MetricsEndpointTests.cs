@@ -15,7 +15,11 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_AfterSocketsSendsAcksAndCloses_MoveByExactlyWhatHappened_AndNoLabelHoldsAUserId()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Connections:MaxSocketsPerUser"] = "2" });
+        using var server = new TestServer(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Connections:MaxSocketsPerUser"] = "2",
+            ["NotifyPush:Connections:MaxSockets"] = "4",
+        });
         using var api = server.CreateServiceClient();
         using var scraper = server.CreateClient();
         var (alice, bob, carol) = (NewUser(), NewUser(), NewUser());
@@ -27,16 +31,17 @@ public sealed class MetricsEndpointTests
         await using var alice1 = await TestSocket.ConnectAsync(server, alice);
         await using var alice2 = await TestSocket.ConnectAsync(server, alice);
         await using var bobSocket = await TestSocket.ConnectAsync(server, bob);
-        await using var carolSocket = await TestSocket.ConnectAsync(server, carol);
         foreach (var socket in new[] { alice1, alice2, bobSocket })
         {
             Assert.Empty((await socket.ReadUntilSyncedAsync()).Replayed);
         }
 
-        Assert.Equal(2, (await carolSocket.ReadUntilSyncedAsync()).Replayed.Count);
-
-        // Refusals: a third socket for Alice (429), a bad token (401), a cookie from a foreign origin (403).
+        // Refusals: a third socket for Alice (429); with Carol's the replica is full (503 for anyone else); a bad token
+        // (401); a cookie from a foreign origin (403).
         Assert.Equal(HttpStatusCode.TooManyRequests, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={TestServer.UserToken(alice)}")));
+        await using var carolSocket = await TestSocket.ConnectAsync(server, carol);
+        Assert.Equal(2, (await carolSocket.ReadUntilSyncedAsync()).Replayed.Count);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={TestServer.UserToken(NewUser())}")));
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(server.SocketUri("access_token=not-a-token")));
         Assert.Equal(HttpStatusCode.Forbidden, await TestSocket.ExpectRefusalAsync(server.SocketUri(), options =>
         {
@@ -68,6 +73,7 @@ public sealed class MetricsEndpointTests
         Assert.Equal(1, scrape.Sum("notifypush_handshakes_total", ("notifypush_handshake_outcome", "too_many_sockets")));
         Assert.Equal(1, scrape.Sum("notifypush_handshakes_total", ("notifypush_handshake_outcome", "unauthorized")));
         Assert.Equal(1, scrape.Sum("notifypush_handshakes_total", ("notifypush_handshake_outcome", "forbidden")));
+        Assert.Equal(1, scrape.Sum("notifypush_handshakes_total", ("notifypush_handshake_outcome", "unavailable")));
 
         // 2 + 3 + 2 notifications in 6 sends, each its own SQLite transaction.
         Assert.Equal(7, scrape.Sum("notifypush_notifications_accepted_total"));

@@ -77,18 +77,31 @@ public sealed class TracingTests
         Assert.DoesNotContain(spans.Where(s => s.TraceId == traceId || s == publish || s == dispatch).SelectMany(s => s.Tags), t => t.Value?.Contains(user, StringComparison.Ordinal) == true);
     }
 
-    [Fact]
-    public async Task Otlp_WhenAnEndpointIsSet_ExportsTheSendsTraceAndTheMetricsToIt()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Otlp_WhenAnEndpointIsSet_ExportsTheSendsTraceAndTheMetricsToIt(bool standardVariables)
     {
         await using var collector = await OtlpCollector.StartAsync();
-        using var server = new TestServer(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
-            ["NotifyPush:Telemetry:OtlpEndpoint"] = collector.BaseAddress.ToString(),
-            ["NotifyPush:Telemetry:OtlpProtocol"] = "HttpProtobuf",
             // The SDK's standard settings, read from configuration: export soon rather than every 5 s / 60 s.
             ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
-        });
+        };
+        if (standardVariables)
+        {
+            // As an environment variable would set them (environment variables are configuration keys too).
+            settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.BaseAddress.ToString();
+            settings["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        }
+        else
+        {
+            settings["NotifyPush:Telemetry:OtlpEndpoint"] = collector.BaseAddress.ToString();
+            settings["NotifyPush:Telemetry:OtlpProtocol"] = "HttpProtobuf";
+        }
+
+        using var server = new TestServer(settings);
         using var api = server.CreateServiceClient();
         var traceId = ActivityTraceId.CreateRandom();
         using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/notifications")
