@@ -13,6 +13,39 @@ namespace NotifyPush.Server.Tests.Telemetry;
 public sealed class ClusterMetricsTests(ITestOutputHelper output)
 {
     [Fact]
+    public async Task Metrics_WhenTheStoreIsUnreachable_CountTheFailedAppendByOperationAndErrorType()
+    {
+        await using var cluster = await TestCluster.StartAsync(replicas: 1, forwardPostgres: true);
+        var replica = cluster.InProcessReplicas.Single();
+        var user = $"metrics-{Guid.NewGuid():N}";
+        await replica.PostgresForwarder!.StopAsync();
+        using (var refused = await ServiceApi.PostRawAsync(replica.Api, $$"""{"userId":"{{user}}","type":"t"}"""))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        var during = await MetricsAssert.ScrapeUntilAsync(
+            replica.Api,
+            s => s.Sum("notifypush_store_operation_duration_seconds_count", ("db_operation_name", "append"), ("error_type", "unavailable")) == 1,
+            "the failed append is counted with error.type unavailable");
+        Assert.Equal(0, during.Sum("notifypush_notifications_accepted_total"));
+        Assert.Equal(0, during.Sum("notifypush_send_duration_seconds_count"));
+
+        replica.PostgresForwarder.Start();
+        await ServiceApi.EventuallyAsync(
+            async () =>
+            {
+                using var retry = await ServiceApi.PostRawAsync(replica.Api, $$"""{"userId":"{{user}}","type":"t"}""");
+                return retry.StatusCode == System.Net.HttpStatusCode.Accepted;
+            },
+            "a send is accepted once the store is reachable again");
+        var after = await MetricsAssert.ScrapeUntilAsync(replica.Api, s => s.Sum("notifypush_notifications_accepted_total") == 1, "the accepted send is counted");
+        Assert.Equal(1, after.Sum("notifypush_notifications_stored_total"));
+        Assert.True(after.Sum("notifypush_store_operation_duration_seconds_count", ("db_operation_name", "append"), ("error_type", "unavailable")) >= 1);
+        MetricsAssert.NoUserIdentity(after, user);
+    }
+
+    [Fact]
     public async Task Metrics_OfTwoReplicas_ShowTheSendWhereItWasStoredAndTheDeliveryWhereTheSocketIs_ThroughARedisOutage()
     {
         // A Redis of this test's own, to stop it.
