@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Backplane.Redis;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Options;
+using NotifyPush.Core.Presence;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -39,6 +40,12 @@ public static class RedisBackplaneServiceCollectionExtensions
         // Replaces a default (in-process) registration whichever of the two was added first.
         services.RemoveAll<INotificationBackplane>();
         services.AddSingleton<INotificationBackplane>(static provider => provider.GetRequiredService<RedisNotificationBackplane>());
+
+        // Presence lives in the same Redis, over the same multiplexer.
+        services.TryAddSingleton<RedisPresenceDirectory>();
+        services.RemoveAll<IPresenceDirectory>();
+        services.AddSingleton<IPresenceDirectory>(static provider => provider.GetRequiredService<RedisPresenceDirectory>());
+        services.AddHostedService(static provider => provider.GetRequiredService<RedisPresenceDirectory>());
         return services;
     }
 }

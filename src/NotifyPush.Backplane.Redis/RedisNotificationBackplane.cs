@@ -277,6 +277,12 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
     }
 
+    /// <summary>The process's one multiplexer, once the first connection attempt created it; shared with presence.</summary>
+    internal ConnectionMultiplexer? Multiplexer => _multiplexer;
+
+    /// <summary>The deployment's channel (and key) prefix.</summary>
+    internal string Prefix => _channels.Prefix;
+
     public BackplaneHealth GetHealth()
     {
         lock (_gate)

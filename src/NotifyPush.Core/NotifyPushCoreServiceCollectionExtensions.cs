@@ -8,6 +8,7 @@ using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Hosting;
 using NotifyPush.Core.Options;
+using NotifyPush.Core.Presence;
 using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Core;
@@ -26,11 +27,14 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddValidatedOptions<DeliveryOptions, DeliveryOptionsValidator>(configuration, DeliveryOptions.SectionName);
         services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(configuration, RetentionOptions.SectionName);
         services.AddValidatedOptions<StoreOptions, StoreOptionsValidator>(configuration, StoreOptions.SectionName);
+        services.AddValidatedOptions<PresenceOptions, PresenceOptionsValidator>(configuration, PresenceOptions.SectionName);
+        services.AddSingleton<IValidateOptions<PresenceOptions>, PresenceOptionsRulesValidator>();
         services.AddOptions<BackplaneOptions>().Bind(configuration.GetSection(BackplaneOptions.SectionName));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddNotifyPushMetrics();
         services.AddSingleton<ReplicaState>();
+        services.AddSingleton<PresenceTracker>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<DoorbellQueue>();
@@ -62,6 +66,11 @@ public static class NotifyPushCoreServiceCollectionExtensions
     public static IServiceCollection AddInProcessBackplane(this IServiceCollection services)
     {
         services.TryAddSingleton<INotificationBackplane, InProcessNotificationBackplane>();
+
+        // One replica: presence is this process's registry.
+        services.TryAddSingleton<InProcessPresenceDirectory>();
+        services.TryAddSingleton<IPresenceDirectory>(static sp => sp.GetRequiredService<InProcessPresenceDirectory>());
+        services.AddHostedService(static sp => sp.GetRequiredService<InProcessPresenceDirectory>());
         return services;
     }
 

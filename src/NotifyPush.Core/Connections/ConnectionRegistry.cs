@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
+using NotifyPush.Core.Presence;
 using NotifyPush.Core.Protocol;
 
 namespace NotifyPush.Core.Connections;
@@ -21,7 +22,8 @@ public sealed partial class ConnectionRegistry(
     INotificationBackplane backplane,
     ReplicaState replica,
     IOptions<ConnectionOptions> options,
-    ILogger<ConnectionRegistry> logger)
+    ILogger<ConnectionRegistry> logger,
+    PresenceTracker? presence = null)
 {
     private readonly ConcurrentDictionary<string, UserConnections> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NotificationConnection, byte> _all = new();
@@ -128,6 +130,19 @@ public sealed partial class ConnectionRegistry(
         }
     }
 
+    /// <summary>Every user with an open socket here and how many; a weakly consistent snapshot, like <see cref="GetAllConnections"/>.</summary>
+    public IEnumerable<KeyValuePair<string, int>> GetUserSocketCounts()
+    {
+        foreach (var (userId, entry) in _users)
+        {
+            var count = entry.Connections.Length;
+            if (count > 0)
+            {
+                yield return new KeyValuePair<string, int>(userId, count);
+            }
+        }
+    }
+
     internal void Attach(UserConnections entry, NotificationConnection connection)
     {
         if (_all.TryAdd(connection, 0))
@@ -136,6 +151,7 @@ public sealed partial class ConnectionRegistry(
         }
 
         entry.Add(connection);
+        presence?.Changed(entry.UserId);
 
         // Draining may have begun after this socket was admitted and before the drain listed the sockets: then it
         // did not see this one, and the socket closes itself the same way.
@@ -156,6 +172,8 @@ public sealed partial class ConnectionRegistry(
             {
                 Interlocked.Decrement(ref _connectionCount);
             }
+
+            presence?.Changed(entry.UserId);
         }
 
         // Not cancellable: a slot must always be returned, or the user's subscription would leak.

@@ -25,6 +25,9 @@ public static class NotifyPushEventIds
     public const int RedisListenerFailed = 3012;
     public const int RedisOwedDoorbellsDropped = 3013;
     public const int RedisRingingOwedDoorbells = 3014;
+    public const int RedisPresenceWriteFailed = 3015;
+    public const int RedisPresenceWritesRecovered = 3016;
+    public const int RedisPresenceLeaveFailed = 3017;
 
     // 4000-4099: authentication.
     // 4100-4199: HTTP API.

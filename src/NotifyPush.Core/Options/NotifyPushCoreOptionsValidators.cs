@@ -14,3 +14,6 @@ public sealed partial class RetentionOptionsValidator : IValidateOptions<Retenti
 
 [OptionsValidator]
 public sealed partial class StoreOptionsValidator : IValidateOptions<StoreOptions>;
+
+[OptionsValidator]
+public sealed partial class PresenceOptionsValidator : IValidateOptions<PresenceOptions>;

@@ -60,6 +60,15 @@ public static class ApiProblems
             title: "Backplane unavailable");
     }
 
+    public static ProblemHttpResult PresenceUnavailable(HttpContext context, TimeSpan retryAfter)
+    {
+        SetRetryAfter(context, retryAfter);
+        return TypedResults.Problem(
+            "Presence is unavailable (its Redis cannot be reached); delivery is not affected. Retry later.",
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Presence unavailable");
+    }
+
     private static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

@@ -50,6 +50,7 @@ public static class NotificationsApi
             .WithDescription("503 when the backplane is down: a sign-out is not stored, so retry.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPresenceApi();
         return api;
     }
 

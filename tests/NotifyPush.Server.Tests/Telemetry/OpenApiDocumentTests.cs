@@ -8,7 +8,7 @@ namespace NotifyPush.Server.Tests.Telemetry;
 public sealed class OpenApiDocumentTests
 {
     [Fact]
-    public async Task Document_DescribesSendHistoryAndDisconnect_WithBodiesCredentialsAndProblemDetails()
+    public async Task Document_DescribesSendHistoryDisconnectAndPresence_WithBodiesCredentialsAndProblemDetails()
     {
         using var server = new TestServer();
         using var client = server.CreateClient();
@@ -21,7 +21,7 @@ public sealed class OpenApiDocumentTests
 
         // Only the service API: no health, metrics or socket routes.
         Assert.Equal(
-            ["/api/notifications", "/api/users/{userId}/disconnect", "/api/users/{userId}/notifications"],
+            ["/api/notifications", "/api/presence", "/api/users/{userId}/disconnect", "/api/users/{userId}/notifications", "/api/users/{userId}/presence"],
             paths.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
 
         var send = paths.GetProperty("/api/notifications").GetProperty("post");
@@ -42,6 +42,12 @@ public sealed class OpenApiDocumentTests
         var disconnect = paths.GetProperty("/api/users/{userId}/disconnect").GetProperty("post");
         Assert.True(disconnect.GetProperty("responses").TryGetProperty("202", out _));
         AssertProblems(root, disconnect, "400", "401", "403", "429", "503");
+
+        var presence = paths.GetProperty("/api/users/{userId}/presence").GetProperty("get");
+        var state = Resolve(root, presence.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.Equal(["lastSeenAt", "online", "replicas", "sockets", "userId"], state.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        AssertProblems(root, presence, "400", "401", "403", "429", "503");
+        AssertProblems(root, paths.GetProperty("/api/presence").GetProperty("post"), "400", "401", "403", "429", "503");
 
         // Both service credentials are declared and required.
         var schemes = root.GetProperty("components").GetProperty("securitySchemes");

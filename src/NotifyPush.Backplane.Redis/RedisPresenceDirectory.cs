@@ -1,0 +1,263 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Connections;
+using NotifyPush.Core.Diagnostics;
+using NotifyPush.Core.Options;
+using NotifyPush.Core.Presence;
+using StackExchange.Redis;
+
+namespace NotifyPush.Backplane.Redis;
+
+/// <summary>
+/// Cluster-wide presence in Redis, over the backplane's multiplexer. Each replica writes its own users' socket counts
+/// to a hash of its own and renews a heartbeat; a lookup adds up the hashes of the replicas whose heartbeat has not
+/// expired. A killed replica therefore stops counting at most <see cref="PresenceOptions.TimeoutSeconds"/> after its
+/// last heartbeat, and its hash expires with it: nothing grows without bound.
+/// </summary>
+/// <remarks>
+/// Handshakes never wait for Redis: the registry marks users (<see cref="PresenceTracker"/>) and this writes the marks
+/// every <see cref="PresenceOptions.FlushIntervalMilliseconds"/> in one pipeline. After a failed write or a Redis
+/// restart (the hash is gone) the whole local snapshot is written again. While Redis is down lookups fail fast with
+/// <see cref="PresenceUnavailableException"/>; delivery does not depend on any of this.
+/// </remarks>
+public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenceDirectory
+{
+    private readonly RedisNotificationBackplane _backplane;
+    private readonly ConnectionRegistry _registry;
+    private readonly PresenceTracker _tracker;
+    private readonly PresenceOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly RedisPresenceKeys _keys;
+    private readonly RedisKey _ownHash;
+    private readonly LogOnce _writes = new();
+
+    // Written by the flush loop only.
+    private bool _snapshotOwed = true;
+    private DateTimeOffset _nextHeartbeat;
+
+    public RedisPresenceDirectory(
+        RedisNotificationBackplane backplane,
+        ConnectionRegistry registry,
+        PresenceTracker tracker,
+        IOptions<PresenceOptions> options,
+        TimeProvider timeProvider,
+        ILogger<RedisPresenceDirectory> logger)
+    {
+        _backplane = backplane;
+        _registry = registry;
+        _tracker = tracker;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _keys = new RedisPresenceKeys(backplane.Prefix);
+        _ownHash = _keys.Replica(tracker.ReplicaId);
+    }
+
+    private TimeSpan Timeout => TimeSpan.FromSeconds(_options.TimeoutSeconds);
+
+    private TimeSpan LastSeenRetention => TimeSpan.FromDays(_options.LastSeenRetentionDays);
+
+    public async Task<IReadOnlyList<UserPresence>> GetAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        var multiplexer = _backplane.Multiplexer;
+        if (multiplexer is null || !multiplexer.IsConnected)
+        {
+            throw new PresenceUnavailableException("Redis, which holds presence, is not connected.");
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        try
+        {
+            var database = multiplexer.GetDatabase();
+            var fields = new RedisValue[userIds.Count];
+            var seenKeys = new RedisKey[userIds.Count];
+            for (var i = 0; i < fields.Length; i++)
+            {
+                fields[i] = userIds[i];
+                seenKeys[i] = _keys.Seen(userIds[i]);
+            }
+
+            // The live replicas first, then one pipeline: an HMGET per live replica and one MGET of last-seen times.
+            var live = await database.SortedSetRangeByScoreAsync(_keys.Replicas, now.ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            var counts = new Task<RedisValue[]>[live.Length];
+            for (var r = 0; r < live.Length; r++)
+            {
+                counts[r] = database.HashGetAsync(_keys.Replica(live[r].ToString()), fields);
+            }
+
+            var seen = database.StringGetAsync(seenKeys);
+            await Task.WhenAll([.. counts, seen]).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            var result = new UserPresence[userIds.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                int sockets = 0, replicas = 0;
+                foreach (var replica in counts)
+                {
+                    if (replica.Result[i].TryParse(out int count) && count > 0)
+                    {
+                        sockets += count;
+                        replicas++;
+                    }
+                }
+
+                DateTimeOffset? lastSeen = sockets > 0 ? now
+                    : !seen.Result[i].IsNull && seen.Result[i].TryParse(out long ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+                result[i] = new UserPresence(userIds[i], sockets > 0, sockets, replicas, lastSeen);
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            throw new PresenceUnavailableException("Reading presence from Redis failed.", ex);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.FlushIntervalMilliseconds), _timeProvider);
+        try
+        {
+            do
+            {
+                await FlushAsync().ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Leave at once rather than when the heartbeat expires: this replica's users are last seen now.
+        var multiplexer = _backplane.Multiplexer;
+        if (multiplexer is null || !multiplexer.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            var batch = multiplexer.GetDatabase().CreateBatch();
+            var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+            var writes = new List<Task>();
+            foreach (var (userId, _) in _registry.GetUserSocketCounts())
+            {
+                writes.Add(batch.StringSetAsync(_keys.Seen(userId), now, LastSeenRetention));
+            }
+
+            writes.Add(batch.SortedSetRemoveAsync(_keys.Replicas, _tracker.ReplicaId));
+            writes.Add(batch.KeyDeleteAsync(_ownHash));
+            batch.Execute();
+            await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The heartbeat expires on its own.
+            Log.LeaveFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>Writes the marked users (or the whole snapshot when one is owed) and renews the heartbeat when due.</summary>
+    internal async Task FlushAsync()
+    {
+        var multiplexer = _backplane.Multiplexer;
+        if (multiplexer is null || !multiplexer.IsConnected)
+        {
+            // Redis may come back empty (a restart): write everything then.
+            _snapshotOwed = true;
+            return;
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var changed = _tracker.TakeChanged();
+        var snapshot = _snapshotOwed;
+        var heartbeat = snapshot || now >= _nextHeartbeat;
+        if (changed.Count == 0 && !heartbeat)
+        {
+            return;
+        }
+
+        var batch = multiplexer.GetDatabase().CreateBatch();
+        var writes = new List<Task>();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        if (snapshot)
+        {
+            var all = _registry.GetUserSocketCounts().Select(static u => new HashEntry(u.Key, u.Value)).ToArray();
+            writes.Add(batch.KeyDeleteAsync(_ownHash));
+            if (all.Length > 0)
+            {
+                writes.Add(batch.HashSetAsync(_ownHash, all));
+            }
+        }
+
+        foreach (var userId in changed)
+        {
+            var sockets = _registry.GetConnections(userId).Length;
+            if (sockets > 0)
+            {
+                writes.Add(batch.HashSetAsync(_ownHash, userId, sockets));
+            }
+            else
+            {
+                writes.Add(batch.HashDeleteAsync(_ownHash, userId));
+                writes.Add(batch.StringSetAsync(_keys.Seen(userId), nowMs, LastSeenRetention));
+            }
+        }
+
+        // The hash expires with the heartbeat, so a killed replica's hash goes too; renewed with every write, since a
+        // write may have created it.
+        writes.Add(batch.KeyExpireAsync(_ownHash, Timeout));
+        if (heartbeat)
+        {
+            writes.Add(batch.SortedSetAddAsync(_keys.Replicas, _tracker.ReplicaId, (now + Timeout).ToUnixTimeMilliseconds()));
+            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(_keys.Replicas, double.NegativeInfinity, nowMs));
+        }
+
+        batch.Execute();
+        try
+        {
+            await Task.WhenAll(writes).ConfigureAwait(false);
+            _snapshotOwed = false;
+            if (heartbeat)
+            {
+                _nextHeartbeat = now.AddSeconds(_options.HeartbeatSeconds);
+            }
+
+            if (_writes.Succeed())
+            {
+                Log.WritesRecovered(_logger);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Whatever was not written is rewritten with the whole snapshot next time.
+            _snapshotOwed = true;
+            if (_writes.Fail())
+            {
+                Log.WriteFailed(_logger, ex);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(NotifyPushEventIds.RedisPresenceWriteFailed, LogLevel.Warning, "Writing presence to Redis failed; this replica's users are written again when Redis answers.")]
+        public static partial void WriteFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(NotifyPushEventIds.RedisPresenceWritesRecovered, LogLevel.Information, "Presence is written to Redis again.")]
+        public static partial void WritesRecovered(ILogger logger);
+
+        [LoggerMessage(NotifyPushEventIds.RedisPresenceLeaveFailed, LogLevel.Information, "Removing this replica from presence at shutdown failed; its heartbeat expires on its own.")]
+        public static partial void LeaveFailed(ILogger logger, Exception exception);
+    }
+}
