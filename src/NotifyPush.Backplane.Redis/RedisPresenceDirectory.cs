@@ -200,18 +200,32 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
             }
         }
 
+        // One HSET for every user still here and one HDEL for those who left: a connect burst of thousands of users
+        // costs two commands a flush, not one per user.
+        var present = new List<HashEntry>(changed.Count);
+        var gone = new List<RedisValue>();
         foreach (var userId in changed)
         {
             var sockets = _registry.GetConnections(userId).Length;
             if (sockets > 0)
             {
-                writes.Add(batch.HashSetAsync(_ownHash, userId, sockets));
+                present.Add(new HashEntry(userId, sockets));
             }
             else
             {
-                writes.Add(batch.HashDeleteAsync(_ownHash, userId));
+                gone.Add(userId);
                 writes.Add(batch.StringSetAsync(_keys.Seen(userId), nowMs, LastSeenRetention));
             }
+        }
+
+        if (present.Count > 0)
+        {
+            writes.Add(batch.HashSetAsync(_ownHash, [.. present]));
+        }
+
+        if (gone.Count > 0)
+        {
+            writes.Add(batch.HashDeleteAsync(_ownHash, [.. gone]));
         }
 
         // The hash expires with the heartbeat, so a killed replica's hash goes too; renewed with every write, since a
