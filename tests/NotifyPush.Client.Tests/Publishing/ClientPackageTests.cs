@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Xml.Linq;
+using NotifyPush.Server.Tests.Infrastructure;
+
+namespace NotifyPush.Client.Tests.Publishing;
+
+/// <summary><c>dotnet pack</c> of the client: the package a service would install, with its metadata, docs, licence and symbols.</summary>
+public sealed class ClientPackageTests
+{
+    [Fact]
+    public async Task DotnetPack_MakesAPackageWithMetadataReadmeLicenceXmlDocsAndSymbols()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "notifypush-tests", $"pack-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(output);
+        try
+        {
+            // --no-build: packs what the test run built (Release), without rebuilding a DLL the tests have loaded.
+            var start = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = RepositoryFiles.Root,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var argument in new[] { "pack", RepositoryFiles.PathOf("src/NotifyPush.Client/NotifyPush.Client.csproj"), "-c", "Release", "--no-build", "-o", output, "-nologo" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var pack = Process.Start(start)!;
+            var stdout = pack.StandardOutput.ReadToEndAsync();
+            var stderr = pack.StandardError.ReadToEndAsync();
+            await pack.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.True(pack.ExitCode == 0, $"dotnet pack failed ({pack.ExitCode}):\n{await stdout}\n{await stderr}");
+
+            var package = Path.Combine(output, "NotifyPush.Client.0.1.0.nupkg");
+            Assert.True(File.Exists(package), $"no {Path.GetFileName(package)} in {string.Join(", ", Directory.GetFiles(output).Select(Path.GetFileName))}");
+            Assert.True(File.Exists(Path.Combine(output, "NotifyPush.Client.0.1.0.snupkg")), "the symbols package is made");
+
+            using var zip = ZipFile.OpenRead(package);
+            var entries = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+            Assert.Contains("lib/net10.0/NotifyPush.Client.dll", entries);
+            Assert.Contains("lib/net10.0/NotifyPush.Client.xml", entries);
+            Assert.Contains("README.md", entries);
+            Assert.Contains("LICENSE", entries);
+
+            XNamespace ns;
+            XElement metadata;
+            using (var nuspec = zip.GetEntry("NotifyPush.Client.nuspec")!.Open())
+            {
+                var document = XDocument.Load(nuspec);
+                ns = document.Root!.GetDefaultNamespace();
+                metadata = document.Root.Element(ns + "metadata")!;
+            }
+
+            Assert.Equal("NotifyPush.Client", metadata.Element(ns + "id")?.Value);
+            Assert.Equal("0.1.0", metadata.Element(ns + "version")?.Value);
+            Assert.Equal("MIT", metadata.Element(ns + "license")?.Value);
+            Assert.Equal("expression", metadata.Element(ns + "license")?.Attribute("type")?.Value);
+            Assert.Equal("README.md", metadata.Element(ns + "readme")?.Value);
+            Assert.False(string.IsNullOrWhiteSpace(metadata.Element(ns + "description")?.Value));
+            Assert.False(string.IsNullOrWhiteSpace(metadata.Element(ns + "authors")?.Value));
+
+            // SourceLink: the package names the commit its sources are at.
+            var repository = metadata.Element(ns + "repository");
+            Assert.Matches("^[0-9a-f]{40}$", repository?.Attribute("commit")?.Value ?? string.Empty);
+
+            var dependencies = metadata.Element(ns + "dependencies")!.Elements(ns + "group").Single(g => g.Attribute("targetFramework")?.Value == "net10.0");
+            Assert.Equal(["Microsoft.Extensions.Http"], dependencies.Elements(ns + "dependency").Select(d => d.Attribute("id")!.Value));
+
+            // Every public member is documented (CS1591 is an error for this project); the docs ship beside the DLL.
+            using var docs = zip.GetEntry("lib/net10.0/NotifyPush.Client.xml")!.Open();
+            var members = XDocument.Load(docs).Descendants("member").Select(m => m.Attribute("name")!.Value).ToList();
+            Assert.Contains("T:NotifyPush.Client.Publishing.NotifyPushPublisher", members);
+            Assert.Contains(members, m => m.StartsWith("M:Microsoft.Extensions.DependencyInjection.NotifyPushPublisherServiceCollectionExtensions.AddNotifyPushPublisher", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+}
