@@ -1,7 +1,12 @@
-// The package: the entry and the modules it loads relatively ship together.
+// The package: the entry and the modules it loads relatively ship together, and the packed tarball installs and
+// type-checks in a project of its own.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import * as entry from '../notifypush.js';
 
 const folder = new URL('../', import.meta.url);
@@ -24,4 +29,46 @@ test('notifypush.js exports exactly the values notifypush.d.ts declares', () => 
   const declarations = readFileSync(new URL('notifypush.d.ts', folder), 'utf8');
   const declared = [...declarations.matchAll(/^export declare (?:const|function|class) (\w+)/gm)].map(([, name]) => name);
   assert.deepEqual(Object.keys(entry).sort(), declared.sort());
+});
+
+test('npm pack gives a tarball that a fresh project installs, imports and type-checks', { timeout: 120_000 }, () => {
+  // The tarball is what a registry would serve; the scratch project knows nothing of this folder.
+  const scratch = mkdtempSync(join(tmpdir(), 'notifypush-package-'));
+  try {
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: fileURLToPath(folder), encoding: 'utf8' }));
+    assert.equal(packed.name, 'notifypush');
+    assert.equal(packed.version, packageJson.version);
+    assert.deepEqual(packed.files.map((file) => file.path).sort(), [...packageJson.files, 'LICENSE', 'package.json'].sort());
+
+    const app = join(scratch, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }));
+    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(scratch, packed.filename)], { cwd: app, encoding: 'utf8' });
+
+    // Imported by its package name, through the exports map, in a separate Node process.
+    writeFileSync(join(app, 'main.mjs'), [
+      "import { NotifyPushClient, CloseCodes, socketUrl } from 'notifypush';",
+      "if (typeof NotifyPushClient !== 'function') throw new Error('no NotifyPushClient');",
+      "console.log(JSON.stringify({ slowConsumer: CloseCodes.SlowConsumer, url: socketUrl('wss://notify.example.com/ws', { since: 7 }) }));",
+    ].join('\n'));
+    const printed = JSON.parse(execFileSync(process.execPath, ['main.mjs'], { cwd: app, encoding: 'utf8' }));
+    assert.equal(printed.slowConsumer, 4008);
+    assert.match(printed.url, /since=7/);
+
+    // A TypeScript application resolves the declarations from the installed package (module nodenext).
+    writeFileSync(join(app, 'main.ts'), [
+      "import { NotifyPushClient, type Notification } from 'notifypush';",
+      "const client = new NotifyPushClient({ url: 'wss://notify.example.com/ws', getToken: async () => 'token' });",
+      "client.on('notification', (notification: Notification<{ orderId: number }>) => { const id: number = notification.payload.orderId; void id; });",
+      "export { client };",
+    ].join('\n'));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, lib: ['es2022', 'dom'], types: [] },
+      files: ['main.ts'],
+    }));
+    const tsc = fileURLToPath(new URL('node_modules/typescript/bin/tsc', folder));
+    execFileSync(process.execPath, [tsc, '--project', join(app, 'tsconfig.json')], { cwd: app, encoding: 'utf8' });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });
