@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,6 +27,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
     private readonly RedisNotificationBackplane _backplane;
     private readonly ConnectionRegistry _registry;
     private readonly PresenceTracker _tracker;
+    private readonly ReplicaStatus _status;
     private readonly PresenceOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -42,6 +43,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         RedisNotificationBackplane backplane,
         ConnectionRegistry registry,
         PresenceTracker tracker,
+        ReplicaStatus status,
         IOptions<PresenceOptions> options,
         TimeProvider timeProvider,
         ILogger<RedisPresenceDirectory> logger)
@@ -49,6 +51,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         _backplane = backplane;
         _registry = registry;
         _tracker = tracker;
+        _status = status;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -118,6 +121,39 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         }
     }
 
+    public async Task<IReadOnlyList<ReplicaInfo>> GetReplicasAsync(CancellationToken cancellationToken)
+    {
+        var own = await _status.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var multiplexer = _backplane.Multiplexer;
+        if (multiplexer is null || !multiplexer.IsConnected)
+        {
+            throw new PresenceUnavailableException("Redis, which holds the other replicas' state, is not connected.");
+        }
+
+        try
+        {
+            var database = multiplexer.GetDatabase();
+            var live = await database.SortedSetRangeByScoreAsync(_keys.Replicas, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            var others = live.Select(static id => id.ToString()).Where(id => id != _tracker.ReplicaId).ToArray();
+            var infos = others.Length == 0 ? [] : await database.StringGetAsync([.. others.Select(_keys.Info)]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var replicas = new List<ReplicaInfo> { own };
+            foreach (var json in infos)
+            {
+                if (!json.IsNullOrEmpty && JsonSerializer.Deserialize<ReplicaInfo>(json.ToString(), JsonSerializerOptions.Web) is { } info)
+                {
+                    replicas.Add(info);
+                }
+            }
+
+            return replicas;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or JsonException)
+        {
+            throw new PresenceUnavailableException("Reading the replicas from Redis failed.", ex);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.FlushIntervalMilliseconds), _timeProvider);
@@ -156,7 +192,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
             }
 
             writes.Add(batch.SortedSetRemoveAsync(_keys.Replicas, _tracker.ReplicaId));
-            writes.Add(batch.KeyDeleteAsync(_ownHash));
+            writes.Add(batch.KeyDeleteAsync([_ownHash, _keys.Info(_tracker.ReplicaId)]));
             batch.Execute();
             await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -186,6 +222,9 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         {
             return;
         }
+
+        // The admin view's state of this replica rides on the heartbeat.
+        var info = heartbeat ? JsonSerializer.Serialize(await _status.SnapshotAsync(CancellationToken.None).ConfigureAwait(false), JsonSerializerOptions.Web) : null;
 
         var batch = multiplexer.GetDatabase().CreateBatch();
         var writes = new List<Task>();
@@ -234,6 +273,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         if (heartbeat)
         {
             writes.Add(batch.SortedSetAddAsync(_keys.Replicas, _tracker.ReplicaId, (now + Timeout).ToUnixTimeMilliseconds()));
+            writes.Add(batch.StringSetAsync(_keys.Info(_tracker.ReplicaId), info, Timeout));
             writes.Add(batch.SortedSetRemoveRangeByScoreAsync(_keys.Replicas, double.NegativeInfinity, nowMs));
         }
 

@@ -35,6 +35,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddNotifyPushMetrics();
         services.AddSingleton<ReplicaState>();
         services.AddSingleton<PresenceTracker>();
+        services.AddSingleton<ReplicaStatus>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<DoorbellQueue>();

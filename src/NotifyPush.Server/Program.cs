@@ -1,4 +1,5 @@
 using NotifyPush.Core;
+using NotifyPush.Server.Admin;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Endpoints;
 using NotifyPush.Server.Hosting;
@@ -43,7 +44,8 @@ app.MapHealthEndpoints();
 app.MapNotifyPushMetrics();
 app.MapNotifyPushOpenApi();
 app.MapClientScript();
-app.MapNotificationsApi();
+var api = app.MapNotificationsApi();
+app.MapAdmin(api);
 app.MapNotificationSocket();
 app.MapDevTokenEndpoint();
 

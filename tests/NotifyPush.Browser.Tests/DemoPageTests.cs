@@ -23,6 +23,10 @@ public sealed class DemoPageTests(ChromiumFixture chromium, ITestOutputHelper ou
 
         await tab.AssertSeqsAsync(1);
         Assert.Equal("chat.message", await tab.Item(1).Locator(".event").InnerTextAsync());
+
+        // The form sent through the Development-only /dev/send: no service key is in the page.
+        Assert.DoesNotContain("dev-api-key", await tab.Page.ContentAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await tab.Page.Locator("#send-key").CountAsync());
         Assert.Equal("sent from the form", (await tab.PayloadAsync(1)).GetProperty("text").GetString());
         Assert.Empty(await tab.ReplayedSeqsAsync());
 

@@ -50,6 +50,10 @@ public sealed class NotifyPushMetrics
     private readonly Histogram<double> _storeDuration;
     private readonly Counter<long> _rateLimited;
 
+    // Running totals for the admin view's rates, kept whether or not an exporter listens.
+    private long _acceptedTotal;
+    private long _deliveredTotal;
+
     /// <summary>Creates the meter and its instruments.</summary>
     public NotifyPushMetrics(IMeterFactory meterFactory)
     {
@@ -77,6 +81,12 @@ public sealed class NotifyPushMetrics
     /// <summary>The <c>NotifyPush</c> meter, for instruments that observe a component's state.</summary>
     public Meter Meter { get; }
 
+    /// <summary>Notifications accepted by this replica since it started.</summary>
+    public long AcceptedTotal => Interlocked.Read(ref _acceptedTotal);
+
+    /// <summary>Notification frames this replica wrote to sockets since it started.</summary>
+    public long DeliveredTotal => Interlocked.Read(ref _deliveredTotal);
+
     /// <summary>Whether anyone listens to the delivery latency; reading a notification's createdAt is skipped otherwise.</summary>
     public bool DeliveryDurationEnabled => _deliveryDuration.Enabled;
 
@@ -102,6 +112,7 @@ public sealed class NotifyPushMetrics
     /// <summary>Counts the notifications of an accepted send and the time it took to commit them.</summary>
     public void SendAccepted(int notifications, TimeSpan elapsed)
     {
+        Interlocked.Add(ref _acceptedTotal, notifications);
         _accepted.Add(notifications);
         _sendDuration.Record(elapsed.TotalSeconds);
     }
@@ -115,6 +126,7 @@ public sealed class NotifyPushMetrics
     /// <summary>Counts one live notification frame written to a socket and its latency from createdAt (0: unknown).</summary>
     public void DeliveredLive(long createdAtUtcTicks, long nowUtcTicks)
     {
+        Interlocked.Increment(ref _deliveredTotal);
         _delivered.Add(1, new KeyValuePair<string, object?>("notifypush.delivery.source", "live"));
         if (createdAtUtcTicks > 0)
         {
@@ -130,6 +142,7 @@ public sealed class NotifyPushMetrics
         _replaySize.Record(notifications, tag);
         if (notifications > 0)
         {
+            Interlocked.Add(ref _deliveredTotal, notifications);
             _delivered.Add(notifications, new KeyValuePair<string, object?>("notifypush.delivery.source", "store"));
         }
     }

@@ -10,4 +10,8 @@ public interface IPresenceDirectory
     /// <summary>The presence of each user, in the order given.</summary>
     /// <exception cref="PresenceUnavailableException">The directory cannot answer now (Redis is down).</exception>
     Task<IReadOnlyList<UserPresence>> GetAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken);
+
+    /// <summary>Every live replica (this one measured now, the others as of their last heartbeat).</summary>
+    /// <exception cref="PresenceUnavailableException">The others cannot be read now (Redis is down).</exception>
+    Task<IReadOnlyList<ReplicaInfo>> GetReplicasAsync(CancellationToken cancellationToken);
 }

@@ -14,6 +14,7 @@ namespace NotifyPush.Core.Presence;
 public sealed class InProcessPresenceDirectory(
     ConnectionRegistry registry,
     PresenceTracker tracker,
+    ReplicaStatus status,
     IOptions<PresenceOptions> options,
     TimeProvider timeProvider) : BackgroundService, IPresenceDirectory
 {
@@ -37,6 +38,9 @@ public sealed class InProcessPresenceDirectory(
 
         return Task.FromResult<IReadOnlyList<UserPresence>>(result);
     }
+
+    public async Task<IReadOnlyList<ReplicaInfo>> GetReplicasAsync(CancellationToken cancellationToken) =>
+        [await status.SnapshotAsync(cancellationToken).ConfigureAwait(false)];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,12 +1,24 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using NotifyPush.Core.Connections;
+using NotifyPush.Core.Delivery;
+using NotifyPush.Core.Diagnostics;
+using NotifyPush.Server.Api;
 using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Endpoints;
 
-/// <summary><c>POST /dev/token</c>: mints a Development user token for the demo page and local testing.</summary>
+/// <summary>
+/// Development only: <c>POST /dev/token</c> mints a user token for the demo page and local testing, and <c>POST /dev/send</c>
+/// sends as the Development service for the demo page's form.
+/// </summary>
 public static class DevTokenEndpoint
 {
+    /// <summary>The caller name of <c>POST /dev/send</c>; idempotency keys are scoped to it.</summary>
+    public const string DevelopmentSender = "development-demo-page";
+
     /// <summary>Maps <c>POST /dev/token</c> in Development; outside Development it maps nothing, so the route does not exist.</summary>
     public static IEndpointRouteBuilder MapDevTokenEndpoint(this IEndpointRouteBuilder app)
     {
@@ -19,6 +31,16 @@ public static class DevTokenEndpoint
         app.MapPost("/dev/token", IssueDevToken)
             .WithName("IssueDevToken")
             .WithSummary("Mints a short-lived Development user token.");
+
+        // The demo page's send form: the same send as POST /api/notifications, as the Development service, so the
+        // page never holds a service key. Development only, like the page.
+        app.MapPost("/dev/send", (HttpContext context, [FromServices] NotificationPublisher publisher, [FromServices] NotifyPushMetrics metrics, [FromServices] IOptions<ApiOptions> options, [FromServices] TimeProvider timeProvider) =>
+            {
+                context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(NotifyPushClaimTypes.Caller, DevelopmentSender)], "Development"));
+                return NotificationsApi.SendAsync(context, publisher, metrics, options, timeProvider);
+            })
+            .WithName("DevSend")
+            .WithSummary("Development only: sends a notification as the Development service (the demo page's form).");
         return app;
     }
 

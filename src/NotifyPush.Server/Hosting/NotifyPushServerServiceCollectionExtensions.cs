@@ -41,6 +41,7 @@ public static class NotifyPushServerServiceCollectionExtensions
         services.AddValidatedOptions<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.SectionName);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsRulesValidator>();
         services.AddSingleton<ServiceRateLimiter>();
+        services.AddOptions<Admin.AdminOptions>().Bind(configuration.GetSection(Admin.AdminOptions.SectionName));
         services.AddProblemDetails();
         return services;
     }

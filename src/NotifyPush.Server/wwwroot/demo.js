@@ -281,11 +281,11 @@ async function send(event) {
     : { userIds, type: $('send-type').value, payload };
   $('send').disabled = true;
   try {
-    const response = await fetch('/api/notifications', {
+    // A Development-only endpoint sends as the Development service: no service key in the browser.
+    const response = await fetch('/dev/send', {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
-        'Authorization': 'ApiKey ' + $('send-key').value,
         'Idempotency-Key': crypto.randomUUID(),
       },
       body: JSON.stringify(body),

@@ -1,0 +1,54 @@
+using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Connections;
+using NotifyPush.Core.Diagnostics;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Core.Presence;
+
+/// <summary>Measures this replica for the admin view (<see cref="ReplicaInfo"/>).</summary>
+public sealed class ReplicaStatus(
+    ConnectionRegistry registry,
+    INotificationBackplane backplane,
+    INotificationStore store,
+    ReplicaState replica,
+    PresenceTracker tracker,
+    NotifyPushMetrics metrics,
+    TimeProvider timeProvider)
+{
+    private static readonly TimeSpan StorePingTimeout = TimeSpan.FromSeconds(2);
+    private static readonly string ServerVersion = typeof(ReplicaStatus).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    private readonly DateTimeOffset _startedAt = timeProvider.GetUtcNow();
+
+    /// <summary>This replica now; pings the store (at most 2 s).</summary>
+    public async Task<ReplicaInfo> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        string storeState;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(StorePingTimeout);
+            await store.PingAsync(timeout.Token).ConfigureAwait(false);
+            storeState = "ok";
+        }
+        catch (Exception ex) when (ex is StoreUnavailableException or OperationCanceledException)
+        {
+            storeState = "unavailable";
+        }
+
+        var health = backplane.GetHealth();
+        return new ReplicaInfo(
+            tracker.ReplicaId,
+            Environment.MachineName,
+            ServerVersion,
+            _startedAt,
+            registry.ConnectionCount,
+            registry.UserCount,
+            health.IsConnected,
+            health.Description,
+            storeState,
+            replica.IsDraining,
+            metrics.AcceptedTotal,
+            metrics.DeliveredTotal,
+            timeProvider.GetUtcNow());
+    }
+}
