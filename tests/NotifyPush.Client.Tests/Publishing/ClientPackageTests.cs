@@ -5,11 +5,11 @@ using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Client.Tests.Publishing;
 
-/// <summary><c>dotnet pack</c> of the client: the package a service would install, with its metadata, docs, licence and symbols.</summary>
+/// <summary><c>dotnet pack</c> of the client: the package a service would install, with its metadata, docs, licence and symbols, used from a project of its own.</summary>
 public sealed class ClientPackageTests
 {
     [Fact]
-    public async Task DotnetPack_MakesAPackageWithMetadataReadmeLicenceXmlDocsAndSymbols()
+    public async Task DotnetPack_MakesAPackageWithMetadataReadmeLicenceXmlDocsAndSymbols_ThatAScratchProjectInstallsAndSendsWith()
     {
         var output = Path.Combine(Path.GetTempPath(), "notifypush-tests", $"pack-{Guid.NewGuid():N}");
         Directory.CreateDirectory(output);
@@ -69,14 +69,101 @@ public sealed class ClientPackageTests
             Assert.Equal(["Microsoft.Extensions.Http"], dependencies.Elements(ns + "dependency").Select(d => d.Attribute("id")!.Value));
 
             // Every public member is documented (CS1591 is an error for this project); the docs ship beside the DLL.
-            using var docs = zip.GetEntry("lib/net10.0/NotifyPush.Client.xml")!.Open();
-            var members = XDocument.Load(docs).Descendants("member").Select(m => m.Attribute("name")!.Value).ToList();
-            Assert.Contains("T:NotifyPush.Client.Publishing.NotifyPushPublisher", members);
-            Assert.Contains(members, m => m.StartsWith("M:Microsoft.Extensions.DependencyInjection.NotifyPushPublisherServiceCollectionExtensions.AddNotifyPushPublisher", StringComparison.Ordinal));
+            using (var docs = zip.GetEntry("lib/net10.0/NotifyPush.Client.xml")!.Open())
+            {
+                var members = XDocument.Load(docs).Descendants("member").Select(m => m.Attribute("name")!.Value).ToList();
+                Assert.Contains("T:NotifyPush.Client.Publishing.NotifyPushPublisher", members);
+                Assert.Contains(members, m => m.StartsWith("M:Microsoft.Extensions.DependencyInjection.NotifyPushPublisherServiceCollectionExtensions.AddNotifyPushPublisher", StringComparison.Ordinal));
+            }
+
+            await UseFromAScratchProjectAsync(output);
         }
         finally
         {
             Directory.Delete(output, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A console app of its own, outside the repository, installs the package from the folder it was packed to (with
+    /// a packages folder of its own, so no earlier copy in the machine's cache stands in), registers the publisher with
+    /// <c>AddNotifyPushPublisher</c> and sends to a real server's socket.
+    /// </summary>
+    private static async Task UseFromAScratchProjectAsync(string packages)
+    {
+        using var server = new TestServer();
+        var user = $"scratch-{Guid.NewGuid():N}";
+        await using var socket = await TestSocket.ConnectAsync(server, user);
+        await socket.ReadUntilSyncedAsync();
+
+        var app = Path.Combine(packages, "app");
+        Directory.CreateDirectory(app);
+        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="notifypush-packed" value="{packages}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "Scratch.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <RestorePackagesPath>packages-cache</RestorePackagesPath>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="NotifyPush.Client" Version="0.1.0" />
+              </ItemGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            using Microsoft.Extensions.DependencyInjection;
+            using NotifyPush.Client.Publishing;
+
+            var services = new ServiceCollection();
+            services.AddNotifyPushPublisher(options =>
+            {
+                options.BaseAddress = new Uri(args[0]);
+                options.Credential = NotifyPushCredential.ApiKey(args[1]);
+            });
+            using var provider = services.BuildServiceProvider();
+            var result = await provider.GetRequiredService<NotifyPushPublisher>().SendAsync(args[2], "scratch.sent", new { From = "package" });
+            Console.WriteLine($"seq {result.Notifications[0].Seq}");
+            """);
+
+        var (exitCode, text) = await RunAsync(app, "run", "--", server.BaseAddress.ToString(), TestServer.ApiKey, user);
+        Assert.True(exitCode == 0, $"the scratch app failed ({exitCode}):\n{text}");
+        Assert.Contains("seq 1", text, StringComparison.Ordinal);
+        var frame = (await socket.ReadNotificationsAsync(1))[0];
+        Assert.Equal("scratch.sent", frame.GetProperty("event").GetString());
+        Assert.Equal("package", frame.GetProperty("payload").GetProperty("from").GetString());
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The scratch app is not part of this repository's build: the test host's MSBuild settings must not leak in.
+        start.Environment.Remove("MSBuildExtensionsPath");
+        start.Environment.Remove("MSBUILD_EXE_PATH");
+        start.Environment.Remove("MSBuildSDKsPath");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        return (process.ExitCode, await stdout + await stderr);
     }
 }
