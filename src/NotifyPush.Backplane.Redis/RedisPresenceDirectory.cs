@@ -115,8 +115,9 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
 
             return result;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            // Whatever the client throws (a timeout, a connection torn down mid-read): presence is unavailable, a 503.
             throw new PresenceUnavailableException("Reading presence from Redis failed.", ex);
         }
     }
@@ -148,7 +149,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
 
             return replicas;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or JsonException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new PresenceUnavailableException("Reading the replicas from Redis failed.", ex);
         }
@@ -196,15 +197,34 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
             batch.Execute();
             await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex)
         {
-            // The heartbeat expires on its own.
+            // Best effort while everything shuts down (the multiplexer may be closing under it): the heartbeat expires
+            // on its own, and a shutdown must not fail for this.
             Log.LeaveFailed(_logger, ex);
         }
     }
 
     /// <summary>Writes the marked users (or the whole snapshot when one is owed) and renews the heartbeat when due.</summary>
     internal async Task FlushAsync()
+    {
+        try
+        {
+            await FlushCoreAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Never out of the loop: a BackgroundService that throws stops the host. Whatever failed (users already
+            // taken from the tracker included), the whole snapshot is written again next time.
+            _snapshotOwed = true;
+            if (_writes.Fail())
+            {
+                Log.WriteFailed(_logger, ex);
+            }
+        }
+    }
+
+    private async Task FlushCoreAsync()
     {
         var multiplexer = _backplane.Multiplexer;
         if (multiplexer is null || !multiplexer.IsConnected)
