@@ -6,6 +6,7 @@ using NotifyPush.Server.Tests.Infrastructure;
 namespace NotifyPush.Client.Tests.Publishing;
 
 /// <summary><c>dotnet pack</c> of the client: the package a service would install, with its metadata, docs, licence and symbols, used from a project of its own.</summary>
+[Collection(ClientPackageCollection.Name)]
 public sealed class ClientPackageTests
 {
     [Fact]
