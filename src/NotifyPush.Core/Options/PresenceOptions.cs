@@ -26,13 +26,3 @@ public sealed class PresenceOptions
     [Range(1, 3650)]
     public int LastSeenRetentionDays { get; set; } = 30;
 }
-
-/// <summary>Rules across settings of <see cref="PresenceOptions"/>, named by their full keys.</summary>
-public sealed class PresenceOptionsRulesValidator : Microsoft.Extensions.Options.IValidateOptions<PresenceOptions>
-{
-    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, PresenceOptions options) =>
-        options.TimeoutSeconds > options.HeartbeatSeconds
-            ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
-            : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
-                $"{PresenceOptions.SectionName}:TimeoutSeconds ({options.TimeoutSeconds}) must exceed {PresenceOptions.SectionName}:HeartbeatSeconds ({options.HeartbeatSeconds}), or a live replica's users would stop counting between two heartbeats.");
-}

@@ -42,31 +42,20 @@ public static class ApiProblems
         return TypedResults.Problem("Too many requests for this service credential.", statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limited");
     }
 
-    public static ProblemHttpResult StoreUnavailable(HttpContext context, TimeSpan retryAfter)
-    {
-        SetRetryAfter(context, retryAfter);
-        return TypedResults.Problem(
-            "The notification store is unavailable; nothing was stored. Retry with the same Idempotency-Key.",
-            statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "Store unavailable");
-    }
+    public static ProblemHttpResult StoreUnavailable(HttpContext context, TimeSpan retryAfter) =>
+        Unavailable(context, retryAfter, "Store unavailable", "The notification store is unavailable; nothing was stored. Retry with the same Idempotency-Key.");
 
-    public static ProblemHttpResult BackplaneUnavailable(HttpContext context, TimeSpan retryAfter)
-    {
-        SetRetryAfter(context, retryAfter);
-        return TypedResults.Problem(
-            "The backplane is unavailable, so the sign-out could not reach the replicas. Retry later.",
-            statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "Backplane unavailable");
-    }
+    public static ProblemHttpResult BackplaneUnavailable(HttpContext context, TimeSpan retryAfter) =>
+        Unavailable(context, retryAfter, "Backplane unavailable", "The backplane is unavailable, so the sign-out could not reach the replicas. Retry later.");
 
-    public static ProblemHttpResult PresenceUnavailable(HttpContext context, TimeSpan retryAfter)
+    public static ProblemHttpResult PresenceUnavailable(HttpContext context, TimeSpan retryAfter) =>
+        Unavailable(context, retryAfter, "Presence unavailable", "Presence is unavailable (its Redis cannot be reached); delivery is not affected. Retry later.");
+
+    /// <summary>A 503 with <c>Retry-After</c>: a dependency is down, the caller may retry.</summary>
+    private static ProblemHttpResult Unavailable(HttpContext context, TimeSpan retryAfter, string title, string detail)
     {
         SetRetryAfter(context, retryAfter);
-        return TypedResults.Problem(
-            "Presence is unavailable (its Redis cannot be reached); delivery is not affected. Retry later.",
-            statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "Presence unavailable");
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: title);
     }
 
     private static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
