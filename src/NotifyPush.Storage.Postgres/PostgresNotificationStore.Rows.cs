@@ -45,6 +45,12 @@ public sealed partial class PostgresNotificationStore
         public long PrunedSeq { get; set; }
     }
 
+    private sealed class StreamHeadRow
+    {
+        public string UserId { get; set; } = "";
+        public long LastSeq { get; set; }
+    }
+
     private static DateTimeOffset ToUtcOffset(DateTime value) =>
         new(DateTime.SpecifyKind(value, DateTimeKind.Utc), TimeSpan.Zero);
 }

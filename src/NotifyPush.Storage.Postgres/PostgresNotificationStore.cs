@@ -141,6 +141,26 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, long>> GetStreamHeadsAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        if (userIds.Count == 0)
+        {
+            return new Dictionary<string, long>(StringComparer.Ordinal);
+        }
+
+        var parameters = new { UserIds = userIds as string[] ?? [.. userIds] };
+        return await RunAsync(
+            async (connection, ct) =>
+            {
+                var rows = await connection.QueryAsync<StreamHeadRow>(new CommandDefinition(PostgresSql.StreamHeads, parameters, cancellationToken: ct));
+                return (IReadOnlyDictionary<string, long>)rows.ToDictionary(static row => row.UserId, static row => row.LastSeq, StringComparer.Ordinal);
+            },
+            OnLostConnection.RetryOnce,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task AcknowledgeAsync(IReadOnlyCollection<StreamAck> acks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(acks);

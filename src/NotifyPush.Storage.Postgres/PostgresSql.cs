@@ -27,6 +27,13 @@ internal static class PostgresSql
         WHERE user_id = @UserId
         """;
 
+    // The position check's batch: one index lookup per id on the primary key, one round trip for the whole batch.
+    public const string StreamHeads = """
+        SELECT user_id AS UserId, last_seq AS LastSeq
+        FROM user_streams
+        WHERE user_id = ANY(@UserIds)
+        """;
+
     public const string Ping = "SELECT 1";
 
     // ---- Appends ----

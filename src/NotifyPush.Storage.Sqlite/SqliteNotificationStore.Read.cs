@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using Dapper;
 using NotifyPush.Core.Storage;
 
@@ -23,6 +26,41 @@ public sealed partial class SqliteNotificationStore
                 cancellationToken: ct));
             return rows.Select(row => row.ToNotification()).ToArray();
         }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, long>> GetStreamHeadsAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        if (userIds.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>(StringComparer.Ordinal));
+        }
+
+        var ids = ToJsonArray(userIds);
+        return RunRead<IReadOnlyDictionary<string, long>>("read stream heads", (connection, ct) =>
+            connection.Query<(string UserId, long LastSeq)>(new CommandDefinition(
+                SqliteSql.StreamHeads,
+                new { UserIds = ids },
+                cancellationToken: ct)).ToDictionary(static row => row.UserId, static row => row.LastSeq, StringComparer.Ordinal), cancellationToken);
+    }
+
+    /// <summary>The ids as a JSON array of strings, for <c>json_each</c>.</summary>
+    private static string ToJsonArray(IReadOnlyList<string> values)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var value in values)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <inheritdoc />

@@ -33,6 +33,14 @@ internal static class SqliteSql
         LIMIT @Limit
         """;
 
+    // The position check's batch: the ids travel as one JSON array parameter (SQLite caps the number of parameters),
+    // each looked up on the primary key; one statement for the whole batch.
+    public const string StreamHeads = """
+        SELECT user_id AS UserId, last_seq AS LastSeq
+        FROM user_streams
+        WHERE user_id IN (SELECT value FROM json_each(@UserIds))
+        """;
+
     public const string StreamState = """
         SELECT last_seq AS LastSeq, acked_seq AS AckedSeq, pruned_seq AS PrunedSeq
         FROM user_streams

@@ -449,6 +449,9 @@ internal sealed class ReadCountingStore(INotificationStore inner) : INotificatio
 
     public Task<UserStreamState> GetStreamStateAsync(string userId, CancellationToken cancellationToken) => inner.GetStreamStateAsync(userId, cancellationToken);
 
+    public Task<IReadOnlyDictionary<string, long>> GetStreamHeadsAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken) =>
+        inner.GetStreamHeadsAsync(userIds, cancellationToken);
+
     public Task AcknowledgeAsync(IReadOnlyCollection<StreamAck> acks, CancellationToken cancellationToken) => inner.AcknowledgeAsync(acks, cancellationToken);
 
     public Task<CleanupResult> CleanupAsync(DateTimeOffset now, TimeSpan deliveredRetention, int batchSize, CancellationToken cancellationToken) =>

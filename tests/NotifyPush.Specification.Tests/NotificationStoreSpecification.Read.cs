@@ -105,6 +105,55 @@ public abstract partial class NotificationStoreSpecification
     }
 
     [Fact]
+    public async Task Read_AtTheUnixEpoch_ReturnsExpiredRowsStillStoredWithTheirExpiry()
+    {
+        var userId = NewUserId();
+        var start = UtcNow();
+        await AppendOneAsync(userId, createdAt: start.AddHours(-2), expiresAt: start.AddHours(-1));
+        await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(1));
+
+        var rows = await ReadAllAsync(userId, now: DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(Seqs(1, 2), rows.Select(n => n.Seq));
+        Assert.Equal(start.AddHours(-1), rows[0].ExpiresAt);
+        Assert.Equal(Seqs(2, 2), (await ReadAllAsync(userId, now: start)).Select(n => n.Seq));
+    }
+
+    [Fact]
+    public async Task GetStreamHeads_ReturnsTheLastSeqOfEveryKnownUserAndLeavesUnknownOnesOut()
+    {
+        var (one, three, unknown) = (NewUserId(), NewUserId(), NewUserId("nobody"));
+        await AppendOneAsync(one);
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendOneAsync(three);
+        }
+
+        var heads = await Bounded(Store.GetStreamHeadsAsync([one, three, unknown], TestCancellation));
+
+        Assert.Equal(2, heads.Count);
+        Assert.Equal(1, heads[one]);
+        Assert.Equal(3, heads[three]);
+        Assert.False(heads.ContainsKey(unknown));
+        Assert.Empty(await Bounded(Store.GetStreamHeadsAsync([], TestCancellation)));
+    }
+
+    [Fact]
+    public async Task GetStreamHeads_ForAThousandUsers_AnswersForEachAndKeepsIdsWithQuotesAndUnicodeApart()
+    {
+        var odd = new[] { NewUserId("quote\"'"), NewUserId("ünï-☃"), NewUserId("[x]*,") };
+        var users = Enumerable.Range(0, 997).Select(_ => NewUserId()).Concat(odd).ToList();
+        await AppendAsync(NewRequest(users));
+        await AppendAsync(NewRequest(odd));
+
+        var heads = await Bounded(Store.GetStreamHeadsAsync(users, TestCancellation));
+
+        Assert.Equal(users.Count, heads.Count);
+        Assert.All(users.Take(997), user => Assert.Equal(1, heads[user]));
+        Assert.All(odd, user => Assert.Equal(2, heads[user]));
+    }
+
+    [Fact]
     public async Task Read_UnknownUser_ReturnsNothing()
     {
         Assert.Empty(await ReadAllAsync(NewUserId("nobody")));

@@ -35,6 +35,13 @@ public interface INotificationStore
     /// <summary>The counters of one user's stream; <see cref="UserStreamState.Empty"/> for an unknown user.</summary>
     Task<UserStreamState> GetStreamStateAsync(string userId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The head (<see cref="UserStreamState.LastSeq"/>) of each given user's stream, in one query: users the store has
+    /// never seen are left out (their head is 0). The position check calls it with a batch of the users this replica
+    /// holds sockets for; the caller bounds the batch.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, long>> GetStreamHeadsAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken);
+
     /// <summary>Raises each user's acknowledged seq to the given one (never lowers it, never above the last seq).</summary>
     Task AcknowledgeAsync(IReadOnlyCollection<StreamAck> acks, CancellationToken cancellationToken);
 
