@@ -43,6 +43,12 @@ public sealed partial class NotificationConnection
         [LoggerMessage(NotifyPushEventIds.GapDetected, LogLevel.Debug, "Connection {ConnectionId} of user {UserId}: live seq {LiveSeq} after {LastSentSeq}; filling the gap from the store.")]
         public static partial void GapDetected(ILogger logger, string connectionId, string userId, long lastSentSeq, long liveSeq);
 
+        [LoggerMessage(NotifyPushEventIds.LiveSeqNotStored, LogLevel.Warning, "Connection {ConnectionId} of user {UserId}: live seq {LiveSeq} is not in the store (the socket stays at seq {LastSentSeq}); the frame was dropped.")]
+        public static partial void LiveSeqNotStored(ILogger logger, string connectionId, string userId, long liveSeq, long lastSentSeq);
+
+        [LoggerMessage(NotifyPushEventIds.StoreReadIncomplete, LogLevel.Warning, "Connection {ConnectionId} of user {UserId}: seq {MissingSeq} is neither returned by the store nor reported removed after {Attempts} reads; closing with 1011 so the client resumes.")]
+        public static partial void StoreReadIncomplete(ILogger logger, string connectionId, string userId, long missingSeq, int attempts);
+
         [LoggerMessage(NotifyPushEventIds.DeliveryFailed, LogLevel.Error, "Connection {ConnectionId} of user {UserId}: delivery failed unexpectedly; closing with 1011 so the client resumes.")]
         public static partial void DeliveryFailed(ILogger logger, Exception exception, string connectionId, string userId);
 

@@ -12,6 +12,11 @@ public sealed partial class NotificationConnection
     // from it (SignalR's HttpConnectionContext does the same), so an idle socket holds no timer or token source.
     private long _writeStartedAt;
 
+    // A gap fill that finds a seq missing which the store does not report removed reads again this many times in all
+    // (waiting FillRetryDelay, then twice that), then closes the socket with 1011.
+    private const int FillReadAttempts = 3;
+    private static readonly TimeSpan FillRetryDelay = TimeSpan.FromMilliseconds(100);
+
     private async Task SendLoopAsync(ResumePoint resume)
     {
         try
@@ -105,13 +110,18 @@ public sealed partial class NotificationConnection
 
                 if (message.Seq > last + 1)
                 {
-                    // The backplane lost or reordered something: the store has every seq below this one.
+                    // The backplane lost or reordered something, or the seq is not one of this stream at all: whoever
+                    // can publish to the backplane can send any seq. The store decides: the fill sends every seq up to
+                    // this frame's own from the rows it reads, and a seq the store does not hold is never written nor
+                    // taken as the socket's position, so a forged seq cannot make the socket drop what follows.
                     Log.GapDetected(_services.Logger, ConnectionId, UserId, last, message.Seq);
-                    await FillFromStoreAsync(message.Seq - 1, NotifyPushMetrics.ReplayReasons.Gap).ConfigureAwait(false);
-                    if (CloseCode != 0 || message.Seq <= LastSentSeq)
+                    await FillFromStoreAsync(message.Seq, NotifyPushMetrics.ReplayReasons.Gap).ConfigureAwait(false);
+                    if (CloseCode == 0 && LastSentSeq < message.Seq)
                     {
-                        return;
+                        Log.LiveSeqNotStored(_services.Logger, ConnectionId, UserId, message.Seq, LastSentSeq);
                     }
+
+                    return;
                 }
 
                 MarkSent(message.Seq);
@@ -127,45 +137,106 @@ public sealed partial class NotificationConnection
         }
     }
 
-    /// <summary>Sends every stored notification after the last sent seq up to <paramref name="upTo"/>; returns true when a seq was missing.</summary>
-    /// <param name="upTo">The highest seq to send.</param>
+    /// <summary>
+    /// Sends every stored notification after the last sent seq up to <paramref name="upTo"/>; returns true when a seq
+    /// was skipped (the client will not get it).
+    /// </summary>
+    /// <remarks>
+    /// Only a seq the store reports gone is skipped: a row it returns expired, or a seq at or below the stream's pruned
+    /// seq. Any other seq the read did not return (a row the read missed, or one not yet visible to it) is read again,
+    /// <see cref="FillReadAttempts"/> times in all, and then the socket closes with 1011 so the client resumes with
+    /// since; moving past it would let the client acknowledge a notification it never got. A seq above the stream's
+    /// head is not in the store at all (a live frame's seq nobody committed): nothing is sent for it and the position
+    /// stays where the store's rows put it.
+    /// </remarks>
+    /// <param name="upTo">The highest seq to send; <see cref="long.MaxValue"/> for everything stored.</param>
     /// <param name="reason">Why the store is read, for metrics (<see cref="NotifyPushMetrics.ReplayReasons"/>).</param>
     private async Task<bool> FillFromStoreAsync(long upTo, string reason)
     {
         var sawHole = false;
-        var sent = 0;
-        _coalescer?.Cork();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await foreach (var row in _services.Replay.ReadAsync(UserId, LastSentSeq, upTo, _aborted.Token).ConfigureAwait(false))
+            // Read only when a seq is missing, and at most once per read of the rows.
+            UserStreamState? state = null;
+            var missing = false;
+            var sent = 0;
+            _coalescer?.Cork();
+            try
             {
-                if (CloseCode != 0)
+                await foreach (var row in _services.Replay.ReadAsync(UserId, LastSentSeq, upTo, _aborted.Token).ConfigureAwait(false))
                 {
-                    return sawHole;
+                    if (CloseCode != 0)
+                    {
+                        return sawHole;
+                    }
+
+                    if (row.Seq != LastSentSeq + 1)
+                    {
+                        state ??= await _services.Replay.GetStateAsync(UserId, _aborted.Token).ConfigureAwait(false);
+                        sawHole |= SkipPruned(state.Value.PrunedSeq, row.Seq - 1);
+                        if (row.Seq != LastSentSeq + 1)
+                        {
+                            missing = true;
+                            break;
+                        }
+                    }
+
+                    if (_services.Replay.IsExpired(row))
+                    {
+                        // Expired, not yet removed: never delivered, and the store says so.
+                        Volatile.Write(ref _lastSentSeq, row.Seq);
+                        sawHole = true;
+                        continue;
+                    }
+
+                    MarkSent(row.Seq);
+                    await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
+                    sent++;
                 }
-
-                sawHole |= row.Seq != LastSentSeq + 1;
-                MarkSent(row.Seq);
-                await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
-                sent++;
             }
+            finally
+            {
+                _services.Metrics.Replayed(reason, sent);
+                // Also when the read failed: what was gathered is sent (or the socket is gone anyway).
+                await UncorkAsync().ConfigureAwait(false);
+            }
+
+            if (!missing && upTo != long.MaxValue && LastSentSeq < upTo && CloseCode == 0)
+            {
+                // Seqs up to upTo after the last row read: removed ones are skipped, those above the stream's head
+                // were never committed (nothing to send, nothing to move past), and the rest the read missed.
+                state ??= await _services.Replay.GetStateAsync(UserId, _aborted.Token).ConfigureAwait(false);
+                sawHole |= SkipPruned(state.Value.PrunedSeq, upTo);
+                missing = LastSentSeq < Math.Min(upTo, state.Value.LastSeq);
+            }
+
+            if (!missing || CloseCode != 0)
+            {
+                return sawHole;
+            }
+
+            if (attempt == FillReadAttempts)
+            {
+                Log.StoreReadIncomplete(_services.Logger, ConnectionId, UserId, LastSentSeq + 1, FillReadAttempts);
+                RequestClose(CloseCodes.InternalError, "store read incomplete");
+                return sawHole;
+            }
+
+            await Task.Delay(FillRetryDelay * attempt, _services.Time, _aborted.Token).ConfigureAwait(false);
         }
-        finally
+    }
+
+    /// <summary>Moves the position past the seqs up to <paramref name="through"/> that the store pruned; true when it moved.</summary>
+    private bool SkipPruned(long prunedSeq, long through)
+    {
+        var skipTo = Math.Min(prunedSeq, through);
+        if (skipTo <= LastSentSeq)
         {
-            _services.Metrics.Replayed(reason, sent);
-            // Also when the read failed: what was gathered is sent (or the socket is gone anyway).
-            await UncorkAsync().ConfigureAwait(false);
+            return false;
         }
 
-        // Seqs up to upTo that the store no longer has expired or were removed: move past them so a later
-        // live frame is not treated as a gap again.
-        if (upTo != long.MaxValue && upTo > LastSentSeq && CloseCode == 0)
-        {
-            sawHole = true;
-            Volatile.Write(ref _lastSentSeq, upTo);
-        }
-
-        return sawHole;
+        Volatile.Write(ref _lastSentSeq, skipTo);
+        return true;
     }
 
     /// <summary>

@@ -51,12 +51,24 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
         return new ReplayStart(resumeAfter, recovered, state.PrunedSeq, state.LastSeq);
     }
 
+    /// <summary>The counters of one user's stream, for a gap fill to tell a seq the store removed from one it did not return.</summary>
+    public Task<UserStreamState> GetStateAsync(string userId, CancellationToken cancellationToken) =>
+        store.GetStreamStateAsync(userId, cancellationToken);
+
+    /// <summary>Whether a row read by <see cref="ReadAsync"/> has expired: it is not sent, and its seq may be skipped.</summary>
+    public bool IsExpired(StoredNotification row) => row.ExpiresAt <= timeProvider.GetUtcNow();
+
     /// <summary>
     /// The stored notifications of <paramref name="userId"/> with seq above <paramref name="afterSeq"/> and at most
     /// <paramref name="upTo"/>, oldest first, one page of <see cref="DeliveryOptions.ReplayPageSize"/> in memory at a
     /// time. The next page is read only when the caller asks for its first row, so a caller that writes each row to a
     /// socket before asking for the next is held back by that socket.
     /// </summary>
+    /// <remarks>
+    /// Rows that expired but are still stored are returned too (<see cref="IsExpired"/> tells them): the caller never
+    /// sends them, but their seq is one the store reports expired, which a gap fill may skip. A seq the read does not
+    /// return at all is skipped only when the stream's pruned seq covers it.
+    /// </remarks>
     public async IAsyncEnumerable<StoredNotification> ReadAsync(
         string userId,
         long afterSeq,
@@ -65,7 +77,8 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
     {
         while (afterSeq < upTo)
         {
-            var rows = await store.ReadAsync(userId, afterSeq, _pageSize, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            // "Not expired at the epoch": every row still stored, expired ones included.
+            var rows = await store.ReadAsync(userId, afterSeq, _pageSize, DateTimeOffset.UnixEpoch, cancellationToken).ConfigureAwait(false);
             foreach (var row in rows)
             {
                 if (row.Seq > upTo)

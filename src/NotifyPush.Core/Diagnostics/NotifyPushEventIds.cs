@@ -73,6 +73,11 @@ public static class NotifyPushEventIds
     public const int DeliveryFailed = 1113;
     public const int DoorbellQueueFull = 1114;
     public const int DoorbellsLeftAtShutdown = 1115;
+    public const int LiveSeqNotStored = 1130;
+    public const int StoreReadIncomplete = 1131;
+    public const int PositionCheckFailed = 1132;
+    public const int PositionCheckRecovered = 1133;
+    public const int PositionCheckCatchUps = 1134;
 
     // Authentication (4000-4099).
     public const int AuthDevelopmentSigningKey = 4000;
