@@ -18,7 +18,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the engine: options (validated at start-up), the registry, dispatch, publishing, acknowledgements,
-    /// heartbeats, retention and graceful draining. A store and a backplane are added separately
+    /// heartbeats, position checks, retention and graceful draining. A store and a backplane are added separately
     /// (<see cref="AddInProcessBackplane"/> or the Redis one; the SQLite or Postgres store).
     /// </summary>
     public static IServiceCollection AddNotifyPushCore(this IServiceCollection services, IConfiguration configuration)
@@ -44,6 +44,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<AckCoalescer>();
         services.AddSingleton<RetentionService>();
+        services.AddSingleton<PositionCheckService>();
 
         // Order matters: the schema and the backplane listener are ready before anything else starts.
         services.AddHostedService<NotifyPushStartupService>();
@@ -51,6 +52,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<AckCoalescer>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService(static sp => sp.GetRequiredService<RetentionService>());
+        services.AddHostedService(static sp => sp.GetRequiredService<PositionCheckService>());
         services.AddHostedService<ConnectionDrainService>();
         return services;
     }

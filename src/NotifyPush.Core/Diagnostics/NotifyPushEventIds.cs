@@ -77,7 +77,7 @@ public static class NotifyPushEventIds
     public const int StoreReadIncomplete = 1131;
     public const int PositionCheckFailed = 1132;
     public const int PositionCheckRecovered = 1133;
-    public const int PositionCheckCatchUps = 1134;
+    public const int PositionCheckPass = 1134;
 
     // Authentication (4000-4099).
     public const int AuthDevelopmentSigningKey = 4000;

@@ -49,6 +49,8 @@ public sealed class NotifyPushMetrics
     private readonly Counter<long> _publishFailures;
     private readonly Histogram<double> _storeDuration;
     private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _positionCheckCatchUps;
+    private readonly Histogram<double> _positionCheckDuration;
 
     // Running totals for the admin view's rates, kept whether or not an exporter listens.
     private long _acceptedTotal;
@@ -75,6 +77,8 @@ public sealed class NotifyPushMetrics
         _messagesReceived = Meter.CreateCounter<long>("notifypush.backplane.messages.received", "{message}", "Backplane messages received for a user with a socket on this replica.");
         _publishFailures = Meter.CreateCounter<long>("notifypush.backplane.publish.failures", "{message}", "Messages the backplane could not publish (owed until it is back; receivers fill from the store).");
         _storeDuration = Meter.CreateHistogram("notifypush.store.operation.duration", "s", "Duration of store calls by operation; failed calls carry error.type.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _positionCheckCatchUps = Meter.CreateCounter<long>("notifypush.position_check.catch_ups", "{connection}", "Sockets a position check found behind their stream's head and caught up from the store (their doorbell was lost or late).");
+        _positionCheckDuration = Meter.CreateHistogram("notifypush.position_check.duration", "s", "Duration of one position check of every local socket (its batched reads of the stream heads); failed passes carry error.type.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _rateLimited = Meter.CreateCounter<long>("notifypush.rate_limit.refusals", "{request}", "Service API calls refused with 429 by the per-caller rate limit.");
     }
 
@@ -170,6 +174,24 @@ public sealed class NotifyPushMetrics
         else
         {
             _storeDuration.Record(elapsed.TotalSeconds, operationTag, new KeyValuePair<string, object?>("error.type", errorType));
+        }
+    }
+
+    /// <summary>Records one position-check pass and the sockets it caught up; <paramref name="errorType"/> is null when it completed.</summary>
+    public void PositionChecked(TimeSpan elapsed, int catchUps, string? errorType)
+    {
+        if (catchUps > 0)
+        {
+            _positionCheckCatchUps.Add(catchUps);
+        }
+
+        if (errorType is null)
+        {
+            _positionCheckDuration.Record(elapsed.TotalSeconds);
+        }
+        else
+        {
+            _positionCheckDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("error.type", errorType));
         }
     }
 

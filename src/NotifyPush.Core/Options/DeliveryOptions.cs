@@ -18,6 +18,18 @@ public sealed class DeliveryOptions
     [Range(1, 100_000)]
     public int ReplayPageSize { get; set; } = 500;
 
+    /// <summary>
+    /// Seconds between two position checks of this replica: the head of every local user's stream is read from the
+    /// store (in batches of <see cref="PositionCheckBatchSize"/>) and every socket behind it is caught up. A committed
+    /// notification whose doorbell was lost reaches an open socket within this plus a read. Default 10.
+    /// </summary>
+    [Range(1, 3600)]
+    public int PositionCheckSeconds { get; set; } = 10;
+
+    /// <summary>Users whose stream heads one position-check query reads. Default 1000.</summary>
+    [Range(1, 10_000)]
+    public int PositionCheckBatchSize { get; set; } = 1000;
+
     /// <summary>Milliseconds acknowledgements are coalesced before one store write. Default 1000.</summary>
     [Range(10, 60_000)]
     public int AckFlushIntervalMilliseconds { get; set; } = 1000;
