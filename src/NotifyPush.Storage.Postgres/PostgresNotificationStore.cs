@@ -61,14 +61,19 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 
     /// <summary>
     /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
-    /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>.
+    /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>; with several hosts,
+    /// <c>Target Session Attributes</c> defaults to <c>primary</c>.
     /// </summary>
+    /// <exception cref="ArgumentException">The connection string's <c>Target Session Attributes</c> could reach a standby.</exception>
     public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null, NotifyPushMetrics? metrics = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
         settings.ApplicationName ??= "NotifyPush";
+
+        // Several hosts: the primary, whichever it is now (PostgresTargetSession).
+        PostgresTargetSession.Apply(settings, connectionString);
 
         // The store runs a dozen fixed statements: prepared once per pooled connection, PostgreSQL parses and plans
         // each once instead of on every send. No session state is set, so a connection going back to the pool
