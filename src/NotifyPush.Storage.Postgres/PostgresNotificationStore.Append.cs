@@ -36,7 +36,9 @@ public sealed partial class PostgresNotificationStore
     /// it when it reads the dead session's farewell (57P01), and a commit's answer can be lost on the way back. With an
     /// idempotency key the statement is run once more on a new connection, which is safe: it either stores the request
     /// or finds the key its first run committed and answers with that result (this request's own ids, so not a
-    /// replay). Without a key a second run could store the notifications twice, so the caller gets
+    /// replay). Without a key it runs in a transaction (<see cref="OnLostConnection.Fail"/>): a connection found dead
+    /// before the <c>COMMIT</c> was sent (a pooled one after a restart) committed nothing and the request is written
+    /// on a new one; only a connection lost during the <c>COMMIT</c> leaves it in doubt, and then the caller gets
     /// <see cref="StoreUnavailableException"/> (503) and decides, as the contract says, by retrying with a key.
     /// </remarks>
     private Task<AppendResult> AppendAloneAsync(PreparedAppend append, CancellationToken cancellationToken)

@@ -124,7 +124,8 @@ public sealed partial class PostgresNotificationStore
         }
         catch (StoreUnavailableException exception) when (sent && exception.InnerException is { } cause && PostgresErrors.IsConnectionLost(cause))
         {
-            // The batch went out on a connection that died (a restart, a failover): whether it committed is unknown.
+            // The connection died while the batch's COMMIT was under way (RunAsync already wrote it again on a new
+            // connection when it died before the COMMIT was sent), or on the retry too: whether it committed is unknown.
             // A request with an idempotency key finds out safely on its own, as a lone append does: it stores, or
             // answers from its key. One without a key fails as it would alone.
             foreach (var append in batch)

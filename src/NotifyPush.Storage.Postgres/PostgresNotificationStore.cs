@@ -23,6 +23,9 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 {
     private const long PoolClearIntervalMs = 1000;
 
+    // A unit of work found on a dead connection runs once more, on a new one (RunAsync).
+    private const int MaxConnectionAttempts = 2;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly string? _schema;
@@ -58,14 +61,19 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 
     /// <summary>
     /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
-    /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>.
+    /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>; with several hosts,
+    /// <c>Target Session Attributes</c> defaults to <c>primary</c>.
     /// </summary>
+    /// <exception cref="ArgumentException">The connection string's <c>Target Session Attributes</c> could reach a standby.</exception>
     public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null, NotifyPushMetrics? metrics = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
         settings.ApplicationName ??= "NotifyPush";
+
+        // Several hosts: the primary, whichever it is now (PostgresTargetSession).
+        PostgresTargetSession.Apply(settings, connectionString);
 
         // The store runs a dozen fixed statements: prepared once per pooled connection, PostgreSQL parses and plans
         // each once instead of on every send. No session state is set, so a connection going back to the pool
@@ -205,17 +213,31 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 
     /// <summary>
     /// Runs one unit of work on a pooled connection and turns "the database is not there" into
-    /// <see cref="StoreUnavailableException"/>; every other failure propagates unchanged.
+    /// <see cref="StoreUnavailableException"/>; every other failure propagates unchanged. The one place every store
+    /// call goes through, so a connection lost to a restart is handled the same way on every path.
     /// </summary>
     /// <remarks>
     /// After Postgres restarts or fails over, every idle connection in the pool is dead, and Npgsql cannot know it
     /// without a round trip: the first command on one reads "57P01 terminating connection due to administrator
-    /// command". A connection found dead after it was opened clears the pool (its siblings are most likely dead too),
-    /// and work that <paramref name="onLostConnection"/> allows runs once more on a new connection, so a replica's
-    /// first read after a restart succeeds. Only once: a second failure is a real outage. A connection that cannot
-    /// even be opened is not retried here, since it was a new one already.
-    /// One explicit loop rather than a resilience pipeline (Polly): the retry has no delay and no policy to tune, and
-    /// what is safe to repeat is decided per call, by the caller, next to the SQL.
+    /// command", or the socket is found closed (an <see cref="IOException"/>). A connection found dead after it was
+    /// opened clears the pool (its siblings are most likely dead too, and each would otherwise cost a caller its
+    /// call), and the work runs once more on a new connection when that is safe:
+    /// <list type="bullet">
+    /// <item>work that is safe to repeat (<see cref="OnLostConnection.RetryOnce"/>): always;</item>
+    /// <item>work that is not (<see cref="OnLostConnection.Fail"/>): it runs in a transaction opened here, and only a
+    /// loss before its <c>COMMIT</c> was sent is retried, since the server rolls back whatever a dead session left
+    /// uncommitted. A loss during the <c>COMMIT</c> leaves the outcome unknown: that, and only that, answers
+    /// <see cref="StoreUnavailableException"/> (503), and the caller's idempotency key makes its retry safe. The
+    /// transaction costs one round trip (Npgsql sends the <c>BEGIN</c> with the first statement; the <c>COMMIT</c>
+    /// is its own), and it is what tells "never committed" from "in doubt": a lone statement's implicit commit
+    /// happens on the server between its result and the next message, so a 57P01 read after sending it could have
+    /// followed a commit.</item>
+    /// </list>
+    /// One retry: the pool was cleared, so it runs on a new physical connection, and a second loss there is a real
+    /// outage, not a stale pool. A connection that cannot even be opened is not retried here, since it was a new
+    /// one already. One explicit loop rather than a resilience pipeline (Polly, not referenced by this project): the
+    /// retry has no delay and no policy to tune, and whether it is safe turns on where the work stood when the
+    /// connection died, which only this loop sees.
     /// </remarks>
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, OnLostConnection onLostConnection, CancellationToken cancellationToken)
     {
@@ -223,20 +245,31 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
         for (var attempt = 1; ; attempt++)
         {
             var opened = false;
+            var commitSent = false;
             try
             {
                 T result;
                 await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
                 {
                     opened = true;
-                    result = await work(connection, cancellationToken);
+                    if (onLostConnection == OnLostConnection.Fail)
+                    {
+                        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                        result = await work(connection, cancellationToken);
+                        commitSent = true;
+                        await transaction.CommitAsync(cancellationToken);
+                    }
+                    else
+                    {
+                        result = await work(connection, cancellationToken);
+                    }
                 }
 
                 MarkAvailable();
                 return result;
             }
             catch (Exception exception) when (opened && !cancellationToken.IsCancellationRequested && PostgresErrors.IsConnectionLost(exception)
-                && attempt == 1 && onLostConnection == OnLostConnection.RetryOnce)
+                && attempt < MaxConnectionAttempts && (onLostConnection == OnLostConnection.RetryOnce || !commitSent))
             {
                 ClearPool(exception);
             }

@@ -33,6 +33,9 @@ public static class PostgresStoreServiceCollectionExtensions
             .Validate(
                 static options => IsValidConnectionString(options.ConnectionString),
                 $"{ConnectionStringSetting} is required by the Postgres store and must be an Npgsql connection string, e.g. Host=127.0.0.1;Username=notifypush;Database=notifypush.")
+            .Validate(
+                static options => PostgresTargetSession.Problem(options.ConnectionString) is null,
+                $"{ConnectionStringSetting}: {PostgresTargetSession.Keyword} must be primary or read-write, or unset (with several hosts the store then sets primary): the store writes and reads its own writes, so it must never use a standby.")
             .ValidateOnStart();
 
         services.TryAddSingleton(static provider =>

@@ -53,6 +53,42 @@ public sealed class PostgresStoreRegistrationTests
         Assert.Equal("NotifyPush", settings.ApplicationName);
     }
 
+    [Theory]
+    [InlineData("Host=db1,db2;Username=notifypush", "primary")]
+    [InlineData("Host=db1:5432,db2:5433;Username=notifypush;Target Session Attributes=read-write", "read-write")]
+    [InlineData("Host=db1,db2;Username=notifypush;TargetSessionAttributes=Primary", "primary")]
+    [InlineData("Host=db1;Username=notifypush", null)]
+    [InlineData("Host=db1;Username=notifypush;Target Session Attributes=any", "any")]
+    public async Task Create_WithSeveralHosts_UsesThePrimaryUnlessTheConnectionStringNamesAWritableTarget(string connectionString, string? expected)
+    {
+        // Building the pool opens no connection: the hosts need not exist.
+        await using var store = PostgresNotificationStore.Create(connectionString);
+
+        Assert.Equal(expected, store.ConnectionSettings.TargetSessionAttributes);
+    }
+
+    [Theory]
+    [InlineData("Host=db1,db2;Target Session Attributes=prefer-standby")]
+    [InlineData("Host=db1,db2;Target Session Attributes=standby")]
+    [InlineData("Host=db1,db2;Target Session Attributes=read-only")]
+    [InlineData("Host=db1,db2;Target Session Attributes=any")]
+    [InlineData("Host=db1,db2;Target Session Attributes=prefer-primary")]
+    [InlineData("Host=db1;Target Session Attributes=standby")]
+    public async Task AddPostgresStore_WhenTheTargetSessionCanBeAStandby_StopsTheHostNamingTheSetting(string connectionString)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.Configure<StoreOptions>(o => o.ConnectionString = connectionString);
+        builder.Services.AddPostgresStore(builder.Configuration);
+        using var host = builder.Build();
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestTimeouts.Token()));
+
+        Assert.Contains("NotifyPush:Store:ConnectionString", exception.Message);
+        Assert.Contains("Target Session Attributes", exception.Message);
+        var direct = Assert.Throws<ArgumentException>(() => PostgresNotificationStore.Create(connectionString));
+        Assert.Contains("Target Session Attributes", direct.Message);
+    }
+
     [Fact]
     public async Task AddPostgresStore_BindsTheGroupCommitSettingsFromTheStoreSection()
     {
