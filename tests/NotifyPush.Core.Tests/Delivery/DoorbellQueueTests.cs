@@ -46,7 +46,7 @@ public sealed class DoorbellQueueTests
         await backplane.FirstPublishStarted.Task.WaitAsync(Timeout);
 
         // Fill the queue, then 3 users go over it with 10 doorbells each.
-        var filler = Enumerable.Range(1, DoorbellQueue.Capacity).Select(i => Ring("filler", i)).ToArray();
+        var filler = Enumerable.Range(1, queue.Capacity).Select(i => Ring("filler", i)).ToArray();
         queue.Enqueue(filler);
         for (var seq = 1; seq <= 10; seq++)
         {
@@ -59,7 +59,7 @@ public sealed class DoorbellQueueTests
 
         // Each over-capacity user rings once, with its newest seq, after every queued doorbell.
         var published = backplane.Published.ToList();
-        Assert.Equal(DoorbellQueue.Capacity + 1 + 3, published.Count);
+        Assert.Equal(queue.Capacity + 1 + 3, published.Count);
         Assert.Equal([10L, 10L, 10L], published.TakeLast(3).Select(m => m.Seq));
         Assert.Equal(["a", "b", "c"], published.TakeLast(3).Select(m => m.UserId).Order());
         await queue.StopAsync(CancellationToken.None);
