@@ -89,6 +89,13 @@ public sealed partial class SqliteNotificationStore
         var nextSeqUser = nextSeq.Parameters.Add("@user_id", SqliteType.Text);
         nextSeq.Prepare();
 
+        // The payload is stored once for the whole send; each recipient's row points at it.
+        var payloadId = connection.ExecuteScalar<long>(new CommandDefinition(
+            SqliteSql.InsertPayload,
+            new { Payload = request.PayloadJson, CreatedAt = createdAt.UtcTicks, ExpiresAt = expiresAt.UtcTicks },
+            transaction,
+            cancellationToken: cancellationToken));
+
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = SqliteSql.InsertNotification;
@@ -96,7 +103,7 @@ public sealed partial class SqliteNotificationStore
         var insertSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
         var insertId = insert.Parameters.Add("@id", SqliteType.Text);
         insert.Parameters.Add("@type", SqliteType.Text).Value = request.Type;
-        insert.Parameters.Add("@payload", SqliteType.Text).Value = request.PayloadJson;
+        insert.Parameters.Add("@payload_id", SqliteType.Integer).Value = payloadId;
         insert.Parameters.Add("@created_at", SqliteType.Integer).Value = createdAt.UtcTicks;
         insert.Parameters.Add("@expires_at", SqliteType.Integer).Value = expiresAt.UtcTicks;
         insert.Prepare();
