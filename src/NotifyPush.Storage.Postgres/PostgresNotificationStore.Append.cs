@@ -53,6 +53,7 @@ public sealed partial class PostgresNotificationStore
             request.Caller,
             request.IdempotencyKey,
             request.RequestHash,
+            append.SharesPayload,
         };
 
         return RunAsync(

@@ -215,6 +215,7 @@ public sealed partial class PostgresNotificationStore
         var callers = new string[batch.Count];
         var keys = new string?[batch.Count];
         var hashes = new string[batch.Count];
+        var sharesPayloads = new bool[batch.Count];
         var userIds = new string[rowCount];
         var ids = new Guid[rowCount];
         var rowRequests = new long[rowCount];
@@ -229,6 +230,7 @@ public sealed partial class PostgresNotificationStore
             callers[i] = append.Request.Caller;
             keys[i] = append.Request.IdempotencyKey;
             hashes[i] = append.Request.RequestHash;
+            sharesPayloads[i] = append.SharesPayload;
             append.UserIds.CopyTo(userIds, row);
             append.Ids.CopyTo(ids, row);
             rowRequests.AsSpan(row, append.UserIds.Length).Fill(i + 1);
@@ -244,6 +246,7 @@ public sealed partial class PostgresNotificationStore
             Callers = callers,
             IdempotencyKeys = keys,
             RequestHashes = hashes,
+            SharesPayloads = sharesPayloads,
             UserIds = userIds,
             Ids = ids,
             RowRequests = rowRequests,

@@ -43,8 +43,10 @@ internal static class PostgresSql
     //   the row's seq. The upsert runs in user_id order, so two fan-outs over overlapping users take the row
     //   locks in the same order and wait for each other instead of deadlocking. Holding the stream row lock
     //   until commit is what makes seq order commit order per user.
-    // - shared: the payload, once for the whole send (none when nothing is written).
-    // - inserted: the notifications, with those seqs, each pointing at the shared payload.
+    // - shared: with @SharesPayload (more than one recipient), the payload, once for the whole send (none when
+    //   nothing is written).
+    // - inserted: the notifications, with those seqs, each pointing at the shared payload, or (one recipient)
+    //   holding the payload in its own row: a payload row of its own would be a second row for nothing.
     // - remembered: with a key, the key and the result (recipients in request order, their ids and seqs), which
     //   outlive the notifications.
     // The statement is its own transaction: a unique_violation on idempotency_keys_pkey (a concurrent duplicate
@@ -69,15 +71,15 @@ internal static class PostgresSql
         shared AS (
             INSERT INTO notification_payloads (payload, created_at, expires_at)
             SELECT @Payload::json, @CreatedAt, @ExpiresAt
-            WHERE EXISTS (SELECT 1 FROM input)
+            WHERE @SharesPayload AND EXISTS (SELECT 1 FROM input)
             RETURNING id
         ),
         inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload_id, created_at, expires_at)
-            SELECT c.user_id, c.last_seq, i.id, @Type, sh.id, @CreatedAt, @ExpiresAt
+            INSERT INTO notifications (user_id, seq, id, type, payload, payload_id, created_at, expires_at)
+            SELECT c.user_id, c.last_seq, i.id, @Type, CASE WHEN sh.id IS NULL THEN @Payload::json END, sh.id, @CreatedAt, @ExpiresAt
             FROM counters AS c
             JOIN input AS i ON i.user_id = c.user_id
-            CROSS JOIN shared AS sh
+            LEFT JOIN shared AS sh ON true
             RETURNING user_id, seq, id
         ),
         remembered AS (
@@ -98,8 +100,9 @@ internal static class PostgresSql
     // The append statement for many requests at once (group commit). Differences from Append:
     // - requests: one row per request (type, payload, times, idempotency); a request whose key the caller already
     //   used contributes no rows and is answered afterwards from the key's result, as a lone request would be.
-    //   Each written request takes its payload row's id from the identity's sequence here (materialized once), so
-    //   that shared can insert the payloads and numbered point at them without matching RETURNING rows back.
+    //   Each written request with more than one recipient (@SharesPayload) takes its payload row's id from the
+    //   identity's sequence here (materialized once), so that shared can insert the payloads and numbered point at
+    //   them without matching RETURNING rows back; a request to one user keeps its payload in its row.
     // - A user may appear in several requests of one batch. The upsert may touch each stream row once per
     //   statement, so it raises last_seq by the user's row count, and the rows take the seqs below the new
     //   last_seq in request order (ord). Row locks are still taken in user_id order, as by every other writer.
@@ -111,10 +114,10 @@ internal static class PostgresSql
     public const string GroupAppend = """
         WITH requests AS MATERIALIZED (
             SELECT q.req, q.type, q.payload, q.created_at, q.expires_at, q.caller, q.idempotency_key, q.request_hash,
-                   nextval(pg_get_serial_sequence('notification_payloads', 'id')) AS payload_id
+                   CASE WHEN q.shares_payload THEN nextval(pg_get_serial_sequence('notification_payloads', 'id')) END AS payload_id
             FROM unnest(@Types::text[], @Payloads::text[], @CreatedAts::timestamptz[], @ExpiresAts::timestamptz[],
-                        @Callers::text[], @IdempotencyKeys::text[], @RequestHashes::text[])
-                 WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, req)
+                        @Callers::text[], @IdempotencyKeys::text[], @RequestHashes::text[], @SharesPayloads::boolean[])
+                 WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, shares_payload, req)
             LEFT JOIN LATERAL (
                 SELECT true AS used FROM idempotency_keys AS k
                 WHERE k.caller = q.caller AND k.idempotency_key = q.idempotency_key
@@ -149,10 +152,11 @@ internal static class PostgresSql
             INSERT INTO notification_payloads (id, payload, created_at, expires_at)
             SELECT q.payload_id, q.payload::json, q.created_at, q.expires_at
             FROM requests AS q
+            WHERE q.payload_id IS NOT NULL
         ),
         inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload_id, created_at, expires_at)
-            SELECT n.user_id, n.seq, n.id, n.type, n.payload_id, n.created_at, n.expires_at
+            INSERT INTO notifications (user_id, seq, id, type, payload, payload_id, created_at, expires_at)
+            SELECT n.user_id, n.seq, n.id, n.type, CASE WHEN n.payload_id IS NULL THEN n.payload::json END, n.payload_id, n.created_at, n.expires_at
             FROM numbered AS n
             RETURNING user_id, seq, id
         ),

@@ -60,10 +60,10 @@ internal static class SqliteSql
         RETURNING id
         """;
 
-    // The row's own payload column stays empty (the column is NOT NULL since version 1); payload_id holds it.
+    // With a shared payload (payload_id) the row's own payload column is empty: it is NOT NULL since version 1.
     public const string InsertNotification = """
         INSERT INTO notifications (user_id, seq, id, type, payload, payload_id, created_at, expires_at)
-        VALUES (@user_id, @seq, @id, @type, '', @payload_id, @created_at, @expires_at)
+        VALUES (@user_id, @seq, @id, @type, @payload, @payload_id, @created_at, @expires_at)
         """;
 
     // Runs inside the append's write transaction: no other append can store the same key between this read and

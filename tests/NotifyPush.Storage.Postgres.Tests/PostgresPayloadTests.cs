@@ -50,23 +50,39 @@ public sealed class PostgresPayloadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Append_ConcurrentSmallSendsCommittedTogether_EachStoresItsOwnPayloadOnce()
+    public async Task Append_ConcurrentSmallSendsCommittedTogether_EachToSeveralUsersStoresItsPayloadOnce_EachToOneKeepsItInItsRow()
     {
         var prefix = $"group-{Guid.NewGuid():N}";
+        int Recipients(int send) => send % 2 == 0 ? 3 : 1;
 
-        // Small sends arriving together are committed in one statement (group commit); each keeps its own payload row.
+        // Small sends arriving together are committed in one statement (group commit); each send to several users gets
+        // its own payload row, each send to one user keeps its payload in its one row.
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() =>
-            _store.AppendAsync(StoreRequests.Append(StoreRequests.Users($"{prefix}-{i}", 3), $$"""{"send":{{i}}}"""), TestTimeouts.Token())))).Bounded();
+            _store.AppendAsync(StoreRequests.Append(StoreRequests.Users($"{prefix}-{i}", Recipients(i)), $$"""{"send":{{i}}}"""), TestTimeouts.Token())))).Bounded();
 
-        Assert.Equal(20L, await _schema.ScalarAsync<long>("SELECT count(*) FROM notification_payloads"));
+        Assert.Equal(10L, await _schema.ScalarAsync<long>("SELECT count(*) FROM notification_payloads"));
+        Assert.Equal(10L, await _schema.ScalarAsync<long>("SELECT count(*) FROM notifications WHERE payload IS NOT NULL AND payload_id IS NULL"));
         for (var i = 0; i < 20; i++)
         {
-            foreach (var user in StoreRequests.Users($"{prefix}-{i}", 3))
+            foreach (var user in StoreRequests.Users($"{prefix}-{i}", Recipients(i)))
             {
                 var read = await _store.ReadAsync(user, 0, 10, StoreRequests.Now, TestTimeouts.Token());
                 Assert.Equal($$"""{"send":{{i}}}""", Assert.Single(read).PayloadJson);
             }
         }
+    }
+
+    [Fact]
+    public async Task Append_AloneToOneUser_KeepsThePayloadInItsRow()
+    {
+        await using var store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitMaxRows = 0 });
+        var userId = $"one-{Guid.NewGuid():N}";
+
+        await store.AppendAsync(StoreRequests.Append(userId, """{"solo":1}"""), TestTimeouts.Token());
+
+        Assert.Equal(0L, await _schema.ScalarAsync<long>("SELECT count(*) FROM notification_payloads"));
+        var read = await store.ReadAsync(userId, 0, 10, StoreRequests.Now, TestTimeouts.Token());
+        Assert.Equal("""{"solo":1}""", Assert.Single(read).PayloadJson);
     }
 
     [Fact]

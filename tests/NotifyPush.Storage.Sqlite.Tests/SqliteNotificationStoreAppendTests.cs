@@ -52,7 +52,7 @@ public sealed class SqliteNotificationStoreAppendTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Append_FanOut_StoresThePayloadOnceAndEveryRecipientReadsItWhole()
+    public async Task Append_FanOut_StoresThePayloadOnceAndEveryRecipientReadsItWhole_ASendToOneUserKeepsItInItsRow()
     {
         var userIds = Enumerable.Range(0, 300).Select(i => $"once-{i}").ToArray();
         var request = Request(userIds);
@@ -70,6 +70,16 @@ public sealed class SqliteNotificationStoreAppendTests : IAsyncLifetime
             var read = await Store.ReadAsync(userId, 0, 10, request.CreatedAt, Ct).WaitAsync(Timeout);
             Assert.Equal(request.PayloadJson, Assert.Single(read).PayloadJson);
         }
+
+        // A send to one user keeps its payload in its row.
+        await Store.AppendAsync(Request(["solo"]), Ct).WaitAsync(Timeout);
+        await using (var connection = new SqliteConnection(_database.ConnectionString))
+        {
+            Assert.Equal(1L, connection.ExecuteScalar<long>("SELECT count(*) FROM notification_payloads"));
+        }
+
+        var solo = await Store.ReadAsync("solo", 0, 10, request.CreatedAt, Ct).WaitAsync(Timeout);
+        Assert.Equal(request.PayloadJson, Assert.Single(solo).PayloadJson);
     }
 
     [Fact]
