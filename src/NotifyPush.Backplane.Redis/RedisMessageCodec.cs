@@ -11,14 +11,19 @@ namespace NotifyPush.Backplane.Redis;
 /// </summary>
 /// <remarks>
 /// <code>
-/// byte     kind           BackplaneMessageKind: 1 Notification, 2 Disconnect; with the high bit (0x80) set, a trace
-///                         context follows the seq
+/// byte     kind           1 Notification, 2 Disconnect, 3 Notification without its frame (the receiver reads it from
+///                         the store); with the high bit (0x80) set, a trace context follows the seq
 /// int64    seq            big-endian, 0 or more
 /// [byte[16] traceId, byte[8] spanId, byte traceFlags]   only with 0x80: the W3C context of the traced send
 /// varint   userIdLength   7-bit groups, low group first (as BinaryWriter.Write7BitEncodedInt), 1-5 bytes
 /// byte[]   userId         UTF-8, 1 or more bytes
-/// byte[]   frame          the rest of the payload, the publisher's serialized frame, sent as is
+/// byte[]   frame          the rest of the payload, the publisher's serialized frame, sent as is (none for kind 3)
 /// </code>
+/// A frame above the inline limit (<c>NotifyPush:Backplane:InlineFrameMaxBytes</c>) travels as kind 3, user and seq
+/// only: a fan-out's messages would otherwise each carry the whole payload, multiplying it by the recipient count on
+/// the wire, in Redis's output buffers and in the sender's publish batch. Kind 3 is a kind an older replica does not
+/// know: it drops the message as malformed, and its sockets fill that seq from the store with the next notification,
+/// the periodic position check or a reconnect.
 /// The kind byte doubles as the format's version: a later format uses new kind values, which this decoder
 /// rejects as malformed rather than misreads. The trace context is written only for a send that was traced (sampled),
 /// so with tracing off the format is the first one's, byte for byte; a replica older than the 0x80 flag drops a traced
@@ -32,9 +37,15 @@ internal static class RedisMessageCodec
     private const int TraceContextLength = 16 + 8 + 1;
     private const int MaxVarIntLength = 5;
 
-    /// <summary>Serializes <paramref name="message"/> into a new array, copying its frame once.</summary>
+    /// <summary>The wire kind of a notification sent without its frame.</summary>
+    private const byte FramelessNotification = 3;
+
+    /// <summary>
+    /// Serializes <paramref name="message"/> into a new array, copying its frame once; a notification whose frame is
+    /// larger than <paramref name="inlineFrameMaxBytes"/> (or has none) is written without it (kind 3).
+    /// </summary>
     /// <exception cref="ArgumentException">The user id is empty or is not valid UTF-16.</exception>
-    public static byte[] Encode(in BackplaneMessage message)
+    public static byte[] Encode(in BackplaneMessage message, int inlineFrameMaxBytes = int.MaxValue)
     {
         ArgumentException.ThrowIfNullOrEmpty(message.UserId, nameof(message));
         int userIdLength;
@@ -47,13 +58,15 @@ internal static class RedisMessageCodec
             throw new ArgumentException("The user id is not valid UTF-16 (it contains a lone surrogate).", nameof(message), ex);
         }
 
-        var frame = message.Frame.Span;
+        var frameless = message.Kind == BackplaneMessageKind.Notification && (message.FrameLength == 0 || message.FrameLength > inlineFrameMaxBytes);
+        var frameLength = frameless ? 0 : message.FrameLength;
         var traced = message.TraceContext != default;
         var header = HeaderLength + (traced ? TraceContextLength : 0);
-        var payload = new byte[header + VarIntLength(userIdLength) + userIdLength + frame.Length];
+        var payload = new byte[header + VarIntLength(userIdLength) + userIdLength + frameLength];
         var span = payload.AsSpan();
 
-        span[0] = (byte)((byte)message.Kind | (traced ? TracedFlag : 0));
+        var kind = frameless ? FramelessNotification : (byte)message.Kind;
+        span[0] = (byte)(kind | (traced ? TracedFlag : 0));
         BinaryPrimitives.WriteInt64BigEndian(span[1..], message.Seq);
         if (traced)
         {
@@ -64,7 +77,12 @@ internal static class RedisMessageCodec
 
         var offset = header + WriteVarInt(span[header..], userIdLength);
         offset += RedisChannels.StrictUtf8.GetBytes(message.UserId, span[offset..]);
-        frame.CopyTo(span[offset..]);
+        if (!frameless)
+        {
+            message.Frame.Span.CopyTo(span[offset..]);
+            message.FrameTail.Span.CopyTo(span[(offset + message.Frame.Length)..]);
+        }
+
         return payload;
     }
 
@@ -82,7 +100,9 @@ internal static class RedisMessageCodec
         }
 
         var traced = (payload[0] & TracedFlag) != 0;
-        var kind = (BackplaneMessageKind)(payload[0] & ~TracedFlag);
+        var wireKind = (byte)(payload[0] & ~TracedFlag);
+        var frameless = wireKind == FramelessNotification;
+        var kind = frameless ? BackplaneMessageKind.Notification : (BackplaneMessageKind)wireKind;
         if (kind is not (BackplaneMessageKind.Notification or BackplaneMessageKind.Disconnect))
         {
             reason = $"unknown kind {payload[0]}";
@@ -124,6 +144,13 @@ internal static class RedisMessageCodec
         }
 
         var frameStart = userIdStart + userIdLength;
+        if (frameless ? frameStart != payload.Length : kind == BackplaneMessageKind.Notification && frameStart == payload.Length)
+        {
+            // A notification carries its frame or says it does not (kind 3); the reader must never get an empty frame to send.
+            reason = frameless ? "a frameless notification carries bytes after its user id" : "a notification without a frame";
+            return false;
+        }
+
         message = new BackplaneMessage(
             kind,
             Encoding.UTF8.GetString(userIdBytes),

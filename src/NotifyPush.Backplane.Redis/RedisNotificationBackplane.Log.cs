@@ -61,8 +61,8 @@ public sealed partial class RedisNotificationBackplane
         public static partial void ListenerFailed(ILogger logger, string callback, Exception exception);
 
         [LoggerMessage(EventId = NotifyPushEventIds.RedisOwedDoorbellsDropped, Level = LogLevel.Warning,
-            Message = "{DroppedCount} doorbells were not remembered during the Redis outage ({Capacity} users already owed); those users' sockets catch up with their next notification or reconnect.")]
-        public static partial void OwedDoorbellsDropped(ILogger logger, int droppedCount, int capacity);
+            Message = "{DroppedCount} doorbells were not remembered during the Redis outage (at most {Capacity} users and {MaxBytes} bytes are owed); those users' sockets catch up through the store.")]
+        public static partial void OwedDoorbellsDropped(ILogger logger, int droppedCount, int capacity, long maxBytes);
 
         [LoggerMessage(EventId = NotifyPushEventIds.RedisRingingOwedDoorbells, Level = LogLevel.Information,
             Message = "Redis answers again; ringing {UserCount} doorbells owed from the outage.")]

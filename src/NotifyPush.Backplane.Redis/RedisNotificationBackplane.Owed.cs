@@ -4,10 +4,9 @@ namespace NotifyPush.Backplane.Redis;
 
 public sealed partial class RedisNotificationBackplane
 {
-    /// <summary>Most users whose doorbell is remembered during an outage; beyond it, their sockets catch up on their next notification or reconnect.</summary>
-    internal const int OwedDoorbellCapacity = 100_000;
-
-    private readonly OwedDoorbells _owed = new(OwedDoorbellCapacity);
+    // Bounded by RedisBackplaneOptions.OwedDoorbellCapacity (users) and OwedDoorbellBytes; beyond them, those users'
+    // sockets catch up through the store (their next notification, the position check, a reconnect).
+    private readonly OwedDoorbells _owed;
 
     /// <summary>Doorbells waiting for Redis (for tests and diagnostics).</summary>
     internal int OwedDoorbellCount => _owed.Count;
@@ -17,7 +16,7 @@ public sealed partial class RedisNotificationBackplane
         var dropped = _owed.Add(messages);
         if (dropped > 0)
         {
-            Log.OwedDoorbellsDropped(_logger, dropped, OwedDoorbellCapacity);
+            Log.OwedDoorbellsDropped(_logger, dropped, _owed.Capacity, _owed.MaxBytes);
         }
     }
 

@@ -34,6 +34,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
     private readonly ConfigurationOptions _configuration;
     private readonly RedisChannels _channels;
+    private readonly int _inlineFrameMaxBytes;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly NotifyPushMetrics? _metrics;
@@ -79,6 +80,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
         _configuration = configuration;
         _channels = new RedisChannels(settings.ChannelPrefix);
+        _inlineFrameMaxBytes = settings.InlineFrameMaxBytes;
+        _owed = new OwedDoorbells(settings.OwedDoorbellCapacity, settings.OwedDoorbellBytes);
         _logger = logger;
         _timeProvider = timeProvider;
         _metrics = metrics;
@@ -198,7 +201,9 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     /// <inheritdoc />
     /// <remarks>
     /// All PUBLISH commands are issued before any is awaited: the multiplexer writes them to one connection in this
-    /// order, which keeps each user's order, and they share round trips. Each frame is copied once, into its payload.
+    /// order, which keeps each user's order, and they share round trips. Each frame up to
+    /// <see cref="RedisBackplaneOptions.InlineFrameMaxBytes"/> is copied once, into its payload; a larger one is not
+    /// sent (the receivers read it from the store), so a large fan-out's batch holds no copy of its payload.
     /// </remarks>
     public async Task PublishAsync(IReadOnlyList<BackplaneMessage> messages, CancellationToken cancellationToken)
     {
@@ -232,7 +237,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
                 try
                 {
                     channel = _channels.User(message.UserId);
-                    payload = RedisMessageCodec.Encode(message);
+                    payload = RedisMessageCodec.Encode(message, _inlineFrameMaxBytes);
                 }
                 catch (ArgumentException ex)
                 {

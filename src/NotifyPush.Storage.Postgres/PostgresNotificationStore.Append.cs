@@ -55,6 +55,7 @@ public sealed partial class PostgresNotificationStore
             request.Caller,
             request.IdempotencyKey,
             request.RequestHash,
+            append.SharesPayload,
         };
 
         return RunAsync(

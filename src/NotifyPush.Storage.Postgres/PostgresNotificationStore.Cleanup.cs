@@ -36,9 +36,10 @@ public sealed partial class PostgresNotificationStore
                 }
 
                 var deleted = await connection.ExecuteScalarAsync<int>(new CommandDefinition(PostgresSql.Cleanup, parameters, transaction, cancellationToken: ct));
+                var payloads = await connection.ExecuteAsync(new CommandDefinition(PostgresSql.CleanupPayloads, parameters, transaction, cancellationToken: ct));
                 await transaction.CommitAsync(ct);
                 LogCleanupPass(_logger, deleted, batchSize);
-                return new CleanupResult(deleted, HasMore: deleted >= batchSize);
+                return new CleanupResult(deleted, HasMore: deleted >= batchSize || payloads >= batchSize);
             },
             OnLostConnection.RetryOnce, // a pass repeated deletes what is due then, as the next pass would
             cancellationToken);

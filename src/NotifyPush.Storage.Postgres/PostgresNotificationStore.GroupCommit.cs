@@ -216,6 +216,7 @@ public sealed partial class PostgresNotificationStore
         var callers = new string[batch.Count];
         var keys = new string?[batch.Count];
         var hashes = new string[batch.Count];
+        var sharesPayloads = new bool[batch.Count];
         var userIds = new string[rowCount];
         var ids = new Guid[rowCount];
         var rowRequests = new long[rowCount];
@@ -230,6 +231,7 @@ public sealed partial class PostgresNotificationStore
             callers[i] = append.Request.Caller;
             keys[i] = append.Request.IdempotencyKey;
             hashes[i] = append.Request.RequestHash;
+            sharesPayloads[i] = append.SharesPayload;
             append.UserIds.CopyTo(userIds, row);
             append.Ids.CopyTo(ids, row);
             rowRequests.AsSpan(row, append.UserIds.Length).Fill(i + 1);
@@ -245,6 +247,7 @@ public sealed partial class PostgresNotificationStore
             Callers = callers,
             IdempotencyKeys = keys,
             RequestHashes = hashes,
+            SharesPayloads = sharesPayloads,
             UserIds = userIds,
             Ids = ids,
             RowRequests = rowRequests,

@@ -12,12 +12,17 @@ internal static class PostgresSql
 {
     // ---- Reads ----
 
+    // The payload is the row's own (written before 0005_shared_payloads) or the send's shared row. A shared row is
+    // removed at its expiry, which its notifications share: one whose payload is gone has expired (a replica whose
+    // clock runs behind the cleaner's could still see it as live) and is not returned.
     public const string Read = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload::text AS PayloadJson,
-               created_at AS CreatedAt, expires_at AS ExpiresAt
-        FROM notifications
-        WHERE user_id = @UserId AND seq > @AfterSeq AND expires_at > @Now
-        ORDER BY seq
+        SELECT n.user_id AS UserId, n.seq AS Seq, n.id AS Id, n.type AS Type, coalesce(n.payload, p.payload)::text AS PayloadJson,
+               n.created_at AS CreatedAt, n.expires_at AS ExpiresAt
+        FROM notifications AS n
+        LEFT JOIN notification_payloads AS p ON p.id = n.payload_id
+        WHERE n.user_id = @UserId AND n.seq > @AfterSeq AND n.expires_at > @Now
+          AND (n.payload IS NOT NULL OR p.id IS NOT NULL)
+        ORDER BY n.seq
         LIMIT @Limit
         """;
 
@@ -45,7 +50,10 @@ internal static class PostgresSql
     //   the row's seq. The upsert runs in user_id order, so two fan-outs over overlapping users take the row
     //   locks in the same order and wait for each other instead of deadlocking. Holding the stream row lock
     //   until commit is what makes seq order commit order per user.
-    // - inserted: the notifications, with those seqs.
+    // - shared: with @SharesPayload (more than one recipient), the payload, once for the whole send (none when
+    //   nothing is written).
+    // - inserted: the notifications, with those seqs, each pointing at the shared payload, or (one recipient)
+    //   holding the payload in its own row: a payload row of its own would be a second row for nothing.
     // - remembered: with a key, the key and the result (recipients in request order, their ids and seqs), which
     //   outlive the notifications.
     // The statement is its own transaction: a unique_violation on idempotency_keys_pkey (a concurrent duplicate
@@ -67,11 +75,18 @@ internal static class PostgresSql
             ON CONFLICT (user_id) DO UPDATE SET last_seq = s.last_seq + 1
             RETURNING s.user_id, s.last_seq
         ),
+        shared AS (
+            INSERT INTO notification_payloads (payload, created_at, expires_at)
+            SELECT @Payload::json, @CreatedAt, @ExpiresAt
+            WHERE @SharesPayload AND EXISTS (SELECT 1 FROM input)
+            RETURNING id
+        ),
         inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
-            SELECT c.user_id, c.last_seq, i.id, @Type, @Payload::json, @CreatedAt, @ExpiresAt
+            INSERT INTO notifications (user_id, seq, id, type, payload, payload_id, created_at, expires_at)
+            SELECT c.user_id, c.last_seq, i.id, @Type, CASE WHEN sh.id IS NULL THEN @Payload::json END, sh.id, @CreatedAt, @ExpiresAt
             FROM counters AS c
             JOIN input AS i ON i.user_id = c.user_id
+            LEFT JOIN shared AS sh ON true
             RETURNING user_id, seq, id
         ),
         remembered AS (
@@ -92,6 +107,9 @@ internal static class PostgresSql
     // The append statement for many requests at once (group commit). Differences from Append:
     // - requests: one row per request (type, payload, times, idempotency); a request whose key the caller already
     //   used contributes no rows and is answered afterwards from the key's result, as a lone request would be.
+    //   Each written request with more than one recipient (@SharesPayload) takes its payload row's id from the
+    //   identity's sequence here (materialized once), so that shared can insert the payloads and numbered point at
+    //   them without matching RETURNING rows back; a request to one user keeps its payload in its row.
     // - A user may appear in several requests of one batch. The upsert may touch each stream row once per
     //   statement, so it raises last_seq by the user's row count, and the rows take the seqs below the new
     //   last_seq in request order (ord). Row locks are still taken in user_id order, as by every other writer.
@@ -101,11 +119,12 @@ internal static class PostgresSql
     //   batch instead: a sequential scan of every key of the window per statement, which made the table's size the
     //   cost of a send.
     public const string GroupAppend = """
-        WITH requests AS (
-            SELECT q.req, q.type, q.payload, q.created_at, q.expires_at, q.caller, q.idempotency_key, q.request_hash
+        WITH requests AS MATERIALIZED (
+            SELECT q.req, q.type, q.payload, q.created_at, q.expires_at, q.caller, q.idempotency_key, q.request_hash,
+                   CASE WHEN q.shares_payload THEN nextval(pg_get_serial_sequence('notification_payloads', 'id')) END AS payload_id
             FROM unnest(@Types::text[], @Payloads::text[], @CreatedAts::timestamptz[], @ExpiresAts::timestamptz[],
-                        @Callers::text[], @IdempotencyKeys::text[], @RequestHashes::text[])
-                 WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, req)
+                        @Callers::text[], @IdempotencyKeys::text[], @RequestHashes::text[], @SharesPayloads::boolean[])
+                 WITH ORDINALITY AS q(type, payload, created_at, expires_at, caller, idempotency_key, request_hash, shares_payload, req)
             LEFT JOIN LATERAL (
                 SELECT true AS used FROM idempotency_keys AS k
                 WHERE k.caller = q.caller AND k.idempotency_key = q.idempotency_key
@@ -136,9 +155,15 @@ internal static class PostgresSql
             JOIN counters AS c ON c.user_id = i.user_id
             JOIN counts AS k ON k.user_id = i.user_id
         ),
+        shared AS (
+            INSERT INTO notification_payloads (id, payload, created_at, expires_at)
+            SELECT q.payload_id, q.payload::json, q.created_at, q.expires_at
+            FROM requests AS q
+            WHERE q.payload_id IS NOT NULL
+        ),
         inserted AS (
-            INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
-            SELECT n.user_id, n.seq, n.id, n.type, n.payload::json, n.created_at, n.expires_at
+            INSERT INTO notifications (user_id, seq, id, type, payload, payload_id, created_at, expires_at)
+            SELECT n.user_id, n.seq, n.id, n.type, CASE WHEN n.payload_id IS NULL THEN n.payload::json END, n.payload_id, n.created_at, n.expires_at
             FROM numbered AS n
             RETURNING user_id, seq, id
         ),
@@ -230,6 +255,20 @@ internal static class PostgresSql
             WHERE s.user_id = l.user_id
         )
         SELECT count(*)::int FROM deleted
+        """;
+
+    // Shared payloads (0005_shared_payloads) whose send has expired, a batch at a time by the expires_at index. Every
+    // notification of a send shares its expiry, so none of them is delivered any more; their own rows go by Cleanup.
+    // SKIP LOCKED: a replica cleaning at the same moment takes other rows instead of waiting.
+    public const string CleanupPayloads = """
+        DELETE FROM notification_payloads
+        WHERE id IN (
+            SELECT id
+            FROM notification_payloads
+            WHERE expires_at <= @Now
+            ORDER BY expires_at
+            LIMIT @BatchSize
+            FOR UPDATE SKIP LOCKED)
         """;
 
     // Keys older than the window, a batch at a time, by the created_at index. SKIP LOCKED: replicas cleaning at

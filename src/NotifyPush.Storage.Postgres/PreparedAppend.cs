@@ -30,6 +30,12 @@ internal sealed class PreparedAppend
     /// <summary>The distinct recipients, in request order.</summary>
     public string[] UserIds { get; }
 
+    /// <summary>
+    /// True when the payload is stored once in <c>notification_payloads</c> and referenced by every recipient's row;
+    /// a send to one user keeps it in its row, one row written as before shared payloads.
+    /// </summary>
+    public bool SharesPayload => UserIds.Length > 1;
+
     /// <summary>One new notification id per recipient, same order.</summary>
     public Guid[] Ids { get; }
 

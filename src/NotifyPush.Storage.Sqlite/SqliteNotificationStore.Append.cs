@@ -89,6 +89,16 @@ public sealed partial class SqliteNotificationStore
         var nextSeqUser = nextSeq.Parameters.Add("@user_id", SqliteType.Text);
         nextSeq.Prepare();
 
+        // A send to several users stores its payload once and each recipient's row points at it; a send to one user
+        // keeps the payload in its row (a payload row of its own would be a second row for nothing).
+        long? payloadId = request.UserIds.Count > 1
+            ? connection.ExecuteScalar<long>(new CommandDefinition(
+                SqliteSql.InsertPayload,
+                new { Payload = request.PayloadJson, CreatedAt = createdAt.UtcTicks, ExpiresAt = expiresAt.UtcTicks },
+                transaction,
+                cancellationToken: cancellationToken))
+            : null;
+
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = SqliteSql.InsertNotification;
@@ -96,7 +106,8 @@ public sealed partial class SqliteNotificationStore
         var insertSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
         var insertId = insert.Parameters.Add("@id", SqliteType.Text);
         insert.Parameters.Add("@type", SqliteType.Text).Value = request.Type;
-        insert.Parameters.Add("@payload", SqliteType.Text).Value = request.PayloadJson;
+        insert.Parameters.Add("@payload", SqliteType.Text).Value = payloadId is null ? request.PayloadJson : string.Empty;
+        insert.Parameters.Add("@payload_id", SqliteType.Integer).Value = payloadId is { } shared ? shared : DBNull.Value;
         insert.Parameters.Add("@created_at", SqliteType.Integer).Value = createdAt.UtcTicks;
         insert.Parameters.Add("@expires_at", SqliteType.Integer).Value = expiresAt.UtcTicks;
         insert.Prepare();

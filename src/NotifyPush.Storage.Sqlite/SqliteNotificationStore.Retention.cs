@@ -31,7 +31,7 @@ public sealed partial class SqliteNotificationStore
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
 
         var started = Stopwatch.GetTimestamp();
-        var deleted = await RunWrite("remove expired and delivered notifications", (connection, transaction, ct) =>
+        var (deleted, payloadsDeleted) = await RunWrite("remove expired and delivered notifications", (connection, transaction, ct) =>
         {
             var rows = connection.Query<DeletedNotification>(new CommandDefinition(
                 SqliteSql.DeleteDue,
@@ -43,7 +43,9 @@ public sealed partial class SqliteNotificationStore
                 .GroupBy(row => row.UserId, StringComparer.Ordinal)
                 .Select(stream => new DeletedNotification { UserId = stream.Key, Seq = stream.Max(row => row.Seq) });
             connection.Execute(new CommandDefinition(SqliteSql.RaisePrunedSeq, prunedUpTo, transaction, cancellationToken: ct));
-            return rows.Count;
+            var payloads = connection.Execute(new CommandDefinition(
+                SqliteSql.DeletePayloads, new { Now = now.UtcTicks, BatchSize = batchSize }, transaction, cancellationToken: ct));
+            return (Rows: rows.Count, Payloads: payloads);
         }, cancellationToken).ConfigureAwait(false);
 
         if (deleted > 0)
@@ -51,7 +53,7 @@ public sealed partial class SqliteNotificationStore
             Log.CleanupPass(_logger, deleted, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        return new CleanupResult(deleted, HasMore: deleted == batchSize);
+        return new CleanupResult(deleted, HasMore: deleted == batchSize || payloadsDeleted == batchSize);
     }
 
     /// <inheritdoc />

@@ -23,13 +23,17 @@ internal static class SqliteSql
 
     // ---- Reads ----
 
-    // Served by the primary key (user_id, seq): a range scan of one user's stream.
+    // Served by the primary key (user_id, seq): a range scan of one user's stream. The payload is the row's own
+    // (written before 0005_shared_payloads) or the send's shared row; one whose shared row is gone has expired.
     public const string Read = """
-        SELECT user_id AS UserId, seq AS Seq, id AS Id, type AS Type, payload AS Payload,
-               created_at AS CreatedAt, expires_at AS ExpiresAt
-        FROM notifications
-        WHERE user_id = @UserId AND seq > @AfterSeq AND expires_at > @Now
-        ORDER BY seq
+        SELECT n.user_id AS UserId, n.seq AS Seq, n.id AS Id, n.type AS Type,
+               CASE WHEN n.payload_id IS NULL THEN n.payload ELSE p.payload END AS Payload,
+               n.created_at AS CreatedAt, n.expires_at AS ExpiresAt
+        FROM notifications AS n
+        LEFT JOIN notification_payloads AS p ON p.id = n.payload_id
+        WHERE n.user_id = @UserId AND n.seq > @AfterSeq AND n.expires_at > @Now
+          AND (n.payload_id IS NULL OR p.id IS NOT NULL)
+        ORDER BY n.seq
         LIMIT @Limit
         """;
 
@@ -57,9 +61,17 @@ internal static class SqliteSql
         RETURNING last_seq
         """;
 
+    // Once per append: the payload every recipient's row points at.
+    public const string InsertPayload = """
+        INSERT INTO notification_payloads (payload, created_at, expires_at)
+        VALUES (@Payload, @CreatedAt, @ExpiresAt)
+        RETURNING id
+        """;
+
+    // With a shared payload (payload_id) the row's own payload column is empty: it is NOT NULL since version 1.
     public const string InsertNotification = """
-        INSERT INTO notifications (user_id, seq, id, type, payload, created_at, expires_at)
-        VALUES (@user_id, @seq, @id, @type, @payload, @created_at, @expires_at)
+        INSERT INTO notifications (user_id, seq, id, type, payload, payload_id, created_at, expires_at)
+        VALUES (@user_id, @seq, @id, @type, @payload, @payload_id, @created_at, @expires_at)
         """;
 
     // Runs inside the append's write transaction: no other append can store the same key between this read and
@@ -101,6 +113,13 @@ internal static class SqliteSql
 
     public const string RaisePrunedSeq = """
         UPDATE user_streams SET pruned_seq = @Seq WHERE user_id = @UserId AND pruned_seq < @Seq
+        """;
+
+    // Shared payloads whose send has expired, a batch at a time, by the expires_at index. Every notification of a
+    // send shares its expiry, so none of them is delivered any more; their own rows go by DeleteDue.
+    public const string DeletePayloads = """
+        DELETE FROM notification_payloads
+        WHERE id IN (SELECT id FROM notification_payloads WHERE expires_at <= @Now ORDER BY expires_at LIMIT @BatchSize)
         """;
 
     // Keys older than the window, a batch at a time, by the created_at index.

@@ -14,9 +14,9 @@ internal static class RedisBackplanes
     public static string NewPrefix() => $"test-{Guid.NewGuid():N}";
 
     /// <summary>Creates a backplane; it connects in the background.</summary>
-    public static RedisNotificationBackplane Create(string configuration, string prefix, ILogger<RedisNotificationBackplane>? logger = null) =>
+    public static RedisNotificationBackplane Create(string configuration, string prefix, ILogger<RedisNotificationBackplane>? logger = null, int inlineFrameMaxBytes = 8 * 1024) =>
         new(
-            Options.Create(new RedisBackplaneOptions { Configuration = configuration, ChannelPrefix = prefix }),
+            Options.Create(new RedisBackplaneOptions { Configuration = configuration, ChannelPrefix = prefix, InlineFrameMaxBytes = inlineFrameMaxBytes }),
             logger ?? NullLogger<RedisNotificationBackplane>.Instance,
             TimeProvider.System);
 

@@ -51,12 +51,46 @@ public sealed class RedisMessageCodecTests
         Assert.Throws<ArgumentException>(() => RedisMessageCodec.Encode(new BackplaneMessage(BackplaneMessageKind.Notification, "a\uD800", 1, default)));
     }
 
+    [Fact]
+    public void Encode_WhenTheFrameHasAHeadAndASharedTail_SendsThemAsOneFrame()
+    {
+        var message = new BackplaneMessage(BackplaneMessageKind.Notification, "u1", 5, Encoding.UTF8.GetBytes("{\"seq\":5,\"payload\":"))
+        {
+            FrameTail = Encoding.UTF8.GetBytes("[1,2]}"),
+        };
+
+        Assert.True(RedisMessageCodec.TryDecode(RedisMessageCodec.Encode(message), out var decoded, out var reason), reason);
+
+        Assert.Equal("{\"seq\":5,\"payload\":[1,2]}", Encoding.UTF8.GetString(decoded.Frame.Span));
+        Assert.True(decoded.FrameTail.IsEmpty);
+    }
+
+    [Fact]
+    public void Encode_WhenTheFrameIsAboveTheInlineLimit_SendsUserAndSeqOnlyAsKind3()
+    {
+        var message = new BackplaneMessage(BackplaneMessageKind.Notification, "u1", 7, new byte[] { 1, 2, 3 }) { FrameTail = new byte[100] };
+
+        var payload = RedisMessageCodec.Encode(message, inlineFrameMaxBytes: 102);
+
+        // Kind 3, seq, user id and nothing else: the payload is not copied into the message.
+        Assert.Equal(new byte[] { 3, 0, 0, 0, 0, 0, 0, 0, 7, 2, (byte)'u', (byte)'1' }, payload);
+        Assert.True(RedisMessageCodec.TryDecode(payload, out var decoded, out var reason), reason);
+        Assert.Equal((BackplaneMessageKind.Notification, "u1", 7L), (decoded.Kind, decoded.UserId, decoded.Seq));
+        Assert.True(decoded.IsFrameless);
+
+        // At the limit it still travels whole.
+        Assert.True(RedisMessageCodec.TryDecode(RedisMessageCodec.Encode(message, inlineFrameMaxBytes: 103), out var inline, out _));
+        Assert.Equal(103, inline.Frame.Length);
+    }
+
     public static TheoryData<byte[]?> Garbage() => new()
     {
         null,
         Array.Empty<byte>(),
         new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 1 },                            // no user id length
-        new byte[] { 3, 0, 0, 0, 0, 0, 0, 0, 1, 1, (byte)'u' },             // unknown kind
+        new byte[] { 4, 0, 0, 0, 0, 0, 0, 0, 1, 1, (byte)'u' },             // unknown kind
+        new byte[] { 3, 0, 0, 0, 0, 0, 0, 0, 1, 1, (byte)'u', (byte)'{' },  // frameless notification with a frame
+        new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, (byte)'u' },             // notification with neither frame nor kind 3
         new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, (byte)'u' },             // kind 0
         new byte[] { 1, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, (byte)'u' },          // negative seq
         new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, (byte)'u' },             // empty user id

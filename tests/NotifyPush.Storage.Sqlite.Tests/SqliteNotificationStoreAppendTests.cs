@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Dapper;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using NotifyPush.Core.Storage;
 
@@ -47,6 +49,37 @@ public sealed class SqliteNotificationStoreAppendTests : IAsyncLifetime
         Assert.Equal(userIds, result.Notifications.Select(n => n.UserId));
         Assert.All(result.Notifications, n => Assert.Equal(1, n.Seq));
         Assert.Equal(1, (await Store.GetStreamStateAsync("user-9999", Ct).WaitAsync(Timeout)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Append_FanOut_StoresThePayloadOnceAndEveryRecipientReadsItWhole_ASendToOneUserKeepsItInItsRow()
+    {
+        var userIds = Enumerable.Range(0, 300).Select(i => $"once-{i}").ToArray();
+        var request = Request(userIds);
+
+        await Store.AppendAsync(request, Ct).WaitAsync(Timeout);
+
+        await using (var connection = new SqliteConnection(_database.ConnectionString))
+        {
+            Assert.Equal(1L, connection.ExecuteScalar<long>("SELECT count(*) FROM notification_payloads"));
+            Assert.Equal(300L, connection.ExecuteScalar<long>("SELECT count(*) FROM notifications WHERE payload = '' AND payload_id IS NOT NULL"));
+        }
+
+        foreach (var userId in userIds)
+        {
+            var read = await Store.ReadAsync(userId, 0, 10, request.CreatedAt, Ct).WaitAsync(Timeout);
+            Assert.Equal(request.PayloadJson, Assert.Single(read).PayloadJson);
+        }
+
+        // A send to one user keeps its payload in its row.
+        await Store.AppendAsync(Request(["solo"]), Ct).WaitAsync(Timeout);
+        await using (var connection = new SqliteConnection(_database.ConnectionString))
+        {
+            Assert.Equal(1L, connection.ExecuteScalar<long>("SELECT count(*) FROM notification_payloads"));
+        }
+
+        var solo = await Store.ReadAsync("solo", 0, 10, request.CreatedAt, Ct).WaitAsync(Timeout);
+        Assert.Equal(request.PayloadJson, Assert.Single(solo).PayloadJson);
     }
 
     [Fact]

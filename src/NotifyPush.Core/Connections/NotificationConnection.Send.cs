@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Diagnostics;
@@ -64,7 +65,7 @@ public sealed partial class NotificationConnection
 
                 while (CloseCode == 0 && reader.TryRead(out var message))
                 {
-                    Interlocked.Add(ref _queuedBytes, -message.Frame.Length);
+                    Interlocked.Add(ref _queuedBytes, -message.Length);
                     await ProcessAsync(message).ConfigureAwait(false);
                 }
 
@@ -125,11 +126,19 @@ public sealed partial class NotificationConnection
                 }
 
                 MarkSent(message.Seq);
-                await WriteAsync(message.Frame).ConfigureAwait(false);
+                await WriteAsync(message.Frame, message.FrameTail).ConfigureAwait(false);
                 _services.Metrics.DeliveredLive(message.CreatedAtUtcTicks, message.CreatedAtUtcTicks == 0 ? 0 : _services.Time.GetUtcNow().UtcTicks);
                 return;
             case OutboundKind.CatchUp:
                 await FillFromStoreAsync(long.MaxValue, NotifyPushMetrics.ReplayReasons.CatchUp).ConfigureAwait(false);
+                return;
+            case OutboundKind.Doorbell:
+                // The frame was not carried: the store has it (committed before the doorbell rang).
+                if (message.Seq > LastSentSeq)
+                {
+                    await FillFromStoreAsync(long.MaxValue, NotifyPushMetrics.ReplayReasons.Doorbell).ConfigureAwait(false);
+                }
+
                 return;
             default:
                 await WriteAsync(message.Frame).ConfigureAwait(false);
@@ -258,6 +267,34 @@ public sealed partial class NotificationConnection
         Volatile.Write(ref _writeStartedAt, _services.Time.GetUtcNow().UtcTicks);
         await _coalescer.UncorkAsync().ConfigureAwait(false);
         Volatile.Write(ref _writeStartedAt, 0);
+    }
+
+    /// <summary>
+    /// Writes a frame given as its own head and a tail shared with other recipients, as one WebSocket message. The two
+    /// are joined in a pooled buffer for the write only: the whole frame exists once per socket being written, never
+    /// once per recipient waiting.
+    /// </summary>
+    private async ValueTask WriteAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> tail)
+    {
+        if (tail.IsEmpty)
+        {
+            await WriteAsync(head).ConfigureAwait(false);
+            return;
+        }
+
+        var length = head.Length + tail.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            head.Span.CopyTo(buffer);
+            tail.Span.CopyTo(buffer.AsSpan(head.Length));
+            await WriteAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The WebSocket has copied the frame into its own send buffer once SendAsync completed (or failed).
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private async ValueTask WriteAsync(ReadOnlyMemory<byte> frame)

@@ -93,6 +93,19 @@ public sealed partial class NotificationConnection
     public bool TryEnqueueNotification(long seq, ReadOnlyMemory<byte> frame, long createdAtUtcTicks = 0) =>
         TryEnqueue(new OutboundMessage(OutboundKind.Notification, seq, frame, createdAtUtcTicks));
 
+    /// <summary>
+    /// Queues a live notification given as a head of its own and a tail shared with other recipients (the payload is
+    /// held once per send). Without either, the notification's frame was not carried and is read from the store.
+    /// </summary>
+    /// <param name="seq">The notification's seq.</param>
+    /// <param name="frameHead">The frame up to the payload, or the whole frame when <paramref name="frameTail"/> is empty.</param>
+    /// <param name="frameTail">The rest of the frame, shared.</param>
+    /// <param name="createdAtUtcTicks">Its createdAt, for the delivery latency metric; 0 when unknown.</param>
+    public bool TryEnqueueNotification(long seq, ReadOnlyMemory<byte> frameHead, ReadOnlyMemory<byte> frameTail, long createdAtUtcTicks = 0) =>
+        frameHead.IsEmpty && frameTail.IsEmpty
+            ? TryEnqueue(new OutboundMessage(OutboundKind.Doorbell, seq, ReadOnlyMemory<byte>.Empty))
+            : TryEnqueue(new OutboundMessage(OutboundKind.Notification, seq, frameHead, createdAtUtcTicks) { FrameTail = frameTail });
+
     /// <summary>Asks the send loop to read everything after its last sent seq from the store.</summary>
     public bool TryEnqueueCatchUp() => TryEnqueue(OutboundMessage.CatchUp);
 
@@ -100,7 +113,7 @@ public sealed partial class NotificationConnection
     internal bool TryEnqueue(in OutboundMessage message)
     {
         // A frame larger than the whole byte budget still goes into an empty queue, or it could never be sent.
-        var size = message.Frame.Length;
+        var size = message.Length;
         var queuedBytes = Interlocked.Add(ref _queuedBytes, size);
         if ((queuedBytes <= _maxQueuedBytes || queuedBytes == size) && _queue.Writer.TryWrite(message))
         {

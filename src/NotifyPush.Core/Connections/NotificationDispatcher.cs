@@ -7,7 +7,7 @@ namespace NotifyPush.Core.Connections;
 
 /// <summary>
 /// Receives backplane messages and hands them to the addressed user's local sockets. Never waits for a socket:
-/// each gets the shared frame on its bounded queue.
+/// each gets the shared frame (a head of its own and the send's shared tail) on its bounded queue.
 /// </summary>
 public sealed partial class NotificationDispatcher(ConnectionRegistry registry, NotifyPushMetrics metrics, ILogger<NotificationDispatcher> logger) : IBackplaneListener
 {
@@ -27,10 +27,11 @@ public sealed partial class NotificationDispatcher(ConnectionRegistry registry, 
                 using (NotifyPushTracing.StartDispatch(message, connections.Length))
                 {
                     // Read once for all of the user's sockets, and only when the latency is measured.
-                    var createdAt = metrics.DeliveryDurationEnabled && ServerFrames.TryReadCreatedAt(message.Frame.Span, out var ticks) ? ticks : 0;
+                    var end = message.FrameTail.IsEmpty ? message.Frame : message.FrameTail;
+                    var createdAt = metrics.DeliveryDurationEnabled && ServerFrames.TryReadCreatedAt(end.Span, out var ticks) ? ticks : 0;
                     foreach (var connection in connections)
                     {
-                        connection.TryEnqueueNotification(message.Seq, message.Frame, createdAt);
+                        connection.TryEnqueueNotification(message.Seq, message.Frame, message.FrameTail, createdAt);
                     }
                 }
 

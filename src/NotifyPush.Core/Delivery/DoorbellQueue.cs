@@ -1,8 +1,10 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
+using NotifyPush.Core.Options;
 
 namespace NotifyPush.Core.Delivery;
 
@@ -12,52 +14,84 @@ namespace NotifyPush.Core.Delivery;
 /// order, taking everything that waits into one publish (the Redis backplane pipelines it).
 /// </summary>
 /// <remarks>
-/// Bounded: at most <see cref="Capacity"/> messages wait. Beyond that only the newest doorbell per user is kept
-/// (<see cref="OwedDoorbells"/>) and rung once the queue has drained; a receiver that sees seq N fills every lower
-/// seq it lacks from the store. A doorbell that never rings costs latency, not notifications: a socket's next
-/// doorbell, a backplane restore or a reconnect reads the store.
+/// Bounded in messages (<see cref="DeliveryOptions.DoorbellQueueCapacity"/>) and in bytes
+/// (<see cref="DeliveryOptions.DoorbellQueueBytes"/>; a send's shared payload counts once). Beyond either, only the
+/// newest doorbell per user is kept, without its frame (<see cref="OwedDoorbells"/>), and rung once the queue has
+/// drained; a receiver that sees seq N without a frame reads every seq up to N it lacks from the store. A doorbell that
+/// never rings costs latency, not notifications: a socket's next doorbell, the position check, a backplane restore or
+/// a reconnect reads the store.
 /// </remarks>
 public sealed partial class DoorbellQueue(
     INotificationBackplane backplane,
-    ILogger<DoorbellQueue> logger) : BackgroundService
+    ILogger<DoorbellQueue> logger,
+    IOptions<DeliveryOptions>? options = null) : BackgroundService
 {
-    /// <summary>Most messages waiting for the backplane before newer ones are collapsed to one per user.</summary>
-    internal const int Capacity = 100_000;
-
     /// <summary>Most messages handed to the backplane in one publish.</summary>
     internal const int MaxBatch = 4096;
+
+    /// <summary>What a queued doorbell costs beyond its frame and user id: the message and the channel's slot.</summary>
+    internal const int MessageOverheadBytes = 96;
 
     /// <summary>How long a stopping replica keeps ringing what is queued.</summary>
     internal static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly Channel<BackplaneMessage> _queue = Channel.CreateUnbounded<BackplaneMessage>(new UnboundedChannelOptions
+    private readonly Channel<(BackplaneMessage Message, long Bytes)> _queue = Channel.CreateUnbounded<(BackplaneMessage, long)>(new UnboundedChannelOptions
     {
         SingleReader = true,
         SingleWriter = false,
         AllowSynchronousContinuations = false,
     });
 
-    private readonly OwedDoorbells _owed = new(Capacity);
+    private readonly int _capacity = options?.Value.DoorbellQueueCapacity ?? new DeliveryOptions().DoorbellQueueCapacity;
+    private readonly long _maxBytes = options?.Value.DoorbellQueueBytes ?? new DeliveryOptions().DoorbellQueueBytes;
+    private readonly OwedDoorbells _owed = new(
+        options?.Value.DoorbellQueueCapacity ?? new DeliveryOptions().DoorbellQueueCapacity,
+        options?.Value.DoorbellQueueBytes ?? new DeliveryOptions().DoorbellQueueBytes);
+
     private readonly LogOnce _fullLogged = new();
     private int _waiting;
+    private long _waitingBytes;
+
+    /// <summary>Most messages waiting for the backplane before newer ones are collapsed to one per user.</summary>
+    internal int Capacity => _capacity;
 
     /// <summary>Messages waiting for the backplane (for tests and diagnostics).</summary>
     internal int Waiting => Volatile.Read(ref _waiting) + _owed.Count;
 
+    /// <summary>Bytes the queued messages hold, as counted against the bound (for tests and diagnostics).</summary>
+    internal long WaitingBytes => Interlocked.Read(ref _waitingBytes) + _owed.Bytes;
+
     /// <summary>Queues the messages in order. Never blocks.</summary>
     public void Enqueue(IReadOnlyList<BackplaneMessage> messages)
     {
+        var overflowed = false;
+        var dropped = 0;
         for (var i = 0; i < messages.Count; i++)
         {
-            if (Interlocked.Increment(ref _waiting) > Capacity || !_queue.Writer.TryWrite(messages[i]))
+            var message = messages[i];
+
+            // The recipients of one send share one tail (the payload): it is counted once, with the last of them, which
+            // leaves the queue last, so the count holds the payload for as long as any of them waits.
+            var bytes = MessageOverheadBytes + message.Frame.Length + (2L * message.UserId.Length);
+            if (!message.FrameTail.IsEmpty && (i == messages.Count - 1 || !messages[i + 1].FrameTail.Equals(message.FrameTail)))
+            {
+                bytes += message.FrameTail.Length;
+            }
+
+            var fits = Interlocked.Increment(ref _waiting) <= _capacity;
+            fits &= Interlocked.Add(ref _waitingBytes, bytes) <= _maxBytes;
+            if (!fits || !_queue.Writer.TryWrite((message, bytes)))
             {
                 Interlocked.Decrement(ref _waiting);
-                var dropped = _owed.Add([messages[i]]);
-                if (_fullLogged.Fail())
-                {
-                    Log.QueueFull(logger, Capacity, dropped);
-                }
+                Interlocked.Add(ref _waitingBytes, -bytes);
+                overflowed = true;
+                dropped += _owed.Add([message]);
             }
+        }
+
+        if (overflowed && _fullLogged.Fail())
+        {
+            Log.QueueFull(logger, _capacity, _maxBytes, dropped);
         }
 
         if (!_owed.IsEmpty)
@@ -112,15 +146,16 @@ public sealed partial class DoorbellQueue(
     private async Task RingWaitingAsync(List<BackplaneMessage> batch)
     {
         batch.Clear();
-        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var message))
+        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var queued))
         {
-            if (message.Kind == default)
+            if (queued.Message.Kind == default)
             {
                 continue; // Only a wake-up (see Enqueue).
             }
 
             Interlocked.Decrement(ref _waiting);
-            batch.Add(message);
+            Interlocked.Add(ref _waitingBytes, -queued.Bytes);
+            batch.Add(queued.Message);
         }
 
         // Owed doorbells are newer than anything that was queued before them: ring them only once the queue is empty,
@@ -153,8 +188,8 @@ public sealed partial class DoorbellQueue(
 
     private static partial class Log
     {
-        [LoggerMessage(NotifyPushEventIds.DoorbellQueueFull, LogLevel.Warning, "{Capacity} doorbells are waiting for the backplane; newer ones are kept as one per user until it catches up ({DroppedCount} users beyond that ring only with their next notification).")]
-        public static partial void QueueFull(ILogger logger, int capacity, int droppedCount);
+        [LoggerMessage(NotifyPushEventIds.DoorbellQueueFull, LogLevel.Warning, "The doorbells waiting for the backplane reached {Capacity} messages or {MaxBytes} bytes; newer ones are kept as one per user without their frame until it catches up ({DroppedCount} users beyond that catch up through the store).")]
+        public static partial void QueueFull(ILogger logger, int capacity, long maxBytes, int droppedCount);
 
         [LoggerMessage(NotifyPushEventIds.DoorbellsLeftAtShutdown, LogLevel.Warning, "Stopping with {Count} doorbells not rung; their notifications are stored and reach sockets through the store.")]
         public static partial void LeftAtShutdown(ILogger logger, int count);

@@ -215,5 +215,8 @@ public sealed class NotifyPushMetrics
         public const string Connect = "connect";
         public const string Gap = "gap";
         public const string CatchUp = "catch_up";
+
+        /// <summary>A doorbell that did not carry its frame (a large payload, an owed doorbell): the notification is read from the store.</summary>
+        public const string Doorbell = "doorbell";
     }
 }

@@ -33,4 +33,20 @@ public sealed class DeliveryOptions
     /// <summary>Milliseconds acknowledgements are coalesced before one store write. Default 1000.</summary>
     [Range(10, 60_000)]
     public int AckFlushIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// Most doorbells (one per recipient of a committed send) waiting for the backplane. Beyond it, or beyond
+    /// <see cref="DoorbellQueueBytes"/>, only the newest doorbell per user is kept, without its frame, and rings once
+    /// the queue has drained; its sockets read the notification from the store. Default 100000.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int DoorbellQueueCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// Most bytes the doorbells waiting for the backplane may hold: each recipient's frame head and user id, plus each
+    /// send's payload once (its recipients share it). Also the bound of the doorbells kept per user beyond it.
+    /// Default 67108864 (64 MiB).
+    /// </summary>
+    [Range(64 * 1024, 16L * 1024 * 1024 * 1024)]
+    public long DoorbellQueueBytes { get; set; } = 64L * 1024 * 1024;
 }

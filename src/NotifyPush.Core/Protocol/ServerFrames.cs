@@ -34,6 +34,49 @@ public static class ServerFrames
     }
 
     /// <summary>
+    /// The tail of a notification frame: the payload and what follows it (<c>…,"createdAt":…}</c>). Built once per send
+    /// and shared by the frame of every recipient: <see cref="NotificationHead"/> followed by this is, byte for byte,
+    /// <see cref="Notification"/>.
+    /// </summary>
+    public static byte[] NotificationTail(string payloadJson, DateTimeOffset createdAt)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + payloadJson.Length);
+        int start;
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("payload"u8);
+            writer.Flush();
+            start = buffer.WrittenCount;
+            writer.WriteRawValue(payloadJson, skipInputValidation: true);
+            writer.WriteString("createdAt"u8, createdAt.UtcDateTime);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan[start..].ToArray();
+    }
+
+    /// <summary>The head of a notification frame, up to its payload: <c>{"type":"notification","seq":…,"id":…,"event":…,"payload":</c>.</summary>
+    public static byte[] NotificationHead(StoredNotification notification)
+    {
+        var buffer = new ArrayBufferWriter<byte>(112 + notification.Type.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "notification"u8);
+            writer.WriteNumber("seq"u8, notification.Seq);
+            writer.WriteString("id"u8, notification.Id);
+            writer.WriteString("event"u8, notification.Type);
+            writer.WritePropertyName("payload"u8);
+
+            // Left open on purpose: the shared tail completes the object.
+            writer.Flush();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
     /// Reads the <c>createdAt</c> of a frame written by <see cref="Notification"/> as UTC ticks. It is the frame's last
     /// member, so it is searched from the end: a payload holding the same text comes before it.
     /// </summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Testing;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Diagnostics;
+using NotifyPush.Core.Options;
 
 namespace NotifyPush.Core.Tests.Delivery;
 
@@ -46,7 +47,7 @@ public sealed class DoorbellQueueTests
         await backplane.FirstPublishStarted.Task.WaitAsync(Timeout);
 
         // Fill the queue, then 3 users go over it with 10 doorbells each.
-        var filler = Enumerable.Range(1, DoorbellQueue.Capacity).Select(i => Ring("filler", i)).ToArray();
+        var filler = Enumerable.Range(1, queue.Capacity).Select(i => Ring("filler", i)).ToArray();
         queue.Enqueue(filler);
         for (var seq = 1; seq <= 10; seq++)
         {
@@ -59,9 +60,42 @@ public sealed class DoorbellQueueTests
 
         // Each over-capacity user rings once, with its newest seq, after every queued doorbell.
         var published = backplane.Published.ToList();
-        Assert.Equal(DoorbellQueue.Capacity + 1 + 3, published.Count);
+        Assert.Equal(queue.Capacity + 1 + 3, published.Count);
         Assert.Equal([10L, 10L, 10L], published.TakeLast(3).Select(m => m.Seq));
         Assert.Equal(["a", "b", "c"], published.TakeLast(3).Select(m => m.UserId).Order());
+        await queue.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task BeyondItsByteBound_ItKeepsTheNewestDoorbellPerUserWithoutItsFrame_AndCountsASharedPayloadOnce()
+    {
+        var backplane = new GatedBackplane();
+        var options = Microsoft.Extensions.Options.Options.Create(new DeliveryOptions { DoorbellQueueBytes = 256 * 1024 });
+        var queue = new DoorbellQueue(backplane, new FakeLogger<DoorbellQueue>(), options);
+        await queue.StartAsync(CancellationToken.None);
+        queue.Enqueue([Ring("first", 1)]);
+        await backplane.FirstPublishStarted.Task.WaitAsync(Timeout);
+
+        // One send of a 60 KB payload to 500 users fits: its recipients share the payload, counted once.
+        var shared = new byte[60 * 1024];
+        queue.Enqueue(Enumerable.Range(0, 500).Select(i => Ring($"fan-{i}", 1) with { FrameTail = shared }).ToArray());
+        Assert.InRange(queue.WaitingBytes, shared.Length, 256 * 1024);
+
+        // Sends of their own payload each go past the bound after a few: the rest are kept as user and seq only.
+        for (var seq = 1; seq <= 20; seq++)
+        {
+            queue.Enqueue([Ring("big", seq) with { FrameTail = new byte[60 * 1024] }]);
+        }
+
+        Assert.InRange(queue.WaitingBytes, 0, 256 * 1024);
+        backplane.Open();
+        await Poll(() => backplane.Published.Any(m => m.UserId == "big" && m.Seq == 20));
+
+        var big = backplane.Published.Where(m => m.UserId == "big").ToList();
+        Assert.Equal(Enumerable.Range(1, 500).Count(), backplane.Published.Count(m => m.UserId.StartsWith("fan-", StringComparison.Ordinal)));
+        Assert.True(big.Count < 20, $"Every send fit in the byte bound: {big.Count}.");
+        Assert.True(big[^1].IsFrameless, "The doorbell kept beyond the bound carries no frame.");
+        Assert.All(big.SkipLast(1), m => Assert.Equal(60 * 1024, m.FrameTail.Length));
         await queue.StopAsync(CancellationToken.None);
     }
 

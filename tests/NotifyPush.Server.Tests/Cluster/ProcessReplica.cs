@@ -31,6 +31,9 @@ public sealed partial class ProcessReplica : ClusterReplica
 
     public override Uri BaseAddress => _baseAddress;
 
+    /// <summary>The server process's id, to read its memory from <c>/proc</c>.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>What the process wrote to stdout and stderr so far.</summary>
     public string Output
     {
