@@ -47,7 +47,7 @@ public static class NotificationsApi
         api.MapPost("/users/{userId}/disconnect", DisconnectAsync)
             .WithName("DisconnectUser")
             .WithSummary("Close every socket of the user on every replica with 4003 (signed out).")
-            .WithDescription("503 when the backplane is down: a sign-out is not stored, so retry.")
+            .WithDescription("202 only once the sign-out was published to every replica; 503 with Retry-After when the backplane is down or stalled (a sign-out is not stored, so retry).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPresenceApi();
@@ -229,7 +229,7 @@ public static class NotificationsApi
 
         // Unlike a notification, a sign-out lives only on the backplane: when it cannot be published the caller
         // must know, and retry.
-        if (!await publisher.DisconnectUserAsync(userId))
+        if (!await publisher.DisconnectUserAsync(userId, context.RequestAborted))
         {
             return ApiProblems.BackplaneUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
         }
