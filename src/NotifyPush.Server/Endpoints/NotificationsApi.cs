@@ -13,7 +13,7 @@ using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Endpoints;
 
-/// <summary>The service API: send, read history, sign a user out. Every route needs a service credential.</summary>
+/// <summary>The service API: send, read history, sign a user out. Every route needs a service credential holding the route's scope.</summary>
 public static class NotificationsApi
 {
     private const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -29,6 +29,7 @@ public static class NotificationsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapPost("/notifications", SendAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Send))
             .WithName("SendNotification")
             .WithSummary("Store a notification for one user, or one per user for many, and push it to their sockets.")
             .WithDescription("202 means committed: every recipient's sockets receive it, live or replayed on reconnect. A retry with the same Idempotency-Key and body returns the original result (header Idempotent-Replayed: true); the same key with another body is 422.")
@@ -39,12 +40,14 @@ public static class NotificationsApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         // {userId} is matched here but read by PathUserId from the raw target: the route value is not decoded exactly once.
         api.MapGet("/users/{userId}/notifications", GetHistoryAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Read))
             .WithName("GetNotificationHistory")
             .WithSummary("A page of one user's stream, oldest first, with each notification's delivery state.")
             .WithDescription("Query after=<seq> (default 0) and limit=<n> (default NotifyPush:Api:DefaultHistoryLimit). The user id is percent-encoded in the path, '/' included.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/users/{userId}/disconnect", DisconnectAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Disconnect))
             .WithName("DisconnectUser")
             .WithSummary("Close every socket of the user on every replica with 4003 (signed out).")
             .WithDescription("202 only once the sign-out was published to every replica; 503 with Retry-After when the backplane is down or stalled (a sign-out is not stored, so retry).")
