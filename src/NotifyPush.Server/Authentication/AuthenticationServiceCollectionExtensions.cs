@@ -52,6 +52,7 @@ public static class AuthenticationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SigningKeyDiscovery>();
         services.TryAddSingleton<UserTokenRules>();
+        services.TryAddSingleton<TokenRevocationCheck>();
         services.TryAddSingleton<ApiKeyHashes>();
         services.TryAddSingleton<UserTokenEvents>();
         services.TryAddSingleton<ServiceTokenEvents>();

@@ -106,8 +106,11 @@ public sealed class TestServer : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>A user token signed with the test key, expiring <paramref name="expiresIn"/> from now (10 minutes by default; negative for an expired one).</summary>
-    public static string UserToken(string userId, TimeSpan? expiresIn = null, string? audience = null, string? issuer = null)
+    /// <summary>
+    /// A user token signed with the test key, expiring <paramref name="expiresIn"/> from now (10 minutes by default;
+    /// negative for an expired one), issued (<c>iat</c>) a minute ago unless <paramref name="issuedAt"/> says otherwise.
+    /// </summary>
+    public static string UserToken(string userId, TimeSpan? expiresIn = null, string? audience = null, string? issuer = null, DateTime? issuedAt = null)
     {
         var now = DateTime.UtcNow;
         var expires = now + (expiresIn ?? TimeSpan.FromMinutes(10));
@@ -117,7 +120,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
             Issuer = issuer ?? Issuer,
             Audience = audience ?? Audience,
             NotBefore = notBefore,
-            IssuedAt = notBefore,
+            IssuedAt = issuedAt ?? notBefore,
             Expires = expires,
             Claims = new Dictionary<string, object> { ["sub"] = userId },
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), SecurityAlgorithms.HmacSha256),
