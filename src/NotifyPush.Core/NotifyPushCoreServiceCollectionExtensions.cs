@@ -28,6 +28,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(configuration, RetentionOptions.SectionName);
         services.AddValidatedOptions<StoreOptions, StoreOptionsValidator>(configuration, StoreOptions.SectionName);
         services.AddValidatedOptions<PresenceOptions, PresenceOptionsValidator>(configuration, PresenceOptions.SectionName);
+        services.AddValidatedOptions<TokenRevocationOptions, TokenRevocationOptionsValidator>(configuration, TokenRevocationOptions.SectionName);
         services.AddSingleton<IValidateOptions<PresenceOptions>, PresenceOptionsRulesValidator>();
         services.AddOptions<BackplaneOptions>().Bind(configuration.GetSection(BackplaneOptions.SectionName));
 
@@ -37,6 +38,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<ReplicaStatus>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<TokenRevocations>(); // needs the store's ITokenRevocationStore
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<DoorbellQueue>();
         services.AddSingleton<NotificationPublisher>();

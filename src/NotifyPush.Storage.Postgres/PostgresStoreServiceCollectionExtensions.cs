@@ -46,6 +46,7 @@ public static class PostgresStoreServiceCollectionExtensions
             return PostgresNotificationStore.Create(connectionString, provider.GetRequiredService<ILoggerFactory>(), options, provider.GetService<NotifyPushMetrics>());
         });
         services.AddSingleton<INotificationStore>(static provider => provider.GetRequiredService<PostgresNotificationStore>());
+        services.TryAddSingleton<ITokenRevocationStore>(static provider => provider.GetRequiredService<PostgresNotificationStore>());
         return services;
     }
 

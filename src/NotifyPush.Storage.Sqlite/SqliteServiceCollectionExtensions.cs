@@ -14,7 +14,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SqliteServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="SqliteNotificationStore"/> as the singleton <see cref="INotificationStore"/>, built from
+    /// Registers <see cref="SqliteNotificationStore"/> as the singleton <see cref="INotificationStore"/> and
+    /// <see cref="ITokenRevocationStore"/>, built from
     /// <see cref="StoreOptions.ConnectionString"/> (default <c>Data Source=data/notifypush.db</c>).
     /// The host calls <see cref="INotificationStore.InitializeAsync"/> at start-up.
     /// </summary>
@@ -22,7 +23,7 @@ public static class SqliteServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<StoreOptions>();
-        services.TryAddSingleton<INotificationStore>(provider =>
+        services.TryAddSingleton(static provider =>
         {
             var connectionString = provider.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString;
             return new SqliteNotificationStore(
@@ -30,6 +31,8 @@ public static class SqliteServiceCollectionExtensions
                 provider.GetRequiredService<ILogger<SqliteNotificationStore>>(),
                 provider.GetService<NotifyPushMetrics>());
         });
+        services.TryAddSingleton<INotificationStore>(static provider => provider.GetRequiredService<SqliteNotificationStore>());
+        services.TryAddSingleton<ITokenRevocationStore>(static provider => provider.GetRequiredService<SqliteNotificationStore>());
         return services;
     }
 }

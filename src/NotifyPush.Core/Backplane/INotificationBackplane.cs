@@ -35,6 +35,22 @@ public interface INotificationBackplane
     /// </summary>
     Task PublishAsync(IReadOnlyList<BackplaneMessage> messages, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Publishes one message now, for a caller that must answer whether it went out (a sign-out): true once the broker
+    /// took it (or, in process, once it was handed to the listener); false when the broker is down, stalled past its
+    /// command timeout, or failed. Nothing is owed or retried: the caller answers 503 and its client retries.
+    /// </summary>
+    /// <remarks>
+    /// The default publishes through <see cref="PublishAsync"/> and reports <see cref="GetHealth"/>: right for a
+    /// backplane whose publish hands messages to the receivers before it returns (in process). A broker backplane
+    /// overrides it, because its publish swallows a failure and a stalled broker still reports itself connected.
+    /// </remarks>
+    async Task<bool> TryPublishNowAsync(BackplaneMessage message, CancellationToken cancellationToken)
+    {
+        await PublishAsync([message], cancellationToken).ConfigureAwait(false);
+        return GetHealth().IsConnected;
+    }
+
     /// <summary>The current connection state.</summary>
     BackplaneHealth GetHealth();
 }

@@ -127,6 +127,12 @@ public sealed partial class NotificationConnection
         if (!result.Succeeded)
         {
             Log.RefreshRejected(_services.Logger, ConnectionId, UserId, result.Error ?? "invalid token");
+            if (result.Revoked)
+            {
+                RequestClose(CloseCodes.SignedOut, "credential revoked");
+                return;
+            }
+
             RequestClose(CloseCodes.CredentialExpired, "refreshed credential rejected");
             return;
         }

@@ -7,12 +7,18 @@ namespace NotifyPush.Core.Connections;
 
 /// <summary>
 /// Receives backplane messages and hands them to the addressed user's local sockets. Never waits for a socket:
-/// each gets the shared frame (a head of its own and the send's shared tail) on its bounded queue.
+/// each gets the shared frame (a head of its own and the send's shared tail) on its bounded queue. A sign-out also drops
+/// the user's cached token revocation state (it may carry a revocation), before the sockets are told to close.
 /// </summary>
-public sealed partial class NotificationDispatcher(ConnectionRegistry registry, NotifyPushMetrics metrics, ILogger<NotificationDispatcher> logger) : IBackplaneListener
+public sealed partial class NotificationDispatcher(ConnectionRegistry registry, NotifyPushMetrics metrics, ILogger<NotificationDispatcher> logger, TokenRevocations? revocations = null) : IBackplaneListener
 {
     public void OnMessage(in BackplaneMessage message)
     {
+        if (message.Kind == BackplaneMessageKind.Disconnect)
+        {
+            revocations?.Forget(message.UserId);
+        }
+
         // A message for a user with no socket here costs one dictionary miss.
         var connections = registry.GetConnections(message.UserId);
         if (connections.IsEmpty)

@@ -9,7 +9,13 @@ namespace NotifyPush.Core.Connections;
 /// <param name="Error">Why it failed, safe to return to the client and to log (never contains the token).</param>
 public readonly record struct UserTokenValidation(bool Succeeded, string? UserId, DateTimeOffset? ExpiresAt, string? Error)
 {
+    /// <summary>True when the token failed because the user's tokens were revoked (the socket closes with 4003).</summary>
+    public bool Revoked { get; init; }
+
     public static UserTokenValidation Success(string userId, DateTimeOffset expiresAt) => new(true, userId, expiresAt, null);
 
     public static UserTokenValidation Failure(string error) => new(false, null, null, error);
+
+    /// <summary>A token issued before the user's tokens were revoked.</summary>
+    public static UserTokenValidation RevokedFailure(string error) => new(false, null, null, error) { Revoked = true };
 }

@@ -61,12 +61,10 @@ public sealed class NotificationPublisher(
     }
 
     /// <summary>
-    /// Closes every socket of the user on every replica with 4003 (signed out). Returns false when the backplane is
-    /// down: a sign-out is not stored, so the caller has to retry. Awaited, unlike a doorbell, for that answer.
+    /// Closes every socket of the user on every replica with 4003 (signed out). Returns true only once the sign-out was
+    /// published (in process: applied); false when the backplane is down or stalled, so the caller has to retry: a
+    /// sign-out is not stored. Awaited, unlike a doorbell, for that answer; bounded by the backplane's command timeout.
     /// </summary>
-    public async Task<bool> DisconnectUserAsync(string userId)
-    {
-        await backplane.PublishAsync([new BackplaneMessage(BackplaneMessageKind.Disconnect, userId, 0, ReadOnlyMemory<byte>.Empty)], CancellationToken.None).ConfigureAwait(false);
-        return backplane.GetHealth().IsConnected;
-    }
+    public Task<bool> DisconnectUserAsync(string userId, CancellationToken cancellationToken) =>
+        backplane.TryPublishNowAsync(new BackplaneMessage(BackplaneMessageKind.Disconnect, userId, 0, ReadOnlyMemory<byte>.Empty), cancellationToken);
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Presence;
+using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Endpoints;
 
 namespace NotifyPush.Server.Admin;
@@ -9,7 +10,8 @@ namespace NotifyPush.Server.Admin;
 /// <summary>
 /// <c>/admin</c>: plain HTML and JavaScript served from the assembly, no build step. The page asks the operator for a
 /// service API key (kept in the tab's sessionStorage) and reads everything through the service API with it: the
-/// replicas (<c>GET /api/admin/replicas</c>), a user's presence and history, and the sign-out.
+/// replicas (<c>GET /api/admin/replicas</c>, scope <c>admin</c>), a user's presence and history, and the sign-out (each
+/// with its own route's scope).
 /// </summary>
 public static class AdminEndpoints
 {
@@ -31,6 +33,7 @@ public static class AdminEndpoints
         app.MapMethods("/admin/admin.css", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, style)).ExcludeFromDescription();
 
         api.MapGet("/admin/replicas", GetReplicasAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Admin))
             .WithName("GetReplicas")
             .WithSummary("The live replicas: sockets, users, backplane and store state, version, uptime and send/delivery totals (for the admin view).");
         return app;

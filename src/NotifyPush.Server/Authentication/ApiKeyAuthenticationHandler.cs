@@ -39,13 +39,23 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<Authen
             return Task.FromResult(AuthenticateResult.Fail("unsupported authorization scheme"));
         }
 
-        if (_apiKeys.Match(credential) is not { } name)
+        if (_apiKeys.Match(credential) is not { } key)
         {
             return Task.FromResult(AuthenticateResult.Fail("API key is not valid"));
         }
 
+        var claims = new List<Claim>(2 + key.Scopes.Length)
+        {
+            new(NotifyPushClaimTypes.Caller, key.Name),
+            new(NotifyPushClaimTypes.CredentialKind, NotifyPushClaimTypes.ServiceKind),
+        };
+        foreach (var scope in key.Scopes)
+        {
+            claims.Add(new Claim(NotifyPushClaimTypes.Scope, scope));
+        }
+
         var identity = new ClaimsIdentity(
-            [new Claim(NotifyPushClaimTypes.Caller, name), new Claim(NotifyPushClaimTypes.CredentialKind, NotifyPushClaimTypes.ServiceKind)],
+            claims,
             NotifyPushSchemes.ApiKey,
             NotifyPushClaimTypes.Caller,
             roleType: null);

@@ -10,15 +10,15 @@ internal sealed class ApiKeyHashes
     /// <summary>Longest API key accepted, in characters; longer ones are refused without hashing.</summary>
     private const int MaxApiKeyLength = 1024;
 
-    private readonly (string Name, byte[] Hash)[] _apiKeys;
+    private readonly (string Name, byte[] Hash, string[] Scopes)[] _apiKeys;
 
     public ApiKeyHashes(IOptions<AuthOptions> options)
     {
-        _apiKeys = [.. options.Value.ApiKeys.Select(k => (k.Name, Convert.FromHexString(k.Sha256)))];
+        _apiKeys = [.. options.Value.ApiKeys.Select(k => (k.Name, Convert.FromHexString(k.Sha256), Granted(k.Scopes)))];
     }
 
-    /// <summary>The name of the API key <paramref name="key"/>, or null when it is not a configured one.</summary>
-    public string? Match(string key)
+    /// <summary>The name and scopes of the API key <paramref name="key"/>, or null when it is not a configured one.</summary>
+    public (string Name, string[] Scopes)? Match(string key)
     {
         if (key.Length > MaxApiKeyLength)
         {
@@ -37,6 +37,10 @@ internal sealed class ApiKeyHashes
             match = equal ? i : match;
         }
 
-        return match >= 0 ? _apiKeys[match].Name : null;
+        return match >= 0 ? (_apiKeys[match].Name, _apiKeys[match].Scopes) : null;
     }
+
+    // A key configured without scopes may only send.
+    private static string[] Granted(string[]? scopes) =>
+        scopes is { Length: > 0 } ? [.. scopes.Distinct(StringComparer.Ordinal)] : [.. ServiceScopes.Default];
 }

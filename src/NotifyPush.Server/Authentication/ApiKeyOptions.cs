@@ -15,4 +15,11 @@ public sealed class ApiKeyOptions
     [Required(ErrorMessage = "NotifyPush:Auth:ApiKeys:N:Sha256 is required.")]
     [RegularExpression("^[0-9A-Fa-f]{64}$", ErrorMessage = "NotifyPush:Auth:ApiKeys:N:Sha256 must be the 64-character hex SHA-256 of the key.")]
     public string Sha256 { get; set; } = "";
+
+    /// <summary>
+    /// What the key may do: any of <c>notifications:send</c>, <c>notifications:read</c>, <c>users:disconnect</c>,
+    /// <c>presence:read</c>, <c>admin</c>, <c>metrics:read</c>. Default none, which means <c>notifications:send</c> only.
+    /// </summary>
+    /// <remarks>An unknown name stops start-up (checked by <see cref="AuthOptionsRulesValidator"/>).</remarks>
+    public string[] Scopes { get; set; } = [];
 }

@@ -51,6 +51,15 @@ public sealed class AuthOptionsRulesValidator : IValidateOptions<AuthOptions>
             {
                 failures.Add($"{Prefix}ApiKeys:{i}:Sha256 repeats the hash of another API key; one key must identify one caller.");
             }
+
+            var scopes = apiKey.Scopes ?? [];
+            for (var j = 0; j < scopes.Length; j++)
+            {
+                if (!ServiceScopes.IsKnown(scopes[j]))
+                {
+                    failures.Add($"{Prefix}ApiKeys:{i}:Scopes:{j} ('{scopes[j]}') is not a scope; use {string.Join(", ", ServiceScopes.All)}.");
+                }
+            }
         }
 
         for (var i = 0; i < options.AllowedOrigins.Length; i++)

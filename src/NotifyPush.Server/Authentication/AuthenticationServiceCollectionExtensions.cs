@@ -52,6 +52,7 @@ public static class AuthenticationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SigningKeyDiscovery>();
         services.TryAddSingleton<UserTokenRules>();
+        services.TryAddSingleton<TokenRevocationCheck>();
         services.TryAddSingleton<ApiKeyHashes>();
         services.TryAddSingleton<UserTokenEvents>();
         services.TryAddSingleton<ServiceTokenEvents>();
@@ -76,8 +77,17 @@ public static class AuthenticationServiceCollectionExtensions
                 .AddAuthenticationSchemes(NotifyPushSchemes.Service)
                 .RequireAuthenticatedUser()
                 .AddRequirements(new ServiceCallerRequirement()));
+        foreach (var scope in ServiceScopes.All)
+        {
+            services.AddAuthorizationBuilder().AddPolicy(NotifyPushPolicies.Scope(scope), policy => policy
+                .AddAuthenticationSchemes(NotifyPushSchemes.Service)
+                .RequireAuthenticatedUser()
+                .AddRequirements(new ServiceCallerRequirement(), new ServiceScopeRequirement(scope)));
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, CookieOriginAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ServiceCallerAuthorizationHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ServiceScopeAuthorizationHandler>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationProblemResultHandler>();
 
         services.AddAccessTokenRedaction();

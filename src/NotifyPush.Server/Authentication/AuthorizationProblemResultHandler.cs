@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
 using NotifyPush.Core.Diagnostics;
+using Microsoft.Extensions.Options;
+using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
 
 namespace NotifyPush.Server.Authentication;
@@ -11,7 +13,7 @@ namespace NotifyPush.Server.Authentication;
 /// Answers a refused socket handshake or service API call with problem+json (401 or 403) that says why, in plain
 /// HTTP before any upgrade. The schemes' own challenge would answer with headers only.
 /// </summary>
-internal sealed partial class AuthorizationProblemResultHandler(NotifyPushMetrics metrics, ILogger<AuthorizationProblemResultHandler> logger) : IAuthorizationMiddlewareResultHandler
+internal sealed partial class AuthorizationProblemResultHandler(NotifyPushMetrics metrics, IOptions<ApiOptions> apiOptions, ILogger<AuthorizationProblemResultHandler> logger) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -38,6 +40,16 @@ internal sealed partial class AuthorizationProblemResultHandler(NotifyPushMetric
             status = StatusCodes.Status401Unauthorized;
             var authenticated = await context.AuthenticateAsync(policy.AuthenticationSchemes[0]);
             reason = authenticated.Failure?.Message ?? "no credential";
+            if (isSocket && authenticated.Failure is StoreUnavailableException)
+            {
+                // The token revocation check could not read the store: not the credential's fault.
+                metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.Unavailable);
+                Log.HandshakeRejected(logger, StatusCodes.Status503ServiceUnavailable, UserTokenSource.Recall(context), reason);
+                context.Response.Headers.RetryAfter = Math.Max(1, apiOptions.Value.StoreRetryAfterSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Results.Problem("The user's token revocation state could not be read (store unavailable). Retry later.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Store unavailable")
+                    .ExecuteAsync(context);
+                return;
+            }
         }
 
         if (isSocket)

@@ -51,7 +51,7 @@ internal sealed partial class DevelopmentCredentialFallback : IPostConfigureOpti
         {
             options.ApiKeys =
             [
-                new ApiKeyOptions { Name = DevelopmentCredentials.ApiKeyName, Sha256 = DevelopmentCredentials.ApiKeySha256 },
+                new ApiKeyOptions { Name = DevelopmentCredentials.ApiKeyName, Sha256 = DevelopmentCredentials.ApiKeySha256, Scopes = [.. ServiceScopes.All] },
             ];
             Log.DevelopmentApiKey(_logger, DevelopmentCredentials.ApiKeyName);
         }

@@ -18,7 +18,7 @@ public static class NotifyPushClaimTypes
     /// <summary>What a bearer on the service API turned out to be: <see cref="ServiceKind"/> or <see cref="UserKind"/>.</summary>
     public const string CredentialKind = "notifypush:kind";
 
-    /// <summary>One granted scope of a service JWT (one claim per scope).</summary>
+    /// <summary>One granted scope of a service credential, API key or JWT (one claim per scope).</summary>
     public const string Scope = "notifypush:scope";
 
     public const string ServiceKind = "service";

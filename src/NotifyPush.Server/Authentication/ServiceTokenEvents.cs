@@ -17,6 +17,9 @@ internal sealed class ServiceTokenEvents(IOptions<AuthOptions> authOptions, Sign
 
     private readonly string? _serviceAudience = string.IsNullOrWhiteSpace(authOptions.Value.ServiceJwt?.Audience) ? null : authOptions.Value.ServiceJwt.Audience;
 
+    // The issuer's name for the send scope (NotifyPush:Auth:ServiceJwt:Scope, default notifications:send).
+    private readonly string _sendScope = authOptions.Value.ServiceJwt?.Scope ?? ServiceScopes.Send;
+
     public override async Task MessageReceived(MessageReceivedContext context)
     {
         // The Service scheme forwards here only for a Bearer header.
@@ -69,6 +72,10 @@ internal sealed class ServiceTokenEvents(IOptions<AuthOptions> authOptions, Sign
                 foreach (var scope in claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 {
                     claims.Add(new Claim(NotifyPushClaimTypes.Scope, scope));
+                    if (string.Equals(scope, _sendScope, StringComparison.Ordinal))
+                    {
+                        claims.Add(new Claim(NotifyPushClaimTypes.Scope, ServiceScopes.Send));
+                    }
                 }
             }
         }

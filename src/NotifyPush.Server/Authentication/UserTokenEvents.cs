@@ -1,16 +1,17 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using NotifyPush.Core.Storage;
 using NotifyPush.Server.Endpoints;
 
 namespace NotifyPush.Server.Authentication;
 
 /// <summary>
 /// The <see cref="NotifyPushSchemes.UserToken"/> scheme's part that JwtBearer does not do itself: where the token
-/// comes from (header, query on the socket path, cookie), cheap checks before validation, the user id rules after
-/// it, and short failure reasons that never quote the token.
+/// comes from (header, query on the socket path, cookie), cheap checks before validation, the user id rules and the
+/// token revocation check after it, and short failure reasons that never quote the token.
 /// </summary>
-internal sealed class UserTokenEvents(IOptions<AuthOptions> authOptions, UserTokenRules rules, SigningKeyDiscovery discovery) : JwtBearerEvents
+internal sealed class UserTokenEvents(IOptions<AuthOptions> authOptions, UserTokenRules rules, SigningKeyDiscovery discovery, TokenRevocationCheck revocation) : JwtBearerEvents
 {
     private readonly string _cookieName = authOptions.Value.CookieName;
 
@@ -39,13 +40,29 @@ internal sealed class UserTokenEvents(IOptions<AuthOptions> authOptions, UserTok
         context.Token = found.Token;
     }
 
-    public override Task TokenValidated(TokenValidatedContext context)
+    public override async Task TokenValidated(TokenValidatedContext context)
     {
         var check = rules.Check(context.Principal?.Identity as ClaimsIdentity, context.SecurityToken);
         if (!check.Succeeded)
         {
             context.Fail(check.Error!);
-            return Task.CompletedTask;
+            return;
+        }
+
+        try
+        {
+            if (await revocation.CheckAsync(check.UserId!, context.SecurityToken, context.HttpContext.RequestAborted).ConfigureAwait(false) is { } revoked)
+            {
+                context.Fail(revoked);
+                return;
+            }
+        }
+        catch (StoreUnavailableException ex)
+        {
+            // Not a bad credential: AuthorizationProblemResultHandler answers 503, so the client retries rather than
+            // asking for a new token.
+            context.Fail(ex);
+            return;
         }
 
         // The request, and so its principal, lives as long as the socket: keep the user id and the source only.
@@ -56,7 +73,6 @@ internal sealed class UserTokenEvents(IOptions<AuthOptions> authOptions, UserTok
             NotifyPushClaimTypes.UserId,
             roleType: null));
         context.Properties.ExpiresUtc = check.ExpiresAt;
-        return Task.CompletedTask;
     }
 
     public override Task AuthenticationFailed(AuthenticationFailedContext context)

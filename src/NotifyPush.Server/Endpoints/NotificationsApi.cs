@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
@@ -13,7 +14,7 @@ using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Endpoints;
 
-/// <summary>The service API: send, read history, sign a user out. Every route needs a service credential.</summary>
+/// <summary>The service API: send, read history, sign a user out. Every route needs a service credential holding the route's scope.</summary>
 public static class NotificationsApi
 {
     private const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -29,6 +30,7 @@ public static class NotificationsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapPost("/notifications", SendAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Send))
             .WithName("SendNotification")
             .WithSummary("Store a notification for one user, or one per user for many, and push it to their sockets.")
             .WithDescription("202 means committed: every recipient's sockets receive it, live or replayed on reconnect. A retry with the same Idempotency-Key and body returns the original result (header Idempotent-Replayed: true); the same key with another body is 422.")
@@ -39,16 +41,21 @@ public static class NotificationsApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         // {userId} is matched here but read by PathUserId from the raw target: the route value is not decoded exactly once.
         api.MapGet("/users/{userId}/notifications", GetHistoryAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Read))
             .WithName("GetNotificationHistory")
             .WithSummary("A page of one user's stream, oldest first, with each notification's delivery state.")
             .WithDescription("Query after=<seq> (default 0) and limit=<n> (default NotifyPush:Api:DefaultHistoryLimit). The user id is percent-encoded in the path, '/' included.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/users/{userId}/disconnect", DisconnectAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Disconnect))
             .WithName("DisconnectUser")
-            .WithSummary("Close every socket of the user on every replica with 4003 (signed out).")
-            .WithDescription("503 when the backplane is down: a sign-out is not stored, so retry.")
+            .WithSummary("Close every socket of the user on every replica with 4003 (signed out); with {\"revokeTokens\": true} also revoke every token of the user issued before now.")
+            .WithDescription("The body is optional. 202 only once the sign-out was published to every replica; 503 with Retry-After when the backplane is down or stalled (a sign-out is not stored, so retry) or, when revoking, the store is unavailable. A revocation is stored: the user's tokens issued (iat) up to the returned tokensRevokedBefore get 401 at the handshake and close 4003 on in-band refresh, on every replica.")
+            .Accepts<DisconnectRequest>(isOptional: true, "application/json")
+            .Produces<DisconnectResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPresenceApi();
         return api;
@@ -217,9 +224,10 @@ public static class NotificationsApi
         }
     }
 
-    internal static async Task<Results<Accepted, ProblemHttpResult>> DisconnectAsync(
+    internal static async Task<Results<Accepted, Accepted<DisconnectResponse>, ProblemHttpResult>> DisconnectAsync(
         HttpContext context,
         NotificationPublisher publisher,
+        TokenRevocations revocations,
         IOptions<ApiOptions> options)
     {
         if (!PathUserId.TryRead(context, out var userId, out var problem))
@@ -227,14 +235,60 @@ public static class NotificationsApi
             return ApiProblems.BadRequest(problem);
         }
 
+        var (request, bodyProblem) = await ReadDisconnectRequestAsync(context);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        // Stored before the sign-out is published: a replica that drops its cached state on the sign-out then reads
+        // the revocation, and a socket that reconnects after its 4003 is refused.
+        DateTimeOffset? revokedBefore = null;
+        if (request.RevokeTokens)
+        {
+            try
+            {
+                revokedBefore = await revocations.RevokeAsync(userId, context.RequestAborted);
+            }
+            catch (StoreUnavailableException)
+            {
+                return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+            }
+        }
+
         // Unlike a notification, a sign-out lives only on the backplane: when it cannot be published the caller
         // must know, and retry.
-        if (!await publisher.DisconnectUserAsync(userId))
+        if (!await publisher.DisconnectUserAsync(userId, context.RequestAborted))
         {
             return ApiProblems.BackplaneUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
         }
 
-        return TypedResults.Accepted((string?)null);
+        return revokedBefore is { } instant
+            ? TypedResults.Accepted((string?)null, new DisconnectResponse(userId, instant))
+            : TypedResults.Accepted((string?)null);
+    }
+
+    /// <summary>The optional body of a sign-out: none (or an empty one) is a plain sign-out.</summary>
+    private static async Task<(DisconnectRequest Request, ProblemHttpResult? Problem)> ReadDisconnectRequestAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength == 0 || (context.Request.ContentLength is null && !context.Request.Headers.ContainsKey("Transfer-Encoding")))
+        {
+            return (new DisconnectRequest(), null);
+        }
+
+        if (!context.Request.HasJsonContentType())
+        {
+            return (new DisconnectRequest(), ApiProblems.UnsupportedMediaType());
+        }
+
+        try
+        {
+            return (await context.Request.ReadFromJsonAsync<DisconnectRequest>(context.RequestAborted) ?? new DisconnectRequest(), null);
+        }
+        catch (JsonException ex)
+        {
+            return (new DisconnectRequest(), ApiProblems.BadRequest($"The body is not valid JSON: {ex.Message}"));
+        }
     }
 
     /// <summary>The declared charset when it is not UTF-8 (JSON between systems is UTF-8, RFC 8259 §8.1), else null.</summary>

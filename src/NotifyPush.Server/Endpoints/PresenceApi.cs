@@ -4,12 +4,14 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Presence;
 using NotifyPush.Server.Api;
+using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Endpoints;
 
 /// <summary>
 /// Presence for services: is a user online, on how many sockets and replicas, and when were they last seen. Part of the
-/// <c>/api</c> group, so it takes the same service credential and rate limit as sending.
+/// <c>/api</c> group, so it takes a service credential and the same rate limit as sending; the credential needs the
+/// <c>presence:read</c> scope.
 /// </summary>
 public static class PresenceApi
 {
@@ -18,12 +20,14 @@ public static class PresenceApi
     {
         // {userId} is matched here but read by PathUserId from the raw target, as for the other user routes.
         api.MapGet("/users/{userId}/presence", GetAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.PresenceRead))
             .WithName("GetPresence")
             .WithSummary("Whether a user has open sockets anywhere in the cluster, on how many sockets and replicas, and when they were last seen.")
             .WithDescription("Cluster-wide within NotifyPush:Presence:FlushIntervalMilliseconds of a socket opening or closing; a killed replica stops counting within NotifyPush:Presence:TimeoutSeconds. 503 with Retry-After while Redis is unreachable.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/presence", GetManyAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.PresenceRead))
             .WithName("GetPresenceOfMany")
             .WithSummary("The presence of up to 10,000 users in one call.")
             .Accepts<PresenceRequest>("application/json")

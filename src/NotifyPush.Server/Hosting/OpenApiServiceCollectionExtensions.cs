@@ -47,7 +47,11 @@ public static class OpenApiServiceCollectionExtensions
                     Version = typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
                     Description = "Send per-user notifications, read a user's history with its delivery state, sign a user out. " +
                         "Every call needs a service credential: `Authorization: ApiKey <key>` or a service JWT (`Authorization: Bearer <jwt>`); " +
-                        "a user token is refused with 403. Errors are RFC 9457 problem details (application/problem+json).",
+                        "a user token is refused with 403. Each route needs a scope of the credential (403 naming it otherwise): " +
+                        "`notifications:send` (POST /api/notifications), `notifications:read` (history), `users:disconnect` (sign-out and revocation), " +
+                        "`presence:read` (presence), `admin` (/api/admin/*), `metrics:read` (/metrics when it requires a credential). " +
+                        "An API key's scopes are configured in NotifyPush:Auth:ApiKeys:N:Scopes (none: notifications:send only); a service JWT carries them in `scope` or `scp`. " +
+                        "Errors are RFC 9457 problem details (application/problem+json).",
                 };
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
@@ -56,14 +60,14 @@ public static class OpenApiServiceCollectionExtensions
                     Type = SecuritySchemeType.ApiKey,
                     In = ParameterLocation.Header,
                     Name = "Authorization",
-                    Description = "A service API key, sent as `Authorization: ApiKey <key>` (NotifyPush:Auth:ApiKeys holds its SHA-256).",
+                    Description = "A service API key, sent as `Authorization: ApiKey <key>` (NotifyPush:Auth:ApiKeys holds its SHA-256 and its Scopes).",
                 };
                 document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
                 {
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "JWT",
-                    Description = "A service JWT: audience NotifyPush:Auth:ServiceJwt:Audience and scope NotifyPush:Auth:ServiceJwt:Scope.",
+                    Description = "A service JWT: audience NotifyPush:Auth:ServiceJwt:Audience; its scopes in `scope` or `scp` (NotifyPush:Auth:ServiceJwt:Scope names the send scope, default notifications:send).",
                 };
                 document.Security =
                 [

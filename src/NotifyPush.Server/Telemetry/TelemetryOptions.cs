@@ -12,8 +12,8 @@ public sealed class TelemetryOptions
     public string PrometheusPath { get; set; } = "/metrics";
 
     /// <summary>
-    /// Require a service credential (API key or service JWT) on the scrape endpoint; a user token gets 403 like on the
-    /// service API. Default false: the endpoint holds no user data and scrapers usually carry no credential, so keep it
+    /// Require a service credential (API key or service JWT) holding the <c>metrics:read</c> scope on the scrape
+    /// endpoint; a user token, or a credential without the scope, gets 403 like on the service API. Default false: the endpoint holds no user data and scrapers usually carry no credential, so keep it
     /// off the public load balancer instead (docs/operations.md).
     /// </summary>
     public bool PrometheusRequiresServiceCredential { get; set; }

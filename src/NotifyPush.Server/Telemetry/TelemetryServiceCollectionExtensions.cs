@@ -108,7 +108,7 @@ public static class TelemetryServiceCollectionExtensions
         var endpoint = app.MapPrometheusScrapingEndpoint(settings.PrometheusPath);
         if (settings.PrometheusRequiresServiceCredential)
         {
-            endpoint.RequireAuthorization(NotifyPushPolicies.ServiceCaller);
+            endpoint.RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.MetricsRead));
         }
 
         return app;

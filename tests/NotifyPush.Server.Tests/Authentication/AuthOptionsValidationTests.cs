@@ -26,6 +26,14 @@ public sealed class AuthOptionsValidationTests
             : exception.Message;
     }
 
+    private static void RemoveApiKeys(Dictionary<string, string?> settings)
+    {
+        foreach (var key in settings.Keys.Where(k => k.StartsWith("NotifyPush:Auth:ApiKeys:", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            settings.Remove(key);
+        }
+    }
+
     private static Dictionary<string, string?> With(Dictionary<string, string?> settings, string key, string? value)
     {
         settings[key] = value;
@@ -65,8 +73,7 @@ public sealed class AuthOptionsValidationTests
     public void Validate_OutsideDevelopmentWithoutServiceCredential_FailsNamingApiKeysAndServiceJwt()
     {
         var settings = TestTokens.HmacSettings();
-        settings.Remove("NotifyPush:Auth:ApiKeys:0:Name");
-        settings.Remove("NotifyPush:Auth:ApiKeys:0:Sha256");
+        RemoveApiKeys(settings);
         settings.Remove("NotifyPush:Auth:ServiceJwt:Audience");
 
         var message = ValidationFailure(settings);
@@ -79,8 +86,7 @@ public sealed class AuthOptionsValidationTests
     public void Validate_WithOnlyServiceJwtAsServiceCredential_Passes()
     {
         var settings = TestTokens.HmacSettings();
-        settings.Remove("NotifyPush:Auth:ApiKeys:0:Name");
-        settings.Remove("NotifyPush:Auth:ApiKeys:0:Sha256");
+        RemoveApiKeys(settings);
         using var services = AuthTestServices.Build(settings);
 
         services.ValidateOnStart();
@@ -182,6 +188,17 @@ public sealed class AuthOptionsValidationTests
     }
 
     [Theory]
+    [InlineData("notifications:write")]
+    [InlineData("Admin")]
+    [InlineData("")]
+    public void Validate_WithUnknownApiKeyScope_FailsNamingTheSetting(string scope)
+    {
+        var message = ValidationFailure(With(TestTokens.HmacSettings(), "NotifyPush:Auth:ApiKeys:0:Scopes:2", scope));
+
+        Assert.Contains("NotifyPush:Auth:ApiKeys:0:Scopes:2", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("abc")]
     [InlineData("zz6f5f0e3c1b1b9e0e4a6b6b1c5e7f7f0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a")]
     [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef00")]
@@ -261,6 +278,15 @@ public sealed class AuthOptionsValidationTests
         context.Request.Headers.Authorization = "ApiKey dev-api-key";
         var caller = await PolicyProbe.AuthorizeAsync(services, context, NotifyPushPolicies.ServiceCaller);
         Assert.Equal("dev", caller.Caller);
+
+        // The Development key holds every scope.
+        Assert.Equal(ServiceScopes.All, apiKey.Scopes);
+        foreach (var scope in ServiceScopes.All)
+        {
+            var scoped = new DefaultHttpContext();
+            scoped.Request.Headers.Authorization = "ApiKey dev-api-key";
+            Assert.True((await PolicyProbe.AuthorizeAsync(services, scoped, NotifyPushPolicies.Scope(scope))).Succeeded, scope);
+        }
 
         var devToken = services.GetRequiredService<DevTokenIssuer>().Issue("alice");
         var validation = await services.GetRequiredService<IUserTokenValidator>().ValidateAsync(devToken.Token, CancellationToken.None).WithTimeout();

@@ -29,7 +29,8 @@ public sealed class ServiceAuthenticationTests : IDisposable
             context.Request.Headers.Authorization = authorization;
         }
 
-        return PolicyProbe.AuthorizeAsync(_services, context, NotifyPushPolicies.ServiceCaller);
+        // The policy of the send route: a service caller holding notifications:send.
+        return PolicyProbe.AuthorizeAsync(_services, context, NotifyPushPolicies.Scope(ServiceScopes.Send));
     }
 
     [Fact]

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using NotifyPush.Core.Connections;
+using NotifyPush.Core.Storage;
 using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Tests.Infrastructure;
@@ -31,6 +33,9 @@ public static class AuthTestServices
             }
         });
         services.AddRouting(); // the authorization policy cache reads the endpoints, as in a host
+        // The token revocation check reads the store: an in-memory one stands in, with the engine's cache over it.
+        services.AddSingleton<ITokenRevocationStore, InMemoryTokenRevocationStore>();
+        services.AddSingleton<TokenRevocations>();
         services.AddNotifyPushAuthentication(configuration, environment);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

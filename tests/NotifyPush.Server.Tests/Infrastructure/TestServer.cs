@@ -56,7 +56,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// The settings every test server gets apart from its store: the test signing key and API key, short close and
+    /// The settings every test server gets apart from its store: the test signing key and API key (holding every scope), short close and
     /// drain timers, no rate limit. Also for servers a test runs as a separate process.
     /// </summary>
     public static Dictionary<string, string?> CommonSettings() =>
@@ -68,6 +68,12 @@ public sealed class TestServer : WebApplicationFactory<Program>
             ["NotifyPush:Auth:ServiceJwt:Audience"] = ServiceAudience,
             ["NotifyPush:Auth:ApiKeys:0:Name"] = ApiKeyName,
             ["NotifyPush:Auth:ApiKeys:0:Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))),
+            ["NotifyPush:Auth:ApiKeys:0:Scopes:0"] = "notifications:send",
+            ["NotifyPush:Auth:ApiKeys:0:Scopes:1"] = "notifications:read",
+            ["NotifyPush:Auth:ApiKeys:0:Scopes:2"] = "users:disconnect",
+            ["NotifyPush:Auth:ApiKeys:0:Scopes:3"] = "presence:read",
+            ["NotifyPush:Auth:ApiKeys:0:Scopes:4"] = "admin",
+            ["NotifyPush:Auth:ApiKeys:0:Scopes:5"] = "metrics:read",
             ["NotifyPush:Auth:AllowedOrigins:0"] = "https://app.test",
             ["NotifyPush:Connections:DrainSeconds"] = "0",
             ["NotifyPush:Connections:CloseTimeoutSeconds"] = "2",
@@ -100,8 +106,11 @@ public sealed class TestServer : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>A user token signed with the test key, expiring <paramref name="expiresIn"/> from now (10 minutes by default; negative for an expired one).</summary>
-    public static string UserToken(string userId, TimeSpan? expiresIn = null, string? audience = null, string? issuer = null)
+    /// <summary>
+    /// A user token signed with the test key, expiring <paramref name="expiresIn"/> from now (10 minutes by default;
+    /// negative for an expired one), issued (<c>iat</c>) a minute ago unless <paramref name="issuedAt"/> says otherwise.
+    /// </summary>
+    public static string UserToken(string userId, TimeSpan? expiresIn = null, string? audience = null, string? issuer = null, DateTime? issuedAt = null)
     {
         var now = DateTime.UtcNow;
         var expires = now + (expiresIn ?? TimeSpan.FromMinutes(10));
@@ -111,7 +120,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
             Issuer = issuer ?? Issuer,
             Audience = audience ?? Audience,
             NotBefore = notBefore,
-            IssuedAt = notBefore,
+            IssuedAt = issuedAt ?? notBefore,
             Expires = expires,
             Claims = new Dictionary<string, object> { ["sub"] = userId },
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), SecurityAlgorithms.HmacSha256),

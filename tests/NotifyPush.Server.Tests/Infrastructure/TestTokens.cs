@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using NotifyPush.Server.Authentication;
 
 namespace NotifyPush.Server.Tests.Infrastructure;
 
@@ -194,7 +195,7 @@ public static class TestTokens
     public static string Hs256SignedWithRsaPublicKey(string userId) =>
         SignHs256(Payload(userId, expires: DateTimeOffset.UtcNow.Add(DefaultLifetime)), Encoding.UTF8.GetBytes(RsaPublicKeyPem));
 
-    /// <summary>Host settings for HS256 with <see cref="HmacSecret"/>, the test issuer and audiences, <see cref="ApiKey"/>, plus <paramref name="extra"/>.</summary>
+    /// <summary>Host settings for HS256 with <see cref="HmacSecret"/>, the test issuer and audiences, <see cref="ApiKey"/> (holding every scope), plus <paramref name="extra"/>.</summary>
     public static Dictionary<string, string?> HmacSettings(IReadOnlyDictionary<string, string?>? extra = null) =>
         Settings(new Dictionary<string, string?> { ["NotifyPush:Auth:Jwt:SigningKey"] = HmacSecret }, extra);
 
@@ -254,6 +255,11 @@ public static class TestTokens
             ["NotifyPush:Auth:ApiKeys:0:Name"] = ApiKeyName,
             ["NotifyPush:Auth:ApiKeys:0:Sha256"] = ApiKeySha256,
         };
+        for (var i = 0; i < ServiceScopes.All.Count; i++)
+        {
+            settings[$"NotifyPush:Auth:ApiKeys:0:Scopes:{i}"] = ServiceScopes.All[i];
+        }
+
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;

@@ -1,0 +1,56 @@
+using Xunit;
+using NotifyPush.Core.Storage;
+
+namespace NotifyPush.Specification.Tests;
+
+public abstract partial class NotificationStoreSpecification
+{
+    /// <summary>The store under test as the token revocation store it also is.</summary>
+    private ITokenRevocationStore Revocations =>
+        Store as ITokenRevocationStore ?? throw new Xunit.Sdk.XunitException($"{Store.GetType().Name} does not implement {nameof(ITokenRevocationStore)}.");
+
+    [Fact]
+    public async Task TokensRevokedBefore_OfAUserNeverRevoked_IsNull()
+    {
+        Assert.Null(await Revocations.GetTokensRevokedBeforeAsync(NewUserId(), TestCancellation).WaitAsync(TestTimeout));
+    }
+
+    [Fact]
+    public async Task RevokeTokens_IsReadBackExactly_ForThatUserOnly()
+    {
+        var (userId, other) = (NewUserId(), NewUserId());
+        var now = UtcNow();
+
+        var inForce = await Revocations.RevokeTokensAsync(userId, now, TestCancellation).WaitAsync(TestTimeout);
+
+        Assert.Equal(now, inForce);
+        Assert.Equal(now, await Revocations.GetTokensRevokedBeforeAsync(userId, TestCancellation).WaitAsync(TestTimeout));
+        Assert.Null(await Revocations.GetTokensRevokedBeforeAsync(other, TestCancellation).WaitAsync(TestTimeout));
+    }
+
+    [Fact]
+    public async Task RevokeTokens_Later_RaisesTheInstant_AndEarlier_NeverLowersIt()
+    {
+        var userId = NewUserId();
+        var first = UtcNow();
+        var later = first.AddMinutes(5);
+
+        await Revocations.RevokeTokensAsync(userId, first, TestCancellation).WaitAsync(TestTimeout);
+        Assert.Equal(later, await Revocations.RevokeTokensAsync(userId, later, TestCancellation).WaitAsync(TestTimeout));
+
+        // An older revocation (a slow replica's, a retry) leaves the later one in force and says so.
+        Assert.Equal(later, await Revocations.RevokeTokensAsync(userId, first, TestCancellation).WaitAsync(TestTimeout));
+        Assert.Equal(later, await Revocations.GetTokensRevokedBeforeAsync(userId, TestCancellation).WaitAsync(TestTimeout));
+    }
+
+    [Fact]
+    public async Task RevokeTokens_ForAUserWithAStream_LeavesTheStreamAlone()
+    {
+        var userId = NewUserId();
+        await AppendOneAsync(userId);
+
+        await Revocations.RevokeTokensAsync(userId, UtcNow(), TestCancellation).WaitAsync(TestTimeout);
+
+        Assert.Equal(1, (await StateAsync(userId)).LastSeq);
+    }
+}
