@@ -37,6 +37,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<ReplicaStatus>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<HandshakeRateLimiter>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<DoorbellQueue>();
         services.AddSingleton<NotificationPublisher>();
