@@ -39,6 +39,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddSingleton<ReplicaStatus>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<TokenRevocations>(); // needs the store's ITokenRevocationStore
+        services.AddSingleton<HandshakeRateLimiter>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<DoorbellQueue>();
         services.AddSingleton<NotificationPublisher>();

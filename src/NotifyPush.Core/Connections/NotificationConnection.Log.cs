@@ -37,6 +37,9 @@ public sealed partial class NotificationConnection
         [LoggerMessage(NotifyPushEventIds.RefreshForAnotherUser, LogLevel.Warning, "Connection {ConnectionId} of user {UserId} tried to refresh with another user's credential; closing with 1008.")]
         public static partial void RefreshForAnotherUser(ILogger logger, string connectionId, string userId);
 
+        [LoggerMessage(NotifyPushEventIds.AuthFramesRateLimited, LogLevel.Warning, "Connection {ConnectionId} of user {UserId} sent more auth frames than its budget ({Burst} at once, {PerMinute} a minute); closing with 1008.")]
+        public static partial void AuthFramesRateLimited(ILogger logger, string connectionId, string userId, int burst, int perMinute);
+
         [LoggerMessage(NotifyPushEventIds.Synced, LogLevel.Debug, "Connection {ConnectionId} of user {UserId} replayed from seq {ResumeAfter} to {LastSentSeq} (recovered: {Recovered}).")]
         public static partial void Synced(ILogger logger, string connectionId, string userId, long resumeAfter, long lastSentSeq, bool recovered);
 

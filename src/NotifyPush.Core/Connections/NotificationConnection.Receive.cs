@@ -12,6 +12,7 @@ public sealed partial class NotificationConnection
 
     // Written only by the receive loop.
     private long _ackedSeq;
+    private SocketTokenBucket _authFrames;
 
     private async Task ReceiveLoopAsync()
     {
@@ -116,6 +117,15 @@ public sealed partial class NotificationConnection
 
                 return;
             case ClientFrameType.Auth:
+                // Checked before the token: a flood must not cost a signature check per frame.
+                var options = _services.Connection;
+                if (!_authFrames.TryTake(_services.Time, options.AuthFrameBurst, options.AuthFramesPerMinute))
+                {
+                    Log.AuthFramesRateLimited(_services.Logger, ConnectionId, UserId, options.AuthFrameBurst, options.AuthFramesPerMinute);
+                    RequestClose(CloseCodes.PolicyViolation, "too many auth frames");
+                    return;
+                }
+
                 await RefreshCredentialAsync(frame.Token!).ConfigureAwait(false);
                 return;
         }

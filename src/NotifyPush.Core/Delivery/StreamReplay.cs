@@ -9,10 +9,19 @@ namespace NotifyPush.Core.Delivery;
 /// Reads a user's stream for one socket: where its replay starts, and the stored notifications after a seq, page by
 /// page, so that a backlog of any length never sits in memory. Replay on connect, gap fill and catch-up all use it.
 /// </summary>
+/// <remarks>
+/// Every store read made here takes a permit of one budget of <see cref="DeliveryOptions.MaxConcurrentReplayReads"/>
+/// for the time of that one query (never while a page is written to a socket, or a slow client would hold it). The
+/// sends share the store's connection pool but not this budget: however many sockets replay at once, at most that many
+/// pooled connections serve them, and the rest of the pool stays free for sends.
+/// </remarks>
 public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOptions> options, TimeProvider timeProvider)
 {
     private readonly int _pageSize = options.Value.ReplayPageSize;
     private readonly int _maxReplayCount = options.Value.MaxReplayCount;
+
+    // Waiters queue in arrival order; each one is a socket in its replay, so their number is bounded by the sockets.
+    private readonly SemaphoreSlim _reads = new(options.Value.MaxConcurrentReplayReads, options.Value.MaxConcurrentReplayReads);
 
     /// <summary>
     /// Where the replay of a new socket starts. With <c>since</c>, everything the store holds after it is replayed,
@@ -21,7 +30,17 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
     /// </summary>
     public async Task<ReplayStart> StartAsync(string userId, ResumePoint resume, CancellationToken cancellationToken)
     {
-        var state = await store.GetStreamStateAsync(userId, cancellationToken).ConfigureAwait(false);
+        UserStreamState state;
+        await _reads.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            state = await store.GetStreamStateAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _reads.Release();
+        }
+
         long resumeAfter;
         bool recovered;
         if (resume.Since is { } since)
@@ -77,8 +96,18 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
     {
         while (afterSeq < upTo)
         {
-            // "Not expired at the epoch": every row still stored, expired ones included.
-            var rows = await store.ReadAsync(userId, afterSeq, _pageSize, DateTimeOffset.UnixEpoch, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<StoredNotification> rows;
+            await _reads.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // "Not expired at the epoch": every row still stored, expired ones included.
+                rows = await store.ReadAsync(userId, afterSeq, _pageSize, DateTimeOffset.UnixEpoch, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _reads.Release();
+            }
+
             foreach (var row in rows)
             {
                 if (row.Seq > upTo)

@@ -35,6 +35,7 @@ public static class NotifyPushEventIds
 
     // HTTP API and socket endpoint
     public const int SocketAccepted = 4100;
+    public const int HandshakeRateLimited = 4110;
 
     // Hosting
     public const int WaitingForStore = 4200;
@@ -55,6 +56,7 @@ public static class NotifyPushEventIds
     public const int RefreshForAnotherUser = 1009;
     public const int SocketLimitReached = 1010;
     public const int SubscribeFailed = 1011;
+    public const int AuthFramesRateLimited = 1020;
     public const int UnsubscribeFailed = 1012;
 
     // Delivery

@@ -205,6 +205,7 @@ public sealed class NotifyPushMetrics
         public const string Unauthorized = "unauthorized";
         public const string Forbidden = "forbidden";
         public const string TooManySockets = "too_many_sockets";
+        public const string RateLimited = "rate_limited";
         public const string Unavailable = "unavailable";
         public const string BadRequest = "bad_request";
     }

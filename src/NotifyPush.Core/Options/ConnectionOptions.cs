@@ -43,6 +43,29 @@ public sealed class ConnectionOptions
     [Range(1, 100_000)]
     public int MaxSocketsPerUser { get; set; } = 16;
 
+    /// <summary>
+    /// In-band <c>auth</c> frames one socket may send at once (token bucket size); each costs a signature check. One
+    /// more than the bucket holds closes the socket with 1008. Default 5.
+    /// </summary>
+    [Range(1, 1000)]
+    public int AuthFrameBurst { get; set; } = 5;
+
+    /// <summary>In-band <c>auth</c> frames per minute that refill one socket's bucket. Default 6 (one every 10 s).</summary>
+    [Range(1, 60_000)]
+    public int AuthFramesPerMinute { get; set; } = 6;
+
+    /// <summary>
+    /// Socket handshakes one user may make at once on this replica (token bucket size); past it the handshake gets 429
+    /// with <c>Retry-After</c>, before the upgrade. Default 20 (above <see cref="MaxSocketsPerUser"/>, so every tab of a
+    /// user reconnects at once after a deploy).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int HandshakeBurstPerUser { get; set; } = 20;
+
+    /// <summary>Socket handshakes per minute that refill one user's bucket on this replica. Default 30 (one every 2 s).</summary>
+    [Range(1, 600_000)]
+    public int HandshakesPerMinutePerUser { get; set; } = 30;
+
     /// <summary>Seconds before the credential expires at which <c>token-expiring</c> is sent. Default 30.</summary>
     [Range(1, 86_400)]
     public int TokenExpiryWarningSeconds { get; set; } = 30;

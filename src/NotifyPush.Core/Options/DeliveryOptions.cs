@@ -30,6 +30,15 @@ public sealed class DeliveryOptions
     [Range(1, 10_000)]
     public int PositionCheckBatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// Store reads that replays, gap fills and catch-ups may have in flight at once on this replica; more wait their
+    /// turn. Sends never wait for this budget, so sockets reconnecting with <c>since=0</c> in a loop cannot take every
+    /// pooled store connection from them. Keep it well below the store's pool size (Npgsql <c>Maximum Pool Size</c>,
+    /// default 100). Default 16.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrentReplayReads { get; set; } = 16;
+
     /// <summary>Milliseconds acknowledgements are coalesced before one store write. Default 1000.</summary>
     [Range(10, 60_000)]
     public int AckFlushIntervalMilliseconds { get; set; } = 1000;

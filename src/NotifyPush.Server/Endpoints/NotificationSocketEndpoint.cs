@@ -31,7 +31,7 @@ public static partial class NotificationSocketEndpoint
     public static IEndpointConventionBuilder MapNotificationSocket(this IEndpointRouteBuilder app) =>
         app.Map(Path, HandleAsync).RequireAuthorization(NotifyPushPolicies.SocketUser);
 
-    private static async Task HandleAsync(HttpContext context, ConnectionRegistry registry, ConnectionServices connectionServices, NotifyPushMetrics metrics, ILoggerFactory loggerFactory)
+    private static async Task HandleAsync(HttpContext context, ConnectionRegistry registry, HandshakeRateLimiter handshakes, ConnectionServices connectionServices, NotifyPushMetrics metrics, ILoggerFactory loggerFactory)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -66,6 +66,16 @@ public static partial class NotificationSocketEndpoint
         {
             metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.BadRequest);
             await Refuse(context, StatusCodes.Status400BadRequest, "Invalid since", "since must be an integer of at least 0.");
+            return;
+        }
+
+        // A client reconnecting in a loop is slowed per user, before it costs a slot, a replay or an upgrade.
+        if (!handshakes.TryAcquire(userId, out var retryAfter))
+        {
+            metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.RateLimited);
+            Log.HandshakeRateLimited(loggerFactory.CreateLogger(typeof(NotificationSocketEndpoint)), userId, (long)retryAfter.TotalMilliseconds);
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await Refuse(context, StatusCodes.Status429TooManyRequests, "Too many handshakes", "This user opened sockets too often; wait for Retry-After seconds, then connect with since.");
             return;
         }
 

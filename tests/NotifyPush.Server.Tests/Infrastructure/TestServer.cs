@@ -79,6 +79,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
             ["NotifyPush:Connections:CloseTimeoutSeconds"] = "2",
             ["NotifyPush:Delivery:AckFlushIntervalMilliseconds"] = "50",
             ["NotifyPush:Api:RateLimitPerSecond"] = "0",
+            ["NotifyPush:Connections:HandshakeBurstPerUser"] = "1000",
         };
 
     private readonly FakeLogCollector _logs = new();
