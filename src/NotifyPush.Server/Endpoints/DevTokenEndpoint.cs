@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,8 @@ public static class DevTokenEndpoint
             return app;
         }
 
-        app.MapPost("/dev/token", IssueDevToken)
+        app.MapPost("/dev/token", IssueDevTokenAsync)
+            .Accepts<DevTokenRequest>("application/json")
             .WithName("IssueDevToken")
             .WithSummary("Mints a short-lived Development user token.");
 
@@ -44,8 +46,36 @@ public static class DevTokenEndpoint
         return app;
     }
 
-    private static Results<Ok<DevToken>, ValidationProblem, ProblemHttpResult> IssueDevToken(DevTokenRequest request, DevTokenIssuer issuer)
+    private static async Task<Results<Ok<DevToken>, ValidationProblem, ProblemHttpResult>> IssueDevTokenAsync(HttpContext context, DevTokenIssuer issuer)
     {
+        if (!context.Request.HasJsonContentType())
+        {
+            return ApiProblems.UnsupportedMediaType();
+        }
+
+        // Read by hand, not bound: the binder reads a lone surrogate escape ("\ud800") into a string and fails with a 500.
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        DevTokenRequest? request;
+        try
+        {
+            if (JsonEscapes.HasLoneSurrogate(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            {
+                return ApiProblems.BadRequest(JsonEscapes.LoneSurrogateProblem);
+            }
+
+            request = JsonSerializer.Deserialize<DevTokenRequest>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), JsonSerializerOptions.Web);
+        }
+        catch (JsonException ex)
+        {
+            return ApiProblems.BadRequest($"The body is not valid JSON: {ex.Message}");
+        }
+
+        if (request is null)
+        {
+            return ApiProblems.BadRequest("The body must be a JSON object.");
+        }
+
         if (!issuer.CanIssue)
         {
             return TypedResults.Problem(

@@ -49,12 +49,15 @@ public static class HealthEndpoints
             ready ? "ready" : "not ready",
             replica.IsDraining,
             storeStatus,
-            new BackplaneReport(health.IsConnected, disconnectedSeconds, health.Description),
+            // Not health.Description: that names the Redis endpoint and the last error, which this unauthenticated
+            // answer must not tell anyone who can reach the port. The admin view (behind its scope) shows it.
+            new BackplaneReport(health.IsConnected, disconnectedSeconds, health.IsConnected ? "connected" : "disconnected"),
             registry.ConnectionCount);
         return TypedResults.Json(report, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     internal sealed record ReadinessReport(string Status, bool Draining, string Store, BackplaneReport Backplane, int Connections);
 
+    // State: "connected" or "disconnected", nothing more.
     internal sealed record BackplaneReport(bool Connected, double? DisconnectedForSeconds, string State);
 }

@@ -126,6 +126,12 @@ public static class NotificationsApi
             return ApiProblems.BadRequest($"The body is not valid JSON: {ex.Message}");
         }
 
+        if (JsonEscapes.HasLoneSurrogate(json.Span))
+        {
+            body.Dispose();
+            return ApiProblems.BadRequest(JsonEscapes.LoneSurrogateProblem);
+        }
+
         SendRequest request;
         using (body)
         {
