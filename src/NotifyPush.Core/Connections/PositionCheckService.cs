@@ -17,8 +17,8 @@ namespace NotifyPush.Core.Connections;
 /// <remarks>
 /// One query per <see cref="DeliveryOptions.PositionCheckBatchSize"/> users, never one per socket: 10,000 users are
 /// 10 primary-key lookups of 1,000 ids each. The socket does the reading itself (<see cref="NotificationConnection.TryEnqueueCatchUp"/>),
-/// so its frames keep one writer and their order; a socket whose doorbell is merely in flight at the check reads
-/// nothing new. A failed pass is logged once per outage and the next one tries again.
+/// so its frames keep one writer and their order. A socket found behind gets a short grace for a doorbell in flight
+/// before it is caught up. A failed pass is logged once per outage and the next one tries again.
 /// </remarks>
 public sealed partial class PositionCheckService(
     ConnectionRegistry registry,
@@ -30,6 +30,9 @@ public sealed partial class PositionCheckService(
 {
     private readonly TimeSpan _interval = TimeSpan.FromSeconds(options.Value.PositionCheckSeconds);
     private readonly int _batchSize = options.Value.PositionCheckBatchSize;
+
+    // A tenth of the interval, at most a second: far longer than a doorbell takes, short beside the bound.
+    private readonly TimeSpan _grace = TimeSpan.FromSeconds(Math.Min(1, options.Value.PositionCheckSeconds / 10.0));
     private readonly LogOnce _passes = new();
 
     /// <summary>Checks every local socket once: reads the stream heads of their users in batches and catches up those behind.</summary>
@@ -37,7 +40,7 @@ public sealed partial class PositionCheckService(
     {
         var users = 0;
         var queries = 0;
-        var catchUps = 0;
+        var behind = new List<(NotificationConnection Connection, long Head)>();
         var batch = new List<string>(_batchSize);
         foreach (var (userId, _) in registry.GetUserSocketCounts())
         {
@@ -51,7 +54,7 @@ public sealed partial class PositionCheckService(
             batch.Add(userId);
             if (batch.Count == _batchSize)
             {
-                catchUps += await CheckBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+                await CheckBatchAsync(batch, behind, cancellationToken).ConfigureAwait(false);
                 (users, queries) = (users + batch.Count, queries + 1);
                 batch.Clear();
             }
@@ -59,8 +62,26 @@ public sealed partial class PositionCheckService(
 
         if (batch.Count > 0)
         {
-            catchUps += await CheckBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            await CheckBatchAsync(batch, behind, cancellationToken).ConfigureAwait(false);
             (users, queries) = (users + batch.Count, queries + 1);
+        }
+
+        if (behind.Count == 0)
+        {
+            return new PositionCheckPass(users, queries, 0);
+        }
+
+        // A socket behind at the read may only have its doorbell in flight (a send committed a moment before): it
+        // gets a grace, a fraction of the interval, and only a socket still behind then reads the store. So a
+        // catch-up means a doorbell was lost or very late, and a busy replica reads nothing for ones in flight.
+        await Task.Delay(_grace, timeProvider, cancellationToken).ConfigureAwait(false);
+        var catchUps = 0;
+        foreach (var (connection, head) in behind)
+        {
+            if (connection.CloseCode == 0 && connection.LastSentSeq < head && connection.TryEnqueueCatchUp())
+            {
+                catchUps++;
+            }
         }
 
         return new PositionCheckPass(users, queries, catchUps);
@@ -110,24 +131,21 @@ public sealed partial class PositionCheckService(
         }
     }
 
-    private async Task<int> CheckBatchAsync(List<string> userIds, CancellationToken cancellationToken)
+    private async Task CheckBatchAsync(List<string> userIds, List<(NotificationConnection Connection, long Head)> behind, CancellationToken cancellationToken)
     {
         var heads = await store.GetStreamHeadsAsync(userIds, cancellationToken).ConfigureAwait(false);
-        var catchUps = 0;
         foreach (var (userId, head) in heads)
         {
             foreach (var connection in registry.GetConnections(userId))
             {
-                // A socket still replaying may be behind for now; its catch-up then waits in its queue and reads
+                // A socket still replaying may be behind for now; a catch-up then waits in its queue and reads
                 // nothing new after the replay.
-                if (connection.CloseCode == 0 && connection.LastSentSeq < head && connection.TryEnqueueCatchUp())
+                if (connection.CloseCode == 0 && connection.LastSentSeq < head)
                 {
-                    catchUps++;
+                    behind.Add((connection, head));
                 }
             }
         }
-
-        return catchUps;
     }
 
     private static bool IsValidUtf16(string value)

@@ -11,6 +11,8 @@ public sealed class OptionsValidationTests
     [InlineData("NotifyPush:Connections:HeartbeatSeconds", "0")]
     [InlineData("NotifyPush:Connections:SendQueueCapacity", "1")]
     [InlineData("NotifyPush:Delivery:MaxReplayCount", "0")]
+    [InlineData("NotifyPush:Delivery:PositionCheckSeconds", "0")]
+    [InlineData("NotifyPush:Delivery:PositionCheckBatchSize", "0")]
     [InlineData("NotifyPush:Retention:CleanupIntervalSeconds", "0")]
     [InlineData("NotifyPush:Retention:IdempotencyWindowHours", "0")]
     [InlineData("NotifyPush:Retention:IdempotencyWindowHours", "-1")]
