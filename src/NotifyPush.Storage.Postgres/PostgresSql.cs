@@ -224,15 +224,27 @@ internal static class PostgresSql
     public const string TryCleanupLock = "SELECT pg_try_advisory_xact_lock(@LockClass, hashtext(coalesce(current_schema(), '')))";
 
     // doomed: up to one batch of rows that expired, or were acknowledged and are older than the history window.
+    // Each kind is its own index-ordered scan that stops at the batch size (migration 0004): expired rows by
+    // notifications_expires_at, old rows by notifications_created_at, joined to their stream for acked_seq. One
+    // WHERE with OR over both would be a sequential scan of the whole table on every pass. The old rows that are
+    // not acknowledged yet are passed over in the second scan; with a ttl no longer than the history window (the
+    // defaults) there are none, since they expire first.
     // pruned_seq is raised per affected user to the highest seq removed, so a resume point below it is known to
     // be incomplete. The stream rows are locked in user_id order (as appends and acks do) before the update.
     public const string Cleanup = """
         WITH doomed AS (
-            SELECT n.user_id, n.seq
-            FROM notifications AS n
-            JOIN user_streams AS s ON s.user_id = n.user_id
-            WHERE n.expires_at <= @Now
-               OR (n.seq <= s.acked_seq AND n.created_at <= @AckedBefore)
+            (SELECT n.user_id, n.seq
+             FROM notifications AS n
+             WHERE n.expires_at <= @Now
+             ORDER BY n.expires_at
+             LIMIT @BatchSize)
+            UNION
+            (SELECT n.user_id, n.seq
+             FROM notifications AS n
+             JOIN user_streams AS s ON s.user_id = n.user_id
+             WHERE n.created_at <= @AckedBefore AND n.seq <= s.acked_seq
+             ORDER BY n.created_at
+             LIMIT @BatchSize)
             LIMIT @BatchSize
         ),
         deleted AS (

@@ -35,7 +35,7 @@ public static class PostgresStoreServiceCollectionExtensions
                 $"{ConnectionStringSetting} is required by the Postgres store and must be an Npgsql connection string, e.g. Host=127.0.0.1;Username=notifypush;Database=notifypush.")
             .Validate(
                 static options => PostgresTargetSession.Problem(options.ConnectionString) is null,
-                $"{ConnectionStringSetting}: {PostgresTargetSession.Keyword} must be primary or read-write, or unset (with several hosts the store then sets primary): the store writes and reads its own writes, so it must never use a standby.")
+                $"{ConnectionStringSetting}: {PostgresTargetSession.Keyword} must be primary or read-write, or unset (with several hosts the store then sets primary; with one host any or prefer-primary also do): the store writes and reads its own writes, so it must never use a standby.")
             .ValidateOnStart();
 
         services.TryAddSingleton(static provider =>

@@ -243,6 +243,52 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AppendWithoutKey_WhenItsConnectionDiesDuringTheCommit_IsUnavailableAndNotWrittenAgain()
+    {
+        var server = new NpgsqlConnectionStringBuilder(TestEnvironment.RequirePostgres());
+        await using var forwarder = new TcpForwarder(server.Host!, server.Port);
+        forwarder.Start();
+        var throughForwarder = new NpgsqlConnectionStringBuilder(_schema.ConnectionString) { Host = "127.0.0.1", Port = forwarder.Port, ApplicationName = _applicationName };
+        await using var store = PostgresNotificationStore.Create(throughForwarder.ConnectionString);
+        var user = $"indoubt-{Guid.NewGuid():N}";
+        var lockKey = Random.Shared.Next();
+
+        // A deferred trigger makes this user's COMMIT wait for an advisory lock the test holds: the statement has
+        // run, the COMMIT is sent, and the connection dies while the server has not answered it.
+        await _schema.ScalarAsync<object?>($$"""
+            CREATE FUNCTION hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock({{lockKey}}); RETURN NULL; END $$;
+            CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT ON notifications DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW WHEN (NEW.user_id = '{{user}}') EXECUTE FUNCTION hold_commit();
+            SELECT NULL;
+            """);
+        await using var holder = new NpgsqlConnection(_schema.ConnectionString);
+        await holder.OpenAsync(TestTimeouts.Token());
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({lockKey})", holder))
+        {
+            await take.ExecuteScalarAsync(TestTimeouts.Token());
+        }
+
+        var append = store.AppendAsync(StoreRequests.Append(user), TestTimeouts.Token());
+        await WaitUntilWriterBlockedAsync();
+        await forwarder.StopAsync();
+        forwarder.Start();
+
+        // In doubt: not repeated, since the orphaned COMMIT may yet succeed.
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => append.Bounded());
+        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({lockKey})", holder))
+        {
+            await release.ExecuteScalarAsync(TestTimeouts.Token());
+        }
+
+        await Poll.UntilAsync(
+            async () => await _schema.ScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{_applicationName}' AND query = 'COMMIT' AND state = 'active'") == 0,
+            "the orphaned COMMIT ends",
+            TestTimeouts.Default);
+        // The orphaned COMMIT went through: writing the send again would have stored it twice.
+        Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM notifications WHERE user_id = '{user}'"));
+    }
+
+    [Fact]
     public async Task Append_WhenGroupCommitIsOff_ConcurrentSendsStillGetContiguousSeqs()
     {
         await using var store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitMaxRows = 0 });
