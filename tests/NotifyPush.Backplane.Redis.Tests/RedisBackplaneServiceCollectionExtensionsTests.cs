@@ -35,6 +35,19 @@ public sealed class RedisBackplaneServiceCollectionExtensionsTests
         Assert.Contains("NotifyPush:Backplane:ChannelPrefix", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("InlineFrameMaxBytes", "-1")]
+    [InlineData("OwedDoorbellCapacity", "0")]
+    [InlineData("OwedDoorbellBytes", "100")]
+    public async Task AddRedisBackplane_WhenABoundIsOutOfRange_FailsAtStartNamingTheSetting(string name, string value)
+    {
+        await using var provider = BuildProvider("127.0.0.1:6379", extra: new Dictionary<string, string?> { ["NotifyPush:Backplane:" + name] = value });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("NotifyPush:Backplane:" + name, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AddRedisBackplane_WhenConfigured_ResolvesOneRedisBackplaneInsteadOfTheInProcessOne()
     {
@@ -50,10 +63,10 @@ public sealed class RedisBackplaneServiceCollectionExtensionsTests
         Assert.Same(backplane, provider.GetRequiredService<RedisNotificationBackplane>());
     }
 
-    private static ServiceProvider BuildProvider(string? configuration, ServiceCollection? services = null, string? channelPrefix = null)
+    private static ServiceProvider BuildProvider(string? configuration, ServiceCollection? services = null, string? channelPrefix = null, Dictionary<string, string?>? extra = null)
     {
         services ??= new ServiceCollection();
-        var settings = new Dictionary<string, string?> { ["NotifyPush:Backplane:Provider"] = "Redis" };
+        var settings = new Dictionary<string, string?>(extra ?? []) { ["NotifyPush:Backplane:Provider"] = "Redis" };
         if (channelPrefix is not null)
         {
             settings["NotifyPush:Backplane:ChannelPrefix"] = channelPrefix;

@@ -27,6 +27,26 @@ public sealed class ServerFramesTests
     }
 
     [Fact]
+    public void NotificationHeadThenTheSharedTail_IsTheWholeFrameByteForByte()
+    {
+        var created = new DateTimeOffset(2026, 11, 21, 10, 0, 0, 123, TimeSpan.Zero);
+        const string payload = """{ "kept" : [1, 2.50, "ü"], "createdAt": "not the frame's" }""";
+        var tail = ServerFrames.NotificationTail(payload, created);
+
+        foreach (var seq in new long[] { 1, 9, 10, long.MaxValue })
+        {
+            var notification = new StoredNotification("u1", seq, Guid.NewGuid(), "order \"shipped\"", payload, created, created.AddDays(7));
+
+            byte[] joined = [.. ServerFrames.NotificationHead(notification), .. tail];
+            Assert.Equal(Encoding.UTF8.GetString(ServerFrames.Notification(notification)), Encoding.UTF8.GetString(joined));
+        }
+
+        // The tail ends the frame, so the createdAt read from it is the frame's, not the payload's.
+        Assert.True(ServerFrames.TryReadCreatedAt(tail, out var ticks));
+        Assert.Equal(created.UtcTicks, ticks);
+    }
+
+    [Fact]
     public void ControlFrames_MatchTheProtocol()
     {
         Assert.Equal("""{"type":"welcome","userId":"u1","connectionId":"c1","heartbeatSeconds":25}""", Encoding.UTF8.GetString(ServerFrames.Welcome("u1", "c1", 25)));
