@@ -13,13 +13,8 @@ internal static class PostgresMigrations
 {
     private const int LockClass = 0x4E50_0001;
 
-    /// <summary>Every migration of this build, ordered by version.</summary>
-    /// <remarks>
-    /// A number may be missing: each applied version is recorded on its own, so a migration numbered below one already
-    /// applied (branches merged in another order) is still found missing and applied. Migrations stay independent of
-    /// each other's order for that reason.
-    /// </remarks>
-    public static IReadOnlyList<SchemaMigration> All { get; } = SchemaMigration.LoadEmbedded(typeof(PostgresMigrations).Assembly, allowGaps: true);
+    /// <summary>Every migration of this build, ordered by version (1, 2, 3… without gaps).</summary>
+    public static IReadOnlyList<SchemaMigration> All { get; } = SchemaMigration.LoadEmbedded(typeof(PostgresMigrations).Assembly);
 
     /// <summary>
     /// Applies the migrations the schema lacks, in one transaction under an advisory lock, creating the schema when it

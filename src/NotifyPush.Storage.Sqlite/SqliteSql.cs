@@ -24,7 +24,7 @@ internal static class SqliteSql
     // ---- Reads ----
 
     // Served by the primary key (user_id, seq): a range scan of one user's stream. The payload is the row's own
-    // (written before 0005_shared_payloads) or the send's shared row; one whose shared row is gone has expired.
+    // (written before 0004_shared_payloads) or the send's shared row; one whose shared row is gone has expired.
     public const string Read = """
         SELECT n.user_id AS UserId, n.seq AS Seq, n.id AS Id, n.type AS Type,
                CASE WHEN n.payload_id IS NULL THEN n.payload ELSE p.payload END AS Payload,

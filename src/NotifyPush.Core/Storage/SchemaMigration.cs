@@ -18,14 +18,8 @@ public sealed record SchemaMigration(int Version, string Name, string Sql)
     private const string ResourceSuffix = ".sql";
 
     /// <summary>Every migration embedded in <paramref name="assembly"/>, ordered by version.</summary>
-    /// <param name="assembly">The store's assembly.</param>
-    /// <param name="allowGaps">
-    /// Whether a number may be missing (1, 2, 4). Only for a store that records each applied version by itself (the
-    /// Postgres <c>schema_migrations</c> table), so that a missing number applied later is still found missing; a store
-    /// that records one number (SQLite's <c>user_version</c>) would skip it for good.
-    /// </param>
-    /// <exception cref="InvalidOperationException">A file is misnamed, the numbers have a gap (unless allowed) or a repeat, or there is none.</exception>
-    public static IReadOnlyList<SchemaMigration> LoadEmbedded(Assembly assembly, bool allowGaps = false)
+    /// <exception cref="InvalidOperationException">A file is misnamed, the numbers have a gap or a repeat, or there is none.</exception>
+    public static IReadOnlyList<SchemaMigration> LoadEmbedded(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         var migrations = new List<SchemaMigration>();
@@ -57,11 +51,10 @@ public sealed record SchemaMigration(int Version, string Name, string Sql)
         migrations.Sort(static (left, right) => left.Version.CompareTo(right.Version));
         for (var i = 0; i < migrations.Count; i++)
         {
-            var previous = i == 0 ? 0 : migrations[i - 1].Version;
-            if (allowGaps ? migrations[i].Version <= previous : migrations[i].Version != i + 1)
+            if (migrations[i].Version != i + 1)
             {
                 throw new InvalidOperationException(
-                    $"Migrations of {assembly.GetName().Name} must be numbered 1, 2, 3… without {(allowGaps ? "" : "gaps or ")}repeats; found '{migrations[i].Name}' at position {i + 1}.");
+                    $"Migrations of {assembly.GetName().Name} must be numbered 1, 2, 3… without gaps or repeats; found '{migrations[i].Name}' at position {i + 1}.");
             }
         }
 
