@@ -271,6 +271,9 @@ internal static class PostgresSql
 
     // Shared payloads (0005_shared_payloads) whose send has expired, a batch at a time by the expires_at index. Every
     // notification of a send shares its expiry, so none of them is delivered any more; their own rows go by Cleanup.
+    // A payload goes only once no notification of its expiry or earlier is left (one lookup on
+    // notifications_expires_at): a fan-out's rows are removed over several batches, and a stored row must never
+    // point at a removed payload, or a gap fill would find a seq missing that the store does not report removed.
     // SKIP LOCKED: a replica cleaning at the same moment takes other rows instead of waiting.
     public const string CleanupPayloads = """
         DELETE FROM notification_payloads
@@ -278,6 +281,7 @@ internal static class PostgresSql
             SELECT id
             FROM notification_payloads
             WHERE expires_at <= @Now
+              AND expires_at < coalesce((SELECT min(expires_at) FROM notifications), 'infinity')
             ORDER BY expires_at
             LIMIT @BatchSize
             FOR UPDATE SKIP LOCKED)

@@ -116,10 +116,18 @@ internal static class SqliteSql
         """;
 
     // Shared payloads whose send has expired, a batch at a time, by the expires_at index. Every notification of a
-    // send shares its expiry, so none of them is delivered any more; their own rows go by DeleteDue.
+    // send shares its expiry, so none of them is delivered any more; their own rows go by DeleteDue. A payload goes
+    // only once no notification of its expiry or earlier is left (one lookup on ix_notifications_expires_at): a
+    // fan-out's rows are removed over several batches, and a stored row must never point at a removed payload, or a
+    // gap fill would find a seq missing that the store does not report removed.
     public const string DeletePayloads = """
         DELETE FROM notification_payloads
-        WHERE id IN (SELECT id FROM notification_payloads WHERE expires_at <= @Now ORDER BY expires_at LIMIT @BatchSize)
+        WHERE id IN (
+            SELECT id FROM notification_payloads
+            WHERE expires_at <= @Now
+              AND expires_at < coalesce((SELECT min(expires_at) FROM notifications), 9223372036854775807)
+            ORDER BY expires_at
+            LIMIT @BatchSize)
         """;
 
     // Keys older than the window, a batch at a time, by the created_at index.

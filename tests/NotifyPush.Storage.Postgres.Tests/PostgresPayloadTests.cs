@@ -119,4 +119,30 @@ public sealed class PostgresPayloadTests : IAsyncLifetime
         var live = await _store.ReadAsync($"{prefix}-long-00000", 0, 10, StoreRequests.Now.AddHours(2), TestTimeouts.Token());
         Assert.Equal("""{"ttl":"week"}""", Assert.Single(live).PayloadJson);
     }
+
+    [Fact]
+    public async Task Cleanup_InBatchesSmallerThanAFanOut_KeepsThePayloadUntilItsLastRowIsGone()
+    {
+        var prefix = $"partial-{Guid.NewGuid():N}";
+        await _store.AppendAsync(StoreRequests.Append(StoreRequests.Users(prefix, 5), """{"big":true}""", ttl: TimeSpan.FromHours(1)), TestTimeouts.Token());
+        var later = StoreRequests.Now.AddHours(2);
+
+        // Two of the five expired rows go in this pass; the payload row must stay for the three still stored, which
+        // an expired-row-aware read (the gap fill's, at the epoch) still returns with their payload.
+        await _store.CleanupAsync(later, TimeSpan.FromDays(1), batchSize: 2, TestTimeouts.Token());
+
+        Assert.Equal(3L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM notifications WHERE user_id LIKE '{prefix}%'"));
+        Assert.Equal(1L, await _schema.ScalarAsync<long>("SELECT count(*) FROM notification_payloads"));
+        var remaining = await _schema.ScalarAsync<string>($"SELECT user_id FROM notifications WHERE user_id LIKE '{prefix}%' ORDER BY user_id LIMIT 1");
+        var row = Assert.Single(await _store.ReadAsync(remaining!, 0, 10, DateTimeOffset.UnixEpoch, TestTimeouts.Token()));
+        Assert.Equal("""{"big":true}""", row.PayloadJson);
+
+        for (var pass = 0; pass < 5; pass++)
+        {
+            await _store.CleanupAsync(later, TimeSpan.FromDays(1), batchSize: 2, TestTimeouts.Token());
+        }
+
+        Assert.Equal(0L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM notifications WHERE user_id LIKE '{prefix}%'"));
+        Assert.Equal(0L, await _schema.ScalarAsync<long>("SELECT count(*) FROM notification_payloads"));
+    }
 }
