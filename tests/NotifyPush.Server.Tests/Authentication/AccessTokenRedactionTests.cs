@@ -43,6 +43,7 @@ public sealed class AccessTokenRedactionTests
             builder.Logging.AddProvider(capture);
         }
 
+        builder.Services.AddInMemoryTokenRevocations();
         builder.Services.AddNotifyPushAuthentication(builder.Configuration, builder.Environment);
         if (registration == ProviderRegistration.AfterRedaction)
         {

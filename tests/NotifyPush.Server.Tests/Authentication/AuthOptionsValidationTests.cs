@@ -374,6 +374,7 @@ public sealed class AuthOptionsValidationTests
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.WebHost.UseTestServer();
         builder.Configuration.Sources.Clear();
+        builder.Services.AddInMemoryTokenRevocations();
         builder.Services.AddNotifyPushAuthentication(builder.Configuration, builder.Environment);
         await using var app = builder.Build();
 

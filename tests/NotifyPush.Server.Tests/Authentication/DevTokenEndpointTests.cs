@@ -24,6 +24,7 @@ public sealed class DevTokenEndpointTests
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.ClearProviders();
+        builder.Services.AddInMemoryTokenRevocations();
         builder.Services.AddNotifyPushAuthentication(builder.Configuration, builder.Environment);
         var app = builder.Build();
         app.MapDevTokenEndpoint();

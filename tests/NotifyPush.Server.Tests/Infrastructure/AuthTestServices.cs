@@ -33,11 +33,20 @@ public static class AuthTestServices
             }
         });
         services.AddRouting(); // the authorization policy cache reads the endpoints, as in a host
-        // The token revocation check reads the store: an in-memory one stands in, with the engine's cache over it.
-        services.AddSingleton<ITokenRevocationStore, InMemoryTokenRevocationStore>();
-        services.AddSingleton<TokenRevocations>();
+        services.AddInMemoryTokenRevocations();
         services.AddNotifyPushAuthentication(configuration, environment);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    /// <summary>
+    /// What the authentication's token revocation check needs from the engine, for hosts that register authentication
+    /// alone: the engine's cache over an in-memory store.
+    /// </summary>
+    public static IServiceCollection AddInMemoryTokenRevocations(this IServiceCollection services)
+    {
+        services.AddSingleton<ITokenRevocationStore, InMemoryTokenRevocationStore>();
+        services.AddSingleton<TokenRevocations>();
+        return services;
     }
 
     /// <summary>Runs the options validation that <c>ValidateOnStart</c> runs when a host starts.</summary>
