@@ -16,6 +16,13 @@ public sealed class RedisBackplaneOptions
     [Required]
     [RegularExpression(@"^[A-Za-z0-9_.\-]{1,64}$", ErrorMessage = "must be 1-64 characters of letters, digits, '_', '.', '-'.")]
     public string ChannelPrefix { get; set; } = "notifypush";
+
+    /// <summary>
+    /// PEM file of the certificate authority that signed Redis's TLS certificate, when it is not one the system
+    /// trusts (a private CA). Used with <c>ssl=true</c> in <see cref="Configuration"/>. Default none (the system's).
+    /// </summary>
+    [MaxLength(4096)]
+    public string? TlsCaCertificatePath { get; set; }
 }
 
 /// <summary>Source-generated validation of <see cref="RedisBackplaneOptions"/>' annotations.</summary>

@@ -19,7 +19,8 @@ public static class HealthEndpoints
 
     /// <summary>
     /// Ready when not draining and the store answers. A lost backplane does not make the replica unready (sends
-    /// still commit and sockets still get everything from the store, later); it is reported with its duration.
+    /// still commit and sockets still get everything from the store, later); it is reported with its duration. A
+    /// backplane whose credentials Redis refused does: that is a wrong setting, not an outage.
     /// </summary>
     internal static async Task<JsonHttpResult<ReadinessReport>> ReadyAsync(
         INotificationStore store,
@@ -44,7 +45,8 @@ public static class HealthEndpoints
 
         var health = backplane.GetHealth();
         double? disconnectedSeconds = health.DisconnectedSince is { } since ? Math.Round((timeProvider.GetUtcNow() - since).TotalSeconds, 1) : null;
-        var ready = storeStatus == "ok" && !replica.IsDraining;
+        // A lost backplane is an outage that passes; refused credentials are a configuration error that does not.
+        var ready = storeStatus == "ok" && !replica.IsDraining && !health.CredentialsRefused;
         var report = new ReadinessReport(
             ready ? "ready" : "not ready",
             replica.IsDraining,
