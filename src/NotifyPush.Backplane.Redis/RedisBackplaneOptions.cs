@@ -38,6 +38,13 @@ public sealed class RedisBackplaneOptions
     /// </summary>
     [Range(1024, 4L * 1024 * 1024 * 1024)]
     public long OwedDoorbellBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// PEM file of the certificate authority that signed Redis's TLS certificate, when it is not one the system
+    /// trusts (a private CA). Used with <c>ssl=true</c> in <see cref="Configuration"/>. Default none (the system's).
+    /// </summary>
+    [MaxLength(4096)]
+    public string? TlsCaCertificatePath { get; set; }
 }
 
 /// <summary>Source-generated validation of <see cref="RedisBackplaneOptions"/>' annotations.</summary>

@@ -15,10 +15,21 @@ public sealed class RedisBackplaneOptionsValidator : IValidateOptions<RedisBackp
     public ValidateOptionsResult Validate(string? name, RedisBackplaneOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return TryParse(options.Configuration, out _, out var error)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(error);
+        if (!TryParse(options.Configuration, out _, out var error))
+        {
+            return ValidateOptionsResult.Fail(error);
+        }
+
+        if (options.TlsCaCertificatePath is { Length: > 0 } path && !File.Exists(path))
+        {
+            return ValidateOptionsResult.Fail($"{TlsCaCertificateKey} names no readable file: {path}.");
+        }
+
+        return ValidateOptionsResult.Success;
     }
+
+    /// <summary>The setting <c>NotifyPush:Backplane:TlsCaCertificatePath</c>.</summary>
+    public const string TlsCaCertificateKey = RedisBackplaneOptions.SectionName + ":" + nameof(RedisBackplaneOptions.TlsCaCertificatePath);
 
     /// <summary>Parses the configuration string, or explains (without echoing it: it may hold a password) why not.</summary>
     internal static bool TryParse(string? configuration, out ConfigurationOptions parsed, out string error)

@@ -41,6 +41,9 @@ public static class RedisBackplaneServiceCollectionExtensions
         services.RemoveAll<INotificationBackplane>();
         services.AddSingleton<INotificationBackplane>(static provider => provider.GetRequiredService<RedisNotificationBackplane>());
 
+        // The service API's send rate limit is shared by the replicas through the same Redis.
+        services.TryAddSingleton<RedisSendRateLimiter>();
+
         // Presence lives in the same Redis, over the same multiplexer.
         services.TryAddSingleton<RedisPresenceDirectory>();
         services.RemoveAll<IPresenceDirectory>();

@@ -20,11 +20,35 @@ public sealed partial class RedisNotificationBackplane
             Log.Connecting(_logger, DescribeEndPoints(_configuration.EndPoints));
             try
             {
+                // First an attempt that fails fast and says why (AbortOnConnectFail on): a Redis that refuses the
+                // credentials is reported as such, where the attempt below would wait for it without end. Once
+                // connected, a multiplexer reconnects by itself whichever way it was created, so this one is kept.
+                var probe = _configuration.Clone();
+                probe.AbortOnConnectFail = true;
+                try
+                {
+                    multiplexer = await ConnectionMultiplexer.ConnectAsync(probe).ConfigureAwait(false);
+                    break;
+                }
+                catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure)
+                {
+                    ReportCredentialsRefused(DescribeEndPoints(_configuration.EndPoints), ex.Message);
+                    throw;
+                }
+                catch (RedisConnectionException)
+                {
+                    // Down or unreachable: the attempt below returns with a multiplexer that keeps reconnecting.
+                }
+
                 // With AbortOnConnectFail off this returns after the connect timeout even when Redis is down, with a
                 // multiplexer that keeps reconnecting. Not cancelled on disposal: that would abandon a multiplexer
                 // that is being created, and the attempt is bounded by the connect timeout anyway.
                 multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
                 break;
+            }
+            catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure)
+            {
+                // Reported once above; retried without a warning each time, in case the password is being rotated.
             }
             catch (Exception ex)
             {
@@ -208,6 +232,13 @@ public sealed partial class RedisNotificationBackplane
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
         var endPoint = DescribeEndPoint(e.EndPoint);
+        if (e.FailureType == ConnectionFailureType.AuthenticationFailure)
+        {
+            // After a restart with another password, say: the multiplexer keeps trying, readiness fails meanwhile.
+            ReportCredentialsRefused(endPoint, e.Exception?.Message ?? e.FailureType.ToString());
+            return;
+        }
+
         bool wasConnected;
         lock (_gate)
         {
@@ -254,6 +285,31 @@ public sealed partial class RedisNotificationBackplane
         var failures = Interlocked.Increment(ref _confirmFailures);
         var level = failures == ExpectedConfirmFailures + 1 ? LogLevel.Warning : LogLevel.Debug;
         Log.ResubscribeFailed(_logger, level, (long)retryDelay.TotalMilliseconds, exception);
+    }
+
+    /// <summary>
+    /// Redis refused the backplane's user or password: a setting to fix, not an outage to wait out. Readiness fails
+    /// until a connection succeeds; the error is logged once until then.
+    /// </summary>
+    private void ReportCredentialsRefused(string endPoint, string reason)
+    {
+        bool first;
+        lock (_gate)
+        {
+            _connectionEpoch++;
+            _restoreOwed = true;
+            first = !_health.CredentialsRefused;
+            _health = new BackplaneHealth(
+                false,
+                _health.IsConnected ? _timeProvider.GetUtcNow() : _health.DisconnectedSince,
+                $"authentication failed: Redis refused the user or password of {RedisBackplaneOptionsValidator.ConfigurationKey}",
+                CredentialsRefused: true);
+        }
+
+        if (first)
+        {
+            Log.AuthenticationFailed(_logger, endPoint, RedisBackplaneOptionsValidator.ConfigurationKey, reason);
+        }
     }
 
     private void SetDisconnectedDescription(string description)

@@ -24,6 +24,10 @@ public sealed partial class RedisNotificationBackplane
             Message = "Lost the Redis backplane connection to {EndPoint} ({ConnectionType}, {FailureType}); notifications stay in the store and local users are caught up when it returns.")]
         public static partial void ConnectionLost(ILogger logger, string endPoint, ConnectionType connectionType, ConnectionFailureType failureType, Exception? exception);
 
+        [LoggerMessage(EventId = NotifyPushEventIds.RedisAuthenticationFailed, Level = LogLevel.Error,
+            Message = "Redis at {EndPoint} refused the backplane's credentials: check the user and password in {Setting} (and the ACL user's rights). The replica reports not ready until Redis accepts them. Redis said: {Reason}")]
+        public static partial void AuthenticationFailed(ILogger logger, string endPoint, string setting, string reason);
+
         [LoggerMessage(EventId = NotifyPushEventIds.RedisConnectionReestablished, Level = LogLevel.Debug,
             Message = "The Redis connection to {EndPoint} ({ConnectionType}) is established again.")]
         public static partial void ConnectionReestablished(ILogger logger, string endPoint, ConnectionType connectionType);

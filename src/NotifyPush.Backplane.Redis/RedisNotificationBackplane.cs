@@ -77,6 +77,25 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
         // Start-up must not fail, nor wait, because Redis is down: the multiplexer keeps retrying on its own.
         configuration.AbortOnConnectFail = false;
+        // StackExchange.Redis's own channel and key (master-change broadcasts, tie-break between several primaries)
+        // are named outside the prefix by default; under it, an ACL user limited to the prefix has every right it
+        // needs (docs/backplane.md). A value the configuration string sets is kept.
+        var defaults = new ConfigurationOptions();
+        if (configuration.ConfigurationChannel == defaults.ConfigurationChannel)
+        {
+            configuration.ConfigurationChannel = settings.ChannelPrefix + ":__config";
+        }
+
+        if (configuration.TieBreaker == defaults.TieBreaker)
+        {
+            configuration.TieBreaker = settings.ChannelPrefix + ":__tiebreak";
+        }
+
+        if (settings.TlsCaCertificatePath is { Length: > 0 } caPath)
+        {
+            // Redis's certificate is checked against this CA (and its host name against the endpoint or sslHost).
+            configuration.TrustIssuer(caPath);
+        }
 
         _configuration = configuration;
         _channels = new RedisChannels(settings.ChannelPrefix);

@@ -28,6 +28,9 @@ public static class NotifyPushEventIds
     public const int RedisPresenceWriteFailed = 3015;
     public const int RedisPresenceWritesRecovered = 3016;
     public const int RedisPresenceLeaveFailed = 3017;
+    public const int RedisAuthenticationFailed = 3030;
+    public const int RedisRateLimitUnavailable = 3031;
+    public const int RedisRateLimitRecovered = 3032;
 
     // 4000-4099: authentication.
     // 4100-4199: HTTP API.

@@ -43,13 +43,23 @@ public sealed class ApiOptions
     [Range(1, 100_000)]
     public int MaxHistoryLimit { get; set; } = 1000;
 
-    /// <summary>Requests per second each service credential may make (token bucket); 0 turns limiting off. Default 200.</summary>
+    /// <summary>
+    /// Requests per second each service credential may make (token bucket); 0 turns limiting off. With the Redis
+    /// backplane the budget is shared by every replica; on the in-process backplane it is this replica's. Default 200.
+    /// </summary>
     [Range(0, 1_000_000)]
     public int RateLimitPerSecond { get; set; } = 200;
 
     /// <summary>Burst size of each service's token bucket. Default 400.</summary>
     [Range(1, 10_000_000)]
     public int RateLimitBurst { get; set; } = 400;
+
+    /// <summary>
+    /// With the Redis backplane, milliseconds a request waits for the cluster-wide rate limit in Redis before this
+    /// replica decides with its own bucket instead. Default 250.
+    /// </summary>
+    [Range(10, 10_000)]
+    public int SharedRateLimitTimeoutMilliseconds { get; set; } = 250;
 
     /// <summary>Serve the API's OpenAPI document at <c>/openapi/v1.json</c> (no credential needed; it describes routes, not data). Default true.</summary>
     public bool OpenApiDocument { get; set; } = true;

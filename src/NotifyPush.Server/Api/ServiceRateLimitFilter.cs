@@ -12,7 +12,8 @@ public sealed class ServiceRateLimitFilter(ServiceRateLimiter rateLimiter, Notif
     {
         var http = context.HttpContext;
         var caller = ServiceCaller.Get(http);
-        if (!rateLimiter.TryAcquire(caller.Name, out var retryAfter))
+        var (allowed, retryAfter) = await rateLimiter.TryAcquireAsync(caller.Name, http.RequestAborted);
+        if (!allowed)
         {
             metrics.RateLimited();
             return ApiProblems.RateLimited(http, retryAfter);

@@ -1,16 +1,25 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using NotifyPush.Backplane.Redis;
 
 namespace NotifyPush.Server.Api;
 
-/// <summary>A token bucket per service credential, so one noisy service cannot starve the others.</summary>
+/// <summary>
+/// A token bucket per service credential, so one noisy service cannot starve the others. With the Redis backplane the
+/// bucket is one for the whole cluster (<see cref="RedisSendRateLimiter"/>); this replica's own bucket decides only
+/// while Redis does not answer, and is the only one on the in-process backplane.
+/// </summary>
 public sealed class ServiceRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _limiter;
+    private readonly RedisSendRateLimiter? _shared;
+    private readonly ApiOptions _settings;
 
-    public ServiceRateLimiter(IOptions<ApiOptions> options)
+    public ServiceRateLimiter(IOptions<ApiOptions> options, RedisSendRateLimiter? shared = null)
     {
         var settings = options.Value;
+        _settings = settings;
+        _shared = shared;
         if (settings.RateLimitPerSecond == 0)
         {
             return;
@@ -31,7 +40,31 @@ public sealed class ServiceRateLimiter : IDisposable
         }));
     }
 
-    /// <summary>Takes one permit for <paramref name="caller"/>; on refusal returns how long to wait.</summary>
+    /// <summary>
+    /// Takes one permit for <paramref name="caller"/>: from the cluster's budget in Redis when there is one and it
+    /// answers in time, else from this replica's (fail open locally: a Redis outage must not refuse every send).
+    /// </summary>
+    public async ValueTask<(bool Allowed, TimeSpan RetryAfter)> TryAcquireAsync(string caller, CancellationToken cancellationToken)
+    {
+        if (_limiter is null)
+        {
+            return (true, TimeSpan.Zero);
+        }
+
+        if (_shared is not null)
+        {
+            var timeout = TimeSpan.FromMilliseconds(_settings.SharedRateLimitTimeoutMilliseconds);
+            if (await _shared.TryAcquireAsync(caller, _settings.RateLimitPerSecond, _settings.RateLimitBurst, timeout, cancellationToken) is { } decision)
+            {
+                return (decision.Allowed, decision.RetryAfter);
+            }
+        }
+
+        var allowed = TryAcquire(caller, out var retryAfter);
+        return (allowed, retryAfter);
+    }
+
+    /// <summary>Takes one permit of this replica's own bucket for <paramref name="caller"/>; on refusal returns how long to wait.</summary>
     public bool TryAcquire(string caller, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;

@@ -19,7 +19,8 @@ public static class HealthEndpoints
 
     /// <summary>
     /// Ready when not draining and the store answers. A lost backplane does not make the replica unready (sends
-    /// still commit and sockets still get everything from the store, later); it is reported with its duration.
+    /// still commit and sockets still get everything from the store, later); it is reported with its duration. A
+    /// backplane whose credentials Redis refused does: that is a wrong setting, not an outage.
     /// </summary>
     internal static async Task<JsonHttpResult<ReadinessReport>> ReadyAsync(
         INotificationStore store,
@@ -44,20 +45,24 @@ public static class HealthEndpoints
 
         var health = backplane.GetHealth();
         double? disconnectedSeconds = health.DisconnectedSince is { } since ? Math.Round((timeProvider.GetUtcNow() - since).TotalSeconds, 1) : null;
-        var ready = storeStatus == "ok" && !replica.IsDraining;
+        // A lost backplane is an outage that passes; refused credentials are a configuration error that does not.
+        var ready = storeStatus == "ok" && !replica.IsDraining && !health.CredentialsRefused;
         var report = new ReadinessReport(
             ready ? "ready" : "not ready",
             replica.IsDraining,
             storeStatus,
             // Not health.Description: that names the Redis endpoint and the last error, which this unauthenticated
             // answer must not tell anyone who can reach the port. The admin view (behind its scope) shows it.
-            new BackplaneReport(health.IsConnected, disconnectedSeconds, health.IsConnected ? "connected" : "disconnected"),
+            new BackplaneReport(health.IsConnected, disconnectedSeconds, BackplaneState(health)),
             registry.ConnectionCount);
         return TypedResults.Json(report, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     internal sealed record ReadinessReport(string Status, bool Draining, string Store, BackplaneReport Backplane, int Connections);
 
-    // State: "connected" or "disconnected", nothing more.
+    private static string BackplaneState(BackplaneHealth health) =>
+        health.IsConnected ? "connected" : health.CredentialsRefused ? "credentials refused" : "disconnected";
+
+    // State: "connected", "disconnected" or "credentials refused", nothing more.
     internal sealed record BackplaneReport(bool Connected, double? DisconnectedForSeconds, string State);
 }
