@@ -1,4 +1,7 @@
-// notifypush-shared.js: shared mode, one socket per browser (README.md, "Shared mode").
+// notifypush-shared.js: shared mode, one socket per browser and user (README.md, "Shared mode").
+//
+// A group is one user's: its channel and lock names carry the user (groupName), taken from `shared.userId` or the
+// token's `sub` (tokenUser), so tabs signed in as different users never relay or acknowledge each other's streams.
 //
 // The tab holding the Web Lock leads: it owns the socket and posts every queued item, state change and event on a
 // BroadcastChannel. Followers run the same queue, dedupe and handlers on what it posts, each with its own
@@ -31,6 +34,7 @@ import { Backoff, closeAction, CloseCodes, notificationItem, syncedItem } from '
  * @property {(error: unknown) => void} emitError
  * @property {(code: number, reason: string, fromServer: boolean) => void} halt
  * @property {() => void} lead this tab got the lock: connect.
+ * @property {() => void} checkToken fetches this tab's token and leaves the group if it is another user's.
  * @property {() => {seq: number | null, welcome: ConnectedEvent | null}} stream where the leader's relayed stream
  *   is (the highest seq its socket has shown; null before it has shown any), and its socket's `connected` event.
  */
@@ -43,6 +47,35 @@ import { Backoff, closeAction, CloseCodes, notificationItem, syncedItem } from '
  *   | {t: 'event', name: keyof NotifyPushEventMap, detail: unknown, to?: string}
  *   | {t: 'stopped', code: number, reason: string}} SharedMessage
  */
+
+/**
+ * The user a token is for, to key the shared group by: its `sub` claim, read without verifying the signature (the
+ * server verifies it; here it only keeps tabs of different users apart). Null for anything that is not a JWT with a
+ * string `sub`.
+ * @param {string | null | undefined} token
+ * @returns {string | null}
+ */
+export function tokenUser(token) {
+  const part = typeof token === 'string' ? token.split('.')[1] : undefined;
+  if (!part) return null;
+  try {
+    const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
+    const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+    return typeof claims?.sub === 'string' && claims.sub !== '' ? claims.sub : null;
+  } catch {
+    return null; // not a JWT: nothing says whose it is
+  }
+}
+
+/**
+ * The BroadcastChannel name of a user's group (the lock is `<name>:leader`): tabs of different users never share one.
+ * @param {string} name the application's (`shared.name`, default 'notifypush').
+ * @param {string} user
+ */
+export function groupName(name, user) {
+  return `${name}:user:${encodeURIComponent(user)}`;
+}
 
 /** One tab's part in shared mode: the channel, the lock and, in a follower, the catch-up. */
 export class SharedTabs {
@@ -181,6 +214,9 @@ export class SharedTabs {
       }
       case 'event':
         host.emit(message.name, message.detail);
+        // A follower fetches no token while it follows: each new leader socket is when it checks that its own
+        // token is still the group's user's (the answer to its hello is not news; it checked that on joining).
+        if (message.name === 'connected' && message.to === undefined) host.checkToken();
         break;
       case 'stopped':
         host.halt(message.code, message.reason, false);

@@ -13,6 +13,8 @@ import { CloseCodes, socketUrl } from './notifypush-protocol.js';
  * @property {WebSocketConstructorLike} WebSocket
  * @property {number} heartbeatGraceMs
  * @property {number} connectTimeoutMs
+ * @property {(token: string | null) => boolean} accepts whether a fetched token may open a socket for this client
+ *   (shared mode: it must be the group's user's).
  */
 
 /**
@@ -44,7 +46,7 @@ export class Connector {
   /**
    * Gets a token, then opens a socket resuming after `resume.position` as it is then. Resolves with the
    * connection, with `{failed: reason}` (reported as an error), or with null when `current()` turned false
-   * while the token was fetched.
+   * while the token was fetched or `options.accepts` refused the token (the client then stops).
    * @param {TokenRequest['reason']} reason
    * @param {{readonly position: number | null}} resume
    * @param {() => boolean} current
@@ -59,7 +61,7 @@ export class Connector {
       this.#report(error);
       return { failed: 'token provider failed' };
     }
-    if (!current()) return null;
+    if (!current() || !this.#options.accepts(token ?? null)) return null;
     const since = resume.position;
     try {
       const ws = new this.#options.WebSocket(socketUrl(this.#options.url, { token, since }));

@@ -88,11 +88,14 @@ export interface NotifyPushClientOptions {
   /** A connection attempt without `welcome` within this is abandoned and retried. Default 20000 ms. */
   connectTimeoutMs?: number;
   /**
-   * Share one socket between the tabs of this browser (origin): `true`, or `{ name }` to keep separate groups
-   * (e.g. one per signed-in user). Needs the Web Locks API and BroadcastChannel; without them the client runs solo.
+   * Share one socket between the tabs of this browser (origin) that are signed in as the same user: `true`, or
+   * `{ name, userId }`. The group is keyed by the user: `userId` when given, else the `sub` claim of the token
+   * `getToken` returns (read, not verified: it only picks the group). When neither is known (cookie authentication
+   * without `userId`, an opaque token) the client runs solo. A tab whose token turns out to be another user's leaves
+   * the group and stops with 1008. Needs the Web Locks API and BroadcastChannel; without them the client runs solo.
    * Every tab still gets every notification once and in order, also one that joins with an older `since`.
    */
-  shared?: boolean | { name?: string };
+  shared?: boolean | { name?: string; userId?: string };
   /** WebSocket implementation. Default `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructorLike;
   /** Lock manager of shared mode. Default `navigator.locks`. */

@@ -4,7 +4,7 @@
 
 import { AckWindow, Backoff, closeAction, CloseCodes, ResumePoint, socketUrl } from './notifypush-protocol.js';
 import { notificationItem, syncedItem } from './notifypush-protocol.js';
-import { SharedTabs } from './notifypush-shared.js';
+import { groupName, SharedTabs, tokenUser } from './notifypush-shared.js';
 import { Connector } from './notifypush-socket.js';
 
 export { AckWindow, Backoff, backoffDelay, closeAction, CloseCodes, ResumePoint, socketUrl } from './notifypush-protocol.js';
@@ -23,7 +23,7 @@ export { AckWindow, Backoff, backoffDelay, closeAction, CloseCodes, ResumePoint,
  * The client's options, defaults applied.
  * @typedef {SocketOptions & {
  *   backoff: BackoffOptions | undefined,
- *   shared: {name: string} | null,
+ *   shared: {name: string, userId: string | null} | null,
  *   locks: LockManagerLike | null,
  *   BroadcastChannel: BroadcastChannelConstructorLike | null,
  *   connectivity: EventTarget | null,
@@ -73,6 +73,8 @@ export class NotifyPushClient {
   #lastCloseExpired = false;
   /** Shared mode (notifypush-shared.js); null while solo. @type {SharedTabs | null} */
   #shared = null;
+  /** The user whose group this tab joined, when its token said so (not `shared.userId`); every token is held to it. */
+  #tokenUser = /** @type {string | null} */ (null);
 
   /**
    * @param {NotifyPushClientOptions} [options] `url`, `getToken`, `since`, `backoff`, `heartbeatGraceMs`,
@@ -80,8 +82,8 @@ export class NotifyPushClient {
    *   and README.md.
    */
   constructor(options = {}) {
-    const group = typeof options.shared === 'object' ? options.shared.name : undefined; // none with `shared: true`
-    const shared = options.shared ? { name: group ?? 'notifypush' } : null;
+    const group = typeof options.shared === 'object' ? options.shared : {}; // `shared: true` names nothing
+    const shared = options.shared ? { name: group.name ?? 'notifypush', userId: group.userId ?? null } : null;
     this.#options = {
       url: options.url ?? '/ws',
       getToken: options.getToken ?? null,
@@ -96,6 +98,7 @@ export class NotifyPushClient {
         options.connectivity !== undefined
           ? options.connectivity
           : typeof globalThis.addEventListener === 'function' ? globalThis : null,
+      accepts: (token) => this.#accepts(token),
     };
     if (typeof this.#options.WebSocket !== 'function') {
       throw new TypeError('NotifyPushClient: no WebSocket implementation; pass options.WebSocket.');
@@ -155,19 +158,64 @@ export class NotifyPushClient {
     this.#received = new ResumePoint(this.#resume.position); // stop() dropped what was queued
     this.#listenToConnectivity(true);
     const { shared, locks, BroadcastChannel } = this.#options;
-    if (shared && locks && BroadcastChannel) {
-      const { backoff } = this.#options;
-      this.#shared = new SharedTabs(shared.name, this.#sharedHost(), { locks, BroadcastChannel, backoff }, this.#connector);
-      this.#shared.join();
-    } else {
-      this.#connect('connect');
-    }
+    if (shared && locks && BroadcastChannel) this.#join();
+    else this.#connect('connect');
   }
 
   /** Closes the socket with 1000 and stops reconnecting; state 'stopped'. In shared mode another tab takes over. */
   stop() {
     if (this.#state === 'idle' || this.#state === 'stopped') return;
     this.#halt(CloseCodes.Normal, 'stopped by the application', false);
+  }
+
+  /**
+   * Shared mode: joins the group of this tab's user, never another's. The user is `shared.userId`, or the `sub` of
+   * the token fetched here. Nobody known: solo. (Should this tab lead, its socket fetches a token of its own: one
+   * fetched now could be stale by the time the lock comes.)
+   */
+  async #join() {
+    const epoch = ++this.#epoch;
+    const { shared, locks, BroadcastChannel, backoff, getToken } = this.#options;
+    if (!shared || !locks || !BroadcastChannel) return;
+    let user = shared.userId;
+    if (user === null && getToken) {
+      this.#setState('connecting');
+      let token;
+      try {
+        token = await getToken({ reason: 'connect' });
+      } catch (error) {
+        if (epoch !== this.#epoch) return;
+        this.#emitError(error);
+        this.#setState('reconnecting');
+        this.#timer = setTimeout(() => this.#join(), this.#backoff.next());
+        return;
+      }
+      if (epoch !== this.#epoch) return;
+      user = tokenUser(token);
+      this.#tokenUser = user;
+    }
+    if (user === null) {
+      this.#connect('connect'); // solo: sharing with tabs of an unknown user could hand them this user's stream
+      return;
+    }
+    this.#shared = new SharedTabs(groupName(shared.name, user), this.#sharedHost(), { locks, BroadcastChannel, backoff }, this.#connector);
+    this.#shared.join();
+  }
+
+  /**
+   * Whether a token may be used: in a group keyed by its token's user, only another token of that user. Another
+   * user's makes this tab leave the group and stop with 1008, as the server closes a socket whose in-band `auth`
+   * names another user: the application starts a client for the new user.
+   * @param {string | null} token
+   */
+  #accepts(token) {
+    const user = this.#tokenUser;
+    if (user === null || tokenUser(token) === user) return true;
+    // Later, not inside the caller's connect or catch-up, which then ends quietly.
+    queueMicrotask(() => {
+      if (this.#tokenUser === user) this.#halt(CloseCodes.PolicyViolation, "the token provider hands out another user's token", false);
+    });
+    return false;
   }
 
   // ---- one connection ----------------------------------------------------------------------------------
@@ -244,7 +292,7 @@ export class NotifyPushClient {
     if (!this.#options.getToken) return;
     try {
       const token = await this.#options.getToken({ reason: 'refresh' });
-      if (token && conn === this.#conn) conn.send({ type: 'auth', token });
+      if (token && conn === this.#conn && this.#accepts(token)) conn.send({ type: 'auth', token });
     } catch (error) {
       // The server closes with 4001 when the old token expires; that path gets a new token.
       this.#emitError(error);
@@ -462,7 +510,9 @@ export class NotifyPushClient {
     this.#offline = false;
     if (this.#state === 'reconnecting' && this.#role !== 'follower') {
       this.#backoff.reset();
-      this.#connect('connect');
+      // Offline before it knew its group (shared mode, still picking it): pick it now, do not go solo.
+      if (this.#options.shared && this.#options.locks && this.#options.BroadcastChannel && !this.#shared) this.#join();
+      else this.#connect('connect');
     }
   };
 
@@ -493,6 +543,7 @@ export class NotifyPushClient {
       emitError: (error) => this.#emitError(error),
       halt: (code, reason, fromServer) => this.#halt(code, reason, fromServer),
       lead: () => this.#connect('connect'),
+      checkToken: () => this.#checkToken(),
       stream: () => {
         // Where the relayed stream is: the highest seq this socket has shown; null when it has shown nothing yet.
         const conn = this.#conn;
@@ -511,7 +562,19 @@ export class NotifyPushClient {
     if (!shared) return;
     shared.leave(terminal);
     this.#shared = null;
+    this.#tokenUser = null;
     this.#setRole('solo');
+  }
+
+  /** A follower: fetches its token and leaves the group if it is another user's now. */
+  async #checkToken() {
+    const { getToken } = this.#options;
+    if (this.#tokenUser === null || !getToken) return;
+    try {
+      this.#accepts((await getToken({ reason: 'connect' })) ?? null);
+    } catch (error) {
+      this.#emitError(error); // the next socket this tab opens fetches (and checks) again
+    }
   }
 }
 

@@ -48,6 +48,52 @@ public sealed class SharedSocketTests(ChromiumFixture chromium, ITestOutputHelpe
     });
 
     [Fact]
+    public Task SharedMode_TabsOfTwoUsersInOneBrowser_NeverShare_EachTabShowsOnlyItsOwnUsersNotifications() => RunAsync(async () =>
+    {
+        var server = StartServer();
+        using var service = server.CreateServiceClient();
+        var alice = $"shared-alice-{Guid.NewGuid():N}";
+        var bob = $"shared-bob-{Guid.NewGuid():N}";
+
+        // One browser, one origin, both with shared: true (the demo's shared=1): the group is keyed by the token's user.
+        var aliceTab = await DemoPage.OpenAsync(Context, server, alice, "shared=1");
+        await aliceTab.WaitForRoleAsync("leader");
+        var bobTab = await DemoPage.OpenAsync(Context, server, bob, "shared=1");
+        await bobTab.WaitForRoleAsync("leader");
+        var aliceSecondTab = await DemoPage.OpenAsync(Context, server, alice, "shared=1");
+        await aliceSecondTab.WaitForRoleAsync("follower");
+
+        var toAlice = (await ServiceApi.SendAsync(service, alice, "shared.for-alice", new { to = "alice" }))[0].Seq;
+        var toBob = (await ServiceApi.SendAsync(service, bob, "shared.for-bob", new { to = "bob" }))[0].Seq;
+
+        await bobTab.AssertSeqsAsync(toBob);
+        Assert.Equal("bob", (await bobTab.PayloadAsync(toBob)).GetProperty("to").GetString());
+        await aliceTab.AssertSeqsAsync(toAlice);
+        Assert.Equal("alice", (await aliceTab.PayloadAsync(toAlice)).GetProperty("to").GetString());
+        await aliceSecondTab.AssertSeqsAsync(toAlice);
+        Assert.Equal("alice", (await aliceSecondTab.PayloadAsync(toAlice)).GetProperty("to").GetString());
+
+        // Each user's socket is their own tab's, and each user's stream is acknowledged by that user's socket only.
+        Assert.Equal([await aliceTab.ConnectionIdAsync()], await ServerSockets.WaitForAsync(server, alice, s => s.Length == 1, "alice's one socket"));
+        Assert.Equal([await bobTab.ConnectionIdAsync()], await ServerSockets.WaitForAsync(server, bob, s => s.Length == 1, "bob's one socket"));
+        await ServiceApi.EventuallyAsync(async () => await AckedSeqAsync(service, bob) == toBob, "bob's notification is acknowledged");
+        await ServiceApi.EventuallyAsync(async () => await AckedSeqAsync(service, alice) == toAlice, "alice's notification is acknowledged");
+
+        // Still nothing of alice's in bob's tab (a relay would have arrived by now: alice's second tab has it).
+        Assert.Equal([toBob], await bobTab.SeqsAsync());
+        await Assertions.Expect(bobTab.Page.Locator("#list")).Not.ToContainTextAsync("shared.for-alice");
+        await CaptureAsync("shared-mode-two-users");
+    });
+
+    private static async Task<long> AckedSeqAsync(HttpClient service, string user)
+    {
+        using var response = await service.GetAsync($"/api/users/{Uri.EscapeDataString(user)}/notifications");
+        response.EnsureSuccessStatusCode();
+        using var history = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return history.RootElement.GetProperty("ackedSeq").GetInt64();
+    }
+
+    [Fact]
     public Task SharedMode_AFollowerTabThatWasAway_CatchesUpOnAShortLivedSocket_AndShowsEveryNotificationOnceInOrder() => RunAsync(async () =>
     {
         var server = StartServer();

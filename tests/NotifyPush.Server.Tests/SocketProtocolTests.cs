@@ -50,7 +50,7 @@ public sealed class SocketProtocolTests : IDisposable
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(_server.SocketUri(), configure: o =>
         {
-            o.SetRequestHeader("Cookie", "notifypush_token=" + TestServer.UserToken(user));
+            o.SetRequestHeader("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(user));
             o.SetRequestHeader("Origin", "https://app.test");
         });
         Assert.Equal(user, (await socket.NextOfTypeAsync("welcome")).GetProperty("userId").GetString());
@@ -63,7 +63,7 @@ public sealed class SocketProtocolTests : IDisposable
     {
         var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri(), o =>
         {
-            o.SetRequestHeader("Cookie", "notifypush_token=" + TestServer.UserToken(NewUser()));
+            o.SetRequestHeader("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(NewUser()));
             if (origin is not null)
             {
                 o.SetRequestHeader("Origin", origin);

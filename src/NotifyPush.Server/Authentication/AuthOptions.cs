@@ -8,10 +8,15 @@ public sealed class AuthOptions
 {
     public const string SectionName = "NotifyPush:Auth";
 
-    /// <summary>Cookie that may carry the user JWT on the socket handshake. Default <c>notifypush_token</c>.</summary>
+    /// <summary>Cookie that may carry the user JWT on the socket handshake. Default <c>__Host-notifypush_token</c>.</summary>
+    /// <remarks>
+    /// The <c>__Host-</c> prefix makes browsers accept the cookie only when it is set with <c>Secure</c>, <c>Path=/</c> and
+    /// no <c>Domain</c>: no sibling subdomain and no plain-HTTP page can plant or shadow it. Set another name to keep an
+    /// existing cookie (e.g. one scoped to a parent domain).
+    /// </remarks>
     [Required(ErrorMessage = "NotifyPush:Auth:CookieName is required.")]
     [RegularExpression(@"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,128}$", ErrorMessage = "NotifyPush:Auth:CookieName must be a valid cookie name (letters, digits and !#$%&'*+-.^_`|~).")]
-    public string CookieName { get; set; } = "notifypush_token";
+    public string CookieName { get; set; } = "__Host-notifypush_token";
 
     /// <summary>Exact origins (<c>scheme://host[:port]</c>) allowed to open a socket authenticated by the cookie. Default none.</summary>
     public string[] AllowedOrigins { get; set; } = [];

@@ -4,7 +4,7 @@
 // Query options, also used by the browser tests:
 //   user=<id>        sign in as that user at once (else the last user signed in on this browser, if any)
 //   lifetime=<s>     lifetime of each Development token, in seconds (default: the server's, 900 s)
-//   shared=1         share one socket between the tabs of this browser
+//   shared=1         share one socket between the tabs of this browser signed in as the same user
 //   backoff=<ms>     first reconnect backoff (default: the client's); backoffMax=<ms> its cap
 //
 // The shown list and the position are kept in sessionStorage per user: a reload shows the same list and resumes
@@ -212,8 +212,8 @@ function signIn(userId, lifetime, shared) {
     $('send-to').dataset.auto = 'true';
   }
 
-  // One shared socket per user: tabs signed in as someone else must not receive this user's notifications.
-  const options = { url: '/ws', getToken, shared: shared ? { name: 'notifypush-demo:' + userId } : false };
+  // shared: true groups the tabs by the user their token is for: tabs signed in as someone else never share it.
+  const options = { url: '/ws', getToken, shared };
   if (session.position !== null) options.since = session.position;
   const backoff = backoffOption();
   if (backoff) options.backoff = backoff;

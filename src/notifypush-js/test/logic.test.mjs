@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { AckWindow, Backoff, backoffDelay, closeAction, CloseCodes, ResumePoint, socketUrl } from '../notifypush.js';
+import { groupName, tokenUser } from '../notifypush-shared.js';
 
 describe('backoff', () => {
   test('first retry is spread over 0 to firstMs', () => {
@@ -146,5 +147,27 @@ describe('socket URL', () => {
 
   test('leaves out a missing token (cookie authentication) and a missing since', () => {
     assert.equal(socketUrl('ws://h/ws', { token: null, since: null }), 'ws://h/ws');
+  });
+});
+
+describe('shared mode groups', () => {
+  /** @param {object} claims */
+  const jwt = (claims) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.signature`;
+
+  test("a token's user is its sub claim, read without the signature", () => {
+    assert.equal(tokenUser(jwt({ sub: 'alice', exp: 1 })), 'alice');
+    assert.equal(tokenUser(jwt({ sub: 'zoë/ü?>>' })), 'zoë/ü?>>', 'base64url and UTF-8');
+  });
+
+  test('a token without a string sub, or not a JWT, names nobody', () => {
+    for (const token of [jwt({}), jwt({ sub: 42 }), jwt({ sub: '' }), 'opaque-token', 'a.%%%.c', '', null, undefined]) {
+      assert.equal(tokenUser(token), null, String(token));
+    }
+  });
+
+  test('two users never get the same group name, whatever their ids hold', () => {
+    assert.notEqual(groupName('notifypush', 'a:user:b'), groupName('notifypush:user:a', 'b'));
+    assert.notEqual(groupName('notifypush', 'alice'), groupName('notifypush', 'bob'));
+    assert.equal(groupName('notifypush', 'alice'), groupName('notifypush', 'alice'));
   });
 });

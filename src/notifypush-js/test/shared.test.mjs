@@ -117,6 +117,8 @@ test('tabs share one socket; when the leader leaves the next tab resumes from it
   a.client.start();
   await a.log.next('synced');
   b.client.start();
+  // The group is picked once the token is in: b queues for the lock before c starts, so b is next in line.
+  await waitFor(() => b.client.role === 'follower', { message: 'b follows' });
   c.client.start();
   await waitFor(() => b.client.state === 'live' && c.client.state === 'live', { message: 'followers see the live state' });
 
@@ -275,6 +277,7 @@ test('notifications relayed while a follower catches up are neither lost nor han
   const holding = holdingWebSocket(wire.WebSocket);
   const b = newTab(user, locks, wire, name, {
     since: 1,
+    shared: { name, userId: user }, // the group needs no token: the gated one is the catch-up's
     getToken: async () => {
       await token.promise;
       return server.token(user);
@@ -322,6 +325,7 @@ async function followerBehindALeaderStillConnecting(leaderSince) {
   const token = gate();
   const a = newTab(user, locks, wire, name, {
     since: leaderSince,
+    shared: { name, userId: user }, // the group needs no token: the gated one is the leader's socket's
     getToken: () => token.promise.then(() => server.token(user)),
   });
   a.client.start();
@@ -421,6 +425,7 @@ test('a sign-out while a follower catches up stops it without another socket', T
   const tokenCalls = [];
   const b = newTab(user, locks, wire, name, {
     since: 0,
+    shared: { name, userId: user }, // the group needs no token: the gated one is the catch-up's
     getToken: () => {
       const call = token.promise.then(() => server.token(user));
       tokenCalls.push(call);
@@ -440,4 +445,90 @@ test('a sign-out while a follower catches up stops it without another socket', T
   await Promise.all(tokenCalls);
   assert.equal(b.client.state, 'stopped');
   assert.equal(wire.sockets.length, 1, 'no socket opened after the sign-out');
+});
+
+// ---- tabs of different users ----------------------------------------------------------------------------------
+
+/** A tab with `shared: true` (no name) whose token provider hands out `user()`'s token, whoever that is by then. */
+function userTab(user, locks, wire) {
+  const client = new NotifyPushClient({
+    url: server.socketUrl,
+    getToken: () => server.token(user()),
+    backoff: { firstMs: 100, maxMs: 1000 },
+    heartbeatGraceMs: 4000,
+    shared: true,
+    locks,
+    BroadcastChannel: globalThis.BroadcastChannel,
+    WebSocket: wire.WebSocket,
+    connectivity: null,
+  });
+  running.push(client);
+  return { client, log: new EventLog(client) };
+}
+
+test('tabs of two users with shared: true never share: each handles its own notifications only', TEST_TIMEOUT, async () => {
+  const alice = `js-a-${randomUUID()}`;
+  const bob = `js-b-${randomUUID()}`;
+  const locks = new InProcessLocks();
+  const wire = recordingWebSocket();
+  const a = userTab(() => alice, locks, wire);
+  const b = userTab(() => bob, locks, wire);
+  const a2 = userTab(() => alice, locks, wire);
+  const tabs = { a, b, a2 };
+  a.client.start();
+  await a.log.next('synced');
+  b.client.start();
+  a2.client.start();
+  await explained(async () => {
+    await b.log.next('synced');
+    await waitFor(() => a2.client.state === 'live', { message: "alice's second tab follows her socket" });
+    await server.send(alice, 'for.alice');
+    await server.send(bob, 'for.bob');
+    await Promise.all([a.log.seen(1), b.log.seen(1), a2.log.seen(1)]);
+  }, tabs, wire);
+
+  assert.deepEqual([a.client.role, b.client.role, a2.client.role], ['leader', 'leader', 'follower']);
+  assert.deepEqual(a.log.received.map((n) => n.event), ['for.alice']);
+  assert.deepEqual(a2.log.received.map((n) => n.event), ['for.alice']);
+  assert.deepEqual(b.log.received.map((n) => n.event), ['for.bob'], "bob's tab never sees alice's notification");
+  assert.equal(wire.sockets.length, 2, 'one socket per user');
+  assert.deepEqual(b.log.all('connected').map((e) => e.userId), [bob]);
+  // Each user's own socket acknowledges for that user.
+  await waitFor(async () => (await server.history(alice)).ackedSeq === 1 && (await server.history(bob)).ackedSeq === 1,
+    { message: 'each user acknowledged by their own tab' });
+});
+
+test('a tab whose token becomes another user\'s leaves the group and stops with 1008 instead of leading it', TEST_TIMEOUT, async () => {
+  const alice = `js-a-${randomUUID()}`;
+  const carol = `js-c-${randomUUID()}`;
+  const locks = new InProcessLocks();
+  const wire = recordingWebSocket();
+  let bUser = alice;
+  const a = userTab(() => alice, locks, wire);
+  const b = userTab(() => bUser, locks, wire);
+  const c = userTab(() => alice, locks, wire);
+  const tabs = { a, b, c };
+  a.client.start();
+  await a.log.next('synced');
+  b.client.start();
+  // The group is picked once the token is in: b queues for the lock before c starts, so b is next in line.
+  await waitFor(() => b.client.role === 'follower', { message: 'b follows' });
+  c.client.start();
+  await waitFor(() => b.client.state === 'live' && c.client.state === 'live', { message: 'followers see the live state' });
+
+  bUser = carol; // b's application signed in as carol
+  a.client.stop(); // b is next in line for alice's lock
+  await explained(async () => {
+    const stopped = await b.log.next('stopped');
+    assert.equal(stopped.code, 1008);
+    await c.log.next('role', { filter: (e) => e.role === 'leader' });
+    await waitFor(() => c.client.state === 'live', { message: 'c leads on a socket of its own' });
+    await server.send(alice, 'for.alice');
+    await c.log.seen(1);
+  }, tabs, wire);
+
+  assert.equal(b.client.state, 'stopped');
+  assert.equal(b.client.role, 'solo');
+  assert.deepEqual(b.log.received, []);
+  assert.equal(wire.sockets.length, 2, "a's socket, then c's: none with carol's token");
 });

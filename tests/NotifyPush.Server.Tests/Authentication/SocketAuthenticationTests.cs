@@ -44,7 +44,7 @@ public sealed class SocketAuthenticationTests : IDisposable
 
         if (cookie is not null)
         {
-            context.Request.Headers.Cookie = "theme=dark; notifypush_token=" + cookie;
+            context.Request.Headers.Cookie = "theme=dark; __Host-notifypush_token=" + cookie;
         }
 
         if (origin is not null)
@@ -259,6 +259,42 @@ public sealed class SocketAuthenticationTests : IDisposable
     }
 
     [Fact]
+    public async Task Authenticate_ByDefault_ReadsTheHostPrefixedCookie_AndNotTheOldUnprefixedName()
+    {
+        // __Host-: browsers keep it only when set with Secure, Path=/ and no Domain, so no sibling subdomain can plant it.
+        var context = Request(origin: AllowedOrigin);
+        context.Request.Headers.Cookie = "__Host-notifypush_token=" + TestTokens.User("erin");
+        var old = Request(origin: AllowedOrigin);
+        old.Request.Headers.Cookie = "notifypush_token=" + TestTokens.User("mallory");
+
+        var result = await AuthenticateAsync(context);
+        var oldResult = await AuthenticateAsync(old);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("erin", result.UserId);
+        Assert.Equal(CredentialSource.Cookie, result.Source);
+        Assert.False(oldResult.Succeeded);
+        Assert.Equal("__Host-notifypush_token", new AuthOptions().CookieName);
+    }
+
+    [Fact]
+    public async Task Authenticate_WithCookieNameSetToTheOldName_KeepsReadingIt()
+    {
+        using var services = AuthTestServices.Build(TestTokens.HmacSettings(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Auth:CookieName"] = "notifypush_token",
+            ["NotifyPush:Auth:AllowedOrigins:0"] = AllowedOrigin,
+        }));
+        var context = Request(origin: AllowedOrigin);
+        context.Request.Headers.Cookie = "notifypush_token=" + TestTokens.User("frank");
+
+        var result = await AuthenticateAsync(services, context);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("frank", result.UserId);
+    }
+
+    [Fact]
     public async Task Authenticate_WithCustomCookieName_ReadsThatCookie()
     {
         using var services = AuthTestServices.Build(TestTokens.HmacSettings(new Dictionary<string, string?>
@@ -267,7 +303,7 @@ public sealed class SocketAuthenticationTests : IDisposable
             ["NotifyPush:Auth:AllowedOrigins:0"] = AllowedOrigin,
         }));
         var context = Request(origin: AllowedOrigin);
-        context.Request.Headers.Cookie = "notifypush_token=ignored; session_jwt=" + TestTokens.User("dave");
+        context.Request.Headers.Cookie = "__Host-notifypush_token=ignored; session_jwt=" + TestTokens.User("dave");
 
         var result = await AuthenticateAsync(services, context);
 

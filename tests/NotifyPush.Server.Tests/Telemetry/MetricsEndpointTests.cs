@@ -45,7 +45,7 @@ public sealed class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(server.SocketUri("access_token=not-a-token")));
         Assert.Equal(HttpStatusCode.Forbidden, await TestSocket.ExpectRefusalAsync(server.SocketUri(), options =>
         {
-            options.SetRequestHeader("Cookie", "notifypush_token=" + TestServer.UserToken(bob));
+            options.SetRequestHeader("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(bob));
             options.SetRequestHeader("Origin", "https://evil.test");
         }));
 
