@@ -124,5 +124,17 @@ public sealed class RedisCredentialsTests
         await socket.ReadUntilSyncedAsync();
         await ServiceApi.SendAsync(cluster.Replicas[1].Api, user);
         Assert.Equal(1, (await socket.ReadNotificationsAsync(1))[0].GetProperty("seq").GetInt64());
+
+        // Presence is read through the same user: the other replica sees the socket once the holder has flushed.
+        await ServiceApi.EventuallyAsync(
+            async () =>
+            {
+                using var response = await cluster.Replicas[1].Api.GetAsync($"/api/users/{user}/presence").WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                return body.RootElement.GetProperty("online").GetBoolean() && body.RootElement.GetProperty("sockets").GetInt32() == 1;
+            },
+            "presence read through the ACL user shows the socket",
+            TimeSpan.FromSeconds(20));
     }
 }
