@@ -74,8 +74,8 @@ public sealed class SharedSocketTests(ChromiumFixture chromium, ITestOutputHelpe
         Assert.Equal("alice", (await aliceSecondTab.PayloadAsync(toAlice)).GetProperty("to").GetString());
 
         // Each user's socket is their own tab's, and each user's stream is acknowledged by that user's socket only.
-        Assert.Equal([await aliceTab.ConnectionIdAsync()], await ServerSockets.WaitForAsync(server, alice, s => s.Length == 1, "alice's one socket"));
-        Assert.Equal([await bobTab.ConnectionIdAsync()], await ServerSockets.WaitForAsync(server, bob, s => s.Length == 1, "bob's one socket"));
+        Assert.Equal<string>([(await aliceTab.ConnectionIdAsync())!], await ServerSockets.WaitForAsync(server, alice, s => s.Length == 1, "alice's one socket"));
+        Assert.Equal<string>([(await bobTab.ConnectionIdAsync())!], await ServerSockets.WaitForAsync(server, bob, s => s.Length == 1, "bob's one socket"));
         await ServiceApi.EventuallyAsync(async () => await AckedSeqAsync(service, bob) == toBob, "bob's notification is acknowledged");
         await ServiceApi.EventuallyAsync(async () => await AckedSeqAsync(service, alice) == toAlice, "alice's notification is acknowledged");
 

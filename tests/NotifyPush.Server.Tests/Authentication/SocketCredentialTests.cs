@@ -15,14 +15,15 @@ public sealed class SocketCredentialTests
     {
         using var server = new TestServer(new Dictionary<string, string?>
         {
-            ["NotifyPush:Auth:Jwt:ClockSkewSeconds"] = "5",
+            ["NotifyPush:Auth:Jwt:ClockSkewSeconds"] = "10",
             ["NotifyPush:Connections:HeartbeatSeconds"] = "1",
             ["NotifyPush:Connections:TokenExpiryWarningSeconds"] = "2",
         });
         var user = NewUser();
 
-        // exp lies 2-3 s in the past (JWT times are whole seconds): accepted within the 5 s skew, so the socket's
-        // deadline is 2-3 s ahead. Were it the raw exp, the first heartbeat tick would close it with no warning.
+        // exp lies 2-3 s in the past (JWT times are whole seconds): accepted within the 10 s skew, so the socket's
+        // deadline is 7-8 s ahead and its warning 5-6 s ahead, room enough for the send below on a loaded machine.
+        // Were it the raw exp, the first heartbeat tick would close it with no warning.
         await using var socket = await TestSocket.ConnectAsync(server, user, $"access_token={TestServer.UserToken(user, TimeSpan.FromSeconds(-2))}");
         await socket.ReadUntilSyncedAsync();
         using var api = server.CreateServiceClient();
