@@ -233,6 +233,13 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// happens on the server between its result and the next message, so a 57P01 read after sending it could have
     /// followed a commit.</item>
     /// </list>
+    /// A session found on a server that cannot write (25006, <see cref="PostgresErrors.IsOnStandby"/>: a demoted
+    /// primary that a DNS name or proxy still led to) is treated the same way: nothing was written, the pool is
+    /// cleared and the work runs once more on a new connection, which goes to the primary.
+    /// During a failover every failure is <see cref="StoreUnavailableException"/> (503 with Retry-After), never
+    /// another error: no host of a multi-host string is the primary yet ("No suitable host was found",
+    /// <see cref="PostgresErrors.IsNoSuitableHost"/>), connections are refused, the promoted server is starting up
+    /// (57P03), sessions are ended (57P01, 57P02), the server is read-only (25006), or a <c>COMMIT</c> is in doubt.
     /// One retry: the pool was cleared, so it runs on a new physical connection, and a second loss there is a real
     /// outage, not a stale pool. A connection that cannot even be opened is not retried here, since it was a new
     /// one already. One explicit loop rather than a resilience pipeline (Polly, not referenced by this project): the
@@ -268,14 +275,15 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
                 MarkAvailable();
                 return result;
             }
-            catch (Exception exception) when (opened && !cancellationToken.IsCancellationRequested && PostgresErrors.IsConnectionLost(exception)
+            catch (Exception exception) when (opened && !cancellationToken.IsCancellationRequested
+                && (PostgresErrors.IsConnectionLost(exception) || PostgresErrors.IsOnStandby(exception))
                 && attempt < MaxConnectionAttempts && (onLostConnection == OnLostConnection.RetryOnce || !commitSent))
             {
                 ClearPool(exception);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested && PostgresErrors.IsUnavailable(exception))
             {
-                if (opened && PostgresErrors.IsConnectionLost(exception))
+                if (opened && (PostgresErrors.IsConnectionLost(exception) || PostgresErrors.IsOnStandby(exception)))
                 {
                     ClearPool(exception);
                 }
