@@ -23,6 +23,9 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 {
     private const long PoolClearIntervalMs = 1000;
 
+    // How long a multi-host pool trusts a host's last known state (Create).
+    private const int MultiHostRecheckSeconds = 2;
+
     // A unit of work found on a dead connection runs once more, on a new one (RunAsync).
     private const int MaxConnectionAttempts = 2;
 
@@ -62,7 +65,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// <summary>
     /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
     /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>; with several hosts,
-    /// <c>Target Session Attributes</c> defaults to <c>primary</c>.
+    /// <c>Target Session Attributes</c> defaults to <c>primary</c> and <c>Host Recheck Seconds</c> to 2.
     /// </summary>
     /// <exception cref="ArgumentException">The connection string's <c>Target Session Attributes</c> could reach a standby.</exception>
     public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null, NotifyPushMetrics? metrics = null)
@@ -74,6 +77,15 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 
         // Several hosts: the primary, whichever it is now (PostgresTargetSession).
         PostgresTargetSession.Apply(settings, connectionString);
+
+        // Npgsql remembers each host's state (primary, standby, offline) for Host Recheck Seconds, 10 by default: a
+        // standby seen while the old primary was gone would not be tried as the new primary for that long after its
+        // promotion, and every send in between answers 503. A recheck costs a connection attempt to a host listed
+        // before the primary, only when a new physical connection is opened.
+        if (settings.Host?.Contains(',', StringComparison.Ordinal) == true && !Mentions(connectionString, "HostRecheckSeconds"))
+        {
+            settings.HostRecheckSeconds = MultiHostRecheckSeconds;
+        }
 
         // The store runs a dozen fixed statements: prepared once per pooled connection, PostgreSQL parses and plans
         // each once instead of on every send. No session state is set, so a connection going back to the pool

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
 using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Specification.Tests;
+using Xunit.Abstractions;
 
 namespace NotifyPush.Server.Tests;
 
@@ -13,7 +15,7 @@ namespace NotifyPush.Server.Tests;
 /// their retries with the same idempotency key are accepted after the promotion, every accepted notification is in the
 /// promoted database, and every socket ends with exactly its 1..N.
 /// </summary>
-public sealed class PostgresFailoverTests
+public sealed class PostgresFailoverTests(ITestOutputHelper output)
 {
     private const int Rounds = 16;
     private const int KillAfterRound = 6;
@@ -91,11 +93,14 @@ public sealed class PostgresFailoverTests
 
             await Poll.UntilAsync(() => Volatile.Read(ref roundsDone) >= KillAfterRound || sending.IsCompleted, "the first rounds are sent", SwitchTimeout);
             await postgres.KillPrimaryAsync();
+            var switching = Stopwatch.StartNew();
 
             // The standby answers but is not the primary yet: sends are refused until it is promoted.
             await Poll.UntilAsync(() => Volatile.Read(ref unavailable) > 0 || !otherAnswers.IsEmpty || sending.IsCompleted, "a send is refused while no primary is there", SwitchTimeout);
             await postgres.PromoteStandbyAsync();
+            var promotedAfter = switching.Elapsed;
             await sending.WaitAsync(TimeSpan.FromSeconds(60));
+            output.WriteLine($"promoted {promotedAfter.TotalSeconds:F1} s after the kill; {Volatile.Read(ref unavailable)} answers 503 during the switch; all {Rounds} rounds done {switching.Elapsed.TotalSeconds:F1} s after the kill");
 
             Assert.Empty(otherAnswers);
             Assert.True(Volatile.Read(ref unavailable) > 0, "no send was refused during the switch");
