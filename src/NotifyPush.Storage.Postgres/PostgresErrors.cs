@@ -18,6 +18,7 @@ internal static class PostgresErrors
     public static bool IsUnavailable(Exception exception) => exception switch
     {
         PostgresException postgres => postgres.IsTransient || IsUnavailableState(postgres.SqlState),
+        NpgsqlException npgsql when IsNoSuitableHost(npgsql) => true,
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is TimeoutException or SocketException or IOException,
         TimeoutException or SocketException => true,
         _ => false,
@@ -39,6 +40,36 @@ internal static class PostgresErrors
         NpgsqlException npgsql => npgsql.InnerException is IOException or SocketException, // EndOfStreamException is an IOException
         _ => false,
     };
+
+    /// <summary>
+    /// True when a multi-host connection string found no server to open a session on that is the primary: during a
+    /// failover, the old primary refuses connections (or is gone) and the standby is not promoted yet, or was seen as a
+    /// standby less than <c>Host Recheck Seconds</c> ago. Npgsql says "No suitable host was found", with the hosts'
+    /// own failures in an <see cref="AggregateException"/> (the standby's "not the primary" is no failure and is not
+    /// among them), or with none when every host was passed over for its last known state.
+    /// </summary>
+    /// <remarks>
+    /// Unavailable when every host's failure is (refused, reset, starting up, in recovery, timed out). When every
+    /// host failed with the same server error, Npgsql throws that error itself, which <see cref="IsUnavailable"/>
+    /// sorts by its SQLSTATE: 57P03 "the database system is starting up" is unavailable, a wrong password is not.
+    /// </remarks>
+    public static bool IsNoSuitableHost(NpgsqlException exception) =>
+        exception is not PostgresException
+        && exception.GetType() == typeof(NpgsqlException)
+        && exception.InnerException switch
+        {
+            null => exception.Message.StartsWith("No suitable host", StringComparison.Ordinal),
+            AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsUnavailable),
+            _ => false,
+        };
+
+    /// <summary>
+    /// True when the session is on a server that cannot write: 25006 read_only_sql_transaction, a standby not
+    /// promoted yet, or a demoted primary that a DNS name or proxy still pointed at. Nothing was written; the pool's
+    /// other sessions are most likely on that server too.
+    /// </summary>
+    public static bool IsOnStandby(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction };
 
     /// <summary>True when a unique index of the given name rejected a row.</summary>
     public static bool IsUniqueViolation(Exception exception, string constraintName) =>

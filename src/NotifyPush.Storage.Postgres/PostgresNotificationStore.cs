@@ -23,6 +23,9 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 {
     private const long PoolClearIntervalMs = 1000;
 
+    // How long a multi-host pool trusts a host's last known state (Create).
+    private const int MultiHostRecheckSeconds = 2;
+
     // A unit of work found on a dead connection runs once more, on a new one (RunAsync).
     private const int MaxConnectionAttempts = 2;
 
@@ -62,7 +65,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// <summary>
     /// Builds the process's data source from an Npgsql connection string and a store that owns it (disposing the
     /// store closes the pool). <c>Application Name</c> defaults to <c>NotifyPush</c>; with several hosts,
-    /// <c>Target Session Attributes</c> defaults to <c>primary</c>.
+    /// <c>Target Session Attributes</c> defaults to <c>primary</c> and <c>Host Recheck Seconds</c> to 2.
     /// </summary>
     /// <exception cref="ArgumentException">The connection string's <c>Target Session Attributes</c> could reach a standby.</exception>
     public static PostgresNotificationStore Create(string connectionString, ILoggerFactory? loggerFactory = null, PostgresStoreOptions? options = null, NotifyPushMetrics? metrics = null)
@@ -74,6 +77,15 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
 
         // Several hosts: the primary, whichever it is now (PostgresTargetSession).
         PostgresTargetSession.Apply(settings, connectionString);
+
+        // Npgsql remembers each host's state (primary, standby, offline) for Host Recheck Seconds, 10 by default: a
+        // standby seen while the old primary was gone would not be tried as the new primary for that long after its
+        // promotion, and every send in between answers 503. A recheck costs a connection attempt to a host listed
+        // before the primary, only when a new physical connection is opened.
+        if (settings.Host?.Contains(',', StringComparison.Ordinal) == true && !Mentions(connectionString, "HostRecheckSeconds"))
+        {
+            settings.HostRecheckSeconds = MultiHostRecheckSeconds;
+        }
 
         // The store runs a dozen fixed statements: prepared once per pooled connection, PostgreSQL parses and plans
         // each once instead of on every send. No session state is set, so a connection going back to the pool
@@ -233,6 +245,13 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     /// happens on the server between its result and the next message, so a 57P01 read after sending it could have
     /// followed a commit.</item>
     /// </list>
+    /// A session found on a server that cannot write (25006, <see cref="PostgresErrors.IsOnStandby"/>: a demoted
+    /// primary that a DNS name or proxy still led to) is treated the same way: nothing was written, the pool is
+    /// cleared and the work runs once more on a new connection, which goes to the primary.
+    /// During a failover every failure is <see cref="StoreUnavailableException"/> (503 with Retry-After), never
+    /// another error: no host of a multi-host string is the primary yet ("No suitable host was found",
+    /// <see cref="PostgresErrors.IsNoSuitableHost"/>), connections are refused, the promoted server is starting up
+    /// (57P03), sessions are ended (57P01, 57P02), the server is read-only (25006), or a <c>COMMIT</c> is in doubt.
     /// One retry: the pool was cleared, so it runs on a new physical connection, and a second loss there is a real
     /// outage, not a stale pool. A connection that cannot even be opened is not retried here, since it was a new
     /// one already. One explicit loop rather than a resilience pipeline (Polly, not referenced by this project): the
@@ -268,14 +287,15 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
                 MarkAvailable();
                 return result;
             }
-            catch (Exception exception) when (opened && !cancellationToken.IsCancellationRequested && PostgresErrors.IsConnectionLost(exception)
+            catch (Exception exception) when (opened && !cancellationToken.IsCancellationRequested
+                && (PostgresErrors.IsConnectionLost(exception) || PostgresErrors.IsOnStandby(exception))
                 && attempt < MaxConnectionAttempts && (onLostConnection == OnLostConnection.RetryOnce || !commitSent))
             {
                 ClearPool(exception);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested && PostgresErrors.IsUnavailable(exception))
             {
-                if (opened && PostgresErrors.IsConnectionLost(exception))
+                if (opened && (PostgresErrors.IsConnectionLost(exception) || PostgresErrors.IsOnStandby(exception)))
                 {
                     ClearPool(exception);
                 }

@@ -35,6 +35,37 @@ public sealed class PostgresErrorsTests
     }
 
     [Fact]
+    public void IsUnavailable_WhenNoHostOfAMultiHostStringIsThePrimary_IsTrue()
+    {
+        // As Npgsql reports a failover under way: the old primary refuses, the standby is not promoted yet (or is
+        // starting up), or every host was passed over for its last known state.
+        var refused = new NpgsqlException("Failed to connect to 127.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused));
+        var startingUp = new PostgresException("the database system is starting up", "FATAL", "FATAL", PostgresErrorCodes.CannotConnectNow);
+        var inRecovery = new PostgresException("the database system is in recovery mode", "FATAL", "FATAL", PostgresErrorCodes.CannotConnectNow);
+
+        Assert.True(PostgresErrors.IsUnavailable(new NpgsqlException("No suitable host was found.", new AggregateException(refused))));
+        Assert.True(PostgresErrors.IsUnavailable(new NpgsqlException("No suitable host was found.", new AggregateException(refused, startingUp, inRecovery))));
+        Assert.True(PostgresErrors.IsUnavailable(new NpgsqlException("No suitable host was found.")));
+    }
+
+    [Fact]
+    public void IsUnavailable_WhenAHostOfAMultiHostStringRefusesTheCredentials_IsFalse()
+    {
+        var refused = new NpgsqlException("Failed to connect to 127.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused));
+        var password = new PostgresException("password authentication failed", "FATAL", "FATAL", PostgresErrorCodes.InvalidPassword);
+
+        Assert.False(PostgresErrors.IsUnavailable(new NpgsqlException("No suitable host was found.", new AggregateException(refused, password))));
+        Assert.False(PostgresErrors.IsUnavailable(new NpgsqlException("No password has been provided.")));
+    }
+
+    [Fact]
+    public void IsOnStandby_WhenTheServerIsReadOnly_IsTrue()
+    {
+        Assert.True(PostgresErrors.IsOnStandby(new PostgresException("cannot execute INSERT in a read-only transaction", "ERROR", "ERROR", PostgresErrorCodes.ReadOnlySqlTransaction)));
+        Assert.False(PostgresErrors.IsOnStandby(new PostgresException("duplicate key", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation)));
+    }
+
+    [Fact]
     public void IsUnavailable_WhenTheExceptionIsNotFromTheDatabase_IsFalse()
     {
         Assert.False(PostgresErrors.IsUnavailable(new InvalidOperationException()));

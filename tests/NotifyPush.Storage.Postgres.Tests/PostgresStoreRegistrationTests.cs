@@ -68,6 +68,18 @@ public sealed class PostgresStoreRegistrationTests
     }
 
     [Theory]
+    [InlineData("Host=db1,db2;Username=notifypush", 2)]
+    [InlineData("Host=db1,db2;Username=notifypush;Host Recheck Seconds=10", 10)]
+    [InlineData("Host=db1,db2;Username=notifypush;hostrecheckseconds=5", 5)]
+    [InlineData("Host=db1;Username=notifypush", 10)]
+    public async Task Create_WithSeveralHosts_RechecksAHostsStateAfterTwoSecondsUnlessTheConnectionStringSaysOtherwise(string connectionString, int expected)
+    {
+        await using var store = PostgresNotificationStore.Create(connectionString);
+
+        Assert.Equal(expected, store.ConnectionSettings.HostRecheckSeconds);
+    }
+
+    [Theory]
     [InlineData("Host=db1,db2;Target Session Attributes=prefer-standby")]
     [InlineData("Host=db1,db2;Target Session Attributes=standby")]
     [InlineData("Host=db1,db2;Target Session Attributes=read-only")]
