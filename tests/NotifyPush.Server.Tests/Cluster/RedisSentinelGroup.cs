@@ -12,7 +12,9 @@ namespace NotifyPush.Server.Tests.Cluster;
 /// <summary>
 /// A private Redis Sentinel deployment on free ports: one master, one replica (<c>replicaof</c>) and three sentinels
 /// (<c>redis-sentinel</c>) monitoring the master as <see cref="ServiceName"/> with a quorum of 2, a 1 s down-after and
-/// a short failover timeout. No persistence. Every process is killed and its folder deleted on dispose.
+/// a short failover timeout. No persistence. Every process is killed and its folder deleted on dispose. With a
+/// password, the servers (<c>requirepass</c>, <c>masterauth</c>) and the sentinels (<c>requirepass</c>,
+/// <c>sentinel auth-pass</c>) all require it.
 /// </summary>
 public sealed class RedisSentinelGroup : IAsyncDisposable
 {
@@ -27,9 +29,12 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
     private readonly string _folder;
     private readonly Dictionary<int, Process> _processes = [];
 
-    private RedisSentinelGroup(string folder)
+    private readonly string? _password;
+
+    private RedisSentinelGroup(string folder, string? password)
     {
         _folder = folder;
+        _password = password;
         MasterPort = FreePort();
         ReplicaPort = FreePort();
         SentinelPorts = [FreePort(), FreePort(), FreePort()];
@@ -45,23 +50,25 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
 
     /// <summary>The backplane's configuration string: the sentinels and the service name, as docs/backplane.md gives it.</summary>
     public string Configuration =>
-        string.Join(",", SentinelPorts.Select(p => $"127.0.0.1:{p}")) + $",serviceName={ServiceName}";
+        string.Join(",", SentinelPorts.Select(p => $"127.0.0.1:{p}")) + $",serviceName={ServiceName}" +
+        (_password is null ? string.Empty : $",password={_password}");
 
     /// <summary>Starts the servers and sentinels, and waits until every sentinel knows the replica and the other two.</summary>
-    public static async Task<RedisSentinelGroup> StartAsync()
+    /// <param name="password">The password of every server and sentinel; none by default.</param>
+    public static async Task<RedisSentinelGroup> StartAsync(string? password = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "notifypush-sentinel-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var group = new RedisSentinelGroup(folder);
+        var group = new RedisSentinelGroup(folder, password);
         try
         {
             var sentinel = RequireSentinelExecutable();
             var server = TestEnvironment.RequireRedisServerExecutable();
-            await group.StartProcessAsync(server, group.MasterPort, ServerConfig(group.MasterPort, replicaOf: null));
-            await group.StartProcessAsync(server, group.ReplicaPort, ServerConfig(group.ReplicaPort, replicaOf: group.MasterPort));
+            await group.StartProcessAsync(server, group.MasterPort, ServerConfig(group.MasterPort, replicaOf: null, password));
+            await group.StartProcessAsync(server, group.ReplicaPort, ServerConfig(group.ReplicaPort, replicaOf: group.MasterPort, password));
             foreach (var port in group.SentinelPorts)
             {
-                await group.StartProcessAsync(sentinel, port, SentinelConfig(port, group.MasterPort, folder));
+                await group.StartProcessAsync(sentinel, port, SentinelConfig(port, group.MasterPort, folder, password));
             }
 
             await group.WaitUntilSentinelsAgreeAsync();
@@ -101,8 +108,8 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
     }
 
     /// <summary>Connects to one data server directly (not through Sentinel), e.g. to look at its subscriptions.</summary>
-    public static Task<ConnectionMultiplexer> ConnectServerAsync(int port) =>
-        ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false,allowAdmin=true");
+    public Task<ConnectionMultiplexer> ConnectServerAsync(int port) =>
+        ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false,allowAdmin=true" + (_password is null ? string.Empty : $",password={_password}"));
 
     public async ValueTask DisposeAsync()
     {
@@ -133,7 +140,7 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
         return path;
     }
 
-    private static string ServerConfig(int port, int? replicaOf)
+    private static string ServerConfig(int port, int? replicaOf, string? password)
     {
         var config = new StringBuilder();
         config.AppendLine(CultureInfo.InvariantCulture, $"port {port}");
@@ -142,6 +149,13 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
         config.AppendLine("appendonly no");
         config.AppendLine("daemonize no");
         config.AppendLine("loglevel warning");
+        if (password is not null)
+        {
+            // masterauth on both: the master becomes a replica of the promoted one if it ever returns.
+            config.AppendLine(CultureInfo.InvariantCulture, $"requirepass {password}");
+            config.AppendLine(CultureInfo.InvariantCulture, $"masterauth {password}");
+        }
+
         if (replicaOf is { } masterPort)
         {
             config.AppendLine(CultureInfo.InvariantCulture, $"replicaof 127.0.0.1 {masterPort}");
@@ -150,7 +164,7 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
         return config.ToString();
     }
 
-    private static string SentinelConfig(int port, int masterPort, string folder)
+    private static string SentinelConfig(int port, int masterPort, string folder, string? password)
     {
         var config = new StringBuilder();
         config.AppendLine(CultureInfo.InvariantCulture, $"port {port}");
@@ -162,6 +176,13 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
         config.AppendLine(CultureInfo.InvariantCulture, $"sentinel down-after-milliseconds {ServiceName} 1000");
         config.AppendLine(CultureInfo.InvariantCulture, $"sentinel failover-timeout {ServiceName} 5000");
         config.AppendLine(CultureInfo.InvariantCulture, $"sentinel parallel-syncs {ServiceName} 1");
+        if (password is not null)
+        {
+            // The sentinels' own password (clients and the other sentinels) and the one they use on the servers.
+            config.AppendLine(CultureInfo.InvariantCulture, $"requirepass {password}");
+            config.AppendLine(CultureInfo.InvariantCulture, $"sentinel sentinel-pass {password}");
+            config.AppendLine(CultureInfo.InvariantCulture, $"sentinel auth-pass {ServiceName} {password}");
+        }
         return config.ToString();
     }
 
@@ -187,7 +208,7 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
         _processes[port] = process;
 
         using var timeout = new CancellationTokenSource(StartTimeout);
-        while (!await AnswersPingAsync(port))
+        while (!await AnswersPingAsync(port, _password))
         {
             if (process.HasExited || timeout.IsCancellationRequested)
             {
@@ -223,7 +244,7 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
 
     private Task<ConnectionMultiplexer> ConnectSentinelsAsync()
     {
-        var options = new ConfigurationOptions { CommandMap = CommandMap.Sentinel, AbortOnConnectFail = false, AllowAdmin = true };
+        var options = new ConfigurationOptions { CommandMap = CommandMap.Sentinel, AbortOnConnectFail = false, AllowAdmin = true, Password = _password };
         foreach (var port in SentinelPorts)
         {
             options.EndPoints.Add(IPAddress.Loopback, port);
@@ -255,17 +276,29 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
             StartTimeout);
     }
 
-    private static async Task<bool> AnswersPingAsync(int port)
+    private static async Task<bool> AnswersPingAsync(int port, string? password)
     {
         try
         {
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(1));
             var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray()).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
+            var command = password is null ? "PING\r\n" : $"AUTH {password}\r\nPING\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(command)).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
             var buffer = new byte[64];
-            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            var text = new StringBuilder();
+            while (!text.ToString().Contains("+PONG", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                text.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return true;
         }
         catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
         {

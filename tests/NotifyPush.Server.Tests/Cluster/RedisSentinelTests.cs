@@ -15,11 +15,14 @@ public sealed class RedisSentinelTests(ITestOutputHelper output)
     private const int Users = 6;
     private const int SendsPerPhase = 4;
 
-    [Fact]
-    public async Task MasterKilledMidRun_SentinelPromotesTheReplicaAndEverySocketEndsWithExactlyOneToN()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MasterKilledMidRun_SentinelPromotesTheReplicaAndEverySocketEndsWithExactlyOneToN(bool withPassword)
     {
         var elapsed = Stopwatch.StartNew();
-        await using var sentinel = await RedisSentinelGroup.StartAsync();
+        // With a password: the one password= of the configuration string opens the sentinels and the master.
+        await using var sentinel = await RedisSentinelGroup.StartAsync(withPassword ? "sentinel-secret-4b7d" : null);
         await using var cluster = await TestCluster.StartAsync(
             replicas: 2,
             sentinel.Configuration,
@@ -46,7 +49,7 @@ public sealed class RedisSentinelTests(ITestOutputHelper output)
             }
 
             // Every user subscribed on the master the sentinels name.
-            await WaitUntilSubscribedAsync(sentinel.MasterPort, cluster.ChannelPrefix, "on the first master");
+            await WaitUntilSubscribedAsync(sentinel, sentinel.MasterPort, cluster.ChannelPrefix, "on the first master");
             await SendPhaseAsync(sender, users);
 
             await sentinel.KillMasterAsync();
@@ -59,7 +62,7 @@ public sealed class RedisSentinelTests(ITestOutputHelper output)
             var reconnectedAfter = failover.Elapsed;
 
             // The holder re-subscribed every user on the promoted replica, which is the master now.
-            await WaitUntilSubscribedAsync(sentinel.ReplicaPort, cluster.ChannelPrefix, "on the promoted master");
+            await WaitUntilSubscribedAsync(sentinel, sentinel.ReplicaPort, cluster.ChannelPrefix, "on the promoted master");
             await SendPhaseAsync(sender, users);
             output.WriteLine($"failover: replica promoted after {promotedAfter.TotalSeconds:F1} s, both backplanes connected after {reconnectedAfter.TotalSeconds:F1} s; run {elapsed.Elapsed.TotalSeconds:F1} s");
 
@@ -115,9 +118,9 @@ public sealed class RedisSentinelTests(ITestOutputHelper output)
             $"every replica's backplane is connected {when}",
             TimeSpan.FromSeconds(45));
 
-    private static async Task WaitUntilSubscribedAsync(int port, string prefix, string where)
+    private static async Task WaitUntilSubscribedAsync(RedisSentinelGroup group, int port, string prefix, string where)
     {
-        await using var server = await RedisSentinelGroup.ConnectServerAsync(port);
+        await using var server = await group.ConnectServerAsync(port);
         var database = server.GetDatabase();
         await ServiceApi.EventuallyAsync(
             async () =>
