@@ -25,9 +25,9 @@ public sealed class RedisSentinelTests(ITestOutputHelper output)
         await using var sentinel = await RedisSentinelGroup.StartAsync(withPassword ? "sentinel-secret-4b7d" : null);
         await using var cluster = await TestCluster.StartAsync(
             replicas: 2,
-            // A publish left waiting in the multiplexer's backlog fails after 1 s instead of 5, before the new master
-            // is found: the sends around the kill then reach the sockets through the owed doorbells and the restore,
-            // not by being re-sent late.
+            // A publish left waiting in the multiplexer's backlog times out after 1 s instead of 5, so it is less
+            // likely to be carried over to the new master late. Whichever way the sends around the kill travel (late
+            // publish, owed doorbell or the restore's catch-up), every socket must end with exactly 1..N.
             sentinel.Configuration + ",asyncTimeout=1000",
             new Dictionary<string, string?>
             {
