@@ -13,7 +13,7 @@
 #   source scripts/test.sh && np_services_start  # services for an interactive shell;
 #   ...; np_services_stop                        # stop them yourself when done
 #
-# Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server,
+# Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server, redis-sentinel,
 # postgresql (15), chromium, nginx (nginx-light), prometheus, node (nodejs) and npm (npm) are installed with
 # apt-get (set NOTIFYPUSH_TEST_INSTALL=0 to forbid that). As a non-root user the servers run as that
 # user and nothing is installed. The Node tests need Node.js 20.10 or newer (WebSocket): Debian 12's
@@ -25,6 +25,8 @@
 #   NOTIFYPUSH_TEST_POSTGRES       Host=127.0.0.1;Port=<port>;Username=postgres;Database=postgres
 #   NOTIFYPUSH_TEST_REDIS_SERVER   path of redis-server
 #   NOTIFYPUSH_TEST_REDIS_CONF     config file of the test Redis (port, bind, no persistence, daemonize)
+#   NOTIFYPUSH_TEST_REDIS_SENTINEL path of redis-sentinel (Debian package redis-sentinel), for the test
+#                                  that runs its own master, replica and three sentinels (RedisSentinelGroup)
 #   NOTIFYPUSH_TEST_PG_CTL         pg_ctl for the test cluster; runs as the cluster's owner
 #   NOTIFYPUSH_TEST_PG_DATA        data folder of the test cluster
 #   NOTIFYPUSH_TEST_PG_BIN         folder of initdb and pg_ctl, for tests that run a private cluster
@@ -79,6 +81,7 @@ np_nginx() {
 np_install_prerequisites() {
     local missing=()
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+    command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
     [ -n "$(np_pg_bin)" ] || missing+=(postgresql)
     [ -n "$(np_chromium)" ] || missing+=(chromium)
     [ -n "$(np_nginx)" ] || missing+=(nginx-light)
@@ -289,6 +292,8 @@ np_services_start() {
     export NOTIFYPUSH_TEST_REDIS_SERVER
     NOTIFYPUSH_TEST_REDIS_SERVER=$(command -v redis-server)
     export NOTIFYPUSH_TEST_REDIS_CONF="$NP_TEST_DIR/redis/redis.conf"
+    export NOTIFYPUSH_TEST_REDIS_SENTINEL
+    NOTIFYPUSH_TEST_REDIS_SENTINEL=$(command -v redis-sentinel || true)
     export NOTIFYPUSH_TEST_POSTGRES="Host=127.0.0.1;Port=$NP_PG_PORT;Username=postgres;Database=postgres"
     export NOTIFYPUSH_TEST_PG_CTL="$NP_TEST_DIR/postgres/pg_ctl"
     export NOTIFYPUSH_TEST_PG_DATA="$NP_TEST_DIR/postgres/data"
