@@ -138,6 +138,14 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         await sending.WaitAsync(Bound);
         await fleet.WaitUntilCaughtUpAsync(cluster, TimeSpan.FromSeconds(40));
 
+        // The doorbells work again after the failover, not only the store's catch-up: every user's shard channel is
+        // subscribed on the live nodes (those of the killed master's slots on its promoted replica).
+        var expected = users.Select(u => $"{cluster.ChannelPrefix}:user:{u}").ToHashSet(StringComparer.Ordinal);
+        await ServiceApi.EventuallyAsync(
+            async () => expected.IsSubsetOf((await redis.ChannelsAsync($"{cluster.ChannelPrefix}:user:*")).Shard),
+            "every user's shard channel is subscribed again after the failover",
+            Bound);
+
         await ClusterReport.VerifyAsync(
             output,
             cluster,
