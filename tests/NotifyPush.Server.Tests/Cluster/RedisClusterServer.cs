@@ -20,7 +20,7 @@ public sealed class RedisClusterServer : IAsyncDisposable
 
     private const int NodeTimeoutMilliseconds = 2000;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(10);
 
     private readonly string _folder;
     private readonly string _cli;
@@ -35,6 +35,9 @@ public sealed class RedisClusterServer : IAsyncDisposable
 
     /// <summary>Every node's port, as started (the first three were created as masters).</summary>
     public IReadOnlyList<int> Ports { get; }
+
+    /// <summary>Whether the last failover needed <c>CLUSTER FAILOVER TAKEOVER</c> (no election in time).</summary>
+    public bool LastFailoverTakenOver { get; private set; }
 
     /// <summary>The seed nodes, as an operator gives them: the three masters.</summary>
     public string Configuration => string.Join(",", Ports.Take(3).Select(p => $"127.0.0.1:{p}"));
@@ -113,7 +116,9 @@ public sealed class RedisClusterServer : IAsyncDisposable
 
     /// <summary>
     /// SIGKILLs a master and waits until one of its replicas has been promoted and every live node reports
-    /// <c>cluster_state:ok</c> again. Returns the killed master's port.
+    /// <c>cluster_state:ok</c> again. Returns the killed master's port. The replicas elect one of themselves once the
+    /// node timeout has passed; when that has not happened a few node timeouts later (on a loaded machine an election
+    /// can be delayed or lost), the replica is told to take over (<c>CLUSTER FAILOVER TAKEOVER</c>), as an operator would.
     /// </summary>
     public async Task<int> KillMasterAndAwaitFailoverAsync(TimeSpan timeout)
     {
@@ -121,6 +126,13 @@ public sealed class RedisClusterServer : IAsyncDisposable
         var nodes = await NodesAsync(observer);
         var victim = nodes.First(n => n.IsMaster && !n.Failed && nodes.Any(r => r.MasterId == n.Id));
         var replicas = nodes.Where(r => r.MasterId == victim.Id).Select(r => r.Port).ToList();
+
+        // Its replica holds the master's data (a replica that never synced would not stand for election).
+        await ServiceApi.EventuallyAsync(
+            async () => (await CliAsync(["-p", replicas[0].ToString(CultureInfo.InvariantCulture), "info", "replication"])).Contains("master_link_status:up", StringComparison.Ordinal),
+            $"the replica {replicas[0]} of master {victim.Port} is in sync",
+            timeout);
+        LastFailoverTakenOver = false;
         var process = _processes[victim.Port];
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync().WaitAsync(StartTimeout);
@@ -128,10 +140,18 @@ public sealed class RedisClusterServer : IAsyncDisposable
         process.Dispose();
 
         var survivor = LivePorts().First();
-        await ServiceApi.EventuallyAsync(
-            async () => (await NodesAsync(survivor)).Any(n => replicas.Contains(n.Port) && n.IsMaster),
-            $"a replica of the killed master {victim.Port} is promoted",
-            timeout);
+        async Task<bool> PromotedAsync() => (await NodesAsync(survivor)).Any(n => replicas.Contains(n.Port) && n.IsMaster);
+        try
+        {
+            await ServiceApi.EventuallyAsync(PromotedAsync, $"a replica of the killed master {victim.Port} is elected", TimeSpan.FromMilliseconds(NodeTimeoutMilliseconds * 4));
+        }
+        catch (TimeoutException)
+        {
+            LastFailoverTakenOver = true;
+            await CliAsync(["-p", replicas[0].ToString(CultureInfo.InvariantCulture), "cluster", "failover", "takeover"]);
+        }
+
+        await ServiceApi.EventuallyAsync(PromotedAsync, $"a replica of the killed master {victim.Port} is promoted", timeout);
         foreach (var port in LivePorts())
         {
             await ServiceApi.EventuallyAsync(() => IsClusterOkAsync(port), $"redis node {port} reports cluster_state:ok after the failover", timeout);

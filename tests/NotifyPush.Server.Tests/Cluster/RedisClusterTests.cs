@@ -152,7 +152,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
             fleet,
             load,
             elapsed,
-            $"redis cluster: master on port {killed} SIGKILLed, its replica promoted and cluster_state:ok after {failoverSeconds:F1} s");
+            $"redis cluster: master on port {killed} SIGKILLed, its replica promoted ({(redis.LastFailoverTakenOver ? "CLUSTER FAILOVER TAKEOVER" : "elected")}) and cluster_state:ok after {failoverSeconds:F1} s");
     }
 
     private static async Task<TestCluster> StartClusterAsync(RedisClusterServer redis)
