@@ -27,6 +27,8 @@
 #   NOTIFYPUSH_TEST_REDIS_CONF     config file of the test Redis (port, bind, no persistence, daemonize)
 #   NOTIFYPUSH_TEST_REDIS_SENTINEL path of redis-sentinel (Debian package redis-sentinel), for the test
 #                                  that runs its own master, replica and three sentinels (RedisSentinelGroup)
+#   NOTIFYPUSH_TEST_REDIS_CLI      path of redis-cli (Redis Cluster tests: redis-cli --cluster create over
+#                                  redis-server --cluster-enabled yes nodes the test starts on free ports)
 #   NOTIFYPUSH_TEST_PG_CTL         pg_ctl for the test cluster; runs as the cluster's owner
 #   NOTIFYPUSH_TEST_PG_DATA        data folder of the test cluster
 #   NOTIFYPUSH_TEST_PG_BIN         folder of initdb and pg_ctl, for tests that run a private cluster
@@ -291,6 +293,8 @@ np_services_start() {
     export NOTIFYPUSH_TEST_REDIS="127.0.0.1:$NP_REDIS_PORT"
     export NOTIFYPUSH_TEST_REDIS_SERVER
     NOTIFYPUSH_TEST_REDIS_SERVER=$(command -v redis-server)
+    export NOTIFYPUSH_TEST_REDIS_CLI
+    NOTIFYPUSH_TEST_REDIS_CLI=$(command -v redis-cli || true)
     export NOTIFYPUSH_TEST_REDIS_CONF="$NP_TEST_DIR/redis/redis.conf"
     export NOTIFYPUSH_TEST_REDIS_SENTINEL
     NOTIFYPUSH_TEST_REDIS_SENTINEL=$(command -v redis-sentinel || true)

@@ -18,6 +18,13 @@ public sealed class RedisBackplaneOptions
     public string ChannelPrefix { get; set; } = "notifypush";
 
     /// <summary>
+    /// <see cref="RedisBackplaneMode.Standalone"/> (one Redis, the default) or <see cref="RedisBackplaneMode.Cluster"/>
+    /// (a Redis Cluster: sharded pub/sub, single-slot commands only). Every replica of a deployment must use the same.
+    /// </summary>
+    [EnumDataType(typeof(RedisBackplaneMode))]
+    public RedisBackplaneMode Mode { get; set; } = RedisBackplaneMode.Standalone;
+
+    /// <summary>
     /// Largest notification frame, in bytes, that a doorbell carries through Redis. A larger one (a large payload) is
     /// published as user and seq only and the receiving sockets read it from the store, so a fan-out does not copy its
     /// payload into every recipient's message. 0 sends no frame at all. Default 8192.

@@ -4,7 +4,9 @@ using StackExchange.Redis;
 namespace NotifyPush.Backplane.Redis;
 
 /// <summary>
-/// The one place where Redis channel names are built: <c>{prefix}:user:{userId}</c>, always literal.
+/// The one place where Redis channel names are built: <c>{prefix}:user:{userId}</c>, always literal; on a Redis
+/// Cluster a shard channel (<see cref="RedisChannel.Sharded(byte[])"/>: SSUBSCRIBE/SPUBLISH, routed by the name's
+/// slot like a key), so a user's doorbell only travels within the shard that owns that slot.
 /// </summary>
 /// <remarks>
 /// Every channel is created with <see cref="RedisChannel.Literal(byte[])"/>, so a user id such as <c>*</c>,
@@ -20,7 +22,9 @@ internal sealed class RedisChannels
 
     private readonly byte[] _userChannelPrefix;
 
-    public RedisChannels(string prefix)
+    private readonly bool _sharded;
+
+    public RedisChannels(string prefix, bool sharded = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         if (prefix.Contains(':', StringComparison.Ordinal))
@@ -29,13 +33,14 @@ internal sealed class RedisChannels
         }
 
         Prefix = prefix;
+        _sharded = sharded;
         _userChannelPrefix = Encoding.UTF8.GetBytes(prefix + ":user:");
     }
 
     /// <summary>The deployment's prefix, e.g. <c>notifypush</c>.</summary>
     public string Prefix { get; }
 
-    /// <summary>The literal channel that carries the messages of one user.</summary>
+    /// <summary>The literal (or, on a cluster, shard) channel that carries the messages of one user.</summary>
     /// <exception cref="ArgumentException">The user id is empty or is not valid UTF-16.</exception>
     public RedisChannel User(string userId)
     {
@@ -53,6 +58,6 @@ internal sealed class RedisChannels
         var name = new byte[_userChannelPrefix.Length + length];
         _userChannelPrefix.CopyTo(name, 0);
         StrictUtf8.GetBytes(userId, 0, userId.Length, name, _userChannelPrefix.Length);
-        return RedisChannel.Literal(name);
+        return _sharded ? RedisChannel.Sharded(name) : RedisChannel.Literal(name);
     }
 }

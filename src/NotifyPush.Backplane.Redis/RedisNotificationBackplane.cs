@@ -98,7 +98,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
 
         _configuration = configuration;
-        _channels = new RedisChannels(settings.ChannelPrefix);
+        IsCluster = settings.Mode == RedisBackplaneMode.Cluster;
+        _channels = new RedisChannels(settings.ChannelPrefix, sharded: IsCluster);
         _inlineFrameMaxBytes = settings.InlineFrameMaxBytes;
         _owed = new OwedDoorbells(settings.OwedDoorbellCapacity, settings.OwedDoorbellBytes);
         _logger = logger;
@@ -303,6 +304,9 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
 
     /// <summary>The process's one multiplexer, once the first connection attempt created it; shared with presence.</summary>
     internal ConnectionMultiplexer? Multiplexer => _multiplexer;
+
+    /// <summary>True on a Redis Cluster (<see cref="RedisBackplaneMode.Cluster"/>): no command may span slots.</summary>
+    internal bool IsCluster { get; }
 
     /// <summary>The deployment's channel (and key) prefix.</summary>
     internal string Prefix => _channels.Prefix;

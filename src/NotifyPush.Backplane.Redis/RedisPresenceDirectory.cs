@@ -92,7 +92,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
                 counts[r] = database.HashGetAsync(_keys.Replica(live[r].ToString()), fields);
             }
 
-            var seen = database.StringGetAsync(seenKeys);
+            var seen = GetStringsAsync(multiplexer, database, seenKeys);
             await Task.WhenAll([.. counts, seen]).WaitAsync(cancellationToken).ConfigureAwait(false);
 
             var result = new UserPresence[userIds.Count];
@@ -137,7 +137,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
             var live = await database.SortedSetRangeByScoreAsync(_keys.Replicas, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start)
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
             var others = live.Select(static id => id.ToString()).Where(id => id != _tracker.ReplicaId).ToArray();
-            var infos = others.Length == 0 ? [] : await database.StringGetAsync([.. others.Select(_keys.Info)]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var infos = others.Length == 0 ? [] : await GetStringsAsync(multiplexer, database, [.. others.Select(_keys.Info)]).WaitAsync(cancellationToken).ConfigureAwait(false);
             var replicas = new List<ReplicaInfo> { own };
             foreach (var json in infos)
             {
@@ -153,6 +153,47 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         {
             throw new PresenceUnavailableException("Reading the replicas from Redis failed.", ex);
         }
+    }
+
+    /// <summary>
+    /// The values of <paramref name="keys"/>, in their order: one MGET on a single Redis; on a Redis Cluster, where a
+    /// command may only touch keys of one slot, one MGET per slot, all sent before any is awaited (still one round
+    /// trip per node).
+    /// </summary>
+    private async Task<RedisValue[]> GetStringsAsync(ConnectionMultiplexer multiplexer, IDatabaseAsync database, RedisKey[] keys)
+    {
+        if (!_backplane.IsCluster)
+        {
+            return await database.StringGetAsync(keys).ConfigureAwait(false);
+        }
+
+        var slots = new Dictionary<int, List<int>>();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var slot = multiplexer.HashSlot(keys[i]);
+            if (!slots.TryGetValue(slot, out var indexes))
+            {
+                slots[slot] = indexes = [];
+            }
+
+            indexes.Add(i);
+        }
+
+        var reads = slots.Values
+            .Select(indexes => (indexes, read: database.StringGetAsync([.. indexes.Select(i => keys[i])])))
+            .ToList();
+        await Task.WhenAll(reads.Select(static r => r.read)).ConfigureAwait(false);
+        var values = new RedisValue[keys.Length];
+        foreach (var (indexes, read) in reads)
+        {
+            var slotValues = read.Result;
+            for (var j = 0; j < indexes.Count; j++)
+            {
+                values[indexes[j]] = slotValues[j];
+            }
+        }
+
+        return values;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -193,7 +234,17 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
             }
 
             writes.Add(batch.SortedSetRemoveAsync(_keys.Replicas, _tracker.ReplicaId));
-            writes.Add(batch.KeyDeleteAsync([_ownHash, _keys.Info(_tracker.ReplicaId)]));
+            if (_backplane.IsCluster)
+            {
+                // Two slots: one DEL each.
+                writes.Add(batch.KeyDeleteAsync(_ownHash));
+                writes.Add(batch.KeyDeleteAsync(_keys.Info(_tracker.ReplicaId)));
+            }
+            else
+            {
+                writes.Add(batch.KeyDeleteAsync([_ownHash, _keys.Info(_tracker.ReplicaId)]));
+            }
+
             batch.Execute();
             await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -22,6 +22,17 @@ public sealed class RedisChannelsTests
     }
 
     [Fact]
+    public void User_OnARedisCluster_IsAShardChannelOfTheSameNameAndNeverAPattern()
+    {
+        var channel = new RedisChannels("notifypush", sharded: true).User("*");
+
+        Assert.True(channel.IsSharded);
+        Assert.False(channel.IsPattern);
+        Assert.Equal("notifypush:user:*", Encoding.UTF8.GetString((byte[])channel!));
+        Assert.False(new RedisChannels("notifypush").User("*").IsSharded);
+    }
+
+    [Fact]
     public void User_WhenUserIdsDiffer_ChannelsDiffer()
     {
         var channels = new RedisChannels("np");
