@@ -16,7 +16,7 @@ namespace NotifyPush.Storage.Postgres;
 /// <remarks>
 /// Use one instance (and so one <see cref="NpgsqlDataSource"/>, one connection pool) per process.
 /// The schema is created or upgraded by <see cref="InitializeAsync"/> / <see cref="MigrateAsync"/> from the numbered
-/// migrations embedded from <c>Migrations/</c>; operators can run them ahead of a deploy with
+/// migrations embedded from <c>db/postgres/</c>; operators can run them ahead of a deploy with
 /// <c>dotnet NotifyPush.Server.dll migrate</c>.
 /// </remarks>
 public sealed partial class PostgresNotificationStore : INotificationStore, IAsyncDisposable

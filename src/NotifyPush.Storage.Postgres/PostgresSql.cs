@@ -1,7 +1,7 @@
 namespace NotifyPush.Storage.Postgres;
 
 /// <summary>
-/// Every statement the Postgres store runs, in one place; the schema they run against is in <c>Migrations/</c>.
+/// Every statement the Postgres store runs, in one place; the schema they run against is in <c>db/postgres/</c>.
 /// Columns are explicit and parameters are Dapper's <c>@Name</c>.
 /// </summary>
 /// <remarks>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace NotifyPush.Storage.Sqlite;
 
 /// <summary>
-/// Every statement the SQLite store runs, in one place; the schema they run against is in <c>Migrations/</c>.
+/// Every statement the SQLite store runs, in one place; the schema they run against is in <c>db/sqlite/</c>.
 /// Columns are explicit; times are UTC ticks.
 /// </summary>
 internal static class SqliteSql

@@ -62,7 +62,7 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
     [Fact]
     public void EmbeddedMigrations_AreTheNumberedFilesOfTheMigrationsFolder_InOrder()
     {
-        var directory = FindRepositoryDirectory("src/NotifyPush.Storage.Postgres/Migrations");
+        var directory = FindRepositoryDirectory("db/postgres");
         var files = Directory.GetFiles(directory, "*.sql").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(files, EmbeddedMigrationNames());

@@ -8,8 +8,8 @@ namespace NotifyPush.Core.Storage;
 /// <param name="Name">The file name without extension, for logs and migration records.</param>
 /// <param name="Sql">The statements of the step; the store runs them inside its migration transaction.</param>
 /// <remarks>
-/// The one rule both stores follow: each store project carries its schema as <c>Migrations/NNNN_description.sql</c>
-/// files (embedded under that resource name), numbered 1, 2, 3… without gaps or repeats, applied in that order, each
+/// The one rule both stores follow: each store carries its schema as <c>db/{store}/NNNN_description.sql</c>
+/// files (embedded under the resource name <c>Migrations/NNNN_description.sql</c>), numbered 1, 2, 3… without gaps or repeats, applied in that order, each
 /// once, never edited after release. How a store records the applied version is its own (a table, a file header).
 /// </remarks>
 public sealed record SchemaMigration(int Version, string Name, string Sql)
