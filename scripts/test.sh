@@ -331,6 +331,7 @@ np_main() {
         NOTIFYPUSH_TEST_ARTIFACTS=$NP_REPO_ROOT/TestResults/browser
         rm -f "$NOTIFYPUSH_TEST_ARTIFACTS"/*.png
     fi
+    rm -f "$NP_REPO_ROOT/TestResults/dotnet-test.log"
     np_services_start
 
     set +e
@@ -339,8 +340,11 @@ np_main() {
         "$@"
         status=$?
     else
-        dotnet test NotifyPush.sln -c Release "$@"
-        status=$?
+        # Kept whole in TestResults/dotnet-test.log; the names of failed tests are repeated at the end,
+        # where a CI log's tail shows them.
+        mkdir -p "$NP_REPO_ROOT/TestResults"
+        dotnet test NotifyPush.sln -c Release "$@" 2>&1 | tee "$NP_REPO_ROOT/TestResults/dotnet-test.log"
+        status=${PIPESTATUS[0]}
         # The whole suite includes the client's tests, also after a .NET failure (their result is worth
         # having); a focused run with extra arguments is about dotnet test alone.
         if [ $# -eq 0 ]; then
@@ -353,6 +357,11 @@ np_main() {
 
     if compgen -G "$NOTIFYPUSH_TEST_ARTIFACTS/*.png" >/dev/null; then
         np_log "browser screenshots in $NOTIFYPUSH_TEST_ARTIFACTS: $(cd "$NOTIFYPUSH_TEST_ARTIFACTS" && ls -- *.png | tr '\n' ' ')"
+    fi
+
+    if [ "$status" -ne 0 ] && [ -f "$NP_REPO_ROOT/TestResults/dotnet-test.log" ]; then
+        np_log "failed .NET tests (whole log: TestResults/dotnet-test.log):"
+        grep -E '^\s+Failed [A-Za-z_]|^Failed!|error [A-Z]+[0-9]+:' "$NP_REPO_ROOT/TestResults/dotnet-test.log" | sort -u | head -50 >&2 || true
     fi
 
     if [ "$status" -eq 0 ]; then
