@@ -42,6 +42,18 @@ public sealed class TcpForwarder : IAsyncDisposable
             await _acceptLoop.WaitAsync(StopTimeout);
         }
 
+        CutConnections();
+        _listener = null;
+        _acceptLoop = null;
+    }
+
+    /// <summary>
+    /// Resets the open connections while still accepting new ones, as a server that ended its sessions (or a network
+    /// that dropped them) but stays up would: a client that connects again at once gets through, with no window in
+    /// which it is refused.
+    /// </summary>
+    public void CutConnections()
+    {
         lock (_connections)
         {
             foreach (var connection in _connections)
@@ -57,9 +69,6 @@ public sealed class TcpForwarder : IAsyncDisposable
 
             _connections.Clear();
         }
-
-        _listener = null;
-        _acceptLoop = null;
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
