@@ -53,7 +53,15 @@ public sealed class PeerOptionsTests
         [
             new() { Scenario = "steady", Target = "gorilla", Ok = true, Latency = new LatencySummary(250, 1.2, 2.0, 3.4, 4.0, 5.0, 1.3), Cpu = new CpuReport { MicrosPerDelivered = 150, AllMicrosPerDelivered = 190, ServerCores = 0.1 }, Sockets = new SocketReport { Connected = 10_000, ConnectSeconds = 3.14 } },
             new() { Scenario = "idle", Target = "gorilla", Ok = true, RssPerSocketKb = 23.96, Sockets = new SocketReport { Connected = 18_000, ConnectSeconds = 5.5 } },
-            new() { Scenario = "steady", Target = "notifypush", Ok = true, Latency = new LatencySummary(250, 2.5, 4.0, 10.1, 12.0, 16.5, 3.0) },
+            new()
+            {
+                Scenario = "steady", Target = "notifypush", Ok = true, Latency = new LatencySummary(250, 2.5, 4.0, 10.1, 12.0, 16.5, 3.0),
+                Servers =
+                [
+                    new ServerReport { PhaseMicrosPerDelivered = 120, GcPauses = GcPauseReport.From([(0, 1.5), (0, 2.5), (1, 9.25)]) },
+                    new ServerReport { PhaseMicrosPerDelivered = 310, GcPauses = GcPauseReport.From([(0, 4.0)]) },
+                ],
+            },
             new() { Scenario = "steady", Target = "signalr", Ok = false, Summary = "steady --peer signalr: did not start; FAILED" },
         ];
 
@@ -61,9 +69,25 @@ public sealed class PeerOptionsTests
 
         Assert.StartsWith("| idle | gorilla | 18,000 | 5.5 s | 24.0 KB |", lines[2], StringComparison.Ordinal);
         Assert.StartsWith("| steady | notifypush |", lines[3], StringComparison.Ordinal);
+        Assert.Contains("| 310 µs | 9.25 ms / 9.25 ms |", lines[3], StringComparison.Ordinal);
         Assert.StartsWith("| steady | gorilla | 10,000 | 3.1 s |  |", lines[4], StringComparison.Ordinal);
         Assert.Contains("| 150 µs | 190 µs |", lines[4], StringComparison.Ordinal);
         Assert.Contains("0 ok, 1 failed", lines[5], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GcPauseReport_TakesTheNearestRankP99AndTheLongestPausePerGeneration()
+    {
+        var pauses = Enumerable.Range(1, 200).Select(i => (i <= 150 ? 0 : 1, i / 10.0)).ToArray();
+
+        var report = GcPauseReport.From(pauses);
+
+        Assert.Equal(200, report.Count);
+        Assert.Equal(19.8, report.P99Ms);
+        Assert.Equal(20.0, report.MaxMs);
+        Assert.Equal(150, report.ByGeneration["gen0"].Count);
+        Assert.Equal(15.0, report.ByGeneration["gen0"].MaxMs);
+        Assert.Equal(20.0, report.ByGeneration["gen1"].MaxMs);
     }
 
     [Fact]

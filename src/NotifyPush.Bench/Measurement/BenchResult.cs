@@ -89,6 +89,15 @@ internal sealed class ServerReport
 
     public long PeakRssKb { get; set; }
 
+    /// <summary>This process's CPU seconds in the measured phase (steady, throughput).</summary>
+    public double? PhaseCpuSeconds { get; set; }
+
+    /// <summary>This process's CPU per notification delivered in the measured phase, in microseconds.</summary>
+    public double? PhaseMicrosPerDelivered { get; set; }
+
+    /// <summary>Its garbage-collection pauses in the measured phase; null for a process that is not .NET.</summary>
+    public GcPauseReport? GcPauses { get; set; }
+
     /// <summary>Sockets the replica reported in <c>/readyz</c> at the end of the measured phase.</summary>
     public int? ReadyzConnections { get; set; }
 
@@ -200,4 +209,46 @@ internal sealed class StormReport
     public long Lost { get; set; }
 
     public long Duplicates { get; set; }
+}
+
+/// <summary>A server process's garbage-collection pauses over the measured phase (<see cref="GcPauseRecorder"/>).</summary>
+internal sealed class GcPauseReport
+{
+    public int Count { get; set; }
+
+    public double TotalMs { get; set; }
+
+    public double P99Ms { get; set; }
+
+    public double MaxMs { get; set; }
+
+    /// <summary>Pauses per generation (gen0, gen1, gen2): count and the longest.</summary>
+    public SortedDictionary<string, GcGenerationPauses> ByGeneration { get; set; } = new(StringComparer.Ordinal);
+
+    public static GcPauseReport From(IReadOnlyCollection<(int Generation, double Milliseconds)> pauses)
+    {
+        var sorted = pauses.Select(p => p.Milliseconds).Order().ToArray();
+        var report = new GcPauseReport
+        {
+            Count = sorted.Length,
+            TotalMs = Math.Round(sorted.Sum(), 2),
+            // Nearest rank: the pause that 99% of the phase's pauses do not exceed.
+            P99Ms = sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Max(0, (int)Math.Ceiling(sorted.Length * 0.99) - 1)], 2),
+            MaxMs = sorted.Length == 0 ? 0 : Math.Round(sorted[^1], 2),
+        };
+        foreach (var group in pauses.GroupBy(p => p.Generation))
+        {
+            report.ByGeneration["gen" + group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)] =
+                new GcGenerationPauses { Count = group.Count(), MaxMs = Math.Round(group.Max(p => p.Milliseconds), 2) };
+        }
+
+        return report;
+    }
+}
+
+internal sealed class GcGenerationPauses
+{
+    public int Count { get; set; }
+
+    public double MaxMs { get; set; }
 }

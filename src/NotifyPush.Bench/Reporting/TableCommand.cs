@@ -42,8 +42,8 @@ internal static class TableCommand
     internal static string Render(IReadOnlyList<BenchResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| scenario | target | sockets | connected in | RSS per socket | load | POST→receipt p50 | p99 | delivered/s | server CPU per delivered | all CPU per delivered | server cores | lost | duplicated | runs |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| scenario | target | sockets | connected in | RSS per socket | load | POST→receipt p50 | p99 | delivered/s | server CPU per delivered | all CPU per delivered | server cores | busiest server CPU per delivered | GC pause p99 / max | lost | duplicated | runs |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         var groups = results
             .GroupBy(r => (r.Scenario, r.Target))
             .OrderBy(g => Array.IndexOf(BenchOptions.Scenarios, g.Key.Scenario))
@@ -55,16 +55,16 @@ internal static class TableCommand
             var runs = failed == 0 ? ok.Length.ToString(CultureInfo.InvariantCulture) : $"{ok.Length} ok, {failed} failed";
             if (ok.Length == 0)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Scenario} | {group.Key.Target} | | | | | | | | | | | | | {runs}: {group.First().Summary.Replace("|", "/", StringComparison.Ordinal)} |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Scenario} | {group.Key.Target} | | | | | | | | | | | | | | | {runs}: {group.First().Summary.Replace("|", "/", StringComparison.Ordinal)} |");
                 continue;
             }
 
             var first = ok[0];
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {group.Key.Scenario} | {group.Key.Target} | {first.Sockets.Connected:N0} | {Number(Median(ok, r => r.Sockets.ConnectSeconds), "F1", " s")} | {Number(Median(ok, r => r.RssPerSocketKb), "F1", " KB")} | {Load(first)} | {Ms(Median(ok, r => r.Latency?.P50Ms))} | {Ms(Median(ok, r => r.Latency?.P99Ms))} | {Number(Median(ok, r => r.Sends?.DeliveredPerSecond), "N0")} | {Number(Median(ok, r => r.Cpu?.MicrosPerDelivered), "N0", " µs")} | {Number(Median(ok, r => r.Cpu?.AllMicrosPerDelivered), "N0", " µs")} | {Number(Median(ok, r => r.Cpu?.ServerCores), "F2")} | {ok.Sum(r => r.Deliveries?.Lost ?? 0)} | {ok.Sum(r => r.Deliveries?.Duplicates ?? 0)} | {runs} |"));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {group.Key.Scenario} | {group.Key.Target} | {first.Sockets.Connected:N0} | {Number(Median(ok, r => r.Sockets.ConnectSeconds), "F1", " s")} | {Number(Median(ok, r => r.RssPerSocketKb), "F1", " KB")} | {Load(first)} | {Ms(Median(ok, r => r.Latency?.P50Ms))} | {Ms(Median(ok, r => r.Latency?.P99Ms))} | {Number(Median(ok, r => r.Sends?.DeliveredPerSecond), "N0")} | {Number(Median(ok, r => r.Cpu?.MicrosPerDelivered), "N0", " µs")} | {Number(Median(ok, r => r.Cpu?.AllMicrosPerDelivered), "N0", " µs")} | {Number(Median(ok, r => r.Cpu?.ServerCores), "F2")} | {Number(Median(ok, r => r.Servers.Max(s => s.PhaseMicrosPerDelivered)), "N0", " µs")} | {GcPauses(ok)} | {ok.Sum(r => r.Deliveries?.Lost ?? 0)} | {ok.Sum(r => r.Deliveries?.Duplicates ?? 0)} | {runs} |"));
         }
 
         text.AppendLine();
-        text.AppendLine("Server CPU is user + system time of the server processes (NotifyPush's replicas or the peer's nodes) from /proc over the measured phase; all CPU adds every redis-server and postgres process of the box in the same time (the load generator is not counted). Connected in: from the first connect until every socket is open and synced, right after the servers started. RSS per socket (idle): the replica's RSS growth over the sockets it holds. Peers store nothing: NotifyPush commits every notification to PostgreSQL before its 202.");
+        text.AppendLine("Server CPU is user + system time of the server processes (NotifyPush's replicas or the peer's nodes) from /proc over the measured phase; all CPU adds every redis-server and postgres process of the box in the same time (the load generator is not counted). Connected in: from the first connect until every socket is open and synced, right after the servers started. RSS per socket (idle): the replica's RSS growth over the sockets it holds. Busiest server: the one server process (replica or node) with the most CPU per delivered notification in the phase. GC pauses: every stop of the runtime for a collection in the measured phase, per .NET server process (the highest p99 and max over the processes; none for Go). Peers store nothing: NotifyPush commits every notification to PostgreSQL before its 202.");
         return text.ToString();
     }
 
@@ -80,6 +80,14 @@ internal static class TableCommand
         "throughput" => string.Create(CultureInfo.InvariantCulture, $"{Setting(result, "concurrency")} senders x {Setting(result, "batch")}"),
         _ => string.Empty,
     };
+
+    /// <summary>The median over runs of the worst process's p99 and max GC pause; empty when no process reported any.</summary>
+    private static string GcPauses(IReadOnlyList<BenchResult> results)
+    {
+        var p99 = Median(results, r => r.Servers.Max(s => s.GcPauses?.P99Ms));
+        var max = Median(results, r => r.Servers.Max(s => s.GcPauses?.MaxMs));
+        return p99 is null ? "" : $"{Ms(p99)} / {Ms(max)}";
+    }
 
     private static string Setting(BenchResult result, string name) =>
         result.Settings.TryGetValue(name, out var value) ? Convert.ToString(value, CultureInfo.InvariantCulture) ?? "" : "";

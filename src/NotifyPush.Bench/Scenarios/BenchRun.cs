@@ -24,6 +24,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly CancellationTokenSource _stopSampling = new();
     private Task? _sampling;
+    private GcPauseRecorder?[] _gcPauses = [];
 
     public BenchRun(BenchOptions options, CancellationToken deadline)
     {
@@ -146,28 +147,53 @@ internal sealed partial class BenchRun : IAsyncDisposable
         return Math.Max(0, (Max(s => s.LastReceivedTimestamp) - Sender.LastAcceptedTimestamp) / (double)Stopwatch.Frequency);
     }
 
-    /// <summary>The start of a measured phase: the replicas' CPU seconds so far and the sockets' receipts so far.</summary>
-    public CpuMark MarkCpu() => new(
-        _replicas.Select(r => r.CpuSeconds()).ToArray(),
-        ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands),
-        Sum(s => s.Received),
-        Stopwatch.GetTimestamp());
+    /// <summary>
+    /// The start of a measured phase: the replicas' CPU seconds so far and the sockets' receipts so far; starts
+    /// recording each .NET replica's GC pauses until <see cref="RecordCpuAsync"/>.
+    /// </summary>
+    public CpuMark MarkCpu()
+    {
+        DisposeGcPauses();
+        _gcPauses = _replicas.Select(r => r.Pid is { } pid ? GcPauseRecorder.TryStart(pid) : null).ToArray();
+        return new(
+            _replicas.Select(r => r.CpuSeconds()).ToArray(),
+            ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands),
+            Sum(s => s.Received),
+            Stopwatch.GetTimestamp());
+    }
 
     /// <summary>
     /// Fills <see cref="BenchResult.Cpu"/> from <paramref name="mark"/> to now (call after the drain): server CPU per
-    /// notification delivered in the phase. Skipped when a replica's process is unknown (attached without a pid).
+    /// notification delivered in the phase, in all and per replica, and each replica's GC pauses. Skipped when a
+    /// replica's process is unknown (attached without a pid).
     /// </summary>
-    public void RecordCpu(CpuMark mark)
+    public async Task RecordCpuAsync(CpuMark mark)
     {
         var now = _replicas.Select(r => r.CpuSeconds()).ToArray();
+        var delivered = Sum(s => s.Received) - mark.Received;
+        for (var i = 0; i < _gcPauses.Length && i < Result.Servers.Count; i++)
+        {
+            if (_gcPauses[i] is { } recorder)
+            {
+                Result.Servers[i].GcPauses = await recorder.StopAsync().ConfigureAwait(false);
+            }
+        }
+
+        DisposeGcPauses();
         if (now.Length == 0 || now.Concat(mark.CpuSeconds).Any(c => c is null))
         {
             return;
         }
 
+        for (var i = 0; i < now.Length && i < Result.Servers.Count; i++)
+        {
+            var replicaCpu = now[i]!.Value - mark.CpuSeconds[i]!.Value;
+            Result.Servers[i].PhaseCpuSeconds = Math.Round(replicaCpu, 2);
+            Result.Servers[i].PhaseMicrosPerDelivered = delivered > 0 ? Math.Round(replicaCpu * 1e6 / delivered, 1) : 0;
+        }
+
         var cpu = now.Zip(mark.CpuSeconds, (after, before) => after!.Value - before!.Value).Sum();
         var backends = ProcessStats.CpuSecondsBetween(mark.BackendCpuSeconds, ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands));
-        var delivered = Sum(s => s.Received) - mark.Received;
         var wall = Stopwatch.GetElapsedTime(mark.Timestamp).TotalSeconds;
         Result.Cpu = new CpuReport
         {
@@ -303,9 +329,20 @@ internal sealed partial class BenchRun : IAsyncDisposable
         ["target"] = Options.Peer.Name,
     };
 
+    private void DisposeGcPauses()
+    {
+        foreach (var recorder in _gcPauses)
+        {
+            recorder?.Dispose();
+        }
+
+        _gcPauses = [];
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopSampling.CancelAsync().ConfigureAwait(false);
+        DisposeGcPauses();
         foreach (var worker in _workers)
         {
             await worker.DisposeAsync().ConfigureAwait(false);

@@ -54,7 +54,7 @@ internal static class SteadyScenario
         await SendLoops.AtRateAsync(run.Sender, options.Rate, TimeSpan.FromSeconds(options.DurationSeconds), Pick, maxInFlight, run.Deadline).ConfigureAwait(false);
         var seconds = (DateTime.UtcNow - started).TotalSeconds;
         var drained = await run.DrainAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
-        run.RecordCpu(cpu);
+        await run.RecordCpuAsync(cpu).ConfigureAwait(false);
         var latency = await run.CollectLatencyAsync().ConfigureAwait(false);
         run.Result.Latency = latency.Summarize();
         var accepted = run.Sender.AcceptedNotifications - acceptedBefore;

@@ -65,7 +65,7 @@ internal static class ThroughputScenario
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await run.SampleServersAsync().ConfigureAwait(false);
         var drained = await run.DrainAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        run.RecordCpu(cpu);
+        await run.RecordCpuAsync(cpu).ConfigureAwait(false);
         var accepted = run.Sender.AcceptedNotifications - acceptedBefore;
         var delivered = run.Sum(s => s.Received) - receivedBefore;
         var deliverySeconds = (run.Max(s => s.LastReceivedTimestamp) - started) / (double)Stopwatch.Frequency;
