@@ -37,6 +37,12 @@ internal sealed class BenchOptions
     /// <summary>Fan-out POSTs (fanout) or notifications each user misses while disconnected (storm).</summary>
     public int Rounds { get; set; } = 5;
 
+    /// <summary>
+    /// Storm: restart every replica while the sockets are away, so they reconnect onto processes that just started
+    /// (a deploy), instead of onto warm ones.
+    /// </summary>
+    public bool RestartServers { get; set; }
+
     /// <summary>Most sockets one worker process holds; more sockets start more workers (the file limit is per process).</summary>
     public int SocketsPerWorker { get; set; } = 10_000;
 
@@ -113,6 +119,7 @@ internal sealed class BenchOptions
           throughput  closed-loop sends with Postgres committing each notification    [--sockets 2000 --concurrency 64 --batch 1 --duration 15]
           fanout      one POST to every user, time to the last delivery              [--sockets 10000 --rounds 5]
           storm       drop every socket, send while they are away, resume with since [--sockets 10000 --replicas 2 --rounds 2]
+                      (--restart yes: restart the replicas meanwhile, so the storm lands on just-started processes)
           smoke       a few sockets for a few seconds through every phase (CI)       [--sockets 4 --duration 2]
           plot        draw an SVG from JSON results: plot <files or folders> --out docs/benchmarks/scaling.svg
           table       one markdown table (scenario x target) from JSON results: table <files or folders>
@@ -231,6 +238,7 @@ internal sealed class BenchOptions
             case "concurrency": Concurrency = Int(name, value, 1); break;
             case "batch": Batch = Int(name, value, 1); break;
             case "rounds": Rounds = Int(name, value, 1); break;
+            case "restart": RestartServers = value is "yes" or "true" ? true : value is "no" or "false" ? false : throw new ArgumentException($"--restart is yes or no, not '{value}'."); break;
             case "sockets-per-worker": SocketsPerWorker = Int(name, value, 1); break;
             case "source-addresses": SourceAddresses = Int(name, value, 1); break;
             case "connect-concurrency": ConnectConcurrency = Int(name, value, 1); break;

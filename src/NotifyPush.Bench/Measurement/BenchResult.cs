@@ -199,6 +199,15 @@ internal sealed class StormReport
 
     public int MissedPerUser { get; set; }
 
+    /// <summary>The replicas were restarted while the sockets were away (<c>--restart yes</c>).</summary>
+    public bool RestartedServers { get; set; }
+
+    /// <summary>From the first replica's SIGTERM until every replica answered ready again.</summary>
+    public double? RestartSeconds { get; set; }
+
+    /// <summary>The replicas' CPU from the reconnect until every socket was synced, per socket, in microseconds.</summary>
+    public double? ServerMicrosPerHandshake { get; set; }
+
     /// <summary>From the moment every client starts reconnecting to the last <c>synced</c> frame.</summary>
     public double AllSyncedSeconds { get; set; }
 

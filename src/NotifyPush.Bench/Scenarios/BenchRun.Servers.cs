@@ -33,6 +33,7 @@ internal sealed partial class BenchRun
         {
             var environment = ServerEnvironment(extraSettings);
             var dll = Options.ServerDll ?? FindServerDll();
+            _startedWith = (dll, environment);
             // One after the other: the first applies the migrations, the others find them done.
             for (var i = 0; i < Options.Replicas; i++)
             {
@@ -189,6 +190,38 @@ internal sealed partial class BenchRun
         {
             // The run ended.
         }
+    }
+
+    /// <summary>
+    /// Restarts every started NotifyPush replica on its own port (SIGTERM, it drains; then a new process with the same
+    /// settings) and waits until each is ready again: what a deploy does. Returns the seconds from the first stop to
+    /// the last ready.
+    /// </summary>
+    public async Task<double> RestartServersAsync()
+    {
+        if (_startedWith is not var (dll, environment) || dll is null)
+        {
+            throw new InvalidOperationException("Only replicas this run started can be restarted.");
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var i = 0; i < _replicas.Count; i++)
+        {
+            var port = _replicas[i].BaseAddress.Port;
+            await _replicas[i].DisposeAsync().ConfigureAwait(false);
+            _replicas[i] = await ServerReplica.StartAsync(ServerReplica.NotifyPushLaunch(dll, port), environment, "/ws", Deadline).ConfigureAwait(false);
+            if (i < Result.Servers.Count)
+            {
+                Result.Servers[i].Pid = _replicas[i].Pid;
+            }
+        }
+
+        foreach (var replica in _replicas)
+        {
+            await replica.WaitReadyAsync(_http, Deadline).ConfigureAwait(false);
+        }
+
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
     /// <summary>Reads every replica's RSS, sockets and <c>/readyz</c> connection count into the result.</summary>

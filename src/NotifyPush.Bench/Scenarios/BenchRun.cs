@@ -25,6 +25,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
     private readonly CancellationTokenSource _stopSampling = new();
     private Task? _sampling;
     private GcPauseRecorder?[] _gcPauses = [];
+    private (string? Dll, IReadOnlyDictionary<string, string> Environment)? _startedWith;
 
     public BenchRun(BenchOptions options, CancellationToken deadline)
     {

@@ -9,7 +9,8 @@ namespace NotifyPush.Bench.Scenarios;
 /// (e) reconnect storm: every socket gets a live notification, then all are dropped at once (no close handshake);
 /// while they are away each user is sent <c>--rounds</c> more; then every client reconnects at the same moment with
 /// <c>since</c> = the last seq it saw, to the next replica (as after losing its replica). Reports the time until all
-/// are synced and every missed notification arrived, and what was lost or duplicated.
+/// are synced and every missed notification arrived, the replicas' CPU per handshake, and what was lost or duplicated.
+/// With <c>--restart yes</c> the replicas are restarted while the sockets are away, as in a deploy.
 /// </summary>
 internal static class StormScenario
 {
@@ -22,7 +23,7 @@ internal static class StormScenario
         await run.SampleServersAsync().ConfigureAwait(false);
         var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"{storm.Sockets} sockets dropped and resumed with since on {run.Replicas.Count} replica(s), {storm.MissedPerUser} missed each: all connected in {storm.AllConnectedSeconds:F2} s, all synced in {storm.AllSyncedSeconds:F2} s; lost {storm.Lost}, duplicates {storm.Duplicates}; RSS peak {string.Join(" + ", run.Replicas.Select(r => (r.PeakRssKb / 1024).ToString(CultureInfo.InvariantCulture) + " MB"))}");
+            $"{storm.Sockets} sockets dropped and resumed with since on {run.Replicas.Count} {(storm.RestartedServers ? $"just restarted replica(s) (restart took {storm.RestartSeconds:F1} s)" : "replica(s)")}, {storm.MissedPerUser} missed each: all connected in {storm.AllConnectedSeconds:F2} s, all synced in {storm.AllSyncedSeconds:F2} s; server CPU per handshake {storm.ServerMicrosPerHandshake:N0} µs; lost {storm.Lost}, duplicates {storm.Duplicates}; RSS peak {string.Join(" + ", run.Replicas.Select(r => (r.PeakRssKb / 1024).ToString(CultureInfo.InvariantCulture) + " MB"))}");
         return await run.FinishAsync(summary, connected && storm.Synced == storm.Sockets).ConfigureAwait(false);
     }
 
@@ -53,7 +54,16 @@ internal static class StormScenario
             await run.Sender.SendAsync(round % run.Replicas.Count, users, run.Deadline).ConfigureAwait(false);
         }
 
-        // Everyone at once, each to the next replica.
+        // A deploy: the sockets come back to processes that just started (no JIT-warm code, empty pools).
+        double? restartSeconds = null;
+        if (run.Options.RestartServers)
+        {
+            restartSeconds = await run.RestartServersAsync().ConfigureAwait(false);
+        }
+
+        // Everyone at once, each to the next replica. The replicas' CPU from here to the last synced frame, over the
+        // sockets, is what a handshake costs (with its replay and the missed notifications).
+        var cpu = run.MarkCpu();
         var started = Stopwatch.GetTimestamp();
         var receivedBefore = run.Sum(s => s.Received);
         await run.BroadcastAsync(new WorkerCommand("connect", Shift: 1, Since: true)).ConfigureAwait(false);
@@ -61,9 +71,13 @@ internal static class StormScenario
         await run.WaitForAsync(() => run.Sum(s => s.Received) - receivedBefore >= (long)users.Length * missed, TimeSpan.FromSeconds(30), "missed notifications").ConfigureAwait(false);
         await Task.Delay(400, run.Deadline).ConfigureAwait(false);
 
+        await run.RecordCpuAsync(cpu).ConfigureAwait(false);
         var verify = await run.VerifyAsync(0).ConfigureAwait(false);
         var report = new StormReport
         {
+            RestartedServers = run.Options.RestartServers,
+            RestartSeconds = restartSeconds is { } r ? Math.Round(r, 2) : null,
+            ServerMicrosPerHandshake = run.Result.Cpu is { } c ? Math.Round(c.ServerCpuSeconds * 1e6 / users.Length, 0) : null,
             Sockets = users.Length,
             MissedPerUser = missed,
             AllSyncedSeconds = Math.Round((Math.Max(run.Max(s => s.LastSyncedTimestamp), run.Max(s => s.LastReceivedTimestamp)) - started) / (double)Stopwatch.Frequency, 3),

@@ -44,9 +44,9 @@ internal sealed partial class ServerReplica : IAsyncDisposable
     public static ServerReplica Attach(Uri baseAddress, int? pid, string socketPath) =>
         new(baseAddress, pid, null, new Dictionary<string, string>(), socketPath);
 
-    /// <summary>The launch of a NotifyPush replica: <paramref name="serverDll"/> on a port the kernel picks.</summary>
-    public static ServerLaunch NotifyPushLaunch(string serverDll) =>
-        new("dotnet", [serverDll, "--urls", "http://127.0.0.1:0"], Path.GetDirectoryName(serverDll)!);
+    /// <summary>The launch of a NotifyPush replica: <paramref name="serverDll"/> on <paramref name="port"/> (0: one the kernel picks).</summary>
+    public static ServerLaunch NotifyPushLaunch(string serverDll, int port = 0) =>
+        new("dotnet", [serverDll, "--urls", $"http://127.0.0.1:{port}"], Path.GetDirectoryName(serverDll)!);
 
     /// <summary>
     /// Starts a server (NotifyPush or a peer node) and returns once it printed Kestrel's
