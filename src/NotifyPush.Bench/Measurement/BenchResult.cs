@@ -95,6 +95,9 @@ internal sealed class ServerReport
     /// <summary>This process's CPU per notification delivered in the measured phase, in microseconds.</summary>
     public double? PhaseMicrosPerDelivered { get; set; }
 
+    /// <summary>Bytes it allocated per notification delivered in the measured phase (all processes' deliveries).</summary>
+    public double? PhaseAllocatedBytesPerDelivered { get; set; }
+
     /// <summary>Its garbage-collection pauses in the measured phase; null for a process that is not .NET.</summary>
     public GcPauseReport? GcPauses { get; set; }
 
@@ -230,6 +233,12 @@ internal sealed class GcPauseReport
     public double P99Ms { get; set; }
 
     public double MaxMs { get; set; }
+
+    /// <summary>Bytes the process allocated in the phase (the runtime's <c>alloc-rate</c> counter, once a second), in MiB.</summary>
+    public double AllocatedMB { get; set; }
+
+    /// <summary>Bytes promoted out of gen0 and gen1 by the phase's collections, in MiB: what survived them.</summary>
+    public double PromotedMB { get; set; }
 
     /// <summary>Pauses per generation (gen0, gen1, gen2): count and the longest.</summary>
     public SortedDictionary<string, GcGenerationPauses> ByGeneration { get; set; } = new(StringComparer.Ordinal);

@@ -6,8 +6,8 @@ using Microsoft.Diagnostics.Tracing.Parsers;
 namespace NotifyPush.Bench.Measurement;
 
 /// <summary>
-/// The garbage-collection pauses of one .NET server process over a measured phase, from the runtime's GC events over
-/// EventPipe: each pause runs from the runtime's suspension for a GC (<c>GCSuspendEEStart</c>) to its restart
+/// The garbage-collection pauses of one .NET server process over a measured phase, with the bytes it allocated (the
+/// runtime's <c>alloc-rate</c> counter) and the bytes its collections promoted, from the runtime's events over EventPipe: each pause runs from the runtime's suspension for a GC (<c>GCSuspendEEStart</c>) to its restart
 /// (<c>GCRestartEEStop</c>), the time every managed thread stood still. The events carry no payload beyond
 /// informational GC ones, so the session costs the measured process little. A process that is not .NET (a Go peer)
 /// has no diagnostics port: <see cref="TryStart"/> returns null.
@@ -19,6 +19,8 @@ internal sealed class GcPauseRecorder : IDisposable
     private readonly Task _processing;
     private readonly List<(int Generation, double Milliseconds)> _pauses = [];
     private readonly Lock _lock = new();
+    private double _allocatedBytes;
+    private double _promotedBytes;
 
     private GcPauseRecorder(EventPipeSession session)
     {
@@ -40,6 +42,29 @@ internal sealed class GcPauseRecorder : IDisposable
                 suspendedAt = null;
             }
         };
+        // Bytes promoted out of gen0 and gen1 by each collection: what survives, and so what a collection must copy.
+        _source.Clr.GCHeapStats += data =>
+        {
+            lock (_lock)
+            {
+                _promotedBytes += data.TotalPromotedSize0 + data.TotalPromotedSize1;
+            }
+        };
+        // The runtime's counters once a second; alloc-rate's increment is the bytes allocated in that second.
+        _source.Dynamic.All += data =>
+        {
+            if (data.EventName == "EventCounters"
+                && data.PayloadValue(0) is IDictionary<string, object> outer
+                && outer.TryGetValue("Payload", out var inner) && inner is IDictionary<string, object> payload
+                && payload.TryGetValue("Name", out var name) && name is "alloc-rate"
+                && payload.TryGetValue("Increment", out var increment))
+            {
+                lock (_lock)
+                {
+                    _allocatedBytes += Convert.ToDouble(increment, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        };
         _processing = Task.Run(() => _source.Process());
     }
 
@@ -48,7 +73,10 @@ internal sealed class GcPauseRecorder : IDisposable
         try
         {
             var session = new DiagnosticsClient(pid).StartEventPipeSession(
-                [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC)],
+                [
+                    new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC),
+                    new EventPipeProvider("System.Runtime", EventLevel.Informational, 0, new Dictionary<string, string> { ["EventCounterIntervalSec"] = "1" }),
+                ],
                 requestRundown: false);
             return new GcPauseRecorder(session);
         }
@@ -73,7 +101,10 @@ internal sealed class GcPauseRecorder : IDisposable
         await Task.WhenAny(_processing, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
         lock (_lock)
         {
-            return GcPauseReport.From(_pauses);
+            var report = GcPauseReport.From(_pauses);
+            report.AllocatedMB = Math.Round(_allocatedBytes / (1024 * 1024), 1);
+            report.PromotedMB = Math.Round(_promotedBytes / (1024 * 1024), 1);
+            return report;
         }
     }
 

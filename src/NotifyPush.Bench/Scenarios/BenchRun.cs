@@ -176,7 +176,9 @@ internal sealed partial class BenchRun : IAsyncDisposable
         {
             if (_gcPauses[i] is { } recorder)
             {
-                Result.Servers[i].GcPauses = await recorder.StopAsync().ConfigureAwait(false);
+                var gc = await recorder.StopAsync().ConfigureAwait(false);
+                Result.Servers[i].GcPauses = gc;
+                Result.Servers[i].PhaseAllocatedBytesPerDelivered = delivered > 0 ? Math.Round(gc.AllocatedMB * 1024 * 1024 / delivered, 0) : null;
             }
         }
 
