@@ -18,6 +18,11 @@ if (args is ["gc", ..])
     return GcPausesCommand.Run(args);
 }
 
+if (args is ["allocs", ..])
+{
+    return AllocationsCommand.Run(args);
+}
+
 if (args is ["position-check", ..])
 {
     return await PositionCheckCommand.RunAsync(args);

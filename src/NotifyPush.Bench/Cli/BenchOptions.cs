@@ -125,6 +125,7 @@ internal sealed class BenchOptions
           table       one markdown table (scenario x target) from JSON results: table <files or folders>
           heap        live objects of a running replica by type: heap <pid> [--top N]
           gc          a running replica's GC pauses by generation: gc <pid> [--seconds N]
+          allocs      what a running replica allocates, by type: allocs <pid> [--seconds N] [--top N]
 
         options:
           --sockets N --replicas N --rate N --duration S --warmup S (15) --concurrency N --batch N --rounds N
