@@ -44,26 +44,12 @@ public sealed partial class PostgresNotificationStore
     private Task<AppendResult> AppendAloneAsync(PreparedAppend append, CancellationToken cancellationToken)
     {
         var request = append.Request;
-        var parameters = new
-        {
-            append.UserIds,
-            append.Ids,
-            request.Type,
-            Payload = request.PayloadJson,
-            append.CreatedAt,
-            append.ExpiresAt,
-            request.Caller,
-            request.IdempotencyKey,
-            request.RequestHash,
-            append.SharesPayload,
-        };
-
         return RunAsync(
             async (connection, ct) =>
             {
                 for (var attempt = 1; ; attempt++)
                 {
-                    var stored = await TryInsertAsync(connection, parameters, request, ct);
+                    var stored = await TryInsertAsync(connection, append, ct);
                     if (stored is not null)
                     {
                         // PostgresSql.Append returns the rows in the order of the request's recipients.
@@ -96,12 +82,30 @@ public sealed partial class PostgresNotificationStore
             cancellationToken);
     }
 
+    /// <summary>The append statement with positional parameters, in the order <see cref="TryInsertAsync"/> adds them.</summary>
+    private static readonly PositionalStatement AppendStatement = new(
+        PostgresSql.Append,
+        "UserIds", "Ids", "Type", "Payload", "CreatedAt", "ExpiresAt", "Caller", "IdempotencyKey", "RequestHash", "SharesPayload");
+
     /// <summary>Runs the append statement; null when the idempotency key was already used (nothing written).</summary>
-    private async Task<List<AppendedRow>?> TryInsertAsync(NpgsqlConnection connection, object parameters, AppendRequest request, CancellationToken cancellationToken)
+    private async Task<List<AppendedRow>?> TryInsertAsync(NpgsqlConnection connection, PreparedAppend append, CancellationToken cancellationToken)
     {
+        var request = append.Request;
         try
         {
-            var rows = (await connection.QueryAsync<AppendedRow>(new CommandDefinition(PostgresSql.Append, parameters, cancellationToken: cancellationToken))).AsList();
+            await using var command = AppendStatement.CreateCommand(connection);
+            var parameters = command.Parameters;
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = append.UserIds });
+            parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = append.Ids });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Type });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = request.PayloadJson });
+            parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = append.CreatedAt });
+            parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = append.ExpiresAt });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Caller });
+            parameters.Add(request.IdempotencyKey is { } key ? new NpgsqlParameter<string> { TypedValue = key } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = request.RequestHash });
+            parameters.Add(new NpgsqlParameter<bool> { TypedValue = append.SharesPayload });
+            var rows = await ReadAppendedRowsAsync(command, request: false, cancellationToken);
             return rows.Count == 0 ? null : rows;
         }
         catch (PostgresException exception) when (request.IdempotencyKey is not null && PostgresErrors.IsUniqueViolation(exception, PostgresSql.IdempotencyKeyConstraint))
@@ -111,6 +115,21 @@ public sealed partial class PostgresNotificationStore
             LogIdempotencyRaceResolved(_logger, request.Caller);
             return null;
         }
+    }
+
+    /// <summary>The (user_id, seq, id[, request]) rows an append statement returns.</summary>
+    private static async Task<List<AppendedRow>> ReadAppendedRowsAsync(NpgsqlCommand command, bool request, CancellationToken cancellationToken)
+    {
+        var rows = new List<AppendedRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(request
+                ? new GroupAppendedRow { UserId = reader.GetString(0), Seq = reader.GetInt64(1), Id = reader.GetGuid(2), Request = reader.GetInt64(3) }
+                : new AppendedRow { UserId = reader.GetString(0), Seq = reader.GetInt64(1), Id = reader.GetGuid(2) });
+        }
+
+        return rows;
     }
 
     /// <summary>

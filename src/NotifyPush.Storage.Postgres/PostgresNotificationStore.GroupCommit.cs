@@ -1,4 +1,4 @@
-using Dapper;
+using Npgsql;
 using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Storage.Postgres;
@@ -117,7 +117,9 @@ public sealed partial class PostgresNotificationStore
                 async (connection, ct) =>
                 {
                     sent = true;
-                    return (await connection.QueryAsync<GroupAppendedRow>(new CommandDefinition(PostgresSql.GroupAppend, parameters, cancellationToken: ct))).AsList();
+                    await using var command = GroupAppendStatement.CreateCommand(connection);
+                    parameters.AddTo(command.Parameters);
+                    return (await ReadAppendedRowsAsync(command, request: true, ct)).ConvertAll(row => (GroupAppendedRow)row);
                 },
                 OnLostConnection.Fail,
                 CancellationToken.None).ConfigureAwait(false);
@@ -201,7 +203,12 @@ public sealed partial class PostgresNotificationStore
         }
     }
 
-    private static object GroupParameters(List<PreparedAppend> batch)
+    /// <summary>The group append statement with positional parameters, in the order of <see cref="GroupValues.AddTo"/>.</summary>
+    private static readonly PositionalStatement GroupAppendStatement = new(
+        PostgresSql.GroupAppend,
+        "Types", "Payloads", "CreatedAts", "ExpiresAts", "Callers", "IdempotencyKeys", "RequestHashes", "SharesPayloads", "UserIds", "Ids", "RowRequests");
+
+    private static GroupValues GroupParameters(List<PreparedAppend> batch)
     {
         var rowCount = 0;
         foreach (var append in batch)
@@ -238,20 +245,37 @@ public sealed partial class PostgresNotificationStore
             row += append.UserIds.Length;
         }
 
-        return new
+        return new GroupValues(types, payloads, createdAts, expiresAts, callers, keys, hashes, sharesPayloads, userIds, ids, rowRequests);
+    }
+
+    /// <summary>The arrays of a group append, one element per request or per row; a retry adds them to its new command again.</summary>
+    private sealed record GroupValues(
+        string[] Types,
+        string[] Payloads,
+        DateTimeOffset[] CreatedAts,
+        DateTimeOffset[] ExpiresAts,
+        string[] Callers,
+        string?[] IdempotencyKeys,
+        string[] RequestHashes,
+        bool[] SharesPayloads,
+        string[] UserIds,
+        Guid[] Ids,
+        long[] RowRequests)
+    {
+        public void AddTo(NpgsqlParameterCollection parameters)
         {
-            Types = types,
-            Payloads = payloads,
-            CreatedAts = createdAts,
-            ExpiresAts = expiresAts,
-            Callers = callers,
-            IdempotencyKeys = keys,
-            RequestHashes = hashes,
-            SharesPayloads = sharesPayloads,
-            UserIds = userIds,
-            Ids = ids,
-            RowRequests = rowRequests,
-        };
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Types });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Payloads });
+            parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = CreatedAts });
+            parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = ExpiresAts });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Callers });
+            parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = IdempotencyKeys });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = RequestHashes });
+            parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = SharesPayloads });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = UserIds });
+            parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = Ids });
+            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = RowRequests });
+        }
     }
 
     /// <summary>A request's rows of a group statement, in the order of its recipients (at most GroupCommitMaxRequestRows).</summary>

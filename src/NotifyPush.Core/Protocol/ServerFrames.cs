@@ -9,28 +9,36 @@ public static class ServerFrames
 {
     private static readonly byte[] PingFrame = """{"type":"ping"}"""u8.ToArray();
 
+    /// <summary>A thread's scratch buffer grows up to this and is kept; one that grew past it (a large payload) is let go.</summary>
+    private const int KeptScratchBytes = 16 * 1024;
+
+    // One writer and buffer per thread, reused by every frame that thread serializes: a frame is written synchronously,
+    // so it never shares them, and only its final bytes are a new array.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     /// <summary>The heartbeat frame; the same immutable bytes for every socket.</summary>
     public static ReadOnlyMemory<byte> Ping => PingFrame;
 
     /// <summary><c>{"type":"notification","seq":…,"id":…,"event":…,"payload":…,"createdAt":…}</c>, serialized once and shared by every socket of the user.</summary>
     public static byte[] Notification(StoredNotification notification)
     {
-        var buffer = new ArrayBufferWriter<byte>(128 + notification.PayloadJson.Length + notification.Type.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "notification"u8);
-            writer.WriteNumber("seq"u8, notification.Seq);
-            writer.WriteString("id"u8, notification.Id);
-            writer.WriteString("event"u8, notification.Type);
-            writer.WritePropertyName("payload"u8);
-            // The payload was validated as JSON when it was accepted; writing it raw keeps the sender's text.
-            writer.WriteRawValue(notification.PayloadJson, skipInputValidation: true);
-            writer.WriteString("createdAt"u8, notification.CreatedAt.UtcDateTime);
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        var writer = RentWriter(out var buffer);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "notification"u8);
+        writer.WriteNumber("seq"u8, notification.Seq);
+        writer.WriteString("id"u8, notification.Id);
+        writer.WriteString("event"u8, notification.Type);
+        writer.WritePropertyName("payload"u8);
+        // The payload was validated as JSON when it was accepted; writing it raw keeps the sender's text.
+        writer.WriteRawValue(notification.PayloadJson, skipInputValidation: true);
+        writer.WriteString("createdAt"u8, notification.CreatedAt.UtcDateTime);
+        writer.WriteEndObject();
+        writer.Flush();
+        return Return(buffer, 0);
     }
 
     /// <summary>
@@ -40,40 +48,32 @@ public static class ServerFrames
     /// </summary>
     public static byte[] NotificationTail(string payloadJson, DateTimeOffset createdAt)
     {
-        var buffer = new ArrayBufferWriter<byte>(64 + payloadJson.Length);
-        int start;
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName("payload"u8);
-            writer.Flush();
-            start = buffer.WrittenCount;
-            writer.WriteRawValue(payloadJson, skipInputValidation: true);
-            writer.WriteString("createdAt"u8, createdAt.UtcDateTime);
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan[start..].ToArray();
+        var writer = RentWriter(out var buffer);
+        writer.WriteStartObject();
+        writer.WritePropertyName("payload"u8);
+        writer.Flush();
+        var start = buffer.WrittenCount;
+        writer.WriteRawValue(payloadJson, skipInputValidation: true);
+        writer.WriteString("createdAt"u8, createdAt.UtcDateTime);
+        writer.WriteEndObject();
+        writer.Flush();
+        return Return(buffer, start);
     }
 
     /// <summary>The head of a notification frame, up to its payload: <c>{"type":"notification","seq":…,"id":…,"event":…,"payload":</c>.</summary>
     public static byte[] NotificationHead(StoredNotification notification)
     {
-        var buffer = new ArrayBufferWriter<byte>(112 + notification.Type.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "notification"u8);
-            writer.WriteNumber("seq"u8, notification.Seq);
-            writer.WriteString("id"u8, notification.Id);
-            writer.WriteString("event"u8, notification.Type);
-            writer.WritePropertyName("payload"u8);
+        var writer = RentWriter(out var buffer);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "notification"u8);
+        writer.WriteNumber("seq"u8, notification.Seq);
+        writer.WriteString("id"u8, notification.Id);
+        writer.WriteString("event"u8, notification.Type);
+        writer.WritePropertyName("payload"u8);
 
-            // Left open on purpose: the shared tail completes the object.
-            writer.Flush();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        // Left open on purpose: the shared tail completes the object.
+        writer.Flush();
+        return Return(buffer, 0);
     }
 
     /// <summary>
@@ -135,14 +135,38 @@ public static class ServerFrames
 
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
-        var buffer = new ArrayBufferWriter<byte>(96);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var writer = RentWriter(out var buffer);
+        writer.WriteStartObject();
+        body(writer);
+        writer.WriteEndObject();
+        writer.Flush();
+        return Return(buffer, 0);
+    }
+
+    /// <summary>This thread's writer, reset onto its emptied scratch buffer.</summary>
+    private static Utf8JsonWriter RentWriter(out ArrayBufferWriter<byte> buffer)
+    {
+        buffer = t_scratch ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        if (t_writer is { } writer)
         {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
+            writer.Reset(buffer);
+            return writer;
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return t_writer = new Utf8JsonWriter(buffer);
+    }
+
+    /// <summary>The frame's bytes from <paramref name="start"/> as a new array; lets go of a scratch buffer a large frame grew.</summary>
+    private static byte[] Return(ArrayBufferWriter<byte> buffer, int start)
+    {
+        var frame = buffer.WrittenSpan[start..].ToArray();
+        if (buffer.Capacity > KeptScratchBytes)
+        {
+            t_scratch = null;
+            t_writer = null;
+        }
+
+        return frame;
     }
 }

@@ -3,7 +3,8 @@ namespace NotifyPush.Core.Storage;
 /// <summary>A send as the API accepted it: one notification for each user id, stored in one transaction.</summary>
 /// <param name="Caller">Name of the authenticated service; idempotency keys are scoped to it.</param>
 /// <param name="IdempotencyKey">Optional key that makes a retry return the original result.</param>
-/// <param name="RequestHash">Hash of the request's meaning; the same key with another hash is a conflict.</param>
+/// <param name="RequestHash">Hash of the request's meaning; the same key with another hash is a conflict. Only compared
+/// for a request with a key: the API leaves it empty without one.</param>
 /// <param name="UserIds">Recipients, distinct, in request order. The result keeps this order.</param>
 /// <param name="Type">Application-defined event type.</param>
 /// <param name="PayloadJson">Payload as compact JSON text.</param>

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -44,21 +43,6 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<Authen
             return Task.FromResult(AuthenticateResult.Fail("API key is not valid"));
         }
 
-        var claims = new List<Claim>(2 + key.Scopes.Length)
-        {
-            new(NotifyPushClaimTypes.Caller, key.Name),
-            new(NotifyPushClaimTypes.CredentialKind, NotifyPushClaimTypes.ServiceKind),
-        };
-        foreach (var scope in key.Scopes)
-        {
-            claims.Add(new Claim(NotifyPushClaimTypes.Scope, scope));
-        }
-
-        var identity = new ClaimsIdentity(
-            claims,
-            NotifyPushSchemes.ApiKey,
-            NotifyPushClaimTypes.Caller,
-            roleType: null);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), NotifyPushSchemes.ApiKey)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(key.Principal, NotifyPushSchemes.ApiKey)));
     }
 }

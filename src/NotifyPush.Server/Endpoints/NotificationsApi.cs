@@ -153,7 +153,9 @@ public static class NotificationsApi
         var append = new AppendRequest(
             ServiceCaller.Get(context).Name,
             idempotencyKey.Length == 0 ? null : idempotencyKey,
-            SendRequestReader.Hash(request),
+            // The hash only tells a keyed retry from a different request under the same key: without a key it
+            // would be computed (UTF-8 copies and a SHA-256 per POST) and never read.
+            idempotencyKey.Length == 0 ? string.Empty : SendRequestReader.Hash(request),
             request.UserIds,
             request.Type,
             request.PayloadJson,
