@@ -3,7 +3,8 @@
 # ports, runs the whole solution's tests against them, then the browser client's Node tests, and
 # always tears both down.
 #
-#   bash scripts/test.sh                         # dotnet test NotifyPush.sln -c Release, then the
+#   bash scripts/test.sh                         # dotnet format --verify-no-changes (.editorconfig),
+#                                                # dotnet test NotifyPush.sln -c Release, then the
 #                                                # notifypush.js type check and tests (npm ci, npm run
 #                                                # typecheck, node --test, in src/notifypush-js), under
 #                                                # the machine's node and again under Node 18
@@ -316,6 +317,14 @@ np_node18() {
     printf '%s\n' "$bin"
 }
 
+# The tree against .editorconfig: whitespace, the order of using directives, and style and analyzer rules of
+# warning severity (dotnet format loads the solution as a build does: a minute or two on two cores).
+np_format_check() {
+    np_log "dotnet format NotifyPush.sln --verify-no-changes"
+    dotnet format NotifyPush.sln --verify-no-changes \
+        || { np_log "the tree is not formatted as .editorconfig says: run dotnet format NotifyPush.sln and commit the result"; return 1; }
+}
+
 # Explicit returns throughout: when sourced, the caller's shell has no errexit.
 np_services_start() {
     np_install_prerequisites || return 1
@@ -357,7 +366,7 @@ np_services_stop() {
 
 np_main() {
     cd "$(dirname "${BASH_SOURCE[0]}")/.."
-    local started status js_status
+    local started status js_status format_status=0
     started=$(date +%s)
     trap np_services_stop EXIT
     trap 'exit 130' INT
@@ -378,8 +387,15 @@ np_main() {
         # Kept whole in TestResults/dotnet-test.log; the names of failed tests are repeated at the end,
         # where a CI log's tail shows them.
         mkdir -p "$NP_REPO_ROOT/TestResults"
+        # The whole suite checks the formatting first; a difference fails the run after the tests, whose
+        # results are worth having anyway.
+        if [ $# -eq 0 ]; then
+            np_format_check
+            format_status=$?
+        fi
         dotnet test NotifyPush.sln -c Release "$@" 2>&1 | tee "$NP_REPO_ROOT/TestResults/dotnet-test.log"
         status=${PIPESTATUS[0]}
+        [ "$status" -ne 0 ] || status=$format_status
         # The whole suite includes the client's tests, also after a .NET failure (their result is worth
         # having); a focused run with extra arguments is about dotnet test alone.
         if [ $# -eq 0 ]; then
