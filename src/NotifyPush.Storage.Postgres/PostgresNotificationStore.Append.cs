@@ -1,6 +1,6 @@
 using Dapper;
-using Npgsql;
 using NotifyPush.Core.Storage;
+using Npgsql;
 
 namespace NotifyPush.Storage.Postgres;
 

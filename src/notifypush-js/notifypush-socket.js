@@ -20,7 +20,7 @@ import { CloseCodes, socketUrl } from './notifypush-protocol.js';
 /**
  * A frame the server sends (docs/protocol.md, "Server frames"). `read` checks only that a frame is a JSON object:
  * the fields are the server's promise. A newer server's other types fall to each reader's `default`.
- * @typedef {{type: 'welcome', userId: string, connectionId: string, heartbeatSeconds: number}
+ * @typedef {{type: 'welcome', userId: string, connectionId: string, heartbeatSeconds: number, protocol?: number}
  *   | {type: 'notification', seq: number, id: string, event: string, payload: unknown, createdAt: string}
  *   | {type: 'synced', seq: number, recovered: boolean}
  *   | {type: 'ping'}
@@ -149,7 +149,10 @@ export class Connection {
   /** Lets go of the socket: no watchdog, and none of its events reaches the caller any more. */
   detach() {
     clearTimeout(this.#watchdog);
-    this.ws.onmessage = this.ws.onclose = this.ws.onerror = null;
+    this.ws.onmessage = this.ws.onclose = null;
+    // Not null: a socket let go of while it connects still fails, and `ws` (Node 18's usual WebSocket) throws that
+    // error out of the process when nothing listens for it. A browser's would only drop it.
+    this.ws.onerror = () => {};
   }
 
   /** Closes with 1000. */

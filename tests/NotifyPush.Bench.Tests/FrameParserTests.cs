@@ -19,7 +19,7 @@ public sealed class FrameParserTests
     [Theory]
     [InlineData("""{"type":"ping"}""", "Ping")]
     [InlineData("""{"type":"synced","seq":3,"recovered":true}""", "Synced")]
-    [InlineData("""{"type":"welcome","userId":"u","connectionId":"c","heartbeatSeconds":25}""", "Welcome")]
+    [InlineData("""{"type":"welcome","userId":"u","connectionId":"c","heartbeatSeconds":25,"protocol":1}""", "Welcome")]
     [InlineData("""{"type":"token-expiring","inSeconds":30}""", "Other")]
     public void Parse_OfControlFrames_ReadsTheirKind(string json, string kind) =>
         Assert.Equal(kind, BenchSocket.Parse(Encoding.UTF8.GetBytes(json)).Kind.ToString());

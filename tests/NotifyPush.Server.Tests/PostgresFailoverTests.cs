@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using Npgsql;
 using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Specification.Tests;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Server.Tests;

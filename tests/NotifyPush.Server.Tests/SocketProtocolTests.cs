@@ -30,6 +30,7 @@ public sealed class SocketProtocolTests : IDisposable
         Assert.Equal(user, welcome.GetProperty("userId").GetString());
         Assert.False(string.IsNullOrEmpty(welcome.GetProperty("connectionId").GetString()));
         Assert.Equal(1, welcome.GetProperty("heartbeatSeconds").GetInt32());
+        Assert.Equal(ServerFrames.ProtocolVersion, welcome.GetProperty("protocol").GetInt32());
         var synced = await socket.NextAsync();
         Assert.Equal("synced", synced.GetProperty("type").GetString());
         Assert.Equal(0, synced.GetProperty("seq").GetInt64());

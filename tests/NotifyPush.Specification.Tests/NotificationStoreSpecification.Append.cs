@@ -1,5 +1,5 @@
-using Xunit;
 using NotifyPush.Core.Storage;
+using Xunit;
 
 namespace NotifyPush.Specification.Tests;
 

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Npgsql;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
 using NotifyPush.Specification.Tests;
+using Npgsql;
 
 namespace NotifyPush.Storage.Postgres.Tests;
 

@@ -1,6 +1,6 @@
-using Npgsql;
 using NotifyPush.Core.Storage;
 using NotifyPush.Specification.Tests;
+using Npgsql;
 
 namespace NotifyPush.Storage.Postgres.Tests;
 

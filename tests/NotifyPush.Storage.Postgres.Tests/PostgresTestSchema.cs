@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using NotifyPush.Specification.Tests;
+using Npgsql;
 
 namespace NotifyPush.Storage.Postgres.Tests;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Npgsql;
 using NotifyPush.Core.Storage;
 using NotifyPush.Storage.Postgres;
+using Npgsql;
 
 namespace NotifyPush.Bench.Scenarios;
 

@@ -106,7 +106,13 @@ public static class ServerFrames
         }
     }
 
-    /// <summary><c>{"type":"welcome","userId":…,"connectionId":…,"heartbeatSeconds":…}</c></summary>
+    /// <summary>
+    /// The version of the wire protocol, sent in <c>welcome</c>. It changes only when a frame or close code changes
+    /// incompatibly, not with each release (the product version is one <c>&lt;Version&gt;</c> in Directory.Build.props).
+    /// </summary>
+    public const int ProtocolVersion = 1;
+
+    /// <summary><c>{"type":"welcome","userId":…,"connectionId":…,"heartbeatSeconds":…,"protocol":1}</c></summary>
     public static byte[] Welcome(string userId, string connectionId, int heartbeatSeconds) =>
         Write(writer =>
         {
@@ -114,6 +120,7 @@ public static class ServerFrames
             writer.WriteString("userId"u8, userId);
             writer.WriteString("connectionId"u8, connectionId);
             writer.WriteNumber("heartbeatSeconds"u8, heartbeatSeconds);
+            writer.WriteNumber("protocol"u8, ProtocolVersion);
         });
 
     /// <summary><c>{"type":"synced","seq":…,"recovered":…}</c>: replay is done.</summary>

@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
-using NotifyPush.Core.Diagnostics;
 using Microsoft.Extensions.Options;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
 

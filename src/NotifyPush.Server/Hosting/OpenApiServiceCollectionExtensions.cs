@@ -37,6 +37,22 @@ public static class OpenApiServiceCollectionExtensions
                         "Page size, 1 to NotifyPush:Api:MaxHistoryLimit (default NotifyPush:Api:DefaultHistoryLimit).");
                 }
 
+                if (context.Description.HttpMethod == HttpMethods.Post && path == "api/notifications")
+                {
+                    AddParameter(operation, "Idempotency-Key", ParameterLocation.Header, JsonSchemaType.String, required: false,
+                        "Makes a retry safe: 1 to NotifyPush:Api:MaxIdempotencyKeyLength (255) printable ASCII characters, per caller. " +
+                        "The same key with the same body returns the original result; with another body, 422.");
+                    AddResponseHeader(operation, "202", "Idempotent-Replayed", JsonSchemaType.String,
+                        "`true` when this is the stored answer to an earlier request with the same Idempotency-Key and body; nothing new was stored.");
+                }
+
+                // 429 (the caller's rate limit) and 503 (a dependency down) on every route say when to try again.
+                foreach (var status in (string[])["429", "503"])
+                {
+                    AddResponseHeader(operation, status, "Retry-After", JsonSchemaType.Integer,
+                        "Seconds to wait before retrying (with the same Idempotency-Key, for a send).");
+                }
+
                 return Task.CompletedTask;
             });
             options.AddDocumentTransformer((document, _, _) =>
@@ -96,6 +112,21 @@ public static class OpenApiServiceCollectionExtensions
             Description = description,
             Schema = new OpenApiSchema { Type = type },
         });
+    }
+
+    private static void AddResponseHeader(OpenApiOperation operation, string status, string name, JsonSchemaType type, string description)
+    {
+        if (operation.Responses?.TryGetValue(status, out var declared) != true || declared is not OpenApiResponse response)
+        {
+            return;
+        }
+
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[name] = new OpenApiHeader
+        {
+            Description = description,
+            Schema = new OpenApiSchema { Type = type },
+        };
     }
 
     /// <summary>Maps <c>/openapi/v1.json</c> unless <c>NotifyPush:Api:OpenApiDocument</c> is false.</summary>

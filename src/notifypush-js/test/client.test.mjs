@@ -8,9 +8,9 @@ import { TcpProxy } from './support/proxy.mjs';
 import { NotifyPushServer } from './support/server.mjs';
 import { framesOf, recordingWebSocket } from './support/sockets.mjs';
 import { EventLog, gate, range, waitFor } from './support/wait.mjs';
+import { TestWebSocket } from './support/websocket.mjs';
 
 const TEST_TIMEOUT = { timeout: 90_000 };
-assert.equal(typeof globalThis.WebSocket, 'function', 'run with node --experimental-websocket (Node 20) or Node 22+');
 
 let server;
 const running = [];
@@ -41,7 +41,7 @@ function newClient(user, options = {}) {
     backoff: { firstMs: 100, maxMs: 1000 },
     // The server pings every second; five silent seconds on a loaded machine are still a live socket.
     heartbeatGraceMs: 4000,
-    WebSocket: globalThis.WebSocket,
+    WebSocket: TestWebSocket,
     connectivity: null,
     ...options,
   });

@@ -20,6 +20,13 @@ test('package.json files lists every module beside notifypush.js, and its types'
   assert.ok(packageJson.files.includes('notifypush.d.ts'));
 });
 
+test('the package has the one version of the server and the .NET client (Directory.Build.props)', () => {
+  const props = readFileSync(new URL('../../Directory.Build.props', folder), 'utf8');
+  const version = props.match(/<Version>([^<]+)<\/Version>/)?.[1];
+  assert.ok(version, 'Directory.Build.props has a <Version>');
+  assert.equal(packageJson.version, version);
+});
+
 test('the package entry is notifypush.js with notifypush.d.ts', () => {
   assert.deepEqual(packageJson.exports['.'], { types: './notifypush.d.ts', default: './notifypush.js' });
 });

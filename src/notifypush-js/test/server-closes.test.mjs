@@ -8,9 +8,9 @@ import { TcpProxy } from './support/proxy.mjs';
 import { NotifyPushServer } from './support/server.mjs';
 import { recordingWebSocket } from './support/sockets.mjs';
 import { EventLog, range, waitFor } from './support/wait.mjs';
+import { TestWebSocket } from './support/websocket.mjs';
 
 const TEST_TIMEOUT = { timeout: 240_000 };
-assert.equal(typeof globalThis.WebSocket, 'function', 'run with node --experimental-websocket (Node 20) or Node 22+');
 
 const cleanup = [];
 afterEach(async () => {
@@ -22,6 +22,7 @@ function newClient(user, tokenServer, options) {
     getToken: () => tokenServer().token(user),
     backoff: { firstMs: 200, maxMs: 1000 },
     heartbeatGraceMs: 4000,
+    WebSocket: TestWebSocket,
     connectivity: null,
     ...options,
   });

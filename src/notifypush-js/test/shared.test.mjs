@@ -8,9 +8,9 @@ import { NotifyPushClient } from '../notifypush.js';
 import { NotifyPushServer } from './support/server.mjs';
 import { framesOf, recordingWebSocket } from './support/sockets.mjs';
 import { EventLog, gate, range, waitFor } from './support/wait.mjs';
+import { TestWebSocket } from './support/websocket.mjs';
 
 const TEST_TIMEOUT = { timeout: 90_000 };
-assert.equal(typeof globalThis.WebSocket, 'function', 'run with node --experimental-websocket (Node 20) or Node 22+');
 
 /** Exclusive locks granted in request order, with navigator.locks.request's signature and abort rules. */
 class InProcessLocks {
@@ -174,7 +174,7 @@ test('without Web Locks or BroadcastChannel the client runs solo', TEST_TIMEOUT,
     getToken: () => server.token(user),
     shared: true,
     locks: null,
-    WebSocket: globalThis.WebSocket,
+    WebSocket: TestWebSocket,
     connectivity: null,
   });
   running.push(client);

@@ -62,9 +62,12 @@ public sealed class ClientPackageTests
             Assert.False(string.IsNullOrWhiteSpace(metadata.Element(ns + "description")?.Value));
             Assert.False(string.IsNullOrWhiteSpace(metadata.Element(ns + "authors")?.Value));
 
-            // SourceLink: the package names the commit its sources are at.
+            // SourceLink: the package names the repository (Directory.Build.props) and the commit its sources are at.
             var repository = metadata.Element(ns + "repository");
+            Assert.Equal("git", repository?.Attribute("type")?.Value);
+            Assert.StartsWith("https://", repository?.Attribute("url")?.Value ?? string.Empty, StringComparison.Ordinal);
             Assert.Matches("^[0-9a-f]{40}$", repository?.Attribute("commit")?.Value ?? string.Empty);
+            Assert.Equal(repository?.Attribute("url")?.Value, metadata.Element(ns + "projectUrl")?.Value);
 
             var dependencies = metadata.Element(ns + "dependencies")!.Elements(ns + "group").Single(g => g.Attribute("targetFramework")?.Value == "net10.0");
             Assert.Equal(["Microsoft.Extensions.Http"], dependencies.Elements(ns + "dependency").Select(d => d.Attribute("id")!.Value));

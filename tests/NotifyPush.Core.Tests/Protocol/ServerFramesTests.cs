@@ -49,7 +49,7 @@ public sealed class ServerFramesTests
     [Fact]
     public void ControlFrames_MatchTheProtocol()
     {
-        Assert.Equal("""{"type":"welcome","userId":"u1","connectionId":"c1","heartbeatSeconds":25}""", Encoding.UTF8.GetString(ServerFrames.Welcome("u1", "c1", 25)));
+        Assert.Equal("""{"type":"welcome","userId":"u1","connectionId":"c1","heartbeatSeconds":25,"protocol":1}""", Encoding.UTF8.GetString(ServerFrames.Welcome("u1", "c1", 25)));
         Assert.Equal("""{"type":"synced","seq":17,"recovered":true}""", Encoding.UTF8.GetString(ServerFrames.Synced(17, true)));
         Assert.Equal("""{"type":"ping"}""", Encoding.UTF8.GetString(ServerFrames.Ping.Span));
         Assert.Equal("""{"type":"token-expiring","inSeconds":30}""", Encoding.UTF8.GetString(ServerFrames.TokenExpiring(30)));

@@ -7,10 +7,10 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Logging;
 using NotifyPush.Server.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace NotifyPush.Server.Tests.Authentication;
 

@@ -6,12 +6,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace NotifyPush.Server.Tests.Authentication;
 

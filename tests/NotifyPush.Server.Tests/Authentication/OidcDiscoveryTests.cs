@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Specification.Tests;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace NotifyPush.Server.Tests.Authentication;
 

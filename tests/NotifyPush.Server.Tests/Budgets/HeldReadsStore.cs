@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.ExceptionServices;
-using Npgsql;
 using NotifyPush.Core.Storage;
+using Npgsql;
 
 namespace NotifyPush.Server.Tests.Budgets;
 

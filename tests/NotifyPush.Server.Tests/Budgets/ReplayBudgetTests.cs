@@ -4,11 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Storage.Postgres;
+using Npgsql;
 
 namespace NotifyPush.Server.Tests.Budgets;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Npgsql;
 using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Specification.Tests;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Server.Tests.Cluster;

@@ -1,6 +1,6 @@
-using Npgsql;
 using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Specification.Tests;
+using Npgsql;
 
 namespace NotifyPush.Server.Tests.Cluster;
 

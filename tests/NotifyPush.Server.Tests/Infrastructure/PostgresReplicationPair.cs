@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Npgsql;
 using NotifyPush.Specification.Tests;
+using Npgsql;
 
 namespace NotifyPush.Server.Tests.Infrastructure;
 

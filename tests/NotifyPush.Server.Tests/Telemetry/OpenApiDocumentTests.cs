@@ -8,7 +8,7 @@ namespace NotifyPush.Server.Tests.Telemetry;
 public sealed class OpenApiDocumentTests
 {
     [Fact]
-    public async Task Document_DescribesSendHistoryDisconnectAndPresence_WithBodiesCredentialsAndProblemDetails()
+    public async Task Document_DescribesSendHistoryDisconnectAndPresence_WithBodiesCredentialsProblemDetailsAndHeaders()
     {
         using var server = new TestServer();
         using var client = server.CreateClient();
@@ -32,6 +32,10 @@ public sealed class OpenApiDocumentTests
         var accepted = Resolve(root, send.GetProperty("responses").GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
         Assert.True(accepted.GetProperty("properties").TryGetProperty("notifications", out _), "the 202 body lists the notifications");
         AssertProblems(root, send, "400", "401", "403", "413", "415", "422", "429", "503");
+        // The idempotent retry: the key as a request header, the replay marker and when to retry as response headers.
+        Assert.Contains(send.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Idempotency-Key" && p.GetProperty("in").GetString() == "header");
+        Assert.True(send.GetProperty("responses").GetProperty("202").GetProperty("headers").TryGetProperty("Idempotent-Replayed", out _), "202 declares Idempotent-Replayed");
+        AssertRetryAfter(send, "429", "503");
 
         var history = paths.GetProperty("/api/users/{userId}/notifications").GetProperty("get");
         var page = Resolve(root, history.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
@@ -42,6 +46,7 @@ public sealed class OpenApiDocumentTests
         var disconnect = paths.GetProperty("/api/users/{userId}/disconnect").GetProperty("post");
         Assert.True(disconnect.GetProperty("responses").TryGetProperty("202", out _));
         AssertProblems(root, disconnect, "400", "401", "403", "429", "503");
+        AssertRetryAfter(disconnect, "429", "503");
 
         var presence = paths.GetProperty("/api/users/{userId}/presence").GetProperty("get");
         var state = Resolve(root, presence.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
@@ -75,6 +80,16 @@ public sealed class OpenApiDocumentTests
             var schema = Resolve(root, response.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema"));
             var properties = schema.GetProperty("properties");
             Assert.True(properties.TryGetProperty("title", out _) && properties.TryGetProperty("status", out _) && properties.TryGetProperty("detail", out _), $"{status} is a problem details body");
+        }
+    }
+
+    /// <summary>Each status declares the <c>Retry-After</c> response header.</summary>
+    private static void AssertRetryAfter(JsonElement operation, params string[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            var response = operation.GetProperty("responses").GetProperty(status);
+            Assert.True(response.TryGetProperty("headers", out var headers) && headers.TryGetProperty("Retry-After", out _), $"{status} declares Retry-After");
         }
     }
 

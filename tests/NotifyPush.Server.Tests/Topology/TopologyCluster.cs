@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
-using Npgsql;
 using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Specification.Tests;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Server.Tests.Topology;

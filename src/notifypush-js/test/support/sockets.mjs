@@ -1,5 +1,6 @@
 // A WebSocket that records what each socket sent and received, for assertions about the wire
 // (the since of a reconnect, acks, pongs, frames the client dropped as duplicates).
+import { TestWebSocket } from './websocket.mjs';
 
 /**
  * @param {{rewriteSend?: (data: string, socket: object) => string}} [options] rewriteSend changes an outgoing
@@ -8,7 +9,7 @@
  */
 export function recordingWebSocket({ rewriteSend } = {}) {
   const sockets = [];
-  class RecordingWebSocket extends globalThis.WebSocket {
+  class RecordingWebSocket extends TestWebSocket {
     #entry;
 
     constructor(url, protocols) {

@@ -1,0 +1,3 @@
+module notifypush.example/backend
+
+go 1.19
