@@ -55,6 +55,9 @@ internal sealed class BenchResult
 
     public StormReport? Storm { get; set; }
 
+    /// <summary>The scale scenario's phases around each fault and its per-socket check.</summary>
+    public ScaleReport? Scale { get; set; }
+
     public SortedDictionary<string, long> Errors { get; set; } = new(StringComparer.Ordinal);
 
     public List<string> Notes { get; set; } = [];
