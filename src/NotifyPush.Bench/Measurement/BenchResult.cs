@@ -155,6 +155,27 @@ internal sealed class CpuReport
 
     /// <summary>Server, Redis and PostgreSQL CPU per delivered notification, in microseconds: everything a message costs but the load generator.</summary>
     public double AllMicrosPerDelivered { get; set; }
+
+    /// <summary>Notifications answered 202 in the phase (each is one Redis publish and one stored row).</summary>
+    public long Accepted { get; set; }
+
+    /// <summary>User + system CPU of every redis-server process in the phase.</summary>
+    public double RedisCpuSeconds { get; set; }
+
+    /// <summary>User + system CPU of every postgres process in the phase.</summary>
+    public double PostgresCpuSeconds { get; set; }
+
+    /// <summary>Transactions PostgreSQL committed in the phase (<c>pg_stat_database.xact_commit</c>, reads included); null without one.</summary>
+    public long? Commits { get; set; }
+
+    /// <summary>Redis CPU per accepted notification, in microseconds: the cost of one publish (plain or sharded, by the backplane mode).</summary>
+    public double? RedisMicrosPerPublish { get; set; }
+
+    /// <summary>PostgreSQL CPU per accepted notification, in microseconds (at the run's <c>--batch</c> recipients per POST).</summary>
+    public double? PostgresMicrosPerNotification { get; set; }
+
+    /// <summary>PostgreSQL CPU per committed transaction, in microseconds.</summary>
+    public double? PostgresMicrosPerCommit { get; set; }
 }
 
 internal sealed class DeliveryReport

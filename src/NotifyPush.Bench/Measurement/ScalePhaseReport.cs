@@ -55,4 +55,13 @@ internal sealed class ScalePhaseReport
 
     /// <summary>Notifications the sockets received in the phase (replays included).</summary>
     public long Delivered { get; set; }
+
+    /// <summary>Replica CPU per notification received in the phase, in microseconds.</summary>
+    public double? ReplicaMicrosPerDelivered => Delivered > 0 ? Math.Round(ReplicaCpuSeconds * 1e6 / Delivered, 1) : null;
+
+    /// <summary>Redis CPU per 202 in the phase (one publish each), in microseconds.</summary>
+    public double? RedisMicrosPerPublish => Posts202 > 0 ? Math.Round(RedisCpuSeconds * 1e6 / Posts202, 1) : null;
+
+    /// <summary>PostgreSQL CPU per 202 in the phase (one stored row each, commit shared by group commit), in microseconds.</summary>
+    public double? PostgresMicrosPerNotification => Posts202 > 0 ? Math.Round(PostgresCpuSeconds * 1e6 / Posts202, 1) : null;
 }

@@ -165,18 +165,23 @@ internal sealed partial class BenchRun : IAsyncDisposable
         return Math.Max(0, (Max(s => s.LastReceivedTimestamp) - Sender.LastAcceptedTimestamp) / (double)Stopwatch.Frequency);
     }
 
-    /// <summary>The start of a measured phase: the replicas' CPU seconds so far and the sockets' receipts so far.</summary>
-    public CpuMark MarkCpu() => new(
+    /// <summary>The start of a measured phase: the replicas' and backends' CPU seconds so far, receipts, acceptances and commits so far.</summary>
+    public async Task<CpuMark> MarkCpuAsync() => new(
         _replicas.Select(r => r.CpuSeconds()).ToArray(),
         ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands),
+        ProcessStats.CpuSecondsByCommand(PostgresCommand),
         Sum(s => s.Received),
+        Sender.AcceptedNotifications,
+        await ReadCommitsAsync().ConfigureAwait(false),
         Stopwatch.GetTimestamp());
 
     /// <summary>
     /// Fills <see cref="BenchResult.Cpu"/> from <paramref name="mark"/> to now (call after the drain): server CPU per
-    /// notification delivered in the phase. Skipped when a replica's process is unknown (attached without a pid).
+    /// notification delivered in the phase, Redis CPU per accepted notification (one publish each), PostgreSQL CPU per
+    /// accepted notification and per committed transaction. Skipped when a replica's process is unknown (attached
+    /// without a pid).
     /// </summary>
-    public void RecordCpu(CpuMark mark)
+    public async Task RecordCpuAsync(CpuMark mark)
     {
         var now = _replicas.Select(r => r.CpuSeconds()).ToArray();
         if (now.Length == 0 || now.Concat(mark.CpuSeconds).Any(c => c is null))
@@ -186,7 +191,10 @@ internal sealed partial class BenchRun : IAsyncDisposable
 
         var cpu = now.Zip(mark.CpuSeconds, (after, before) => after!.Value - before!.Value).Sum();
         var backends = ProcessStats.CpuSecondsBetween(mark.BackendCpuSeconds, ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands));
+        var postgres = ProcessStats.CpuSecondsBetween(mark.PostgresCpuSeconds, ProcessStats.CpuSecondsByCommand(PostgresCommand));
+        var commits = await ReadCommitsAsync().ConfigureAwait(false) - mark.Commits;
         var delivered = Sum(s => s.Received) - mark.Received;
+        var accepted = Sender.AcceptedNotifications - mark.Accepted;
         var wall = Stopwatch.GetElapsedTime(mark.Timestamp).TotalSeconds;
         Result.Cpu = new CpuReport
         {
@@ -197,7 +205,45 @@ internal sealed partial class BenchRun : IAsyncDisposable
             MicrosPerDelivered = delivered > 0 ? Math.Round(cpu * 1e6 / delivered, 1) : 0,
             BackendCpuSeconds = Math.Round(backends, 2),
             AllMicrosPerDelivered = delivered > 0 ? Math.Round((cpu + backends) * 1e6 / delivered, 1) : 0,
+            Accepted = accepted,
+            RedisCpuSeconds = Math.Round(backends - postgres, 2),
+            PostgresCpuSeconds = Math.Round(postgres, 2),
+            Commits = commits,
+            RedisMicrosPerPublish = accepted > 0 ? Math.Round((backends - postgres) * 1e6 / accepted, 1) : null,
+            PostgresMicrosPerNotification = accepted > 0 ? Math.Round(postgres * 1e6 / accepted, 1) : null,
+            PostgresMicrosPerCommit = commits > 0 ? Math.Round(postgres * 1e6 / commits.Value, 1) : null,
         };
+    }
+
+    /// <summary>The backends' cost per message for the summary line (empty when not measured).</summary>
+    public string CpuBrief() => Result.Cpu is { } c
+        ? string.Create(CultureInfo.InvariantCulture, $"; CPU per notification: replicas {c.MicrosPerDelivered} us/delivered, Redis {c.RedisMicrosPerPublish?.ToString(CultureInfo.InvariantCulture) ?? "-"} us/publish, PostgreSQL {c.PostgresMicrosPerNotification?.ToString(CultureInfo.InvariantCulture) ?? "-"} us/notification, {c.PostgresMicrosPerCommit?.ToString(CultureInfo.InvariantCulture) ?? "-"} us/commit ({c.Commits?.ToString(CultureInfo.InvariantCulture) ?? "-"} commits)")
+        : string.Empty;
+
+    private static readonly string[] PostgresCommand = ["postgres"];
+
+    /// <summary>
+    /// Transactions committed so far on the run's PostgreSQL (<c>pg_stat_database.xact_commit</c> over its databases,
+    /// reads included: the replicas' reads are transactions too); null for SQLite, an attached run or an unreachable server.
+    /// </summary>
+    private async Task<long?> ReadCommitsAsync()
+    {
+        if (Options.Store != "postgres" || string.IsNullOrEmpty(Options.Postgres) || Options.Peer.IsPeer)
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(Options.Postgres.TrimEnd(';') + ";Pooling=false;Timeout=5");
+            await connection.OpenAsync(Deadline).ConfigureAwait(false);
+            await using var command = new Npgsql.NpgsqlCommand("SELECT sum(xact_commit)::bigint FROM pg_stat_database", connection);
+            return (long?)await command.ExecuteScalarAsync(Deadline).ConfigureAwait(false);
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Merges the workers' latency histograms and errors into the result.</summary>
