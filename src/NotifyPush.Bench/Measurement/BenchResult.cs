@@ -224,4 +224,10 @@ internal sealed class StormReport
     public long Lost { get; set; }
 
     public long Duplicates { get; set; }
+
+    /// <summary>Replica CPU from the reconnect to the last replayed notification, per socket, in microseconds: one authenticated handshake with <c>since</c> and its replay of <see cref="MissedPerUser"/>.</summary>
+    public double? ReplicaMicrosPerResume { get; set; }
+
+    /// <summary>The same with the Redis and PostgreSQL processes' CPU added.</summary>
+    public double? AllMicrosPerResume { get; set; }
 }
