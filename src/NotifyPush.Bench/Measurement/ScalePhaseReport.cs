@@ -35,6 +35,9 @@ internal sealed class ScalePhaseReport
     /// <summary>From the kill until the first 202 to a POST attempt started after it.</summary>
     public double? FaultToFirst202Seconds { get; set; }
 
+    /// <summary>From the kill until the last 503 of the phase: how long callers were told to retry.</summary>
+    public double? FaultToLast503Seconds { get; set; }
+
     /// <summary>
     /// From the kill until a socket received a notification sent after it; read from the workers' 200 ms status lines,
     /// so within about 0.25 s.

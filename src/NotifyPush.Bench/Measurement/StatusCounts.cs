@@ -11,6 +11,7 @@ internal sealed class StatusCounts(long phaseStartedTimestamp)
     private long _accepted;
     private long _unavailable;
     private long _firstAcceptedTimestamp;
+    private long _lastUnavailableTimestamp;
 
     public long PhaseStartedTimestamp { get; } = phaseStartedTimestamp;
 
@@ -33,5 +34,16 @@ internal sealed class StatusCounts(long phaseStartedTimestamp)
         }
     }
 
-    public void OnUnavailable() => Interlocked.Increment(ref _unavailable);
+    /// <summary>The <see cref="Stopwatch"/> timestamp of the last 503 in the phase; 0 when none.</summary>
+    public long LastUnavailableTimestamp => Volatile.Read(ref _lastUnavailableTimestamp);
+
+    public void OnUnavailable()
+    {
+        Interlocked.Increment(ref _unavailable);
+        var now = Stopwatch.GetTimestamp();
+        long seen;
+        while (now > (seen = Volatile.Read(ref _lastUnavailableTimestamp)) && Interlocked.CompareExchange(ref _lastUnavailableTimestamp, now, seen) != seen)
+        {
+        }
+    }
 }

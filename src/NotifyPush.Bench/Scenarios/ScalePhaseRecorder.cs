@@ -53,6 +53,7 @@ internal sealed class ScalePhaseRecorder(BenchRun run, IRedisTopology redis, Pos
             PostsOther = other,
             Latency = latency.Count > 0 ? latency.Summarize() : null,
             FaultToFirst202Seconds = fault is not null && counts.FirstAcceptedTimestamp > 0 ? Seconds(mark.Timestamp, counts.FirstAcceptedTimestamp) : null,
+            FaultToLast503Seconds = fault is not null && counts.LastUnavailableTimestamp > 0 ? Seconds(mark.Timestamp, counts.LastUnavailableTimestamp) : null,
             Resumes = run.Sum(s => s.Resumes) - mark.Resumes,
             ReplicaCpuSeconds = Math.Round(run.Replicas.Sum(r => r.CpuSeconds() ?? 0) - mark.ReplicaCpu, 2),
             RedisCpuSeconds = Math.Round(ProcessStats.CpuSecondsBetween(mark.RedisCpu, ProcessStats.CpuSecondsOfTrees(redis.ServerPids)), 2),

@@ -51,7 +51,8 @@ internal static class ScaleScenario
         var report = new ScaleReport
         {
             Redis = redis.Name,
-            BackplaneMode = redis.Mode,
+            // --server-env may set the mode (Standalone on a cluster measures plain pub/sub against sharded).
+            BackplaneMode = options.ServerEnvironment.GetValueOrDefault("NotifyPush__Backplane__Mode", redis.Mode),
             Faults = [.. options.Faults],
             SettleSeconds = options.SettleSeconds,
         };

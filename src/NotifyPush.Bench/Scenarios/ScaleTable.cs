@@ -13,13 +13,13 @@ internal static class ScaleTable
         var c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"scale: {result.Sockets.Connected} sockets, Redis {report.Redis} (backplane mode {report.BackplaneMode}), PostgreSQL primary + synchronous standby, settle {report.SettleSeconds} s");
         text.AppendLine();
-        text.AppendLine("| phase | s | 202 | 503 | other | POST→tab p50 / p99 / max ms | promoted s | first 202 s | first delivery s | resumes | replica CPU s | Redis CPU s | PostgreSQL CPU s |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| phase | s | 202 | 503 | other | POST→tab p50 / p99 / max ms | promoted s | first 202 s | last 503 s | first delivery s | resumes | replica CPU s | Redis CPU s | PostgreSQL CPU s |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var p in report.Phases)
         {
             var other = p.PostsOther.Count == 0 ? "0" : string.Join(", ", p.PostsOther.Select(o => $"{o.Key}: {o.Value}"));
             var latency = p.Latency is { } l ? string.Create(c, $"{l.P50Ms} / {l.P99Ms} / {l.MaxMs}") : "-";
-            text.AppendLine(c, $"| {p.Name} | {p.DurationSeconds:F1} | {p.Posts202} | {p.Posts503} | {other} | {latency} | {Value(p.FaultToPromotedSeconds)} | {Value(p.FaultToFirst202Seconds)} | {Value(p.FaultToFirstDeliverySeconds)} | {p.Resumes} | {p.ReplicaCpuSeconds:F1} | {p.RedisCpuSeconds:F2} | {p.PostgresCpuSeconds:F2} |");
+            text.AppendLine(c, $"| {p.Name} | {p.DurationSeconds:F1} | {p.Posts202} | {p.Posts503} | {other} | {latency} | {Value(p.FaultToPromotedSeconds)} | {Value(p.FaultToFirst202Seconds)} | {Value(p.FaultToLast503Seconds)} | {Value(p.FaultToFirstDeliverySeconds)} | {p.Resumes} | {p.ReplicaCpuSeconds:F1} | {p.RedisCpuSeconds:F2} | {p.PostgresCpuSeconds:F2} |");
         }
 
         text.AppendLine();
