@@ -125,7 +125,7 @@ internal sealed class BenchOptions
           smoke       a few sockets for a few seconds through every phase (CI)       [--sockets 4 --duration 2]
           scale       4 replicas on its own Redis Cluster (or Sentinel) and a PostgreSQL primary with a synchronous
                       standby, steady sends, a Redis master killed then the PostgreSQL primary: latency and loss per phase
-                                                                                     [--sockets 10000 --rate 1000 --settle 20 --redis cluster --faults redis,postgres]
+                                                                                     [--sockets 10000 --rate 1000 --warmup 15 --settle 20 --redis cluster --faults redis,postgres]
           plot        draw an SVG from JSON results: plot <files or folders> --out docs/benchmarks/scaling.svg
           table       one markdown table (scenario x target) from JSON results: table <files or folders>
           heap        live objects of a running replica by type: heap <pid> [--top N]
@@ -225,7 +225,6 @@ internal sealed class BenchOptions
                 Sockets = 10_000;
                 Replicas = 4;
                 Rate = 1_000;
-                WarmupSeconds = 5;
                 DeadlineSeconds = 900;
                 break;
             case "smoke":
