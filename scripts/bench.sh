@@ -21,7 +21,9 @@
 # Builds the server and the tool in Release, starts a throw-away Redis and PostgreSQL with
 # scripts/test.sh's functions (unless NOTIFYPUSH_TEST_REDIS and NOTIFYPUSH_TEST_POSTGRES point at
 # running ones), switches that PostgreSQL to durable commits (fsync, synchronous_commit and
-# full_page_writes on: the test suite turns them off for speed) and stops everything at the end.
+# full_page_writes on: the test suite turns them off for speed) and stops everything at the end. The CPU
+# the results give Redis and PostgreSQL is then that of these two servers alone (NOTIFYPUSH_BENCH_REDIS_PID,
+# NOTIFYPUSH_BENCH_POSTGRES_PID; set them for servers of your own, or every such process on the machine counts).
 # scale starts its own servers on free ports instead (redis-server, redis-cli, redis-sentinel and PostgreSQL's
 # initdb/pg_ctl/pg_basebackup, installed with apt-get when missing) and needs no shared Redis or PostgreSQL.
 # Results: bench-results/<scenario>-<run>.json and one summary line on stdout.
@@ -113,6 +115,10 @@ bench_main() {
         trap 'exit 143' TERM
         np_services_start
         bench_durable_postgres
+        # The bench reads these servers' CPU alone, not every Redis and PostgreSQL on the machine.
+        export NOTIFYPUSH_BENCH_REDIS_PID NOTIFYPUSH_BENCH_POSTGRES_PID
+        NOTIFYPUSH_BENCH_REDIS_PID=$(cat "$NP_TEST_DIR/redis/redis.pid" 2>/dev/null || true)
+        NOTIFYPUSH_BENCH_POSTGRES_PID=$(head -n 1 "$NP_TEST_DIR/postgres/data/postmaster.pid" 2>/dev/null || true)
     fi
 
     if [ "$1" = compare ]; then

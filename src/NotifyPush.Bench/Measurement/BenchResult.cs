@@ -176,6 +176,9 @@ internal sealed class CpuReport
 
     /// <summary>PostgreSQL CPU per committed transaction, in microseconds.</summary>
     public double? PostgresMicrosPerCommit { get; set; }
+
+    /// <summary>Whose Redis and PostgreSQL CPU was read: the run's own servers, or every such process on the machine.</summary>
+    public string? BackendScope { get; set; }
 }
 
 internal sealed class DeliveryReport

@@ -168,8 +168,8 @@ internal sealed partial class BenchRun : IAsyncDisposable
     /// <summary>The start of a measured phase: the replicas' and backends' CPU seconds so far, receipts, acceptances and commits so far.</summary>
     public async Task<CpuMark> MarkCpuAsync() => new(
         _replicas.Select(r => r.CpuSeconds()).ToArray(),
-        ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands),
-        ProcessStats.CpuSecondsByCommand(PostgresCommand),
+        BackendCpu(),
+        PostgresCpu(),
         Sum(s => s.Received),
         Sender.AcceptedNotifications,
         await ReadCommitsAsync().ConfigureAwait(false),
@@ -190,8 +190,8 @@ internal sealed partial class BenchRun : IAsyncDisposable
         }
 
         var cpu = now.Zip(mark.CpuSeconds, (after, before) => after!.Value - before!.Value).Sum();
-        var backends = ProcessStats.CpuSecondsBetween(mark.BackendCpuSeconds, ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands));
-        var postgres = ProcessStats.CpuSecondsBetween(mark.PostgresCpuSeconds, ProcessStats.CpuSecondsByCommand(PostgresCommand));
+        var backends = ProcessStats.CpuSecondsBetween(mark.BackendCpuSeconds, BackendCpu());
+        var postgres = ProcessStats.CpuSecondsBetween(mark.PostgresCpuSeconds, PostgresCpu());
         var commits = await ReadCommitsAsync().ConfigureAwait(false) - mark.Commits;
         var delivered = Sum(s => s.Received) - mark.Received;
         var accepted = Sender.AcceptedNotifications - mark.Accepted;
@@ -212,6 +212,9 @@ internal sealed partial class BenchRun : IAsyncDisposable
             RedisMicrosPerPublish = accepted > 0 ? Math.Round((backends - postgres) * 1e6 / accepted, 1) : null,
             PostgresMicrosPerNotification = accepted > 0 ? Math.Round(postgres * 1e6 / accepted, 1) : null,
             PostgresMicrosPerCommit = commits > 0 ? Math.Round(postgres * 1e6 / commits.Value, 1) : null,
+            BackendScope = OwnBackends
+                ? $"the run's Redis (pid {string.Join(",", RedisPids!)}) and PostgreSQL (postmaster {string.Join(",", PostgresPids!)} and its children)"
+                : "every redis-server and postgres process on the machine",
         };
     }
 
@@ -221,6 +224,40 @@ internal sealed partial class BenchRun : IAsyncDisposable
         : string.Empty;
 
     private static readonly string[] PostgresCommand = ["postgres"];
+
+    /// <summary>The run's own Redis, when scripts/bench.sh started it (<c>NOTIFYPUSH_BENCH_REDIS_PID</c>).</summary>
+    private static readonly int[]? RedisPids = Pids("NOTIFYPUSH_BENCH_REDIS_PID");
+
+    /// <summary>The run's own PostgreSQL postmaster, when scripts/bench.sh started it (<c>NOTIFYPUSH_BENCH_POSTGRES_PID</c>).</summary>
+    private static readonly int[]? PostgresPids = Pids("NOTIFYPUSH_BENCH_POSTGRES_PID");
+
+    private static bool OwnBackends => RedisPids is not null && PostgresPids is not null;
+
+    /// <summary>
+    /// Redis and PostgreSQL CPU by pid: of the run's own servers when their pids are known, so that other servers on
+    /// the machine are not counted; otherwise of every process by those names.
+    /// </summary>
+    private static Dictionary<int, double> BackendCpu() => OwnBackends
+        ? ProcessStats.CpuSecondsOfTrees([.. RedisPids!, .. PostgresPids!])
+        : ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands);
+
+    private static Dictionary<int, double> PostgresCpu() => OwnBackends
+        ? ProcessStats.CpuSecondsOfTrees(PostgresPids!)
+        : ProcessStats.CpuSecondsByCommand(PostgresCommand);
+
+    private static int[]? Pids(string variable)
+    {
+        var value = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var pids = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .ToArray();
+        return pids.Length > 0 && pids.All(p => p > 0) ? pids : null;
+    }
 
     /// <summary>
     /// Transactions committed so far on the run's PostgreSQL (<c>pg_stat_database.xact_commit</c> over its databases,
