@@ -6,6 +6,9 @@
 #   bash scripts/bench.sh throughput    # as many durable notifications per second as are accepted
 #   bash scripts/bench.sh fanout        # one POST to 10,000 users: time to the last delivery
 #   bash scripts/bench.sh storm         # 10,000 sockets dropped and resumed with since
+#   bash scripts/bench.sh scale         # 10,000 sockets on 4 replicas, its own Redis Cluster and PostgreSQL primary +
+#                                       # synchronous standby; a Redis master, then the primary, killed (docs/scaling.md)
+#   bash scripts/bench.sh scale --redis sentinel   # the same on a Sentinel-monitored master and replica
 #   bash scripts/bench.sh steady --rate 2000 --duration 20    # options go to the tool (--help lists them)
 #   bash scripts/bench.sh steady --peer gorilla               # a peer from bench/peers instead (built first)
 #   bash scripts/bench.sh compare [scenario...] [options]     # NotifyPush and every peer, one table (default idle steady throughput)
@@ -18,7 +21,11 @@
 # Builds the server and the tool in Release, starts a throw-away Redis and PostgreSQL with
 # scripts/test.sh's functions (unless NOTIFYPUSH_TEST_REDIS and NOTIFYPUSH_TEST_POSTGRES point at
 # running ones), switches that PostgreSQL to durable commits (fsync, synchronous_commit and
-# full_page_writes on: the test suite turns them off for speed) and stops everything at the end.
+# full_page_writes on: the test suite turns them off for speed) and stops everything at the end. The CPU
+# the results give Redis and PostgreSQL is then that of these two servers alone (NOTIFYPUSH_BENCH_REDIS_PID,
+# NOTIFYPUSH_BENCH_POSTGRES_PID; set them for servers of your own, or every such process on the machine counts).
+# scale starts its own servers on free ports instead (redis-server, redis-cli, redis-sentinel and PostgreSQL's
+# initdb/pg_ctl/pg_basebackup, installed with apt-get when missing) and needs no shared Redis or PostgreSQL.
 # Results: bench-results/<scenario>-<run>.json and one summary line on stdout.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -81,10 +88,26 @@ bench_compare() {
     dotnet src/NotifyPush.Bench/bin/Release/net10.0/NotifyPush.Bench.dll table "$dir" | tee "$dir/table.md"
 }
 
+# The servers the scale scenario starts itself: Redis (with redis-cli and redis-sentinel) and PostgreSQL.
+bench_scale_prerequisites() {
+    local missing=()
+    command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+    command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+    command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+    [ -n "$(np_pg_bin)" ] || missing+=(postgresql)
+    np_apt_install "${missing[@]}"
+}
+
 bench_main() {
-    [ $# -ge 1 ] || { echo "usage: bash scripts/bench.sh <idle|steady|throughput|fanout|storm|smoke|compare> [options]" >&2; return 2; }
+    [ $# -ge 1 ] || { echo "usage: bash scripts/bench.sh <idle|steady|throughput|fanout|storm|smoke|scale|compare> [options]" >&2; return 2; }
     dotnet build -c Release src/NotifyPush.Server -nologo -v q >/dev/null
     dotnet build -c Release src/NotifyPush.Bench -nologo -v q >/dev/null
+
+    if [ "$1" = scale ]; then
+        bench_scale_prerequisites
+        dotnet src/NotifyPush.Bench/bin/Release/net10.0/NotifyPush.Bench.dll "$@"
+        return
+    fi
 
     if [ -z "${NOTIFYPUSH_TEST_REDIS:-}" ] || [ -z "${NOTIFYPUSH_TEST_POSTGRES:-}" ]; then
         trap np_services_stop EXIT
@@ -92,6 +115,10 @@ bench_main() {
         trap 'exit 143' TERM
         np_services_start
         bench_durable_postgres
+        # The bench reads these servers' CPU alone, not every Redis and PostgreSQL on the machine.
+        export NOTIFYPUSH_BENCH_REDIS_PID NOTIFYPUSH_BENCH_POSTGRES_PID
+        NOTIFYPUSH_BENCH_REDIS_PID=$(cat "$NP_TEST_DIR/redis/redis.pid" 2>/dev/null || true)
+        NOTIFYPUSH_BENCH_POSTGRES_PID=$(head -n 1 "$NP_TEST_DIR/postgres/data/postmaster.pid" 2>/dev/null || true)
     fi
 
     if [ "$1" = compare ]; then

@@ -72,6 +72,7 @@ try
         "fanout" => await FanOutScenario.RunAsync(run),
         "storm" => await StormScenario.RunAsync(run),
         "smoke" => await SmokeScenario.RunAsync(run),
+        "scale" => await ScaleScenario.RunAsync(run),
         _ => 2,
     };
 }

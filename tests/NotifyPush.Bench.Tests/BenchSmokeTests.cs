@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using NotifyPush.Specification.Tests;
 
@@ -22,7 +20,8 @@ public sealed class BenchSmokeTests
         var output = Directory.CreateTempSubdirectory("notifypush-bench-smoke");
         try
         {
-            var (exitCode, log) = await RunBenchAsync(
+            var (exitCode, log) = await BenchProcess.RunAsync(
+                RunTimeout,
                 "smoke", "--replicas", "2", "--sockets", "4", "--duration", "2",
                 "--postgres", postgres, "--redis", redis,
                 "--server-dll", Path.Combine(AppContext.BaseDirectory, "NotifyPush.Server.dll"),
@@ -59,66 +58,5 @@ public sealed class BenchSmokeTests
         {
             output.Delete(recursive: true);
         }
-    }
-
-    private static async Task<(int ExitCode, string Log)> RunBenchAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "NotifyPush.Bench.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var log = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(RunTimeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        process.WaitForExit();
-        lock (log)
-        {
-            return (process.ExitCode, log.ToString());
-        }
-
-        void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (log)
-                {
-                    log.AppendLine(line);
-                }
-            }
-        }
-    }
-
-    private static string DotnetHost()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        var current = Environment.ProcessPath;
-        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
     }
 }

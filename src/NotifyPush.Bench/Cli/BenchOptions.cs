@@ -107,8 +107,17 @@ internal sealed class BenchOptions
     /// <summary>Output file of the <c>plot</c> command.</summary>
     public string? PlotOutput { get; set; }
 
+    /// <summary>scale: the Redis topology it starts, <c>cluster</c> (3 masters + 3 replicas) or <c>sentinel</c> (<c>--redis</c>).</summary>
+    public string RedisTopology { get; set; } = "cluster";
+
+    /// <summary>scale: the faults, in order: <c>redis</c> (a master SIGKILLed), <c>postgres</c> (primary killed, standby promoted).</summary>
+    public List<string> Faults { get; } = ["redis", "postgres"];
+
+    /// <summary>scale: seconds of steady load before the first fault, after each promotion and after the last.</summary>
+    public int SettleSeconds { get; set; } = 20;
+
     /// <summary>The scenarios and commands.</summary>
-    public static readonly string[] Scenarios = ["idle", "steady", "throughput", "fanout", "storm", "smoke", "plot", "table"];
+    public static readonly string[] Scenarios = ["idle", "steady", "throughput", "fanout", "storm", "smoke", "scale", "plot", "table"];
 
     public const string Usage = """
         usage: NotifyPush.Bench <scenario> [options]
@@ -121,6 +130,9 @@ internal sealed class BenchOptions
           storm       drop every socket, send while they are away, resume with since [--sockets 10000 --replicas 2 --rounds 2]
                       (--restart yes: restart the replicas meanwhile, so the storm lands on just-started processes)
           smoke       a few sockets for a few seconds through every phase (CI)       [--sockets 4 --duration 2]
+          scale       4 replicas on its own Redis Cluster (or Sentinel) and a PostgreSQL primary with a synchronous
+                      standby, steady sends, a Redis master killed then the PostgreSQL primary: latency and loss per phase
+                                                                                     [--sockets 10000 --rate 1000 --warmup 15 --settle 20 --redis cluster --faults redis,postgres]
           plot        draw an SVG from JSON results: plot <files or folders> --out docs/benchmarks/scaling.svg
           table       one markdown table (scenario x target) from JSON results: table <files or folders>
           heap        live objects of a running replica by type: heap <pid> [--top N]
@@ -135,6 +147,8 @@ internal sealed class BenchOptions
           --target URL (repeat; attach to running replicas) --target-pid PID (repeat)
           --signing-key K --issuer I --audience A --api-key K   (must match attached replicas)
           --server-env KEY=VALUE (repeat) --server-dll PATH --out DIR --label NAME
+          scale only: --redis cluster|sentinel (the topology it starts, not an address) --faults redis,postgres|none
+          --settle S (20: load before, after each promotion, after the last fault)
           --peer notifypush|gorilla|signalr|centrifuge  measure a peer from bench/peers instead (idle, steady, throughput, fanout;
                                               built by scripts/bench.sh compare)   --peers-dir DIR (artifacts/peers)
         """;
@@ -215,6 +229,12 @@ internal sealed class BenchOptions
                 Replicas = 2;
                 Rounds = 2;
                 break;
+            case "scale":
+                Sockets = 10_000;
+                Replicas = 4;
+                Rate = 1_000;
+                DeadlineSeconds = 900;
+                break;
             case "smoke":
                 Sockets = 4;
                 Rate = 20;
@@ -247,7 +267,13 @@ internal sealed class BenchOptions
             case "store": Store = value.ToLowerInvariant(); break;
             case "backplane": Backplane = value.ToLowerInvariant(); break;
             case "postgres": Postgres = value; break;
+            case "redis" when Scenario == "scale": RedisTopology = value.ToLowerInvariant(); break;
             case "redis": Redis = value; break;
+            case "faults":
+                Faults.Clear();
+                Faults.AddRange(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(f => f != "none").Select(f => f.ToLowerInvariant()));
+                break;
+            case "settle": SettleSeconds = Int(name, value, 1); break;
             case "target": Targets.Add(new Uri(value.EndsWith('/') ? value : value + "/")); break;
             case "target-pid": TargetPids.Add(Int(name, value, 1)); break;
             case "signing-key": SigningKey = value; break;
@@ -305,6 +331,12 @@ internal sealed class BenchOptions
             ValidatePeer();
         }
 
+        if (Scenario == "scale")
+        {
+            ValidateScale();
+            return;
+        }
+
         if (Targets.Count > 0)
         {
             Replicas = Targets.Count;
@@ -356,6 +388,30 @@ internal sealed class BenchOptions
         if (Scenario == "throughput" && Batch > 1 && Math.Max(Replicas, Targets.Count) > 1)
         {
             throw new ArgumentException("A peer numbers a user's notifications on the node that takes the POST: throughput with --batch > 1 needs one replica.");
+        }
+    }
+
+    /// <summary>The scale scenario starts its own Redis and PostgreSQL and replicas: nothing to attach to, one store and backplane.</summary>
+    private void ValidateScale()
+    {
+        if (RedisTopology is not ("cluster" or "sentinel"))
+        {
+            throw new ArgumentException($"scale: --redis is cluster or sentinel (the topology it starts), not '{RedisTopology}'.");
+        }
+
+        if (Faults.FirstOrDefault(f => f is not ("redis" or "postgres")) is { } unknown)
+        {
+            throw new ArgumentException($"scale: --faults lists redis and/or postgres (or none), not '{unknown}'.");
+        }
+
+        if (Targets.Count > 0 || Peer.IsPeer || Store != "postgres" || Backplane != "redis")
+        {
+            throw new ArgumentException("scale starts its own replicas on PostgreSQL and Redis: --target, --peer, --store and --backplane do not apply.");
+        }
+
+        if (Replicas < 2)
+        {
+            throw new ArgumentException("scale needs at least 2 replicas (--replicas), so that deliveries cross the backplane.");
         }
     }
 

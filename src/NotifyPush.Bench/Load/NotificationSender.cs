@@ -113,6 +113,69 @@ internal sealed class NotificationSender : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends one notification to <paramref name="user"/> as a real service would through a failover: every attempt
+    /// carries the same <c>Idempotency-Key</c> and payload, a 503 is retried after its <c>Retry-After</c> (at most 2 s),
+    /// a lost connection or timeout after 500 ms, until <paramref name="giveUpAfter"/> has passed. Each answer is
+    /// counted in the phase <paramref name="phase"/> returns at that moment.
+    /// </summary>
+    /// <returns>True when an attempt answered 202 (its seq is then remembered).</returns>
+    public async Task<bool> SendRetryingAsync(int replica, int user, TimeSpan giveUpAfter, Func<StatusCounts> phase, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _requests);
+        Interlocked.Increment(ref _inFlight);
+        var started = Stopwatch.GetTimestamp();
+        // The payload is the first attempt's: a retry must repeat the request byte for byte to be answered from its key.
+        var payload = new BenchPayload(started);
+        var options = new NotificationSendOptions { IdempotencyKey = Guid.NewGuid().ToString("N") };
+        try
+        {
+            while (true)
+            {
+                var attempt = Stopwatch.GetTimestamp();
+                TimeSpan wait;
+                try
+                {
+                    var result = await _publishers[replica].SendAsync(UserId(user), "bench", payload, options, cancellationToken).ConfigureAwait(false);
+                    phase().OnAccepted(attempt);
+                    PostLatency.RecordSince(started);
+                    RaiseTo(ref _lastSeq[user], result.Notifications[0].Seq);
+                    Interlocked.Increment(ref _acceptedRequests);
+                    Interlocked.Increment(ref _acceptedNotifications);
+                    RaiseTo(ref _lastAcceptedTimestamp, Stopwatch.GetTimestamp());
+                    return true;
+                }
+                catch (NotifyPushUnavailableException ex) when (ex.StatusCode == 503)
+                {
+                    phase().OnUnavailable();
+                    wait = ex.RetryAfter is { } retryAfter && retryAfter < TimeSpan.FromSeconds(2) ? retryAfter : TimeSpan.FromSeconds(2);
+                }
+                catch (NotifyPushException ex)
+                {
+                    phase().Other.Add(ex.StatusCode is { } status ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : ex.InnerException?.GetType().Name ?? "no-answer");
+                    wait = TimeSpan.FromMilliseconds(500);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    phase().Other.Add("timeout");
+                    wait = TimeSpan.FromMilliseconds(500);
+                }
+
+                if (Stopwatch.GetElapsedTime(started) + wait > giveUpAfter)
+                {
+                    Errors.Add("post:gave-up");
+                    return false;
+                }
+
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
     private string UserId(int index) => Sockets.WorkerConfig.UserId(_userPrefix, index);
 
     private static void RaiseTo(ref long target, long value)

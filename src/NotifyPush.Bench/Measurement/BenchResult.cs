@@ -55,6 +55,9 @@ internal sealed class BenchResult
 
     public StormReport? Storm { get; set; }
 
+    /// <summary>The scale scenario's phases around each fault and its per-socket check.</summary>
+    public ScaleReport? Scale { get; set; }
+
     public SortedDictionary<string, long> Errors { get; set; } = new(StringComparer.Ordinal);
 
     public List<string> Notes { get; set; } = [];
@@ -164,6 +167,30 @@ internal sealed class CpuReport
 
     /// <summary>Server, Redis and PostgreSQL CPU per delivered notification, in microseconds: everything a message costs but the load generator.</summary>
     public double AllMicrosPerDelivered { get; set; }
+
+    /// <summary>Notifications answered 202 in the phase (each is one Redis publish and one stored row).</summary>
+    public long Accepted { get; set; }
+
+    /// <summary>User + system CPU of every redis-server process in the phase.</summary>
+    public double RedisCpuSeconds { get; set; }
+
+    /// <summary>User + system CPU of every postgres process in the phase.</summary>
+    public double PostgresCpuSeconds { get; set; }
+
+    /// <summary>Transactions PostgreSQL committed in the phase (<c>pg_stat_database.xact_commit</c>, reads included); null without one.</summary>
+    public long? Commits { get; set; }
+
+    /// <summary>Redis CPU per accepted notification, in microseconds: the cost of one publish (plain or sharded, by the backplane mode).</summary>
+    public double? RedisMicrosPerPublish { get; set; }
+
+    /// <summary>PostgreSQL CPU per accepted notification, in microseconds (at the run's <c>--batch</c> recipients per POST).</summary>
+    public double? PostgresMicrosPerNotification { get; set; }
+
+    /// <summary>PostgreSQL CPU per committed transaction, in microseconds.</summary>
+    public double? PostgresMicrosPerCommit { get; set; }
+
+    /// <summary>Whose Redis and PostgreSQL CPU was read: the run's own servers, or every such process on the machine.</summary>
+    public string? BackendScope { get; set; }
 }
 
 internal sealed class DeliveryReport
@@ -208,9 +235,6 @@ internal sealed class StormReport
     /// <summary>From the first replica's SIGTERM until every replica answered ready again.</summary>
     public double? RestartSeconds { get; set; }
 
-    /// <summary>The replicas' CPU from the reconnect until every socket was synced, per socket, in microseconds.</summary>
-    public double? ServerMicrosPerHandshake { get; set; }
-
     /// <summary>From the moment every client starts reconnecting to the last <c>synced</c> frame.</summary>
     public double AllSyncedSeconds { get; set; }
 
@@ -221,6 +245,12 @@ internal sealed class StormReport
     public long Lost { get; set; }
 
     public long Duplicates { get; set; }
+
+    /// <summary>Replica CPU from the reconnect to the last replayed notification, per socket, in microseconds: one authenticated handshake with <c>since</c> and its replay of <see cref="MissedPerUser"/>.</summary>
+    public double? ReplicaMicrosPerResume { get; set; }
+
+    /// <summary>The same with the Redis and PostgreSQL processes' CPU added.</summary>
+    public double? AllMicrosPerResume { get; set; }
 }
 
 /// <summary>A server process's garbage-collection pauses over the measured phase (<see cref="GcPauseRecorder"/>).</summary>

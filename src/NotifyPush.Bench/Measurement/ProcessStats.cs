@@ -99,6 +99,40 @@ internal static class ProcessStats
     }
 
     /// <summary>
+    /// CPU seconds of the processes <paramref name="roots"/> and their direct children, by pid (a postmaster and its
+    /// backends; a redis-server), so that a run reads its own servers only on a machine that runs others too.
+    /// </summary>
+    public static Dictionary<int, double> CpuSecondsOfTrees(IReadOnlyCollection<int> roots)
+    {
+        var result = new Dictionary<int, double>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                if (roots.Contains(pid) || roots.Contains(parent))
+                {
+                    var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                    result[pid] = ticks / (double)ClockTicksPerSecond;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while it was being read.
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// CPU used between two readings of <see cref="CpuSecondsByCommand"/>: the growth of every process seen both times,
     /// plus all of a process that started in between. A process that ended in between is not counted.
     /// </summary>

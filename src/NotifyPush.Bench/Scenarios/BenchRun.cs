@@ -20,6 +20,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
 {
     private readonly List<ServerReplica> _replicas = [];
     private readonly List<WorkerProcess> _workers = [];
+    private readonly List<Action> _killHooks = [];
     private readonly Stopwatch _elapsed = Stopwatch.StartNew();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly CancellationTokenSource _stopSampling = new();
@@ -55,9 +56,26 @@ internal sealed partial class BenchRun : IAsyncDisposable
 
     public NotificationSender Sender { get; private set; } = null!;
 
+    /// <summary>Registers more processes a scenario started (its own Redis, PostgreSQL), for <see cref="KillAll"/>.</summary>
+    public void OnKillAll(Action kill)
+    {
+        lock (_killHooks)
+        {
+            _killHooks.Add(kill);
+        }
+    }
+
     /// <summary>Everything started by this run, for the deadline's hard stop.</summary>
     public void KillAll()
     {
+        lock (_killHooks)
+        {
+            foreach (var kill in _killHooks)
+            {
+                kill();
+            }
+        }
+
         foreach (var worker in _workers)
         {
             worker.Kill();
@@ -70,7 +88,8 @@ internal sealed partial class BenchRun : IAsyncDisposable
     }
 
     /// <summary>Starts enough worker processes for the sockets, users split in contiguous ranges.</summary>
-    public async Task StartWorkersAsync()
+    /// <param name="resume">Sockets closed by a server reconnect with <c>since</c> (the scale scenario's faults close some).</param>
+    public async Task StartWorkersAsync(bool resume = false)
     {
         var count = (Options.Sockets + Options.SocketsPerWorker - 1) / Options.SocketsPerWorker;
         var endpoints = _replicas.Select(r => r.SocketEndpoint).ToArray();
@@ -80,7 +99,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
             var size = (Options.Sockets - first) / (count - i);
             _workers.Add(await WorkerProcess.StartAsync(new WorkerConfig(
                 i, UserPrefix, first, size, endpoints, Options.SigningKey, Options.Issuer, Options.Audience,
-                Options.SourceAddresses, Options.ConnectConcurrency, Options.DeadlineSeconds + 30, Options.Peer.Protocol)).ConfigureAwait(false));
+                Options.SourceAddresses, Options.ConnectConcurrency, Options.DeadlineSeconds + 30, Options.Peer.Protocol, resume)).ConfigureAwait(false));
             first += size;
         }
 
@@ -148,68 +167,6 @@ internal sealed partial class BenchRun : IAsyncDisposable
         return Math.Max(0, (Max(s => s.LastReceivedTimestamp) - Sender.LastAcceptedTimestamp) / (double)Stopwatch.Frequency);
     }
 
-    /// <summary>
-    /// The start of a measured phase: the replicas' CPU seconds so far and the sockets' receipts so far; starts
-    /// recording each .NET replica's GC pauses until <see cref="RecordCpuAsync"/>.
-    /// </summary>
-    public CpuMark MarkCpu()
-    {
-        DisposeGcPauses();
-        _gcPauses = _replicas.Select(r => r.Pid is { } pid ? GcPauseRecorder.TryStart(pid) : null).ToArray();
-        return new(
-            _replicas.Select(r => r.CpuSeconds()).ToArray(),
-            ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands),
-            Sum(s => s.Received),
-            Stopwatch.GetTimestamp());
-    }
-
-    /// <summary>
-    /// Fills <see cref="BenchResult.Cpu"/> from <paramref name="mark"/> to now (call after the drain): server CPU per
-    /// notification delivered in the phase, in all and per replica, and each replica's GC pauses. Skipped when a
-    /// replica's process is unknown (attached without a pid).
-    /// </summary>
-    public async Task RecordCpuAsync(CpuMark mark)
-    {
-        var now = _replicas.Select(r => r.CpuSeconds()).ToArray();
-        var delivered = Sum(s => s.Received) - mark.Received;
-        for (var i = 0; i < _gcPauses.Length && i < Result.Servers.Count; i++)
-        {
-            if (_gcPauses[i] is { } recorder)
-            {
-                var gc = await recorder.StopAsync().ConfigureAwait(false);
-                Result.Servers[i].GcPauses = gc;
-                Result.Servers[i].PhaseAllocatedBytesPerDelivered = delivered > 0 ? Math.Round(gc.AllocatedMB * 1024 * 1024 / delivered, 0) : null;
-            }
-        }
-
-        DisposeGcPauses();
-        if (now.Length == 0 || now.Concat(mark.CpuSeconds).Any(c => c is null))
-        {
-            return;
-        }
-
-        for (var i = 0; i < now.Length && i < Result.Servers.Count; i++)
-        {
-            var replicaCpu = now[i]!.Value - mark.CpuSeconds[i]!.Value;
-            Result.Servers[i].PhaseCpuSeconds = Math.Round(replicaCpu, 2);
-            Result.Servers[i].PhaseMicrosPerDelivered = delivered > 0 ? Math.Round(replicaCpu * 1e6 / delivered, 1) : 0;
-        }
-
-        var cpu = now.Zip(mark.CpuSeconds, (after, before) => after!.Value - before!.Value).Sum();
-        var backends = ProcessStats.CpuSecondsBetween(mark.BackendCpuSeconds, ProcessStats.CpuSecondsByCommand(ProcessStats.BackendCommands));
-        var wall = Stopwatch.GetElapsedTime(mark.Timestamp).TotalSeconds;
-        Result.Cpu = new CpuReport
-        {
-            ServerCpuSeconds = Math.Round(cpu, 2),
-            WallSeconds = Math.Round(wall, 2),
-            ServerCores = Math.Round(cpu / wall, 2),
-            Delivered = delivered,
-            MicrosPerDelivered = delivered > 0 ? Math.Round(cpu * 1e6 / delivered, 1) : 0,
-            BackendCpuSeconds = Math.Round(backends, 2),
-            AllMicrosPerDelivered = delivered > 0 ? Math.Round((cpu + backends) * 1e6 / delivered, 1) : 0,
-        };
-    }
-
     /// <summary>Merges the workers' latency histograms and errors into the result.</summary>
     public async Task<LatencyHistogram> CollectLatencyAsync()
     {
@@ -254,7 +211,13 @@ internal sealed partial class BenchRun : IAsyncDisposable
     }
 
     /// <summary>Completes the result: errors of all sides, peaks, the verdict; writes the JSON and prints the summary line.</summary>
-    public async Task<int> FinishAsync(string summary, bool extraOk = true)
+    /// <param name="summary">The scenario's part of the summary line.</param>
+    /// <param name="extraOk">The scenario's own verdict (e.g. every socket connected).</param>
+    /// <param name="errorsFail">
+    /// Whether any error fails the run; the scale scenario counts sockets closed during a failover and 503s as what a
+    /// failover does, and judges by what was delivered instead.
+    /// </param>
+    public async Task<int> FinishAsync(string summary, bool extraOk = true, bool errorsFail = true)
     {
         var errors = new ErrorCounts();
         foreach (var worker in _workers)
@@ -275,7 +238,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
         }
 
         var delivered = Result.Deliveries is null || (Result.Deliveries.Lost == 0 && Result.Deliveries.Duplicates == 0);
-        Result.Ok = extraOk && errors.Total == 0 && delivered && Result.Sockets.Connected == Options.Sockets;
+        Result.Ok = extraOk && (!errorsFail || errors.Total == 0) && delivered && Result.Sockets.Connected == Options.Sockets;
         Result.ElapsedSeconds = Math.Round(_elapsed.Elapsed.TotalSeconds, 1);
         Result.Machine.LoadAverageAfter = ProcessStats.LoadAverage();
         Result.Settings = Settings();

@@ -24,7 +24,7 @@ internal static class SteadyScenario
         var summary = string.Create(
             CultureInfo.InvariantCulture,
             $"{run.Result.Sockets.Connected} sockets on {run.Replicas.Count} replica(s), {run.Options.Rate}/s for {run.Options.DurationSeconds} s: POST->receipt p50 {l.P50Ms} ms, p90 {l.P90Ms} ms, p99 {l.P99Ms} ms, max {l.MaxMs} ms; accepted {run.Sender.AcceptedNotifications}, lost {verify.Lost}, duplicates {verify.Duplicates}; RSS {Rss(run)}");
-        return await run.FinishAsync(summary, connected).ConfigureAwait(false);
+        return await run.FinishAsync(summary + run.CpuBrief(), connected).ConfigureAwait(false);
     }
 
     /// <summary>Warm-up, then the measured phase at <c>--rate</c>; returns the measured latency and the drain time.</summary>
@@ -50,7 +50,7 @@ internal static class SteadyScenario
         run.Sender.PostLatency.Reset();
         var acceptedBefore = run.Sender.AcceptedNotifications;
         var started = DateTime.UtcNow;
-        var cpu = run.MarkCpu();
+        var cpu = await run.MarkCpuAsync().ConfigureAwait(false);
         await SendLoops.AtRateAsync(run.Sender, options.Rate, TimeSpan.FromSeconds(options.DurationSeconds), Pick, maxInFlight, run.Deadline).ConfigureAwait(false);
         var seconds = (DateTime.UtcNow - started).TotalSeconds;
         var drained = await run.DrainAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);

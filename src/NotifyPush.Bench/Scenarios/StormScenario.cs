@@ -23,7 +23,7 @@ internal static class StormScenario
         await run.SampleServersAsync().ConfigureAwait(false);
         var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"{storm.Sockets} sockets dropped and resumed with since on {run.Replicas.Count} {(storm.RestartedServers ? $"just restarted replica(s) (restart took {storm.RestartSeconds:F1} s)" : "replica(s)")}, {storm.MissedPerUser} missed each: all connected in {storm.AllConnectedSeconds:F2} s, all synced in {storm.AllSyncedSeconds:F2} s; server CPU per handshake {storm.ServerMicrosPerHandshake:N0} µs; lost {storm.Lost}, duplicates {storm.Duplicates}; RSS peak {string.Join(" + ", run.Replicas.Select(r => (r.PeakRssKb / 1024).ToString(CultureInfo.InvariantCulture) + " MB"))}");
+            $"{storm.Sockets} sockets dropped and resumed with since on {run.Replicas.Count} {(storm.RestartedServers ? $"just restarted replica(s) (restart took {storm.RestartSeconds:F1} s)" : "replica(s)")}, {storm.MissedPerUser} missed each: all connected in {storm.AllConnectedSeconds:F2} s, all synced in {storm.AllSyncedSeconds:F2} s; replica CPU {storm.ReplicaMicrosPerResume} us per resume (handshake + replay), with Redis and PostgreSQL {storm.AllMicrosPerResume} us; lost {storm.Lost}, duplicates {storm.Duplicates}; RSS peak {string.Join(" + ", run.Replicas.Select(r => (r.PeakRssKb / 1024).ToString(CultureInfo.InvariantCulture) + " MB"))}");
         return await run.FinishAsync(summary, connected && storm.Synced == storm.Sockets).ConfigureAwait(false);
     }
 
@@ -61,23 +61,21 @@ internal static class StormScenario
             restartSeconds = await run.RestartServersAsync().ConfigureAwait(false);
         }
 
-        // Everyone at once, each to the next replica. The replicas' CPU from here to the last synced frame, over the
-        // sockets, is what a handshake costs (with its replay and the missed notifications).
-        var cpu = run.MarkCpu();
+        // Everyone at once, each to the next replica.
         var started = Stopwatch.GetTimestamp();
         var receivedBefore = run.Sum(s => s.Received);
+        var cpu = await run.MarkCpuAsync().ConfigureAwait(false);
         await run.BroadcastAsync(new WorkerCommand("connect", Shift: 1, Since: true)).ConfigureAwait(false);
         await run.WaitForAsync(() => run.Min(s => s.PhaseStartedTimestamp) >= started && run.Sum(s => s.PhaseSynced) >= users.Length, TimeSpan.FromSeconds(90), "resumed sockets to sync").ConfigureAwait(false);
         await run.WaitForAsync(() => run.Sum(s => s.Received) - receivedBefore >= (long)users.Length * missed, TimeSpan.FromSeconds(30), "missed notifications").ConfigureAwait(false);
         await Task.Delay(400, run.Deadline).ConfigureAwait(false);
-
         await run.RecordCpuAsync(cpu).ConfigureAwait(false);
+
         var verify = await run.VerifyAsync(0).ConfigureAwait(false);
         var report = new StormReport
         {
             RestartedServers = run.Options.RestartServers,
             RestartSeconds = restartSeconds is { } r ? Math.Round(r, 2) : null,
-            ServerMicrosPerHandshake = run.Result.Cpu is { } c ? Math.Round(c.ServerCpuSeconds * 1e6 / users.Length, 0) : null,
             Sockets = users.Length,
             MissedPerUser = missed,
             AllSyncedSeconds = Math.Round((Math.Max(run.Max(s => s.LastSyncedTimestamp), run.Max(s => s.LastReceivedTimestamp)) - started) / (double)Stopwatch.Frequency, 3),
@@ -85,6 +83,8 @@ internal static class StormScenario
             Synced = run.Sum(s => s.PhaseSynced),
             Lost = verify.Lost,
             Duplicates = verify.Duplicates,
+            ReplicaMicrosPerResume = run.Result.Cpu is { } c ? Math.Round(c.ServerCpuSeconds * 1e6 / users.Length, 1) : null,
+            AllMicrosPerResume = run.Result.Cpu is { } all ? Math.Round((all.ServerCpuSeconds + all.BackendCpuSeconds) * 1e6 / users.Length, 1) : null,
         };
         run.Result.Storm = report;
         run.Result.Sockets.Connected = run.Sum(s => s.Open);

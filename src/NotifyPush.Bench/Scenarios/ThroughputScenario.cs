@@ -60,7 +60,7 @@ internal static class ThroughputScenario
         var acceptedBefore = run.Sender.AcceptedNotifications;
         var receivedBefore = run.Sum(s => s.Received);
         var started = Stopwatch.GetTimestamp();
-        var cpu = run.MarkCpu();
+        var cpu = await run.MarkCpuAsync().ConfigureAwait(false);
         await SendLoops.ClosedLoopAsync(run.Sender, options.Concurrency, TimeSpan.FromSeconds(options.DurationSeconds), Pick, run.Deadline).ConfigureAwait(false);
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await run.SampleServersAsync().ConfigureAwait(false);
@@ -87,6 +87,6 @@ internal static class ThroughputScenario
         var summary = string.Create(
             CultureInfo.InvariantCulture,
             $"{options.Concurrency} senders x {batch} recipient(s)/POST, {(options.Peer.IsPeer ? "no store" : options.Store + " store")}, {run.Replicas.Count} replica(s), {run.Result.Sockets.Connected} sockets: accepted {run.Result.Sends.AcceptedPerSecond:F0}/s, delivered {run.Result.Sends.DeliveredPerSecond:F0}/s (last delivery {drained:F2} s after the last 202); POST p50 {post.P50Ms} ms p99 {post.P99Ms} ms; POST->receipt p99 {run.Result.Latency.P99Ms} ms; lost {verify.Lost}, duplicates {verify.Duplicates}");
-        return await run.FinishAsync(summary, connected).ConfigureAwait(false);
+        return await run.FinishAsync(summary + run.CpuBrief(), connected).ConfigureAwait(false);
     }
 }

@@ -21,6 +21,8 @@ internal sealed class BenchSocket(int userIndex, string userId, string token, So
     private ClientWebSocket? _socket;
     private volatile bool _dropping;
     private byte[] _buffer = new byte[512];
+    private Uri? _endpoint;
+    private HttpMessageInvoker? _invoker;
 
     public int UserIndex { get; } = userIndex;
 
@@ -36,6 +38,8 @@ internal sealed class BenchSocket(int userIndex, string userId, string token, So
     /// <summary>Opens the socket and starts its receive loop; false (with the error counted) when the handshake fails.</summary>
     public async Task<bool> ConnectAsync(Uri endpoint, bool since, HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
+        _endpoint = endpoint;
+        _invoker = invoker;
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
         socket.Options.CollectHttpResponseDetails = true;
@@ -110,6 +114,29 @@ internal sealed class BenchSocket(int userIndex, string userId, string token, So
         {
             fleet.OnClosed();
             socket.Dispose();
+            if (fleet.Resume && !_dropping)
+            {
+                _ = ResumeAsync();
+            }
+        }
+    }
+
+    /// <summary>Reconnects with <c>since</c> after the last seq received, every 500 ms until it succeeds (for at most 2 minutes).</summary>
+    private async Task ResumeAsync()
+    {
+        for (var attempt = 0; attempt < 240 && !_dropping; attempt++)
+        {
+            await Task.Delay(500).ConfigureAwait(false);
+            if (_dropping)
+            {
+                return;
+            }
+
+            if (await ConnectAsync(_endpoint!, since: true, _invoker!, CancellationToken.None).ConfigureAwait(false))
+            {
+                fleet.OnResumed();
+                return;
+            }
         }
     }
 
@@ -120,7 +147,7 @@ internal sealed class BenchSocket(int userIndex, string userId, string token, So
         {
             case FrameKind.Notification:
                 fleet.Latency.RecordSince(frame.SentTimestamp);
-                fleet.OnReceived();
+                fleet.OnReceived(frame.SentTimestamp);
                 if (frame.Seq <= LastSeq)
                 {
                     Duplicates++;

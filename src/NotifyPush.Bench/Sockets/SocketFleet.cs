@@ -26,6 +26,8 @@ internal sealed class SocketFleet : IDisposable
     private long _lastReceivedTimestamp;
     private long _phaseStartedTimestamp;
     private long _phaseConnectedTimestamp;
+    private long _newestSentReceived;
+    private long _resumes;
     private volatile bool _connectDone;
 
     public SocketFleet(WorkerConfig config)
@@ -59,6 +61,9 @@ internal sealed class SocketFleet : IDisposable
     public LatencyHistogram Latency { get; } = new();
 
     public ErrorCounts Errors { get; } = new();
+
+    /// <summary>Whether closed sockets reconnect with <c>since</c> (<see cref="WorkerConfig.Resume"/>).</summary>
+    public bool Resume => _config.Resume;
 
     /// <summary>Opens every socket, <see cref="WorkerConfig.ConnectConcurrency"/> handshakes at a time.</summary>
     public async Task ConnectAllAsync(int shift, bool since, CancellationToken cancellationToken)
@@ -142,7 +147,9 @@ internal sealed class SocketFleet : IDisposable
         Volatile.Read(ref _lastSyncedTimestamp),
         Volatile.Read(ref _lastReceivedTimestamp),
         Volatile.Read(ref _phaseStartedTimestamp),
-        Volatile.Read(ref _phaseConnectedTimestamp));
+        Volatile.Read(ref _phaseConnectedTimestamp),
+        Volatile.Read(ref _newestSentReceived),
+        Volatile.Read(ref _resumes));
 
     internal void OnOpened() => Interlocked.Increment(ref _open);
 
@@ -155,11 +162,14 @@ internal sealed class SocketFleet : IDisposable
         RaiseTo(ref _lastSyncedTimestamp, Stopwatch.GetTimestamp());
     }
 
-    internal void OnReceived()
+    internal void OnReceived(long sentTimestamp = 0)
     {
         Interlocked.Increment(ref _received);
         RaiseTo(ref _lastReceivedTimestamp, Stopwatch.GetTimestamp());
+        RaiseTo(ref _newestSentReceived, sentTimestamp);
     }
+
+    internal void OnResumed() => Interlocked.Increment(ref _resumes);
 
     internal void OnDuplicate() => Interlocked.Increment(ref _duplicates);
 
