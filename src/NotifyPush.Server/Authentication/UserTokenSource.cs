@@ -30,8 +30,8 @@ internal readonly record struct UserTokenSource(string? Token, CredentialSource 
         }
 
         // SignalR's documented pattern: the query string carries a token only where a WebSocket (or an EventSource)
-        // needs it, and only on a handshake (GET, or CONNECT for a WebSocket over HTTP/2): a POST such as an ack can set a header.
-        if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsConnect(request.Method)) && IsQueryTokenPath(request.Path, queryTokenPaths))
+        // needs it; elsewhere (POST /sse/ack included) a client can set a header.
+        if (IsQueryTokenPath(request.Path, queryTokenPaths))
         {
             var query = request.Query[AccessTokenQueryName];
             if (query.Count > 1)
