@@ -329,5 +329,43 @@ public sealed class ServerSentEventsTests : IDisposable
         await stopping.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task StalledReader_IsEndedWithACloseEvent4008_AndResumesWithLastEventIdWithNothingLost()
+    {
+        using var server = new TestServer(new Dictionary<string, string?>
+        {
+            ["NotifyPush:Connections:SendQueueCapacity"] = "1024",
+            ["NotifyPush:Connections:SendQueueBytes"] = "1048576",
+            ["NotifyPush:Connections:SendTimeoutSeconds"] = "60",
+            ["NotifyPush:Api:MaxPayloadBytes"] = "2000000",
+        });
+        using var api = server.CreateServiceClient();
+        var user = NewUser();
+        await using var stalled = await TestEventStream.ConnectAsync(server, user, read: false);
+        var registry = server.GetService<NotifyPush.Core.Connections.ConnectionRegistry>();
+        await ServiceApi.EventuallyAsync(() => Task.FromResult(registry.GetConnections(user).Length == 1), "the stream is registered");
+        var connection = registry.GetConnections(user)[0];
+        Assert.Equal("sse", connection.Transport);
+
+        // 200 KB events: the kernel's buffers take some of them, then the queue's 1 MiB fills, as for a socket.
+        var payload = new string('x', 200_000);
+        var sent = 0;
+        while (connection.CloseCode == 0)
+        {
+            await ServiceApi.SendAsync(api, user, payload: new { payload });
+            sent++;
+            Assert.True(sent < 150, $"The server kept queueing for a stalled reader: {sent} events of 200 KB and no 4008.");
+        }
+
+        Assert.Equal(CloseCodes.SlowConsumer, connection.CloseCode);
+        Assert.Equal(CloseCodes.SlowConsumer, await stalled.WaitForCloseAsync(TimeSpan.FromSeconds(30)));
+        var received = stalled.Events.Where(e => e.Event == "notification").Select(e => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+        await using var again = await TestEventStream.ConnectAsync(server, user, lastEventId: stalled.LastEventId ?? "0");
+        var (replayed, synced) = await again.ReadUntilSyncedAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Enumerable.Range(1, sent).Select(i => (long)i), received.Concat(replayed.Select(f => f.GetProperty("seq").GetInt64())));
+        Assert.True(synced.GetProperty("recovered").GetBoolean());
+    }
+
     private static string NewUser() => $"user-{Guid.NewGuid():N}";
 }

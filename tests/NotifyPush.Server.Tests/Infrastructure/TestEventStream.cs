@@ -18,15 +18,21 @@ public sealed class TestEventStream : IAsyncDisposable
     private readonly Channel<JsonElement> _frames = Channel.CreateUnbounded<JsonElement>();
     private readonly TaskCompletionSource<int> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _reading;
+    private Task? _reading;
     private int _comments;
 
-    private TestEventStream(HttpClient client, HttpResponseMessage response)
+    private TestEventStream(HttpClient client, HttpResponseMessage response, bool read)
     {
         _client = client;
         _response = response;
-        _reading = Task.Run(ReadLoopAsync);
+        if (read)
+        {
+            StartReading();
+        }
     }
+
+    /// <summary>Starts the background reader (for tests that first let the server's queue fill up).</summary>
+    public void StartReading() => _reading ??= Task.Run(ReadLoopAsync);
 
     /// <summary>The response's headers (content type, caching, proxy buffering).</summary>
     public HttpResponseMessage Response => _response;
@@ -47,17 +53,17 @@ public sealed class TestEventStream : IAsyncDisposable
     public string? CloseReason { get; private set; }
 
     /// <summary>Opens the stream for <paramref name="userId"/> with a fresh token in the query (plus <paramref name="query"/>).</summary>
-    public static Task<TestEventStream> ConnectAsync(TestServer server, string userId, string? query = null, string? lastEventId = null) =>
+    public static Task<TestEventStream> ConnectAsync(TestServer server, string userId, string? query = null, string? lastEventId = null, bool read = true) =>
         ConnectAsync(server.BaseAddress, $"/sse?access_token={TestServer.UserToken(userId)}{(query is null ? "" : "&" + query)}", request =>
         {
             if (lastEventId is not null)
             {
                 request.Headers.Add("Last-Event-ID", lastEventId);
             }
-        });
+        }, read);
 
     /// <summary>Opens <paramref name="pathAndQuery"/> and fails the test unless it answers 200 with an event stream.</summary>
-    public static async Task<TestEventStream> ConnectAsync(Uri baseAddress, string pathAndQuery, Action<HttpRequestMessage>? configure = null)
+    public static async Task<TestEventStream> ConnectAsync(Uri baseAddress, string pathAndQuery, Action<HttpRequestMessage>? configure = null, bool read = true)
     {
         var (client, response) = await OpenAsync(baseAddress, pathAndQuery, configure);
         if (response.StatusCode != HttpStatusCode.OK)
@@ -68,7 +74,7 @@ public sealed class TestEventStream : IAsyncDisposable
             throw new Xunit.Sdk.XunitException($"GET /sse answered {(int)response.StatusCode}: {body}");
         }
 
-        return new TestEventStream(client, response);
+        return new TestEventStream(client, response, read);
     }
 
     /// <summary>Opens a stream the server should refuse; returns its status and problem body.</summary>
@@ -159,6 +165,7 @@ public sealed class TestEventStream : IAsyncDisposable
     /// <summary>Waits for the stream to end and returns the close event's code (1006 without one).</summary>
     public async Task<int> WaitForCloseAsync(TimeSpan? timeout = null)
     {
+        StartReading();
         try
         {
             return await Closed.WaitAsync(timeout ?? TestSocket.DefaultTimeout);
@@ -186,7 +193,11 @@ public sealed class TestEventStream : IAsyncDisposable
     {
         _stop.Cancel();
         _response.Dispose();
-        await _reading.WaitAsync(TimeSpan.FromSeconds(5));
+        if (_reading is not null)
+        {
+            await _reading.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+
         _client.Dispose();
     }
 
