@@ -303,6 +303,25 @@ public sealed class ServerSentEventsTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, viaQuery.StatusCode);
     }
 
+    [Theory]
+    [InlineData("https://app.test", HttpStatusCode.NoContent)]
+    [InlineData("https://evil.test", HttpStatusCode.Forbidden)]
+    [InlineData(null, HttpStatusCode.Forbidden)]
+    public async Task Ack_WithACookie_NeedsAnAllowedOrigin(string? origin, HttpStatusCode expected)
+    {
+        // A cookie rides along on a cross-site POST: without the Origin check any site could acknowledge for the user.
+        using var client = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TestSocket.DefaultTimeout };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/sse/ack") { Content = new StringContent("""{"seq":0}""", Encoding.UTF8, "application/json") };
+        request.Headers.Add("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(NewUser()));
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        using var response = await client.SendAsync(request);
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task AccessToken_InTheStreamsQuery_IsNeverLogged()
     {
