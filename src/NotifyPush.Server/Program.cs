@@ -47,6 +47,7 @@ app.MapClientScript();
 var api = app.MapNotificationsApi();
 app.MapAdmin(api);
 app.MapNotificationSocket();
+app.MapServerSentEvents();
 app.MapDevTokenEndpoint();
 
 await app.RunAsync();

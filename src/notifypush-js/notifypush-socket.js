@@ -1,9 +1,14 @@
-// notifypush-socket.js: one WebSocket to the server, as the client (notifypush.js) and a shared-mode follower's
-// catch-up (notifypush-shared.js) open it: the token, the URL, a watchdog for half-open sockets, reading frames.
+// notifypush-socket.js: one connection to the server, as the client (notifypush.js) and a shared-mode follower's
+// catch-up (notifypush-shared.js) open it: the token, the URL, the transport (a WebSocket, or the Server-Sent Events
+// fallback of notifypush-sse.js), a watchdog for half-open sockets, reading frames.
 
 import { CloseCodes, socketUrl } from './notifypush-protocol.js';
+import { EventStreamSocket, eventStreamAckUrl, eventStreamUrl } from './notifypush-sse.js';
 
-/** @import { NotifyPushClientOptions, TokenRequest, WebSocketConstructorLike, WebSocketLike } from './notifypush.js' */
+/** @import { EventSourceConstructorLike, FetchLike, NotifyPushClientOptions, TokenRequest, Transport, WebSocketConstructorLike, WebSocketLike } from './notifypush.js' */
+
+// WebSocket attempts in a row that end before the server's welcome, after which 'auto' falls back to the event stream.
+const FALLBACK_AFTER_FAILURES = 2;
 
 /**
  * What opening a socket needs of the client's options, defaults applied.
@@ -15,6 +20,10 @@ import { CloseCodes, socketUrl } from './notifypush-protocol.js';
  * @property {number} connectTimeoutMs
  * @property {(token: string | null) => boolean} accepts whether a fetched token may open a socket for this client
  *   (shared mode: it must be the group's user's).
+ * @property {'auto' | Transport} transport
+ * @property {string | null} sseUrl
+ * @property {EventSourceConstructorLike | null} EventSource
+ * @property {FetchLike | null} fetch
  */
 
 /**
@@ -33,14 +42,57 @@ const OPEN = 1;
 export class Connector {
   #options;
   #report;
+  #onTransport;
+  /** @type {Transport} */
+  #transport;
+  #failures = 0;
 
   /**
    * @param {SocketOptions} options
    * @param {(error: unknown) => void} report
+   * @param {(transport: Transport, previous: Transport) => void} [onTransport] told when 'auto' falls back.
    */
-  constructor(options, report) {
+  constructor(options, report, onTransport = () => {}) {
     this.#options = options;
     this.#report = report;
+    this.#onTransport = onTransport;
+    this.#transport = options.transport === 'sse' ? 'sse' : 'websocket';
+  }
+
+  /** The transport the next connection uses. @returns {Transport} */
+  get transport() {
+    return this.#transport;
+  }
+
+  /** Back to the configured transport (a new start tries the WebSocket again). */
+  reset() {
+    this.#failures = 0;
+    this.#transport = this.#options.transport === 'sse' ? 'sse' : 'websocket';
+  }
+
+  /**
+   * Learns from a connection's end: a WebSocket that ended before the server's welcome, twice in a row, is taken for a
+   * network that refuses WebSockets, and 'auto' uses the event stream from then on.
+   * @param {Connection} conn
+   * @param {boolean} welcomed
+   */
+  ended(conn, welcomed) {
+    if (welcomed || conn.transport !== 'websocket') {
+      if (welcomed) this.#failures = 0;
+      return;
+    }
+    if (++this.#failures >= FALLBACK_AFTER_FAILURES) this.#fallBack();
+  }
+
+  #canFallBack() {
+    const { transport, EventSource, fetch } = this.#options;
+    return transport === 'auto' && this.#transport === 'websocket' && typeof EventSource === 'function' && typeof fetch === 'function';
+  }
+
+  #fallBack() {
+    if (!this.#canFallBack()) return;
+    this.#transport = 'sse';
+    this.#onTransport('sse', 'websocket');
   }
 
   /**
@@ -63,20 +115,42 @@ export class Connector {
     }
     if (!current() || !this.#options.accepts(token ?? null)) return null;
     const since = resume.position;
+    if (this.#transport === 'websocket') {
+      try {
+        const ws = new this.#options.WebSocket(socketUrl(this.#options.url, { token, since }));
+        return new Connection(ws, since, this.#options, this.#report, 'websocket');
+      } catch (error) {
+        // A page or an extension that blocks WebSockets makes the constructor throw: nothing to wait for.
+        if (!this.#canFallBack()) {
+          this.#report(error);
+          return { failed: 'the WebSocket could not be created' };
+        }
+        this.#fallBack();
+      }
+    }
+    const { url, sseUrl, EventSource, fetch } = this.#options;
     try {
-      const ws = new this.#options.WebSocket(socketUrl(this.#options.url, { token, since }));
-      return new Connection(ws, since, this.#options, this.#report);
+      const stream = eventStreamUrl(sseUrl ?? url, {}, sseUrl !== null);
+      const ws = new EventStreamSocket(eventStreamUrl(stream, { token, since }, true), {
+        token: token ?? null,
+        ackUrl: eventStreamAckUrl(stream),
+        EventSource: /** @type {EventSourceConstructorLike} */ (EventSource),
+        fetch: /** @type {FetchLike} */ (fetch),
+      });
+      return new Connection(ws, since, this.#options, this.#report, 'sse');
     } catch (error) {
       this.#report(error);
-      return { failed: 'the WebSocket could not be created' };
+      return { failed: 'the event stream could not be created' };
     }
   }
 }
 
-/** One socket to the server and its watchdog. */
+/** One socket (or event stream) to the server and its watchdog. */
 export class Connection {
   /** The `since` it was opened with. */
   since;
+  /** Its transport. @type {Transport} */
+  transport;
   /** Heartbeat interval from `welcome`, ms; 0 until then, when the connect timeout applies. */
   heartbeatMs = 0;
   #options;
@@ -91,10 +165,12 @@ export class Connection {
    * @param {number | null} since
    * @param {SocketOptions} options
    * @param {(error: unknown) => void} report
+   * @param {Transport} [transport]
    */
-  constructor(ws, since, options, report) {
+  constructor(ws, since, options, report, transport = 'websocket') {
     this.ws = ws;
     this.since = since;
+    this.transport = transport;
     this.#options = options;
     this.#report = report;
   }

@@ -9,6 +9,9 @@ export type ClientState = 'idle' | 'connecting' | 'syncing' | 'live' | 'reconnec
  */
 export type ClientRole = 'solo' | 'leader' | 'follower';
 
+/** How the client reaches the server: a WebSocket (`/ws`) or the Server-Sent Events fallback (`GET /sse`, acks on `POST /sse/ack`). */
+export type Transport = 'websocket' | 'sse';
+
 /** One notification, as handed to `notification` handlers. */
 export interface Notification<TPayload = unknown> {
   /** Place in the user's stream: 1, 2, 3… without holes; handlers see it increasing. */
@@ -57,6 +60,23 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
+/** The EventSource constructor of the fallback: the browser's, or an equivalent (the `eventsource` package in Node). */
+export interface EventSourceConstructorLike {
+  new (url: string): EventSourceLike;
+}
+
+/** The part of the EventSource interface the fallback uses. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((event: Event) => void) | null;
+  onerror: ((event: Event) => void) | null;
+  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  close(): void;
+}
+
+/** The fetch the fallback POSTs its acks with. Default `globalThis.fetch`. */
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; credentials: 'same-origin'; keepalive: boolean }) => Promise<unknown>;
+
 /** The part of the Web Locks API (`navigator.locks`) shared mode uses. */
 export interface LockManagerLike {
   request(name: string, options: { signal?: AbortSignal }, callback: (lock: unknown) => Promise<unknown> | unknown): Promise<unknown>;
@@ -98,6 +118,18 @@ export interface NotifyPushClientOptions {
   shared?: boolean | { name?: string; userId?: string };
   /** WebSocket implementation. Default `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructorLike;
+  /**
+   * `auto` (default): a WebSocket, and the Server-Sent Events stream once the WebSocket cannot be created or two
+   * attempts in a row end before the server's welcome (a proxy that refuses upgrades), until the next start().
+   * `websocket` or `sse`: only that one. The guarantees are the same on both.
+   */
+  transport?: 'auto' | Transport;
+  /** The event stream's URL. Default: `url` with its final `/ws` replaced by `/sse` (acks go to this URL + `/ack`). */
+  sseUrl?: string;
+  /** EventSource implementation of the fallback. Default `globalThis.EventSource`. */
+  EventSource?: EventSourceConstructorLike | null;
+  /** fetch of the fallback's acks. Default `globalThis.fetch`. */
+  fetch?: FetchLike | null;
   /** Lock manager of shared mode. Default `navigator.locks`. */
   locks?: LockManagerLike | null;
   /** BroadcastChannel constructor of shared mode. Default `globalThis.BroadcastChannel`. */
@@ -110,6 +142,14 @@ export interface ConnectedEvent {
   userId: string;
   connectionId: string;
   heartbeatSeconds: number;
+  /** The transport of this connection (in shared mode: of the leader's). */
+  transport: Transport;
+}
+
+/** The client changed transport: `auto` fell back to the event stream. */
+export interface TransportEvent {
+  transport: Transport;
+  previous: Transport;
 }
 
 export interface SyncedEvent {
@@ -158,6 +198,7 @@ export interface NotifyPushEventMap<TPayload = any> {
   disconnected: DisconnectedEvent;
   state: StateEvent;
   role: RoleEvent;
+  transport: TransportEvent;
   stopped: StoppedEvent;
   error: ErrorEvent;
 }
@@ -172,6 +213,8 @@ export declare class NotifyPushClient<TPayload = any> {
   /** Highest seq whose handlers completed: the resume point (`options.since` until then; else null). */
   readonly position: number | null;
   readonly role: ClientRole;
+  /** The transport this tab's connections use; `sse` once `auto` fell back (a `transport` event says when). */
+  readonly transport: Transport;
   /** Adds a handler; returns a function that removes it. A `notification` handler's promise is awaited before the next notification and the ack. */
   on<K extends keyof NotifyPushEventMap>(event: K, handler: (detail: NotifyPushEventMap<TPayload>[K]) => unknown): () => void;
   off<K extends keyof NotifyPushEventMap>(event: K, handler: (detail: NotifyPushEventMap<TPayload>[K]) => unknown): void;
@@ -226,6 +269,12 @@ export declare class AckWindow {
   received(seq: number): void;
   next(position: number | null): number | null;
 }
+
+/**
+ * The event stream URL of one attempt, with `access_token` and `since`: `url` itself when `explicit`, else the socket
+ * URL with its final `/ws` replaced by `/sse`.
+ */
+export declare function eventStreamUrl(url: string, query?: { token?: string | null; since?: number | null }, explicit?: boolean, base?: string): string;
 
 /** The socket URL of one attempt, with `access_token` and `since`. */
 export declare function socketUrl(url: string, query?: { token?: string | null; since?: number | null }, base?: string): string;

@@ -8,12 +8,13 @@ import { groupName, SharedTabs, tokenUser } from './notifypush-shared.js';
 import { Connector } from './notifypush-socket.js';
 
 export { AckWindow, Backoff, backoffDelay, closeAction, CloseCodes, ResumePoint, socketUrl } from './notifypush-protocol.js';
+export { eventStreamUrl } from './notifypush-sse.js';
 
 // The types come from notifypush.d.ts (what './notifypush.js' means to TypeScript): `npm run typecheck` holds this
 // file's JSDoc to the declarations.
 /** @import * as Declared from './notifypush.js' */
 /** @import { BackoffOptions, BroadcastChannelConstructorLike, LockManagerLike } from './notifypush.js' */
-/** @import { ClientRole, ClientState, ConnectedEvent, NotifyPushEventMap } from './notifypush.js' */
+/** @import { ClientRole, ClientState, ConnectedEvent, NotifyPushEventMap, Transport } from './notifypush.js' */
 /** @import { Notification as PushNotification, NotifyPushClientOptions, TokenRequest } from './notifypush.js' */
 /** @import { QueueItem } from './notifypush-protocol.js' */
 /** @import { SharedHost } from './notifypush-shared.js' */
@@ -39,7 +40,8 @@ export { AckWindow, Backoff, backoffDelay, closeAction, CloseCodes, ResumePoint,
 const MAX_UNACKED = 100;
 
 /**
- * A user's notification stream over one WebSocket (or, in shared mode, one per browser): resumes after every
+ * A user's notification stream over one WebSocket (or, where the network refuses WebSockets, one Server-Sent Events
+ * stream; in shared mode, one per browser): resumes after every
  * disconnect from where its handlers got to, delivers each notification once and in order, acknowledges what
  * the handlers completed.
  * @template [TPayload=any]
@@ -78,8 +80,8 @@ export class NotifyPushClient {
 
   /**
    * @param {NotifyPushClientOptions} [options] `url`, `getToken`, `since`, `backoff`, `heartbeatGraceMs`,
-   *   `connectTimeoutMs`, `shared`, `WebSocket`, `locks`, `BroadcastChannel`, `connectivity`: see notifypush.d.ts
-   *   and README.md.
+   *   `connectTimeoutMs`, `shared`, `transport`, `sseUrl`, `WebSocket`, `EventSource`, `fetch`, `locks`,
+   *   `BroadcastChannel`, `connectivity`: see notifypush.d.ts and README.md.
    */
   constructor(options = {}) {
     const group = typeof options.shared === 'object' ? options.shared : {}; // `shared: true` names nothing
@@ -91,6 +93,10 @@ export class NotifyPushClient {
       connectTimeoutMs: options.connectTimeoutMs ?? 20000,
       backoff: options.backoff,
       WebSocket: options.WebSocket ?? globalThis.WebSocket,
+      transport: options.transport ?? 'auto',
+      sseUrl: options.sseUrl ?? null,
+      EventSource: options.EventSource ?? globalThis.EventSource ?? null,
+      fetch: options.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : null),
       shared,
       locks: options.locks ?? globalThis.navigator?.locks ?? null,
       BroadcastChannel: options.BroadcastChannel ?? globalThis.BroadcastChannel ?? null,
@@ -100,14 +106,21 @@ export class NotifyPushClient {
           : typeof globalThis.addEventListener === 'function' ? globalThis : null,
       accepts: (token) => this.#accepts(token),
     };
-    if (typeof this.#options.WebSocket !== 'function') {
-      throw new TypeError('NotifyPushClient: no WebSocket implementation; pass options.WebSocket.');
+    const { transport, WebSocket, EventSource, fetch } = this.#options;
+    if (!['auto', 'websocket', 'sse'].includes(transport)) {
+      throw new TypeError("NotifyPushClient: options.transport must be 'auto', 'websocket' or 'sse'.");
     }
+    const canStream = typeof EventSource === 'function' && typeof fetch === 'function';
+    if (transport === 'sse' ? !canStream : typeof WebSocket !== 'function' && !(transport === 'auto' && canStream)) {
+      throw new TypeError('NotifyPushClient: no WebSocket (or, for the event stream, EventSource and fetch) implementation; pass options.WebSocket.');
+    }
+    // 'auto' without any WebSocket at all (an old embedded browser, a page that removed it): the event stream from the start.
+    if (transport === 'auto' && typeof WebSocket !== 'function') this.#options.transport = 'sse';
     socketUrl(this.#options.url); // throws now, not on every retry, when the URL cannot be resolved
     this.#resume = new ResumePoint(options.since ?? null);
     this.#received = new ResumePoint(this.#resume.position);
     this.#backoff = new Backoff(this.#options.backoff);
-    this.#connector = new Connector(this.#options, (error) => this.#emitError(error));
+    this.#connector = new Connector(this.#options, (error) => this.#emitError(error), (now, previous) => this.#emit('transport', { transport: now, previous }));
   }
 
   /** @returns {ClientState} */
@@ -123,6 +136,15 @@ export class NotifyPushClient {
   /** @returns {ClientRole} */
   get role() {
     return this.#role;
+  }
+
+  /**
+   * The transport this tab's connections use: 'websocket', or 'sse' once 'auto' fell back to the event stream (or
+   * when configured). A follower in shared mode reads its leader's in the `connected` event.
+   * @returns {Transport}
+   */
+  get transport() {
+    return this.#connector.transport;
   }
 
   /**
@@ -155,6 +177,7 @@ export class NotifyPushClient {
     this.#offline = false;
     this.#lastCloseExpired = false;
     this.#backoff.reset();
+    this.#connector.reset(); // a new start tries the WebSocket again
     this.#received = new ResumePoint(this.#resume.position); // stop() dropped what was queued
     this.#listenToConnectivity(true);
     const { shared, locks, BroadcastChannel } = this.#options;
@@ -252,7 +275,7 @@ export class NotifyPushClient {
     const frame = conn.read(data);
     switch (frame?.type) {
       case 'welcome':
-        conn.welcome = { userId: frame.userId, connectionId: frame.connectionId, heartbeatSeconds: frame.heartbeatSeconds };
+        conn.welcome = { userId: frame.userId, connectionId: frame.connectionId, heartbeatSeconds: frame.heartbeatSeconds, transport: conn.transport };
         this.#setState('syncing');
         this.#announce('connected', conn.welcome);
         break;
@@ -307,6 +330,7 @@ export class NotifyPushClient {
   #onClose(conn, code, reason) {
     if (conn !== this.#conn) return;
     this.#drop(conn);
+    this.#connector.ended(conn, conn.welcome !== null);
     const action = closeAction(code);
     if (action === 'stop') {
       this.#announce('disconnected', { code, reason, willReconnect: false, delayMs: null });
@@ -329,6 +353,7 @@ export class NotifyPushClient {
   #abandon(conn, reason) {
     if (conn !== this.#conn) return;
     this.#drop(conn);
+    this.#connector.ended(conn, conn.welcome !== null);
     conn.close();
     this.#retry(CloseCodes.Abnormal, reason);
   }

@@ -36,9 +36,13 @@ public sealed partial class ConnectionRegistry(
     // ConcurrentDictionary.Count takes every lock of the dictionary; handshakes read the count to enforce the
     // replica's socket cap, so it is kept beside it.
     private int _connectionCount;
+    private int _eventStreamCount;
 
     /// <summary>Open sockets on this replica.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>How many of <see cref="ConnectionCount"/> are Server-Sent Events streams rather than WebSockets.</summary>
+    public int EventStreamCount => Volatile.Read(ref _eventStreamCount);
 
     /// <summary>Users with at least one socket (or upgrade in progress) on this replica.</summary>
     public int UserCount => _users.Count;
@@ -148,6 +152,10 @@ public sealed partial class ConnectionRegistry(
         if (_all.TryAdd(connection, 0))
         {
             Interlocked.Increment(ref _connectionCount);
+            if (IsEventStream(connection))
+            {
+                Interlocked.Increment(ref _eventStreamCount);
+            }
         }
 
         entry.Add(connection);
@@ -171,6 +179,10 @@ public sealed partial class ConnectionRegistry(
             if (_all.TryRemove(connection, out _))
             {
                 Interlocked.Decrement(ref _connectionCount);
+                if (IsEventStream(connection))
+                {
+                    Interlocked.Decrement(ref _eventStreamCount);
+                }
             }
 
             presence?.Changed(entry.UserId);
@@ -208,6 +220,9 @@ public sealed partial class ConnectionRegistry(
             entry.Gate.Release();
         }
     }
+
+    private static bool IsEventStream(NotificationConnection connection) =>
+        !string.Equals(connection.Transport, WebSocketTransport.TransportName, StringComparison.Ordinal);
 
     private static partial class Log
     {

@@ -67,7 +67,9 @@ public sealed partial class NotificationConnection
 
         if (nowTicks >= _nextPingAt)
         {
-            var outstandingBefore = Interlocked.CompareExchange(ref _pingOutstandingSince, nowTicks, 0);
+            // A client without a way to answer (Server-Sent Events) owes no pong: the ping only keeps proxies from
+            // timing the idle stream out, and a dead peer shows as a failed or timed-out write.
+            var outstandingBefore = _transport.CarriesClientFrames ? Interlocked.CompareExchange(ref _pingOutstandingSince, nowTicks, 0) : -1;
             if (TryEnqueue(new OutboundMessage(OutboundKind.Control, 0, ServerFrames.Ping)))
             {
                 _nextPingAt = nowTicks + TimeSpan.FromSeconds(options.HeartbeatSeconds).Ticks;

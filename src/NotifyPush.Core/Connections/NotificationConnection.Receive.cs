@@ -39,9 +39,8 @@ public sealed partial class NotificationConnection
                         buffer = larger;
                     }
 
-                    // No cancellation token: Abort() aborts the socket, which ends this receive, and a token would
-                    // keep a registration alive per idle socket for nothing.
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).ConfigureAwait(false);
+                    // Abort() ends this receive (see WebSocketTransport.ReceiveAsync for why no token).
+                    result = await _transport.ReceiveAsync(buffer.AsMemory(count)).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         return;

@@ -48,7 +48,9 @@ public sealed partial class NotificationConnection
             var recovered = start.Recovered && !replayHadHoles;
             if (CloseCode == 0)
             {
-                await WriteAsync(ServerFrames.Synced(LastSentSeq, recovered)).ConfigureAwait(false);
+                // The position rides along as the frame's seq: over Server-Sent Events it is the event id, so a browser's
+                // own reconnect resumes after it even when no notification came.
+                await WriteAsync(ServerFrames.Synced(LastSentSeq, recovered), LastSentSeq).ConfigureAwait(false);
                 Log.Synced(_services.Logger, ConnectionId, UserId, start.ResumeAfter, LastSentSeq, recovered);
             }
 
@@ -126,7 +128,7 @@ public sealed partial class NotificationConnection
                 }
 
                 MarkSent(message.Seq);
-                await WriteAsync(message.Frame, message.FrameTail).ConfigureAwait(false);
+                await WriteAsync(message.Frame, message.FrameTail, message.Seq).ConfigureAwait(false);
                 _services.Metrics.DeliveredLive(message.CreatedAtUtcTicks, message.CreatedAtUtcTicks == 0 ? 0 : _services.Time.GetUtcNow().UtcTicks);
                 return;
             case OutboundKind.CatchUp:
@@ -199,7 +201,7 @@ public sealed partial class NotificationConnection
                     }
 
                     MarkSent(row.Seq);
-                    await WriteAsync(ServerFrames.Notification(row)).ConfigureAwait(false);
+                    await WriteAsync(ServerFrames.Notification(row), row.Seq).ConfigureAwait(false);
                     sent++;
                 }
             }
@@ -270,15 +272,15 @@ public sealed partial class NotificationConnection
     }
 
     /// <summary>
-    /// Writes a frame given as its own head and a tail shared with other recipients, as one WebSocket message. The two
+    /// Writes a frame given as its own head and a tail shared with other recipients, as one frame of the transport. The two
     /// are joined in a pooled buffer for the write only: the whole frame exists once per socket being written, never
     /// once per recipient waiting.
     /// </summary>
-    private async ValueTask WriteAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> tail)
+    private async ValueTask WriteAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> tail, long seq)
     {
         if (tail.IsEmpty)
         {
-            await WriteAsync(head).ConfigureAwait(false);
+            await WriteAsync(head, seq).ConfigureAwait(false);
             return;
         }
 
@@ -288,19 +290,21 @@ public sealed partial class NotificationConnection
         {
             head.Span.CopyTo(buffer);
             tail.Span.CopyTo(buffer.AsSpan(head.Length));
-            await WriteAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+            await WriteAsync(buffer.AsMemory(0, length), seq).ConfigureAwait(false);
         }
         finally
         {
-            // The WebSocket has copied the frame into its own send buffer once SendAsync completed (or failed).
+            // The transport has copied the frame into its own send buffer once SendAsync completed (or failed).
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private async ValueTask WriteAsync(ReadOnlyMemory<byte> frame)
+    /// <param name="frame">One whole frame.</param>
+    /// <param name="seq">The seq the frame carries (a notification's, synced's position), otherwise 0: the event id over SSE.</param>
+    private async ValueTask WriteAsync(ReadOnlyMemory<byte> frame, long seq = 0)
     {
         Volatile.Write(ref _writeStartedAt, _services.Time.GetUtcNow().UtcTicks);
-        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+        await _transport.SendAsync(frame, seq).ConfigureAwait(false);
         Volatile.Write(ref _writeStartedAt, 0);
     }
 
@@ -315,7 +319,7 @@ public sealed partial class NotificationConnection
 
     private async Task CloseOutputAsync()
     {
-        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        if (!_transport.CanClose)
         {
             return;
         }
@@ -325,7 +329,7 @@ public sealed partial class NotificationConnection
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Connection.CloseTimeoutSeconds), _services.Time);
         try
         {
-            await _socket.CloseOutputAsync((WebSocketCloseStatus)code, _closeReason, timeout.Token).ConfigureAwait(false);
+            await _transport.CloseOutputAsync(code, _closeReason, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {

@@ -8,7 +8,8 @@ using NotifyPush.Core.Protocol;
 namespace NotifyPush.Core.Connections;
 
 /// <summary>
-/// One authenticated WebSocket of one user. Only its send loop writes to the socket; everyone else calls
+/// One authenticated connection of one user, over a WebSocket or a Server-Sent Events stream (its
+/// <see cref="IConnectionTransport"/>). Only its send loop writes to the wire; everyone else calls
 /// <see cref="TryEnqueue"/> on its bounded queue, so fan-out never waits for a slow socket.
 /// </summary>
 /// <remarks>
@@ -18,7 +19,7 @@ namespace NotifyPush.Core.Connections;
 /// </remarks>
 public sealed partial class NotificationConnection
 {
-    private readonly WebSocket _socket;
+    private readonly IConnectionTransport _transport;
     private readonly IWriteCoalescer? _coalescer;
     private readonly ConnectionServices _services;
     private readonly Channel<OutboundMessage> _queue;
@@ -48,9 +49,19 @@ public sealed partial class NotificationConnection
     /// <param name="services">The process-wide collaborators.</param>
     /// <param name="coalescer">The cork of the socket's transport, when the host provides one: several waiting frames then go out in one write.</param>
     public NotificationConnection(WebSocket socket, string userId, DateTimeOffset? credentialExpiresAt, ConnectionServices services, IWriteCoalescer? coalescer = null)
+        : this(new WebSocketTransport(socket, coalescer), userId, credentialExpiresAt, services)
     {
-        _socket = socket;
-        _coalescer = coalescer;
+    }
+
+    /// <summary>Creates a connection over any transport (a WebSocket, a Server-Sent Events stream). Call <see cref="RunAsync"/> once.</summary>
+    /// <param name="transport">The wire; only this connection's send loop writes to it.</param>
+    /// <param name="userId">The authenticated user.</param>
+    /// <param name="credentialExpiresAt">When the credential stops being valid (4001 then), or null for never.</param>
+    /// <param name="services">The process-wide collaborators.</param>
+    public NotificationConnection(IConnectionTransport transport, string userId, DateTimeOffset? credentialExpiresAt, ConnectionServices services)
+    {
+        _transport = transport;
+        _coalescer = transport.Coalescer;
         _services = services;
         UserId = userId;
         ConnectionId = Guid.NewGuid().ToString("N");
@@ -75,6 +86,9 @@ public sealed partial class NotificationConnection
 
     /// <summary>A unique id for logs and the <c>welcome</c> frame.</summary>
     public string ConnectionId { get; }
+
+    /// <summary>The wire's name: <c>websocket</c> or <c>sse</c>.</summary>
+    public string Transport => _transport.Name;
 
     /// <summary>The close code the server chose, or 0 while the connection is open.</summary>
     public int CloseCode => Volatile.Read(ref _closeCode);
@@ -209,9 +223,6 @@ public sealed partial class NotificationConnection
         // Wakes a send loop idling on the queue; it then finds the socket aborted and ends.
         _queue.Writer.TryComplete();
 
-        if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
-        {
-            _socket.Abort();
-        }
+        _transport.Abort();
     }
 }

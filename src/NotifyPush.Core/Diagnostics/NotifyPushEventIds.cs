@@ -39,6 +39,7 @@ public static class NotifyPushEventIds
     // HTTP API and socket endpoint
     public const int SocketAccepted = 4100;
     public const int HandshakeRateLimited = 4110;
+    public const int EventStreamAccepted = 4120;
 
     // Hosting
     public const int WaitingForStore = 4200;

@@ -14,6 +14,7 @@ namespace NotifyPush.Core.Presence;
 /// <param name="NotificationsAccepted">Notifications accepted by this replica since it started.</param>
 /// <param name="NotificationsDelivered">Notification frames written to its sockets since it started.</param>
 /// <param name="ReportedAt">When this was measured.</param>
+/// <param name="EventStreams">How many of <paramref name="Sockets"/> are Server-Sent Events streams (0 from a replica that predates them).</param>
 public sealed record ReplicaInfo(
     string ReplicaId,
     string Host,
@@ -27,4 +28,5 @@ public sealed record ReplicaInfo(
     bool Draining,
     long NotificationsAccepted,
     long NotificationsDelivered,
-    DateTimeOffset ReportedAt);
+    DateTimeOffset ReportedAt,
+    int EventStreams = 0);

@@ -50,6 +50,7 @@ public sealed class ReplicaStatus(
             replica.IsDraining,
             metrics.AcceptedTotal,
             metrics.DeliveredTotal,
-            timeProvider.GetUtcNow());
+            timeProvider.GetUtcNow(),
+            registry.EventStreamCount);
     }
 }

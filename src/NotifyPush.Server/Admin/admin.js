@@ -68,7 +68,8 @@ async function refreshReplicas() {
       cell(r.replicaId.slice(0, 8)),
       cell(r.version),
       cell(duration((Date.parse(r.reportedAt) - Date.parse(r.startedAt)) / 1000)),
-      cell(String(r.sockets)),
+      // Sockets counts the event streams (the Server-Sent Events fallback) too; they are named when there are any.
+      cell(r.eventStreams ? `${r.sockets} (${r.eventStreams} SSE)` : String(r.sockets)),
       cell(String(r.users)),
       cell(r.backplaneConnected ? 'connected' : `down (${r.backplaneState})`, r.backplaneConnected ? 'ok' : 'bad'),
       cell(r.draining ? `${r.store}, draining` : r.store, r.store === 'ok' && !r.draining ? 'ok' : 'bad'),

@@ -8,16 +8,19 @@ namespace NotifyPush.Server.Authentication;
 
 /// <summary>
 /// The <see cref="NotifyPushSchemes.UserToken"/> scheme's part that JwtBearer does not do itself: where the token
-/// comes from (header, query on the socket path, cookie), cheap checks before validation, the user id rules and the
+/// comes from (header, query on the socket and event stream paths, cookie), cheap checks before validation, the user id rules and the
 /// token revocation check after it, and short failure reasons that never quote the token.
 /// </summary>
 internal sealed class UserTokenEvents(IOptions<AuthOptions> authOptions, UserTokenRules rules, SigningKeyDiscovery discovery, TokenRevocationCheck revocation) : JwtBearerEvents
 {
+    // The connection endpoints, where browsers cannot set a header (WebSocket, EventSource).
+    private static readonly PathString[] QueryTokenPaths = [NotificationSocketEndpoint.Path, ServerSentEventsEndpoint.Path];
+
     private readonly string _cookieName = authOptions.Value.CookieName;
 
     public override async Task MessageReceived(MessageReceivedContext context)
     {
-        var found = UserTokenSource.Read(context.Request, _cookieName, NotificationSocketEndpoint.Path);
+        var found = UserTokenSource.Read(context.Request, _cookieName, QueryTokenPaths);
         UserTokenSource.Remember(context.HttpContext, found.Source);
         if (found.Error is { } error)
         {

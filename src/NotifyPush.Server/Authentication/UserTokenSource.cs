@@ -4,7 +4,7 @@ namespace NotifyPush.Server.Authentication;
 
 /// <summary>
 /// Finds the user token of a socket handshake. The first source present decides, in this order:
-/// <c>Authorization: Bearer</c>, the <c>access_token</c> query parameter (on the socket path only), the cookie.
+/// <c>Authorization: Bearer</c>, the <c>access_token</c> query parameter (on the socket and event stream paths only), the cookie.
 /// A later source is not tried when an earlier one is unusable, so a stale header never falls back to a cookie.
 /// </summary>
 internal readonly record struct UserTokenSource(string? Token, CredentialSource Source, string? Error)
@@ -15,7 +15,7 @@ internal readonly record struct UserTokenSource(string? Token, CredentialSource 
     private static readonly object ItemKey = new();
 
     /// <summary>Reads the token and its source; <see cref="Error"/> is set when the first source present is unusable.</summary>
-    public static UserTokenSource Read(HttpRequest request, string cookieName, PathString socketPath)
+    public static UserTokenSource Read(HttpRequest request, string cookieName, IReadOnlyList<PathString> queryTokenPaths)
     {
         switch (AuthorizationHeader.Read(request, out var scheme, out var credential))
         {
@@ -29,8 +29,9 @@ internal readonly record struct UserTokenSource(string? Token, CredentialSource 
                 return new(null, CredentialSource.AuthorizationHeader, "authorization header is malformed");
         }
 
-        // SignalR's documented pattern: the query string carries a token only where a WebSocket needs it.
-        if (request.Path.Equals(socketPath, StringComparison.OrdinalIgnoreCase))
+        // SignalR's documented pattern: the query string carries a token only where a WebSocket (or an EventSource)
+        // needs it; elsewhere (POST /sse/ack included) a client can set a header.
+        if (IsQueryTokenPath(request.Path, queryTokenPaths))
         {
             var query = request.Query[AccessTokenQueryName];
             if (query.Count > 1)
@@ -50,6 +51,19 @@ internal readonly record struct UserTokenSource(string? Token, CredentialSource 
         }
 
         return new(null, CredentialSource.None, null);
+    }
+
+    private static bool IsQueryTokenPath(PathString path, IReadOnlyList<PathString> queryTokenPaths)
+    {
+        foreach (var candidate in queryTokenPaths)
+        {
+            if (path.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Remembers for the rest of the request where its token came from (for the Origin rule and the logs).</summary>

@@ -44,6 +44,7 @@ public static class ClientScriptEndpoint
         ("notifypush.js", JavaScript, "GetClientScript", "The browser client notifypush.js (ES module)."),
         ("notifypush-protocol.js", JavaScript, "GetClientScriptProtocol", "Module of notifypush.js: the protocol's rules (close codes, backoff, resume point, acks)."),
         ("notifypush-socket.js", JavaScript, "GetClientScriptSocket", "Module of notifypush.js: one socket to the server."),
+        ("notifypush-sse.js", JavaScript, "GetClientScriptEventStream", "Module of notifypush.js: the Server-Sent Events fallback, shaped as a socket."),
         ("notifypush-shared.js", JavaScript, "GetClientScriptShared", "Module of notifypush.js: shared mode, one socket for the tabs of a browser."),
         ("notifypush.d.ts", PlainText, "GetClientScriptTypes", "TypeScript declarations of notifypush.js."),
     ];

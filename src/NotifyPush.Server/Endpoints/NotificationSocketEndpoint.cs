@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebSockets;
@@ -62,44 +61,17 @@ public static partial class NotificationSocketEndpoint
         var userId = context.User.FindFirst(NotifyPushClaimTypes.UserId)!.Value;
         var credentialDeadline = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc;
 
-        if (!TryReadSince(context, out var resume))
+        if (!ConnectionHandshake.TryReadSince(context, out var resume))
         {
             metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.BadRequest);
             await Refuse(context, StatusCodes.Status400BadRequest, "Invalid since", "since must be an integer of at least 0.");
             return;
         }
 
-        // A client reconnecting in a loop is slowed per user, before it costs a slot, a replay or an upgrade.
-        if (!handshakes.TryAcquire(userId, out var retryAfter))
+        var logger = loggerFactory.CreateLogger(typeof(NotificationSocketEndpoint));
+        if (await ConnectionHandshake.TryAdmitAsync(context, userId, registry, handshakes, metrics, logger) is not { } admitted)
         {
-            metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.RateLimited);
-            Log.HandshakeRateLimited(loggerFactory.CreateLogger(typeof(NotificationSocketEndpoint)), userId, (long)retryAfter.TotalMilliseconds);
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            await Refuse(context, StatusCodes.Status429TooManyRequests, "Too many handshakes", "This user opened sockets too often; wait for Retry-After seconds, then connect with since.");
             return;
-        }
-
-        // Decided before the upgrade, so every refusal is plain HTTP; Kestrel's connection cap is the backstop.
-        var admission = await registry.TryAdmitAsync(userId, context.RequestAborted);
-        metrics.Handshake(admission.Refusal switch
-        {
-            AdmissionRefusal.None => NotifyPushMetrics.HandshakeOutcomes.Accepted,
-            AdmissionRefusal.UserFull => NotifyPushMetrics.HandshakeOutcomes.TooManySockets,
-            _ => NotifyPushMetrics.HandshakeOutcomes.Unavailable,
-        });
-        switch (admission.Refusal)
-        {
-            case AdmissionRefusal.Draining:
-                context.Response.Headers.RetryAfter = "1";
-                await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Replica draining", "This replica is shutting down; connect to another one.");
-                return;
-            case AdmissionRefusal.ReplicaFull:
-                context.Response.Headers.RetryAfter = "1";
-                await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Replica at capacity", "This replica holds its maximum of sockets; connect again (the load balancer may pick another replica).");
-                return;
-            case AdmissionRefusal.UserFull:
-                await Refuse(context, StatusCodes.Status429TooManyRequests, "Too many sockets", "This user holds the maximum number of sockets on this replica.");
-                return;
         }
 
         // The credential is checked. Its header stays referenced by the request for the socket's whole life (hours,
@@ -107,13 +79,12 @@ public static partial class NotificationSocketEndpoint
         context.Request.Headers.Remove(HeaderNames.Authorization);
         context.Request.Headers.Remove(HeaderNames.Cookie);
 
-        await using (var slot = admission.Slot!)
+        await using (var slot = admitted)
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext);
             var coalescer = context.Features.Get<IWriteCoalescerFeature>()?.Coalescer;
             var connection = new NotificationConnection(socket, userId, credentialDeadline, connectionServices, coalescer);
-            var logger = loggerFactory.CreateLogger(typeof(NotificationSocketEndpoint));
-            using (logger.BeginScope(new ConnectionScope(connection.ConnectionId, connection.UserId)))
+            using (logger.BeginScope(new ConnectionLogScope(connection.ConnectionId, connection.UserId)))
             {
                 Log.Accepted(logger, connection.ConnectionId, connection.UserId, resume.Since);
                 slot.Attach(connection);
@@ -138,38 +109,6 @@ public static partial class NotificationSocketEndpoint
     private static bool HasToken(StringValues header, string token) =>
         header.Any(value => value is not null && value.Split(',').Any(item => item.Trim().Equals(token, StringComparison.OrdinalIgnoreCase)));
 
-    private static bool TryReadSince(HttpContext context, out ResumePoint resume)
-    {
-        var raw = context.Request.Query["since"];
-        if (raw.Count == 0)
-        {
-            resume = ResumePoint.Unacknowledged;
-            return true;
-        }
-
-        if (long.TryParse(raw.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var since))
-        {
-            resume = ResumePoint.After(since);
-            return true;
-        }
-
-        resume = default;
-        return false;
-    }
-
     private static Task Refuse(HttpContext context, int status, string title, string detail) =>
-        Results.Problem(detail, statusCode: status, title: title).ExecuteAsync(context);
-
-    /// <summary>The log scope of one socket: every log line of it carries ConnectionId and UserId.</summary>
-    private sealed class ConnectionScope : List<KeyValuePair<string, object?>>
-    {
-        public ConnectionScope(string connectionId, string userId)
-            : base(2)
-        {
-            Add(new("ConnectionId", connectionId));
-            Add(new("UserId", userId));
-        }
-
-        public override string ToString() => $"ConnectionId:{this[0].Value} UserId:{this[1].Value}";
-    }
+        ConnectionHandshake.Refuse(context, status, title, detail);
 }

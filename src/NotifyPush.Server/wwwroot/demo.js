@@ -204,6 +204,7 @@ function signIn(userId, lifetime, shared) {
   showCount();
   setText('signed-in-user', userId);
   setText('connection-id', null);
+  setText('transport', null);
   setText('synced-seq', null);
   setText('recovered', null);
   setText('last-close', null);
@@ -230,7 +231,10 @@ function signIn(userId, lifetime, shared) {
       showCounters();
       setText('connection-id', e.connectionId);
       $('connection-id').dataset.connectionId = e.connectionId;
-      log(`${own ? 'connected' : 'the leader tab connected'} as ${e.userId}, connection ${e.connectionId}`);
+      // 'sse' when the WebSocket could not open (a proxy refusing upgrades) and the client fell back to the event stream.
+      setText('transport', e.transport === 'sse' ? 'Server-Sent Events (fallback)' : 'WebSocket');
+      $('transport').dataset.transport = e.transport;
+      log(`${own ? 'connected' : 'the leader tab connected'} as ${e.userId}, connection ${e.connectionId} over ${e.transport}`);
       showState();
     }),
     client.on('synced', (e) => {
@@ -256,6 +260,7 @@ function signIn(userId, lifetime, shared) {
       log(e.code === 4003 ? 'signed out by the server (4003)' : `stopped: ${e.code} ${e.reason ?? ''}`);
       showState();
     }),
+    client.on('transport', (e) => log(`the WebSocket cannot open here: falling back from ${e.previous} to ${e.transport}`)),
     client.on('error', (e) => log('error: ' + (e.error?.message ?? e.error))),
   ];
   client.start();

@@ -17,6 +17,10 @@ const client = new NotifyPushClient<OrderShipped>({
   locks: navigator.locks,
   BroadcastChannel,
   connectivity: window,
+  transport: 'auto',
+  sseUrl: '/sse',
+  EventSource,
+  fetch,
 });
 
 const off = client.on('notification', async (n: Notification<OrderShipped>) => {
@@ -27,6 +31,9 @@ off();
 client.on('stopped', ({ code }) => code === CloseCodes.SignedOut);
 client.on('disconnected', ({ delayMs, willReconnect }) => (willReconnect ? delayMs ?? 0 : null));
 client.on('synced', ({ recovered }) => recovered);
+client.on('connected', ({ transport }) => transport === 'sse');
+client.on('transport', ({ transport, previous }) => transport !== previous);
+const transport: 'websocket' | 'sse' = client.transport;
 const position: number | null = client.position;
 const action: 'stop' | 'reauth' | 'reconnect' = closeAction(CloseCodes.CredentialExpired);
 client.start();
@@ -44,4 +51,4 @@ class FakeWebSocket implements WebSocketLike {
 }
 new NotifyPushClient({ WebSocket: FakeWebSocket, connectivity: null, locks: null, BroadcastChannel: null });
 
-export { action, position };
+export { action, position, transport };

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, test } from 'node:test';
+import { EventSource } from 'eventsource';
 import { NotifyPushClient } from '../notifypush.js';
 import { NotifyPushServer } from './support/server.mjs';
 import { framesOf, recordingWebSocket } from './support/sockets.mjs';
@@ -531,4 +532,41 @@ test('a tab whose token becomes another user\'s leaves the group and stops with 
   assert.equal(b.client.role, 'solo');
   assert.deepEqual(b.log.received, []);
   assert.equal(wire.sockets.length, 2, "a's socket, then c's: none with carol's token");
+});
+
+test('shared mode over the event stream: one stream for the tabs, acks over POST, the next leader resumes on a stream too', TEST_TIMEOUT, async () => {
+  const user = `js-${randomUUID()}`;
+  const name = `notifypush-${user}`;
+  const locks = new InProcessLocks();
+  const wire = recordingWebSocket();
+  const streams = [];
+  class CountingEventSource extends EventSource {
+    constructor(url, init) {
+      super(url, init);
+      streams.push(new URL(url).searchParams.get('since'));
+    }
+  }
+  const sse = { transport: 'sse', EventSource: CountingEventSource };
+  const a = newTab(user, locks, wire, name, sse);
+  const b = newTab(user, locks, wire, name, sse);
+  a.client.start();
+  await a.log.next('synced');
+  b.client.start();
+  await waitFor(() => b.client.role === 'follower' && b.client.state === 'live', { message: 'b follows' });
+
+  for (let i = 0; i < 3; i++) await server.send(user);
+  await Promise.all([a, b].map((tab) => tab.log.seen(3)));
+  assert.equal(streams.length, 1, 'one stream for two tabs');
+  assert.equal(wire.sockets.length, 0, 'no WebSocket');
+  assert.equal(b.log.all('connected')[0].transport, 'sse', "the follower hears its leader's transport");
+  await waitFor(async () => (await server.history(user)).ackedSeq === 3, { message: "the leader's acks stored" });
+
+  a.client.stop();
+  await b.log.next('role', { filter: (e) => e.role === 'leader' });
+  await b.log.next('synced');
+  for (let i = 0; i < 2; i++) await server.send(user);
+  await b.log.seen(5);
+  assert.deepEqual(b.log.notifications, range(1, 5));
+  assert.equal(streams.length, 2);
+  assert.equal(streams[1], '3', 'the new leader resumes after what it handled');
 });

@@ -66,5 +66,23 @@ public sealed class AdminEndpointTests
         Assert.True(replica.GetProperty("backplaneConnected").GetBoolean());
         Assert.Matches("^[0-9a-f]{32}$", replica.GetProperty("replicaId").GetString()!);
         Assert.False(string.IsNullOrEmpty(replica.GetProperty("version").GetString()));
+        Assert.Equal(0, replica.GetProperty("eventStreams").GetInt32());
+    }
+
+    [Fact]
+    public async Task Replicas_CountEventStreamsAmongTheirSockets()
+    {
+        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Admin:Enabled"] = "true" });
+        await using var socket = await TestSocket.ConnectAsync(server, $"admin-{Guid.NewGuid():N}");
+        await using var stream = await TestEventStream.ConnectAsync(server, $"admin-{Guid.NewGuid():N}");
+        await socket.ReadUntilSyncedAsync();
+        await stream.ReadUntilSyncedAsync();
+
+        using var api = server.CreateServiceClient();
+        using var response = await api.GetAsync("/api/admin/replicas");
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var replica = Assert.Single(body.RootElement.GetProperty("replicas").EnumerateArray());
+        Assert.Equal(2, replica.GetProperty("sockets").GetInt32());
+        Assert.Equal(1, replica.GetProperty("eventStreams").GetInt32());
     }
 }

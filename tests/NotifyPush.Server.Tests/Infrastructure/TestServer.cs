@@ -34,7 +34,8 @@ public sealed class TestServer : WebApplicationFactory<Program>
     /// <param name="settings">Settings over the common ones (and the SQLite store in a folder of its own).</param>
     /// <param name="environment">The host environment.</param>
     /// <param name="services">Replaces services after the server registered its own, e.g. a <c>FakeTimeProvider</c> as the <see cref="TimeProvider"/>.</param>
-    public TestServer(IDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null)
+    /// <param name="port">The loopback port to listen on; 0 for a free one. A restarted server takes its predecessor's.</param>
+    public TestServer(IDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null, int port = 0)
     {
         _environment = environment;
         _services = services;
@@ -51,7 +52,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
             }
         }
 
-        UseKestrel(0);
+        UseKestrel(port);
         StartServer();
     }
 
