@@ -8,6 +8,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { EventSource } from 'eventsource';
 import { eventStreamUrl, NotifyPushClient } from '../notifypush.js';
 import { TcpProxy } from './support/proxy.mjs';
+import { TestWebSocket } from './support/websocket.mjs';
 import { NotifyPushServer } from './support/server.mjs';
 import { EventLog, range, waitFor } from './support/wait.mjs';
 
@@ -110,7 +111,7 @@ test('a WebSocket the network refuses twice: the client falls back and replays w
   const client = newClient(user, {
     url: proxy.socketUrl,
     sseUrl: `${server.baseUrl}/sse`,
-    WebSocket: globalThis.WebSocket,
+    WebSocket: TestWebSocket,
   });
   const log = new EventLog(client);
   client.start();
@@ -124,7 +125,7 @@ test('a WebSocket the network refuses twice: the client falls back and replays w
 test('transport sse with the WebSocket available: only the stream is used', TEST_TIMEOUT, async () => {
   const user = newUser();
   let sockets = 0;
-  class CountingWebSocket extends globalThis.WebSocket {
+  class CountingWebSocket extends TestWebSocket {
     constructor(url) {
       super(url);
       sockets++;
