@@ -1,5 +1,5 @@
-using Npgsql;
 using NotifyPush.Core.Storage;
+using Npgsql;
 
 namespace NotifyPush.Storage.Postgres;
 
