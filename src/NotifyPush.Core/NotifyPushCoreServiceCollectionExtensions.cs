@@ -36,6 +36,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddNotifyPushMetrics();
         services.AddSingleton<ReplicaState>();
         services.AddSingleton<PresenceTracker>();
+        services.AddSingleton<IUserSocketCountObserver>(provider => provider.GetRequiredService<PresenceTracker>());
         services.AddSingleton<ReplicaStatus>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<TokenRevocations>(); // needs the store's ITokenRevocationStore

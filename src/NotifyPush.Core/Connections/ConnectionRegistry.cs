@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
-using NotifyPush.Core.Presence;
 using NotifyPush.Core.Protocol;
 
 namespace NotifyPush.Core.Connections;
@@ -23,7 +22,7 @@ public sealed partial class ConnectionRegistry(
     ReplicaState replica,
     IOptions<ConnectionOptions> options,
     ILogger<ConnectionRegistry> logger,
-    PresenceTracker? presence = null)
+    IUserSocketCountObserver? socketCounts = null)
 {
     private readonly ConcurrentDictionary<string, UserConnections> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NotificationConnection, byte> _all = new();
@@ -159,7 +158,7 @@ public sealed partial class ConnectionRegistry(
         }
 
         entry.Add(connection);
-        presence?.Changed(entry.UserId);
+        socketCounts?.Changed(entry.UserId);
 
         // Draining may have begun after this socket was admitted and before the drain listed the sockets: then it
         // did not see this one, and the socket closes itself the same way.
@@ -185,7 +184,7 @@ public sealed partial class ConnectionRegistry(
                 }
             }
 
-            presence?.Changed(entry.UserId);
+            socketCounts?.Changed(entry.UserId);
         }
 
         // Not cancellable: a slot must always be returned, or the user's subscription would leak.

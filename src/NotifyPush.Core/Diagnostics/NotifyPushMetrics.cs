@@ -1,7 +1,5 @@
 using System.Diagnostics.Metrics;
 using NotifyPush.Core.Backplane;
-using NotifyPush.Core.Connections;
-using NotifyPush.Core.Delivery;
 
 namespace NotifyPush.Core.Diagnostics;
 
@@ -95,12 +93,12 @@ public sealed class NotifyPushMetrics
     public bool DeliveryDurationEnabled => _deliveryDuration.Enabled;
 
     /// <summary>Observes this replica's sockets, users, backplane state and waiting doorbells.</summary>
-    public void ObserveReplica(ConnectionRegistry registry, INotificationBackplane backplane, DoorbellQueue doorbells)
+    public void ObserveReplica(Func<int> connections, Func<int> users, INotificationBackplane backplane, Func<int> doorbellsWaiting)
     {
-        Meter.CreateObservableUpDownCounter("notifypush.connections", () => registry.ConnectionCount, "{connection}", "Open sockets on this replica.");
-        Meter.CreateObservableUpDownCounter("notifypush.users", () => registry.UserCount, "{user}", "Users with at least one open socket on this replica.");
+        Meter.CreateObservableUpDownCounter("notifypush.connections", connections, "{connection}", "Open sockets on this replica.");
+        Meter.CreateObservableUpDownCounter("notifypush.users", users, "{user}", "Users with at least one open socket on this replica.");
         Meter.CreateObservableGauge("notifypush.backplane.connected", () => backplane.GetHealth().IsConnected ? 1 : 0, "1", "1 while the backplane would deliver what is published now, 0 while it is down.");
-        Meter.CreateObservableUpDownCounter("notifypush.doorbells.waiting", () => doorbells.Waiting, "{message}", "Doorbells of committed notifications not yet handed to the backplane.");
+        Meter.CreateObservableUpDownCounter("notifypush.doorbells.waiting", doorbellsWaiting, "{message}", "Doorbells of committed notifications not yet handed to the backplane.");
     }
 
     /// <summary>Observes the doorbells a backplane owes while its broker is down.</summary>

@@ -31,7 +31,7 @@ public sealed partial class NotifyPushStartupService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         backplane.SetListener(dispatcher);
-        metrics.ObserveReplica(registry, backplane, doorbells);
+        metrics.ObserveReplica(() => registry.ConnectionCount, () => registry.UserCount, backplane, () => doorbells.Waiting);
         if (!options.Value.ApplyMigrationsAtStartup)
         {
             return;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using NotifyPush.Core.Connections;
 
 namespace NotifyPush.Core.Presence;
 
@@ -7,7 +8,7 @@ namespace NotifyPush.Core.Presence;
 /// The registry marks a user on every attach and release; the directory takes the marks in batches, so a handshake
 /// never waits for a presence write.
 /// </summary>
-public sealed class PresenceTracker
+public sealed class PresenceTracker : IUserSocketCountObserver
 {
     private readonly ConcurrentDictionary<string, byte> _changed = new(StringComparer.Ordinal);
 
