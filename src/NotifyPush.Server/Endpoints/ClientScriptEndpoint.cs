@@ -18,12 +18,6 @@ namespace NotifyPush.Server.Endpoints;
 /// </remarks>
 public static class ClientScriptEndpoint
 {
-    /// <summary>Path of the client module, the entry that front ends import.</summary>
-    public const string ScriptPath = "/notifypush.js";
-
-    /// <summary>Path of its TypeScript declarations.</summary>
-    public const string TypesPath = "/notifypush.d.ts";
-
     /// <summary>Manifest resource name of a file without its file name (the project file's <c>LogicalName</c>).</summary>
     internal const string ResourcePrefix = "NotifyPush.Server.ClientScript.";
 

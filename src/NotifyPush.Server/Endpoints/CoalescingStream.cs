@@ -22,10 +22,6 @@ internal sealed class CoalescingStream(Stream inner) : Stream, IWriteCoalescer
     private byte[]? _gathered;
     private int _gatheredLength;
     private volatile bool _corked;
-    private long _transportWrites;
-
-    /// <summary>Writes that reached the transport (for tests and diagnostics).</summary>
-    internal long TransportWrites => Interlocked.Read(ref _transportWrites);
 
     public void Cork() => _corked = true;
 
@@ -63,7 +59,6 @@ internal sealed class CoalescingStream(Stream inner) : Stream, IWriteCoalescer
             }
 
             await WriteGatheredAsync(cancellationToken).ConfigureAwait(false);
-            Interlocked.Increment(ref _transportWrites);
             await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -109,7 +104,6 @@ internal sealed class CoalescingStream(Stream inner) : Stream, IWriteCoalescer
         _gatheredLength = 0;
         try
         {
-            Interlocked.Increment(ref _transportWrites);
             await inner.WriteAsync(gathered.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
         }
         finally
