@@ -6,7 +6,8 @@ namespace NotifyPush.Storage.Postgres;
 
 /// <summary>
 /// Applies the embedded migrations (<c>Migrations/NNNN_description.sql</c>, see <see cref="SchemaMigration"/>) in
-/// order, tracking progress in the <c>schema_migrations</c> table. Forward-only: a schema newer than this build is
+/// order, tracking progress in the <c>schema_migrations</c> table with each step's checksum (a step applied with
+/// other text than this build's is refused: <see cref="SchemaMigration.EditedAfterApplying"/>). Forward-only: a schema newer than this build is
 /// left alone, so an older replica keeps running during a rolling deploy while migrations stay additive.
 /// </summary>
 internal static class PostgresMigrations
@@ -35,12 +36,31 @@ internal static class PostgresMigrations
         await EnsureSchemaAsync(connection, transaction, schema, cancellationToken);
 
         var tableExists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(PostgresSql.MigrationsTableExists, transaction: transaction, cancellationToken: cancellationToken));
-        if (!tableExists)
+        await connection.ExecuteAsync(new CommandDefinition(
+            tableExists ? PostgresSql.AddMigrationChecksum : PostgresSql.CreateMigrationsTable, transaction: transaction, cancellationToken: cancellationToken));
+
+        var recorded = (await connection.QueryAsync<(int Version, string? Checksum)>(new CommandDefinition(PostgresSql.AppliedMigrations, transaction: transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(row => row.Version, row => row.Checksum);
+        var applied = recorded.Keys.ToHashSet();
+        var database = schema is null ? "this database" : $"schema '{schema}'";
+        foreach (var migration in All)
         {
-            await connection.ExecuteAsync(new CommandDefinition(PostgresSql.CreateMigrationsTable, transaction: transaction, cancellationToken: cancellationToken));
+            if (!recorded.TryGetValue(migration.Version, out var checksum))
+            {
+                continue;
+            }
+
+            if (checksum is null)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    PostgresSql.RecordChecksum, new { migration.Version, migration.Checksum }, transaction, cancellationToken: cancellationToken));
+            }
+            else if (!string.Equals(checksum, migration.Checksum, StringComparison.Ordinal))
+            {
+                throw migration.EditedAfterApplying(database, checksum);
+            }
         }
 
-        var applied = (await connection.QueryAsync<int>(new CommandDefinition(PostgresSql.AppliedMigrations, transaction: transaction, cancellationToken: cancellationToken))).ToHashSet();
         var names = new List<string>();
         foreach (var migration in All)
         {
@@ -51,7 +71,7 @@ internal static class PostgresMigrations
 
             await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, commandTimeout: 0, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition(
-                PostgresSql.RecordMigration, new { migration.Version, migration.Name }, transaction, cancellationToken: cancellationToken));
+                PostgresSql.RecordMigration, new { migration.Version, migration.Name, migration.Checksum }, transaction, cancellationToken: cancellationToken));
             names.Add(migration.Name);
         }
 

@@ -315,11 +315,18 @@ internal static class PostgresSql
         CREATE TABLE schema_migrations (
             version    integer     NOT NULL PRIMARY KEY,
             name       text        NOT NULL,
-            applied_at timestamptz NOT NULL DEFAULT now()
+            applied_at timestamptz NOT NULL DEFAULT now(),
+            checksum   text
         )
         """;
 
-    public const string AppliedMigrations = "SELECT version FROM schema_migrations ORDER BY version";
+    // Tables made by builds before checksums were recorded gain the column; their rows get this build's checksums
+    // (RecordChecksum), trusted on first sight, and are checked from then on.
+    public const string AddMigrationChecksum = "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text";
 
-    public const string RecordMigration = "INSERT INTO schema_migrations (version, name) VALUES (@Version, @Name)";
+    public const string AppliedMigrations = "SELECT version AS Version, checksum AS Checksum FROM schema_migrations ORDER BY version";
+
+    public const string RecordMigration = "INSERT INTO schema_migrations (version, name, checksum) VALUES (@Version, @Name, @Checksum)";
+
+    public const string RecordChecksum = "UPDATE schema_migrations SET checksum = @Checksum WHERE version = @Version AND checksum IS NULL";
 }

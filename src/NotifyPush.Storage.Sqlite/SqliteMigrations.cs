@@ -6,7 +6,8 @@ namespace NotifyPush.Storage.Sqlite;
 
 /// <summary>
 /// Applies the embedded migrations (<c>Migrations/NNNN_description.sql</c>, see <see cref="SchemaMigration"/>) in
-/// order, tracking progress in <c>PRAGMA user_version</c>. Forward-only: a database from a newer build is refused
+/// order, tracking progress in <c>PRAGMA user_version</c> and each step's checksum in <c>schema_migrations</c> (a step
+/// applied with other text than this build's is refused: <see cref="SchemaMigration.EditedAfterApplying"/>). Forward-only: a database from a newer build is refused
 /// rather than guessed at.
 /// </summary>
 internal static class SqliteMigrations
@@ -30,6 +31,22 @@ internal static class SqliteMigrations
                 $"The database '{dataSource}' has schema version {current}, but this build knows versions up to {latest}. It was written by a newer NotifyPush.");
         }
 
+        connection.Execute(new CommandDefinition(SqliteSql.CreateMigrationsTable, transaction: transaction, cancellationToken: cancellationToken));
+        var recorded = connection.Query<(long Version, string Checksum)>(new CommandDefinition(SqliteSql.AppliedMigrations, transaction: transaction, cancellationToken: cancellationToken))
+            .ToDictionary(row => row.Version, row => row.Checksum);
+        foreach (var migration in All.Where(m => m.Version <= current))
+        {
+            if (!recorded.TryGetValue(migration.Version, out var checksum))
+            {
+                // Applied by a build from before checksums were recorded: this build's text is trusted on first sight.
+                Record(connection, transaction, migration, cancellationToken);
+            }
+            else if (!string.Equals(checksum, migration.Checksum, StringComparison.Ordinal))
+            {
+                throw migration.EditedAfterApplying($"'{dataSource}'", checksum);
+            }
+        }
+
         var applied = new List<SchemaMigration>();
         foreach (var migration in All)
         {
@@ -43,10 +60,14 @@ internal static class SqliteMigrations
 
             // user_version lives in the file header and is part of the transaction: a step and its number commit together.
             connection.Execute(new CommandDefinition(SqliteSql.SetUserVersion(migration.Version), transaction: transaction, cancellationToken: cancellationToken));
+            Record(connection, transaction, migration, cancellationToken);
             applied.Add(migration);
         }
 
         transaction.Commit();
         return applied;
     }
+
+    private static void Record(SqliteConnection connection, SqliteTransaction transaction, SchemaMigration migration, CancellationToken cancellationToken) =>
+        connection.Execute(new CommandDefinition(SqliteSql.RecordMigration, new { migration.Version, migration.Name, migration.Checksum }, transaction, cancellationToken: cancellationToken));
 }

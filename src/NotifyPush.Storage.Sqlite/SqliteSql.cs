@@ -21,6 +21,19 @@ internal static class SqliteSql
     // The schema version: the number of the last migration applied (SqliteMigrations).
     public const string UserVersion = "PRAGMA user_version";
 
+    // Each applied migration's checksum (SqliteMigrations): made by the code, not by a migration, as in PostgreSQL.
+    public const string CreateMigrationsTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version  INTEGER NOT NULL PRIMARY KEY,
+            name     TEXT    NOT NULL,
+            checksum TEXT    NOT NULL
+        )
+        """;
+
+    public const string AppliedMigrations = "SELECT version AS Version, checksum AS Checksum FROM schema_migrations ORDER BY version";
+
+    public const string RecordMigration = "INSERT INTO schema_migrations (version, name, checksum) VALUES (@Version, @Name, @Checksum)";
+
     // ---- Reads ----
 
     // Served by the primary key (user_id, seq): a range scan of one user's stream. The payload is the row's own

@@ -26,6 +26,45 @@ public sealed class PostgresMigrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrate_RecordsEachMigrationsChecksum()
+    {
+        await using var store = _schema.CreateStore();
+        await store.MigrateAsync(TestTimeouts.Token());
+
+        var checksums = await _schema.ScalarAsync<string[]>("SELECT array_agg(checksum ORDER BY version) FROM schema_migrations");
+
+        Assert.Equal(PostgresMigrations.All.Select(m => m.Checksum), checksums);
+    }
+
+    [Fact]
+    public async Task Migrate_WhenAnAppliedMigrationWasEdited_IsRefusedNamingIt()
+    {
+        await using var store = _schema.CreateStore();
+        await store.MigrateAsync(TestTimeouts.Token());
+        await _schema.ScalarAsync<int>("WITH u AS (UPDATE schema_migrations SET checksum = 'applied-with-other-text' WHERE version = 2 RETURNING 1) SELECT count(*)::int FROM u");
+
+        await using var next = _schema.CreateStore();
+        var refusal = await Assert.ThrowsAsync<InvalidOperationException>(() => next.MigrateAsync(TestTimeouts.Token()));
+
+        Assert.Contains(PostgresMigrations.All[1].Name, refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("applied-with-other-text", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_OnASchemaFromBeforeChecksums_RecordsThemAndAppliesNothing()
+    {
+        await using var store = _schema.CreateStore();
+        await store.MigrateAsync(TestTimeouts.Token());
+        await _schema.ScalarAsync<int>("ALTER TABLE schema_migrations DROP COLUMN checksum; SELECT 1");
+
+        await using var next = _schema.CreateStore();
+        var applied = await next.MigrateAsync(TestTimeouts.Token());
+
+        Assert.Empty(applied);
+        Assert.Equal(PostgresMigrations.All.Select(m => m.Checksum), await _schema.ScalarAsync<string[]>("SELECT array_agg(checksum ORDER BY version) FROM schema_migrations"));
+    }
+
+    [Fact]
     public async Task Initialize_WhenFourReplicasStartTogetherOnAMissingSchema_OneAppliesAndNoneFails()
     {
         var stores = Enumerable.Range(0, 4).Select(_ => _schema.CreateStore()).ToList();

@@ -77,6 +77,47 @@ public sealed class SqliteNotificationStoreFileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Initialize_RecordsEachMigrationsChecksum()
+    {
+        await CreateStore().InitializeAsync(Ct).WaitAsync(Timeout);
+
+        using var connection = OpenExternalConnection();
+        Assert.Equal(SqliteMigrations.All.Select(m => m.Checksum), connection.Query<string>("SELECT checksum FROM schema_migrations ORDER BY version"));
+    }
+
+    [Fact]
+    public async Task Initialize_WhenAnAppliedMigrationWasEdited_IsRefusedNamingIt()
+    {
+        await CreateStore().InitializeAsync(Ct).WaitAsync(Timeout);
+        using (var connection = OpenExternalConnection())
+        {
+            // What the file held when it was applied differs from this build's text: as if the file was edited since.
+            connection.Execute("UPDATE schema_migrations SET checksum = 'applied-with-other-text' WHERE version = 2");
+        }
+
+        var refusal = await Assert.ThrowsAsync<InvalidOperationException>(() => CreateStore().InitializeAsync(Ct).WaitAsync(Timeout));
+
+        Assert.Contains(SqliteMigrations.All[1].Name, refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("applied-with-other-text", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Initialize_OnAFileFromBeforeChecksums_RecordsThemAndAppliesNothing()
+    {
+        await CreateStore().InitializeAsync(Ct).WaitAsync(Timeout);
+        using (var connection = OpenExternalConnection())
+        {
+            connection.Execute("DROP TABLE schema_migrations");
+        }
+
+        await CreateStore().InitializeAsync(Ct).WaitAsync(Timeout);
+
+        using var check = OpenExternalConnection();
+        Assert.Equal(SqliteMigrations.All.Select(m => m.Checksum), check.Query<string>("SELECT checksum FROM schema_migrations ORDER BY version"));
+        Assert.Equal(SqliteMigrations.All[^1].Version, check.ExecuteScalar<long>("PRAGMA user_version"));
+    }
+
+    [Fact]
     public async Task Initialize_FromTwoStoresAtOnce_AppliesTheSchemaOnce()
     {
         var stores = new[] { CreateStore(), CreateStore(), CreateStore() };

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace NotifyPush.Core.Storage;
 
@@ -10,10 +12,24 @@ namespace NotifyPush.Core.Storage;
 /// <remarks>
 /// The one rule both stores follow: each store carries its schema as <c>db/{store}/NNNN_description.sql</c>
 /// files (embedded under the resource name <c>Migrations/NNNN_description.sql</c>), numbered 1, 2, 3… without gaps or repeats, applied in that order, each
-/// once, never edited after release. How a store records the applied version is its own (a table, a file header).
+/// once, never edited after release. How a store records the applied version is its own (a table, a file header);
+/// both record each applied step's <see cref="Checksum"/> and refuse to start on a database where a step they know was
+/// applied with other text (<see cref="EditedAfterApplying"/>).
 /// </remarks>
 public sealed record SchemaMigration(int Version, string Name, string Sql)
 {
+    /// <summary>
+    /// SHA-256 of the step's text (hex, lower case), line endings taken as <c>\n</c> so a checkout with CRLF does not
+    /// count as an edit.
+    /// </summary>
+    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
+
+    /// <summary>The error for a step whose recorded checksum is not this build's: the file was edited after it was applied.</summary>
+    public InvalidOperationException EditedAfterApplying(string database, string recordedChecksum) => new(
+        $"Migration {Name} was applied to {database} with other text than this build's (recorded checksum {recordedChecksum}, "
+        + $"this build's {Checksum}): a released migration must never be edited. Restore the file as it was applied and put "
+        + "the change in a new numbered migration.");
+
     private const string ResourcePrefix = "Migrations/";
     private const string ResourceSuffix = ".sql";
 
