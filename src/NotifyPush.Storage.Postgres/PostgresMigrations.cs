@@ -36,8 +36,14 @@ internal static class PostgresMigrations
         await EnsureSchemaAsync(connection, transaction, schema, cancellationToken);
 
         var tableExists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(PostgresSql.MigrationsTableExists, transaction: transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            tableExists ? PostgresSql.AddMigrationChecksum : PostgresSql.CreateMigrationsTable, transaction: transaction, cancellationToken: cancellationToken));
+        if (!tableExists)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(PostgresSql.CreateMigrationsTable, transaction: transaction, cancellationToken: cancellationToken));
+        }
+        else if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(PostgresSql.MigrationChecksumExists, transaction: transaction, cancellationToken: cancellationToken)))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(PostgresSql.AddMigrationChecksum, transaction: transaction, cancellationToken: cancellationToken));
+        }
 
         var recorded = (await connection.QueryAsync<(int Version, string? Checksum)>(new CommandDefinition(PostgresSql.AppliedMigrations, transaction: transaction, cancellationToken: cancellationToken)))
             .ToDictionary(row => row.Version, row => row.Checksum);

@@ -322,7 +322,14 @@ internal static class PostgresSql
 
     // Tables made by builds before checksums were recorded gain the column; their rows get this build's checksums
     // (RecordChecksum), trusted on first sight, and are checked from then on.
-    public const string AddMigrationChecksum = "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text";
+    // Checked first: ALTER TABLE needs the table's ownership even when the column exists, and a role that only migrates
+    // a schema someone else made must still start once the column is there.
+    public const string MigrationChecksumExists = """
+        SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'checksum')
+        """;
+
+    public const string AddMigrationChecksum = "ALTER TABLE schema_migrations ADD COLUMN checksum text";
 
     public const string AppliedMigrations = "SELECT version AS Version, checksum AS Checksum FROM schema_migrations ORDER BY version";
 
