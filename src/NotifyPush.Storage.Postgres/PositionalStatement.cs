@@ -12,11 +12,9 @@ namespace NotifyPush.Storage.Postgres;
 /// </summary>
 internal sealed partial class PositionalStatement
 {
-    private readonly string[] _names;
-
     public PositionalStatement(string namedSql, params string[] names)
     {
-        _names = names;
+        ParameterCount = names.Length;
         Sql = NamedParameter().Replace(namedSql, match =>
         {
             var index = Array.IndexOf(names, match.Groups[1].Value);
@@ -24,7 +22,8 @@ internal sealed partial class PositionalStatement
                 ? "$" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : throw new ArgumentException($"The statement uses @{match.Groups[1].Value}, which is not among its positional parameters.", nameof(names));
         });
-        var unused = names.Where(name => !NamedParameter().Matches(namedSql).Any(m => m.Groups[1].Value == name)).ToArray();
+        var used = NamedParameter().Matches(namedSql).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var unused = names.Where(name => !used.Contains(name)).ToArray();
         if (unused.Length > 0)
         {
             throw new ArgumentException($"The statement does not use {string.Join(", ", unused)}.", nameof(names));
@@ -38,7 +37,7 @@ internal sealed partial class PositionalStatement
     public NpgsqlCommand CreateCommand(NpgsqlConnection connection) => new(Sql, connection);
 
     /// <summary>How many values a command takes.</summary>
-    public int ParameterCount => _names.Length;
+    public int ParameterCount { get; }
 
     // A parameter name after '@' that is not part of an operator such as @> (none of the hot statements use one).
     [GeneratedRegex(@"(?<![\w@])@([A-Za-z_][A-Za-z0-9_]*)")]

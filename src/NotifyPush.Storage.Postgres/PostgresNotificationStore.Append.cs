@@ -105,7 +105,7 @@ public sealed partial class PostgresNotificationStore
             parameters.Add(request.IdempotencyKey is { } key ? new NpgsqlParameter<string> { TypedValue = key } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             parameters.Add(new NpgsqlParameter<string> { TypedValue = request.RequestHash });
             parameters.Add(new NpgsqlParameter<bool> { TypedValue = append.SharesPayload });
-            var rows = await ReadAppendedRowsAsync(command, request: false, cancellationToken);
+            var rows = await ReadAppendedRowsAsync(command, static r => new AppendedRow { UserId = r.GetString(0), Seq = r.GetInt64(1), Id = r.GetGuid(2) }, cancellationToken);
             return rows.Count == 0 ? null : rows;
         }
         catch (PostgresException exception) when (request.IdempotencyKey is not null && PostgresErrors.IsUniqueViolation(exception, PostgresSql.IdempotencyKeyConstraint))
@@ -117,16 +117,14 @@ public sealed partial class PostgresNotificationStore
         }
     }
 
-    /// <summary>The (user_id, seq, id[, request]) rows an append statement returns.</summary>
-    private static async Task<List<AppendedRow>> ReadAppendedRowsAsync(NpgsqlCommand command, bool request, CancellationToken cancellationToken)
+    /// <summary>The rows an append statement returns, each made by <paramref name="read"/> from the columns (user_id, seq, id[, request]).</summary>
+    private static async Task<List<TRow>> ReadAppendedRowsAsync<TRow>(NpgsqlCommand command, Func<NpgsqlDataReader, TRow> read, CancellationToken cancellationToken)
     {
-        var rows = new List<AppendedRow>();
+        var rows = new List<TRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(request
-                ? new GroupAppendedRow { UserId = reader.GetString(0), Seq = reader.GetInt64(1), Id = reader.GetGuid(2), Request = reader.GetInt64(3) }
-                : new AppendedRow { UserId = reader.GetString(0), Seq = reader.GetInt64(1), Id = reader.GetGuid(2) });
+            rows.Add(read(reader));
         }
 
         return rows;

@@ -119,7 +119,7 @@ public sealed partial class PostgresNotificationStore
                     sent = true;
                     await using var command = GroupAppendStatement.CreateCommand(connection);
                     parameters.AddTo(command.Parameters);
-                    return (await ReadAppendedRowsAsync(command, request: true, ct)).ConvertAll(row => (GroupAppendedRow)row);
+                    return await ReadAppendedRowsAsync(command, static r => new GroupAppendedRow { UserId = r.GetString(0), Seq = r.GetInt64(1), Id = r.GetGuid(2), Request = r.GetInt64(3) }, ct);
                 },
                 OnLostConnection.Fail,
                 CancellationToken.None).ConfigureAwait(false);
