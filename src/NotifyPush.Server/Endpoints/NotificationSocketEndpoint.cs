@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Extensions.Primitives;
@@ -28,10 +27,19 @@ public static partial class NotificationSocketEndpoint
 
     /// <summary>Maps <c>/ws</c> with <c>Map</c> (not MapGet) so WebSockets over HTTP/2 CONNECT work too.</summary>
     public static IEndpointConventionBuilder MapNotificationSocket(this IEndpointRouteBuilder app) =>
-        app.Map(Path, HandleAsync).RequireAuthorization(NotifyPushPolicies.SocketUser);
+        app.Map(Path, HandleAsync);
 
     private static async Task HandleAsync(HttpContext context, ConnectionRegistry registry, HandshakeRateLimiter handshakes, ConnectionServices connectionServices, NotifyPushMetrics metrics, ILoggerFactory loggerFactory)
     {
+        // The SocketUser policy, checked here rather than by the authorization middleware so that nothing of the
+        // check stays referenced for the socket's life (SocketAuthorization).
+        if (await SocketAuthorization.AuthorizeAsync(context) is not { } credential)
+        {
+            return;
+        }
+
+        var (userId, credentialDeadline) = credential;
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             if (AsksForAnotherWebSocketVersion(context))
@@ -56,10 +64,6 @@ public static partial class NotificationSocketEndpoint
             await Refuse(context, StatusCodes.Status400BadRequest, "WebSocket upgrade required", "Open /ws as a WebSocket.");
             return;
         }
-
-        // The SocketUser policy admitted the request: its scheme left the user id and the credential's deadline.
-        var userId = context.User.FindFirst(NotifyPushClaimTypes.UserId)!.Value;
-        var credentialDeadline = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc;
 
         if (!ConnectionHandshake.TryReadSince(context, out var resume))
         {

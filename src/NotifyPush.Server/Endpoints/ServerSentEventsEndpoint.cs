@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using NotifyPush.Core.Connections;
@@ -31,16 +30,21 @@ public static partial class ServerSentEventsEndpoint
     /// <summary>Maps <c>GET /sse</c> and <c>POST /sse/ack</c>, both for an authenticated user (cookie only with an allowed Origin).</summary>
     public static IEndpointRouteBuilder MapServerSentEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, StreamAsync).RequireAuthorization(NotifyPushPolicies.SocketUser).ExcludeFromDescription();
+        // The stream's policy is checked by the endpoint, so that nothing of the check stays referenced for the
+        // stream's life (SocketAuthorization); the short ack requests go through the middleware.
+        app.MapGet(Path, StreamAsync).ExcludeFromDescription();
         app.MapPost(AckPath, AckAsync).RequireAuthorization(NotifyPushPolicies.SocketUser).ExcludeFromDescription();
         return app;
     }
 
     private static async Task StreamAsync(HttpContext context, ConnectionRegistry registry, HandshakeRateLimiter handshakes, ConnectionServices connectionServices, NotifyPushMetrics metrics, ILoggerFactory loggerFactory)
     {
-        // The SocketUser policy admitted the request: its scheme left the user id and the credential's deadline.
-        var userId = context.User.FindFirst(NotifyPushClaimTypes.UserId)!.Value;
-        var credentialDeadline = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc;
+        if (await SocketAuthorization.AuthorizeAsync(context) is not { } credential)
+        {
+            return;
+        }
+
+        var (userId, credentialDeadline) = credential;
 
         if (!AcceptsEventStream(context.Request))
         {
