@@ -13,6 +13,12 @@ public sealed partial class PostgresNotificationStore : ITokenRevocationStore
         RETURNING r.revoked_before
         """;
 
+    private const string ManyTokensRevokedBeforeSql = """
+        SELECT user_id AS UserId, revoked_before AS RevokedBefore
+        FROM user_revocations
+        WHERE user_id = ANY(@UserIds)
+        """;
+
     private const string TokensRevokedBeforeSql = """
         SELECT revoked_before
         FROM user_revocations
@@ -47,6 +53,27 @@ public sealed partial class PostgresNotificationStore : ITokenRevocationStore
                     new { UserId = userId },
                     cancellationToken: ct));
                 return instant is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : (DateTimeOffset?)null;
+            },
+            OnLostConnection.RetryOnce,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> GetTokensRevokedBeforeAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        if (userIds.Count == 0)
+        {
+            return new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        }
+
+        var parameters = new { UserIds = userIds as string[] ?? [.. userIds] };
+        return await RunAsync(
+            async (connection, ct) =>
+            {
+                var rows = await connection.QueryAsync<RevocationRow>(new CommandDefinition(ManyTokensRevokedBeforeSql, parameters, cancellationToken: ct));
+                return (IReadOnlyDictionary<string, DateTimeOffset>)rows.ToDictionary(
+                    static row => row.UserId, static row => ToUtcOffset(row.RevokedBefore), StringComparer.Ordinal);
             },
             OnLostConnection.RetryOnce,
             cancellationToken);

@@ -45,6 +45,20 @@ public sealed partial class PostgresNotificationStore
         public long PrunedSeq { get; set; }
     }
 
+    private sealed class StreamStatesRow
+    {
+        public string UserId { get; set; } = "";
+        public long LastSeq { get; set; }
+        public long AckedSeq { get; set; }
+        public long PrunedSeq { get; set; }
+    }
+
+    private sealed class RevocationRow
+    {
+        public string UserId { get; set; } = "";
+        public DateTime RevokedBefore { get; set; }
+    }
+
     private sealed class StreamHeadRow
     {
         public string UserId { get; set; } = "";

@@ -161,6 +161,27 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, UserStreamState>> GetStreamStatesAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        if (userIds.Count == 0)
+        {
+            return new Dictionary<string, UserStreamState>(StringComparer.Ordinal);
+        }
+
+        var parameters = new { UserIds = userIds as string[] ?? [.. userIds] };
+        return await RunAsync(
+            async (connection, ct) =>
+            {
+                var rows = await connection.QueryAsync<StreamStatesRow>(new CommandDefinition(PostgresSql.StreamStates, parameters, cancellationToken: ct));
+                return (IReadOnlyDictionary<string, UserStreamState>)rows.ToDictionary(
+                    static row => row.UserId, static row => new UserStreamState(row.LastSeq, row.AckedSeq, row.PrunedSeq), StringComparer.Ordinal);
+            },
+            OnLostConnection.RetryOnce,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, long>> GetStreamHeadsAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userIds);

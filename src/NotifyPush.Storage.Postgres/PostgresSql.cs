@@ -32,6 +32,13 @@ internal static class PostgresSql
         WHERE user_id = @UserId
         """;
 
+    // The stream states of the handshakes in flight at once (StreamReplay), one index lookup per id.
+    public const string StreamStates = """
+        SELECT user_id AS UserId, last_seq AS LastSeq, acked_seq AS AckedSeq, pruned_seq AS PrunedSeq
+        FROM user_streams
+        WHERE user_id = ANY(@UserIds)
+        """;
+
     // The position check's batch: one index lookup per id on the primary key, one round trip for the whole batch.
     public const string StreamHeads = """
         SELECT user_id AS UserId, last_seq AS LastSeq

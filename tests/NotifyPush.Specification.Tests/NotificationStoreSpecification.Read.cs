@@ -154,6 +154,28 @@ public abstract partial class NotificationStoreSpecification
     }
 
     [Fact]
+    public async Task GetStreamStates_ReturnsEachKnownUsersCountersAsGetStreamStateDoes_AndLeavesUnknownOnesOut()
+    {
+        var (acked, plain, unknown) = (NewUserId(), NewUserId("quote\"'"), NewUserId("nobody"));
+        for (var i = 0; i < 3; i++)
+        {
+            await AppendOneAsync(acked);
+        }
+
+        await AppendOneAsync(plain);
+        await AcknowledgeAsync(new StreamAck(acked, 2));
+
+        var states = await Bounded(Store.GetStreamStatesAsync([acked, plain, unknown], TestCancellation));
+
+        Assert.Equal(2, states.Count);
+        Assert.Equal(await Bounded(Store.GetStreamStateAsync(acked, TestCancellation)), states[acked]);
+        Assert.Equal(new UserStreamState(3, 2, 0), states[acked]);
+        Assert.Equal(new UserStreamState(1, 0, 0), states[plain]);
+        Assert.False(states.ContainsKey(unknown));
+        Assert.Empty(await Bounded(Store.GetStreamStatesAsync([], TestCancellation)));
+    }
+
+    [Fact]
     public async Task Read_UnknownUser_ReturnsNothing()
     {
         Assert.Empty(await ReadAllAsync(NewUserId("nobody")));

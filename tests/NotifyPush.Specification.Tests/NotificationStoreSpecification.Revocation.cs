@@ -29,6 +29,23 @@ public abstract partial class NotificationStoreSpecification
     }
 
     [Fact]
+    public async Task TokensRevokedBefore_OfManyUsers_AnswersEachRevokedUserAndLeavesTheOthersOut()
+    {
+        var (first, second, never) = (NewUserId(), NewUserId("ünï-☃"), NewUserId());
+        var now = UtcNow();
+        await Revocations.RevokeTokensAsync(first, now, TestCancellation).WaitAsync(TestTimeout);
+        await Revocations.RevokeTokensAsync(second, now.AddMinutes(1), TestCancellation).WaitAsync(TestTimeout);
+
+        var instants = await Revocations.GetTokensRevokedBeforeAsync([first, second, never], TestCancellation).WaitAsync(TestTimeout);
+
+        Assert.Equal(2, instants.Count);
+        Assert.Equal(now, instants[first]);
+        Assert.Equal(now.AddMinutes(1), instants[second]);
+        Assert.False(instants.ContainsKey(never));
+        Assert.Empty(await Revocations.GetTokensRevokedBeforeAsync(Array.Empty<string>(), TestCancellation).WaitAsync(TestTimeout));
+    }
+
+    [Fact]
     public async Task RevokeTokens_Later_RaisesTheInstant_AndEarlier_NeverLowersIt()
     {
         var userId = NewUserId();

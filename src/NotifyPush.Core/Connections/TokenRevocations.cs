@@ -30,7 +30,11 @@ public sealed class TokenRevocations
     private readonly TimeSpan _lifetime;
     private readonly int _capacity;
     private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
+    private readonly CoalescedReads<DateTimeOffset?> _reads;
     private long _generation;
+
+    // The most users one shared read asks for.
+    private const int ReadBatch = 500;
 
     public TokenRevocations(ITokenRevocationStore store, IOptions<TokenRevocationOptions> options, TimeProvider timeProvider)
     {
@@ -41,6 +45,16 @@ public sealed class TokenRevocations
         _timeProvider = timeProvider;
         _lifetime = TimeSpan.FromSeconds(options.Value.RevocationCacheSeconds);
         _capacity = options.Value.RevocationCacheMaxUsers;
+
+        // Handshakes of users not cached share one store read (a reconnect storm onto a just-started replica caches
+        // nobody): one query per batch instead of one each.
+        _reads = new CoalescedReads<DateTimeOffset?>(
+            async userIds =>
+            {
+                var instants = await store.GetTokensRevokedBeforeAsync(userIds, CancellationToken.None).ConfigureAwait(false);
+                return instants.ToDictionary(static pair => pair.Key, static pair => (DateTimeOffset?)pair.Value, StringComparer.Ordinal);
+            },
+            ReadBatch);
     }
 
     /// <summary>Users whose state is cached now (for tests and diagnostics).</summary>
@@ -62,7 +76,7 @@ public sealed class TokenRevocations
         }
 
         var generation = Volatile.Read(ref _generation);
-        var revokedBefore = await _store.GetTokensRevokedBeforeAsync(userId, cancellationToken).ConfigureAwait(false);
+        var revokedBefore = await _reads.ReadAsync(userId, cancellationToken).ConfigureAwait(false);
         Remember(userId, new Entry(revokedBefore, started), generation);
         return revokedBefore;
     }

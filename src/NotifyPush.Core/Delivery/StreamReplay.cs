@@ -20,8 +20,30 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
     private readonly int _pageSize = options.Value.ReplayPageSize;
     private readonly int _maxReplayCount = options.Value.MaxReplayCount;
 
+    // The most users one shared read of stream states asks for.
+    private const int StateReadBatch = 500;
+
     // Waiters queue in arrival order; each one is a socket in its replay, so their number is bounded by the sockets.
     private readonly SemaphoreSlim _reads = new(options.Value.MaxConcurrentReplayReads, options.Value.MaxConcurrentReplayReads);
+
+    private CoalescedReads<UserStreamState>? _states;
+
+    // The sockets starting or filling a gap at the same moment share one read of their streams' states (a reconnect
+    // storm's handshakes: one query per batch instead of one each). It takes one permit of the budget per batch.
+    private CoalescedReads<UserStreamState> States => LazyInitializer.EnsureInitialized(ref _states, () => new CoalescedReads<UserStreamState>(
+        async userIds =>
+        {
+            await _reads.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                return await store.GetStreamStatesAsync(userIds, CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _reads.Release();
+            }
+        },
+        StateReadBatch));
 
     /// <summary>
     /// Where the replay of a new socket starts. With <c>since</c>, everything the store holds after it is replayed,
@@ -30,16 +52,7 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
     /// </summary>
     public async Task<ReplayStart> StartAsync(string userId, ResumePoint resume, CancellationToken cancellationToken)
     {
-        UserStreamState state;
-        await _reads.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            state = await store.GetStreamStateAsync(userId, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _reads.Release();
-        }
+        var state = await States.ReadAsync(userId, cancellationToken).ConfigureAwait(false);
 
         long resumeAfter;
         bool recovered;
@@ -72,7 +85,7 @@ public sealed class StreamReplay(INotificationStore store, IOptions<DeliveryOpti
 
     /// <summary>The counters of one user's stream, for a gap fill to tell a seq the store removed from one it did not return.</summary>
     public Task<UserStreamState> GetStateAsync(string userId, CancellationToken cancellationToken) =>
-        store.GetStreamStateAsync(userId, cancellationToken);
+        States.ReadAsync(userId, cancellationToken);
 
     /// <summary>Whether a row read by <see cref="ReadAsync"/> has expired: it is not sent, and its seq may be skipped.</summary>
     public bool IsExpired(StoredNotification row) => row.ExpiresAt <= timeProvider.GetUtcNow();

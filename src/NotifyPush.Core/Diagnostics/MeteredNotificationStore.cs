@@ -53,6 +53,9 @@ public sealed class MeteredNotificationStore(INotificationStore inner, NotifyPus
     public Task<UserStreamState> GetStreamStateAsync(string userId, CancellationToken cancellationToken) =>
         MeasureAsync("stream_state", () => Inner.GetStreamStateAsync(userId, cancellationToken));
 
+    public Task<IReadOnlyDictionary<string, UserStreamState>> GetStreamStatesAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken) =>
+        MeasureAsync("stream_states", () => Inner.GetStreamStatesAsync(userIds, cancellationToken));
+
     public Task<IReadOnlyDictionary<string, long>> GetStreamHeadsAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken) =>
         MeasureAsync("stream_heads", () => Inner.GetStreamHeadsAsync(userIds, cancellationToken));
 

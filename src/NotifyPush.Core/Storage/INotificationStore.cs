@@ -36,6 +36,28 @@ public interface INotificationStore
     Task<UserStreamState> GetStreamStateAsync(string userId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The counters of each given user's stream, in one query where the store can: users the store has never seen are
+    /// left out (their state is <see cref="UserStreamState.Empty"/>). Handshakes in flight at once share one such read
+    /// (<see cref="CoalescedReads{TValue}"/>); the caller bounds the batch. By default one
+    /// <see cref="GetStreamStateAsync"/> per user, for a store where a round trip costs little.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, UserStreamState>> GetStreamStatesAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        var states = new Dictionary<string, UserStreamState>(userIds.Count, StringComparer.Ordinal);
+        foreach (var userId in userIds)
+        {
+            var state = await GetStreamStateAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (state != UserStreamState.Empty)
+            {
+                states[userId] = state;
+            }
+        }
+
+        return states;
+    }
+
+    /// <summary>
     /// The head (<see cref="UserStreamState.LastSeq"/>) of each given user's stream, in one query: users the store has
     /// never seen are left out (their head is 0). The position check calls it with a batch of the users this replica
     /// holds sockets for; the caller bounds the batch.

@@ -16,4 +16,24 @@ public interface ITokenRevocationStore
 
     /// <summary>The user's "revoked before" instant, or null when the user's tokens were never revoked.</summary>
     Task<DateTimeOffset?> GetTokensRevokedBeforeAsync(string userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The "revoked before" instant of each given user that has one, in one query where the store can (users whose
+    /// tokens were never revoked are left out). Handshakes in flight at once share one such read; the caller bounds
+    /// the batch. By default one <see cref="GetTokensRevokedBeforeAsync(string, CancellationToken)"/> per user.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, DateTimeOffset>> GetTokensRevokedBeforeAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        var instants = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var userId in userIds)
+        {
+            if (await GetTokensRevokedBeforeAsync(userId, cancellationToken).ConfigureAwait(false) is { } instant)
+            {
+                instants[userId] = instant;
+            }
+        }
+
+        return instants;
+    }
 }
