@@ -15,9 +15,9 @@ namespace NotifyPush.Backplane.Redis;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each wanted user is one subscription in the multiplexer's table with a handler of its own
-/// (<see cref="UserSubscription"/>), which hands the user's messages to the listener; the sockets order them by seq.
-/// The multiplexer reconnects on its own and re-sends every subscription in its table when the
+/// Each wanted user is one subscription in the multiplexer's table with its own <see cref="ChannelMessageQueue"/>,
+/// as in SignalR's RedisHubLifetimeManager: the queue hands that user's messages over one at a time in arrival
+/// order. The multiplexer reconnects on its own and re-sends every subscription in its table when the
 /// subscription connection is back, also those made while Redis was down; the backplane then reports healthy and
 /// calls <see cref="IBackplaneListener.OnRestored"/> once, so that the replica catches its users up from the store.
 /// </para>
@@ -39,9 +39,9 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private readonly TimeProvider _timeProvider;
     private readonly NotifyPushMetrics? _metrics;
 
-    // The users this replica wants messages for, with their subscription; null until the multiplexer exists. Changed only
+    // The users this replica wants messages for, with their queue; null until the multiplexer exists. Changed only
     // under _gate; read without it by the message handlers, which must never wait for _gate.
-    private readonly ConcurrentDictionary<string, UserSubscription?> _wanted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ChannelMessageQueue?> _wanted = new(StringComparer.Ordinal);
 
     // Orders our changes of _wanted with the SUBSCRIBE/UNSUBSCRIBE commands that carry them, and guards the state
     // below. Held only while commands are issued, never while they are awaited.
@@ -188,12 +188,12 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         Task? command;
         lock (_gate)
         {
-            if (!_wanted.TryRemove(userId, out var subscription) || subscription is null)
+            if (!_wanted.TryRemove(userId, out var queue) || queue is null)
             {
                 return;
             }
 
-            command = UnsubscribeLocked(userId, subscription);
+            command = UnsubscribeLocked(userId, queue);
         }
 
         if (command is null)
@@ -212,7 +212,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
         catch (Exception ex)
         {
-            // Not worth a restore: the handler has left the multiplexer's table, so the channel is not re-sent on
+            // Not worth a restore: the queue has left the multiplexer's table, so the channel is not re-sent on
             // reconnect, and should the server still send for it, the message finds no handler.
             Log.UnsubscribeFailed(_logger, userId, ex);
         }
