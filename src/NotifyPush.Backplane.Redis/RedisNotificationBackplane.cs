@@ -57,6 +57,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private volatile ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
     private readonly LogOnce _publishes = new();
+    private readonly SubscriptionConfirmations _confirmations = new();
     private int _confirmFailures;
     private readonly LogOnce _malformed = new();
     private int _disposed;
@@ -159,8 +160,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         try
         {
             // The SUBSCRIBE above went out fire-and-forget on the subscription connection; a PING answered on
-            // that connection after it proves the server has taken it.
-            await subscriber.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            // that connection after it proves the server has taken it. Handshakes in flight at once share PINGs.
+            await _confirmations.ConfirmAsync(subscriber).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
