@@ -1,5 +1,5 @@
 // The NotifyPush demo page (Development only): signs in with a Development token, receives a user's notifications
-// through notifypush.js and sends new ones with the Development service key.
+// through notifypush.js and sends new ones through POST /dev/send (Development only; the page holds no service key).
 //
 // Query options, also used by the browser tests:
 //   user=<id>        sign in as that user at once (else the last user signed in on this browser, if any)
