@@ -12,8 +12,10 @@ public sealed class BenchSmokeTests
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
 
-    [Fact]
-    public async Task Smoke_WithFourSocketsOnTwoReplicas_WritesAWellFormedResultWithNothingLost()
+    [Theory]
+    [InlineData("websocket")]
+    [InlineData("sse")]
+    public async Task Smoke_WithFourSocketsOnTwoReplicas_WritesAWellFormedResultWithNothingLost(string transport)
     {
         var postgres = TestEnvironment.RequirePostgres();
         var redis = TestEnvironment.RequireRedis();
@@ -25,13 +27,14 @@ public sealed class BenchSmokeTests
                 "smoke", "--replicas", "2", "--sockets", "4", "--duration", "2",
                 "--postgres", postgres, "--redis", redis,
                 "--server-dll", Path.Combine(AppContext.BaseDirectory, "NotifyPush.Server.dll"),
-                "--out", output.FullName, "--deadline", "120");
+                "--transport", transport, "--out", output.FullName, "--deadline", "120");
 
             Assert.True(exitCode == 0, $"the bench exited with {exitCode}:\n{log}");
             var file = Assert.Single(output.GetFiles("smoke-*.json"));
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(file.FullName));
             var result = json.RootElement;
             Assert.Equal("smoke", result.GetProperty("scenario").GetString());
+            Assert.Equal(transport, result.GetProperty("settings").GetProperty("transport").GetString());
             Assert.True(result.GetProperty("ok").GetBoolean(), log);
             Assert.Empty(result.GetProperty("errors").EnumerateObject());
             Assert.Equal(4, result.GetProperty("sockets").GetProperty("connected").GetInt64());

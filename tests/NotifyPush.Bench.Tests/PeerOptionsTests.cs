@@ -39,6 +39,19 @@ public sealed class PeerOptionsTests
         Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["throughput", "--peer", "gorilla", "--redis", "127.0.0.1:1", "--batch", "10", "--replicas", "2"]));
 
     [Fact]
+    public void Parse_WithTransport_DefaultsToWebSocketTakesSseAndRefusesAnythingElse()
+    {
+        Assert.Equal("websocket", BenchOptions.Parse(["steady", "--postgres", "Host=x", "--redis", "127.0.0.1:1"]).Transport);
+        Assert.Equal("sse", BenchOptions.Parse(["steady", "--transport", "sse", "--postgres", "Host=x", "--redis", "127.0.0.1:1"]).Transport);
+        var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["steady", "--transport", "longpoll", "--postgres", "Host=x", "--redis", "127.0.0.1:1"]));
+        Assert.Contains("websocket or sse", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_WithSseAndAPeer_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["steady", "--transport", "sse", "--peer", "gorilla", "--redis", "127.0.0.1:1"]));
+
+    [Fact]
     public void Parse_WithAnUnknownPeer_NamesTheKnownOnes()
     {
         var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["steady", "--peer", "socketio", "--redis", "127.0.0.1:1"]));

@@ -43,6 +43,12 @@ internal sealed class BenchOptions
     /// </summary>
     public bool RestartServers { get; set; }
 
+    /// <summary>
+    /// How NotifyPush's clients connect: <c>websocket</c> (<c>/ws</c>, the default) or <c>sse</c> (<c>GET /sse</c> with acks
+    /// through <c>POST /sse/ack</c>), to measure what an event stream costs beside a socket.
+    /// </summary>
+    public string Transport { get; set; } = "websocket";
+
     /// <summary>Most sockets one worker process holds; more sockets start more workers (the file limit is per process).</summary>
     public int SocketsPerWorker { get; set; } = 10_000;
 
@@ -147,6 +153,7 @@ internal sealed class BenchOptions
           --target URL (repeat; attach to running replicas) --target-pid PID (repeat)
           --signing-key K --issuer I --audience A --api-key K   (must match attached replicas)
           --server-env KEY=VALUE (repeat) --server-dll PATH --out DIR --label NAME
+          --transport websocket|sse  (NotifyPush only: clients on /ws, or on GET /sse with POST /sse/ack)
           scale only: --redis cluster|sentinel (the topology it starts, not an address) --faults redis,postgres|none
           --settle S (20: load before, after each promotion, after the last fault)
           --peer notifypush|gorilla|signalr|centrifuge  measure a peer from bench/peers instead (idle, steady, throughput, fanout;
@@ -259,6 +266,7 @@ internal sealed class BenchOptions
             case "concurrency": Concurrency = Int(name, value, 1); break;
             case "batch": Batch = Int(name, value, 1); break;
             case "rounds": Rounds = Int(name, value, 1); break;
+            case "transport": Transport = value is "websocket" or "sse" ? value : throw new ArgumentException($"--transport is websocket or sse, not '{value}'."); break;
             case "restart": RestartServers = value is "yes" or "true" ? true : value is "no" or "false" ? false : throw new ArgumentException($"--restart is yes or no, not '{value}'."); break;
             case "sockets-per-worker": SocketsPerWorker = Int(name, value, 1); break;
             case "source-addresses": SourceAddresses = Int(name, value, 1); break;
@@ -375,6 +383,11 @@ internal sealed class BenchOptions
     /// </summary>
     private void ValidatePeer()
     {
+        if (Transport == "sse")
+        {
+            throw new ArgumentException($"--transport sse is NotifyPush's fallback; --peer {Peer.Name} speaks its own WebSocket protocol.");
+        }
+
         if (Scenario is "storm" or "smoke")
         {
             throw new ArgumentException($"--peer {Peer.Name} runs idle, steady, throughput and fanout: peers neither store nor replay, and {Scenario} resumes sockets with since.");

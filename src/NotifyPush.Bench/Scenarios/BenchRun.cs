@@ -92,14 +92,16 @@ internal sealed partial class BenchRun : IAsyncDisposable
     public async Task StartWorkersAsync(bool resume = false)
     {
         var count = (Options.Sockets + Options.SocketsPerWorker - 1) / Options.SocketsPerWorker;
-        var endpoints = _replicas.Select(r => r.SocketEndpoint).ToArray();
+        var eventStream = Options.Transport == "sse";
+        var endpoints = _replicas.Select(r => eventStream ? r.EventStreamEndpoint : r.SocketEndpoint).ToArray();
+        var protocol = eventStream ? SocketProtocol.NotifyPushEventStream : Options.Peer.Protocol;
         var first = 0;
         for (var i = 0; i < count; i++)
         {
             var size = (Options.Sockets - first) / (count - i);
             _workers.Add(await WorkerProcess.StartAsync(new WorkerConfig(
                 i, UserPrefix, first, size, endpoints, Options.SigningKey, Options.Issuer, Options.Audience,
-                Options.SourceAddresses, Options.ConnectConcurrency, Options.DeadlineSeconds + 30, Options.Peer.Protocol, resume)).ConfigureAwait(false));
+                Options.SourceAddresses, Options.ConnectConcurrency, Options.DeadlineSeconds + 30, protocol, resume)).ConfigureAwait(false));
             first += size;
         }
 
@@ -293,6 +295,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
         ["connectConcurrency"] = Options.ConnectConcurrency,
         ["attached"] = Options.Targets.Count > 0,
         ["target"] = Options.Peer.Name,
+        ["transport"] = Options.Transport,
     };
 
     private void DisposeGcPauses()

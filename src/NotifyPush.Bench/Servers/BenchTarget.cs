@@ -61,6 +61,9 @@ internal enum SocketProtocol
     /// <summary>NotifyPush's frames over a plain WebSocket (<see cref="Sockets.BenchSocket"/>).</summary>
     NotifyPush,
 
+    /// <summary>NotifyPush's frames as Server-Sent Events, acks over HTTP (<see cref="Sockets.EventStreamBenchSocket"/>).</summary>
+    NotifyPushEventStream,
+
     /// <summary>A SignalR hub connection (<see cref="Sockets.SignalRBenchSocket"/>).</summary>
     SignalR,
 

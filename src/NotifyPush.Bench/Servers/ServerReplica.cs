@@ -39,6 +39,9 @@ internal sealed partial class ServerReplica : IAsyncDisposable
 
     public Uri SocketEndpoint => new UriBuilder(BaseAddress) { Scheme = "ws", Path = SocketPath }.Uri;
 
+    /// <summary>NotifyPush's Server-Sent Events stream (<c>GET /sse</c>).</summary>
+    public Uri EventStreamEndpoint => new UriBuilder(BaseAddress) { Path = "/sse" }.Uri;
+
     public long PeakRssKb { get; private set; }
 
     public static ServerReplica Attach(Uri baseAddress, int? pid, string socketPath) =>

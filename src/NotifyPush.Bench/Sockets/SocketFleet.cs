@@ -53,6 +53,7 @@ internal sealed class SocketFleet : IDisposable
             {
                 SocketProtocol.SignalR => new SignalRBenchSocket(index, token, this),
                 SocketProtocol.Centrifuge => new CentrifugeBenchSocket(index, token, this),
+                SocketProtocol.NotifyPushEventStream => new EventStreamBenchSocket(index, token, this),
                 _ => new BenchSocket(index, userId, token, this),
             };
         }
