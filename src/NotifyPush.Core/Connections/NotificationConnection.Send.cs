@@ -25,7 +25,7 @@ public sealed partial class NotificationConnection
             await WriteAsync(ServerFrames.Welcome(UserId, ConnectionId, _services.Connection.HeartbeatSeconds)).ConfigureAwait(false);
 
             var start = await _services.Replay.StartAsync(UserId, resume, _aborted.Token).ConfigureAwait(false);
-            Volatile.Write(ref _lastSentSeq, start.ResumeAfter);
+            _cursor.StartAfter(start.ResumeAfter);
 
             // Live frames published since the registry subscribed wait in the queue meanwhile; the loop below drops
             // the ones this replay already sent. Those that did not fit in the queue are read from the store again.
@@ -33,17 +33,14 @@ public sealed partial class NotificationConnection
             // subscription was confirmed before, so whatever is committed since arrives as a live frame (and a gap in
             // those is filled from the store as always). Most sockets connect that way, one store query fewer each.
             var replayHadHoles = start.LastSeq > start.ResumeAfter && await FillFromStoreAsync(long.MaxValue, NotifyPushMetrics.ReplayReasons.Connect).ConfigureAwait(false);
-            if (Interlocked.Exchange(ref _phase, PhaseLive) == PhaseReplayOwed)
+            if (_cursor.GoLive())
             {
                 replayHadHoles |= await FillFromStoreAsync(long.MaxValue, NotifyPushMetrics.ReplayReasons.Connect).ConfigureAwait(false);
             }
 
-            if (LastSentSeq < start.PrunedSeq)
-            {
-                // Replay read to the end of what is stored, and everything up to PrunedSeq is gone: the
-                // socket's position is there, so synced tells the client where the stream stands.
-                Volatile.Write(ref _lastSentSeq, start.PrunedSeq);
-            }
+            // Replay read to the end of what is stored, and everything up to PrunedSeq is gone: the socket's
+            // position is there, so synced tells the client where the stream stands.
+            _cursor.SkipPruned(start.PrunedSeq, long.MaxValue);
 
             var recovered = start.Recovered && !replayHadHoles;
             if (CloseCode == 0)
@@ -106,12 +103,13 @@ public sealed partial class NotificationConnection
         {
             case OutboundKind.Notification:
                 var last = LastSentSeq;
-                if (message.Seq <= last)
+                var verdict = _cursor.Classify(message.Seq);
+                if (verdict == LiveFrame.AlreadySent)
                 {
                     return; // Already sent by replay or by an earlier catch-up.
                 }
 
-                if (message.Seq > last + 1)
+                if (verdict == LiveFrame.AfterAGap)
                 {
                     // The backplane lost or reordered something, or the seq is not one of this stream at all: whoever
                     // can publish to the backplane can send any seq. The store decides: the fill sends every seq up to
@@ -181,11 +179,11 @@ public sealed partial class NotificationConnection
                         return sawHole;
                     }
 
-                    if (row.Seq != LastSentSeq + 1)
+                    if (!_cursor.IsNext(row.Seq))
                     {
                         state ??= await _services.Replay.GetStateAsync(UserId, _aborted.Token).ConfigureAwait(false);
-                        sawHole |= SkipPruned(state.Value.PrunedSeq, row.Seq - 1);
-                        if (row.Seq != LastSentSeq + 1)
+                        sawHole |= _cursor.SkipPruned(state.Value.PrunedSeq, row.Seq - 1);
+                        if (!_cursor.IsNext(row.Seq))
                         {
                             missing = true;
                             break;
@@ -195,7 +193,7 @@ public sealed partial class NotificationConnection
                     if (_services.Replay.IsExpired(row))
                     {
                         // Expired, not yet removed: never delivered, and the store says so.
-                        Volatile.Write(ref _lastSentSeq, row.Seq);
+                        _cursor.SkipExpired(row.Seq);
                         sawHole = true;
                         continue;
                     }
@@ -217,8 +215,8 @@ public sealed partial class NotificationConnection
                 // Seqs up to upTo after the last row read: removed ones are skipped, those above the stream's head
                 // were never committed (nothing to send, nothing to move past), and the rest the read missed.
                 state ??= await _services.Replay.GetStateAsync(UserId, _aborted.Token).ConfigureAwait(false);
-                sawHole |= SkipPruned(state.Value.PrunedSeq, upTo);
-                missing = LastSentSeq < Math.Min(upTo, state.Value.LastSeq);
+                missing = _cursor.MissesAfterRead(upTo, state.Value, out var skipped);
+                sawHole |= skipped;
             }
 
             if (!missing || CloseCode != 0)
@@ -237,26 +235,8 @@ public sealed partial class NotificationConnection
         }
     }
 
-    /// <summary>Moves the position past the seqs up to <paramref name="through"/> that the store pruned; true when it moved.</summary>
-    private bool SkipPruned(long prunedSeq, long through)
-    {
-        var skipTo = Math.Min(prunedSeq, through);
-        if (skipTo <= LastSentSeq)
-        {
-            return false;
-        }
-
-        Volatile.Write(ref _lastSentSeq, skipTo);
-        return true;
-    }
-
-    /// <summary>
-    /// Records <paramref name="seq"/> as sent just before its frame is written. Not after: the client can read the
-    /// frame and its ack can reach the receive loop before this loop resumes from the write, and that ack must not be
-    /// taken for one beyond the last sent seq (4400). A failed write ends the socket, so nothing relies on the frame
-    /// having gone out.
-    /// </summary>
-    private void MarkSent(long seq) => Volatile.Write(ref _lastSentSeq, seq);
+    /// <summary>Records <paramref name="seq"/> as sent just before its frame is written (<see cref="DeliveryCursor.MarkSent"/>).</summary>
+    private void MarkSent(long seq) => _cursor.MarkSent(seq);
 
     /// <summary>Writes the frames gathered since the cork, under the same send timeout as any write.</summary>
     private async ValueTask UncorkAsync()

@@ -29,15 +29,9 @@ public sealed partial class NotificationConnection
     // Bytes of the frames in _queue; added before a write to it, subtracted when the send loop takes the frame.
     private long _queuedBytes;
 
-    // PhaseReplay until the replay is done (synced), then PhaseLive. A queue overflow during replay only moves it to
-    // PhaseReplayOwed; the send loop swaps in PhaseLive and, if it finds PhaseReplayOwed, reads the store again.
-    private const int PhaseReplay = 0;
-    private const int PhaseReplayOwed = 1;
-    private const int PhaseLive = 2;
-    private int _phase;
-
-    // Written only by the send loop; read by the receive loop to validate acks.
-    private long _lastSentSeq;
+    // The stream's position and phase, and the rules for them: moved only by the send loop (and, once, by a writer
+    // that finds the queue full during the replay); read by the receive loop to validate acks.
+    private readonly DeliveryCursor _cursor = new();
 
     private int _closeCode;
     private string _closeReason = string.Empty;
@@ -94,7 +88,7 @@ public sealed partial class NotificationConnection
     public int CloseCode => Volatile.Read(ref _closeCode);
 
     /// <summary>The highest seq written (or being written) to this socket.</summary>
-    public long LastSentSeq => Volatile.Read(ref _lastSentSeq);
+    public long LastSentSeq => _cursor.Position;
 
     /// <summary>
     /// Queues a live notification frame. Never blocks. A full queue (frames or bytes) closes the socket with 4008
@@ -142,7 +136,7 @@ public sealed partial class NotificationConnection
 
         // During replay the socket is busy with frames read from the store, and a notification that does not fit
         // is in the store too: the replay reads it (the phase turns to "owed", read again before synced).
-        if (Interlocked.CompareExchange(ref _phase, PhaseReplayOwed, PhaseReplay) != PhaseLive)
+        if (_cursor.OweReplay())
         {
             return false;
         }
