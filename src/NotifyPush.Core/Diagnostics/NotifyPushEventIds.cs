@@ -94,6 +94,7 @@ public static class NotifyPushEventIds
     public const int WebPushPassFailed = 1205;
     public const int WebPushWaitingForAck = 1206;
     public const int WebPushPresenceUnavailable = 1207;
+    public const int WebPushPassesRecovered = 1208;
 
     // Authentication (4000-4099).
     public const int AuthDevelopmentSigningKey = 4000;
