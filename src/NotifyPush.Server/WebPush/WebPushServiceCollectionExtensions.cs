@@ -12,7 +12,9 @@ public static class WebPushServiceCollectionExtensions
         var timeoutSeconds = configuration.GetValue(WebPushOptions.SectionName + ":RequestTimeoutSeconds", new WebPushOptions().RequestTimeoutSeconds);
         services.AddHttpClient(WebPushSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(Math.Clamp(timeoutSeconds, 1, 120)))
             // The endpoint's host was checked when it was saved; a redirect's would not be.
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .AddHttpMessageHandler<VapidAudienceHandler>();
+        services.AddTransient<VapidAudienceHandler>();
         services.AddSingleton<WebPushSender>();
         services.AddSingleton<WebPushSignal>();
         services.AddHostedService<WebPushDeliveryService>();
