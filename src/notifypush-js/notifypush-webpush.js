@@ -131,7 +131,8 @@ function defaults(options) {
     scope: options.scope ?? null,
     ackOnClick: options.ackOnClick ?? false,
     serviceWorkerContainer: options.serviceWorkerContainer === undefined ? (nav?.serviceWorker ?? null) : options.serviceWorkerContainer,
-    fetch: options.fetch ?? /** @type {WebPushFetchLike} */ (/** @type {any} */ (globalThis).fetch),
+    // Called as a plain function: a browser's fetch called as a method of another object throws "Illegal invocation".
+    fetch: options.fetch ?? /** @type {WebPushFetchLike} */ ((url, init) => /** @type {any} */ (globalThis).fetch(url, init)),
     Notification: options.Notification === undefined ? (/** @type {any} */ (globalThis).Notification ?? null) : options.Notification,
   };
 }
@@ -214,7 +215,8 @@ async function call(settings, method, path, body) {
  */
 async function send(settings, url, init) {
   try {
-    return await settings.fetch(url, init);
+    const fetchLike = settings.fetch;
+    return await fetchLike(url, init);
   } catch (cause) {
     throw new WebPushError('network', `${init.method} ${url} failed: ${messageOf(cause)}`, { cause });
   }
