@@ -52,7 +52,7 @@ public static class NotificationsApi
             .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Disconnect))
             .WithName("DisconnectUser")
             .WithSummary("Close every socket of the user on every replica with 4003 (signed out); with {\"revokeTokens\": true} also revoke every token of the user issued before now.")
-            .WithDescription("The body is optional. Removes the user's Web Push subscriptions. 202 only once the sign-out was published to every replica; 503 with Retry-After when the backplane is down or stalled (a sign-out is not stored, so retry) or, when revoking, the store is unavailable. A revocation is stored: the user's tokens issued (iat) up to the returned tokensRevokedBefore get 401 at the handshake and close 4003 on in-band refresh, on every replica.")
+            .WithDescription("The body is optional. Also removes the user's Web Push subscriptions (after the publish; 503 when the store is unavailable then: retry). 202 only once the sign-out was published to every replica; 503 with Retry-After when the backplane is down or stalled (a sign-out is not stored, so retry) or, when revoking, the store is unavailable. A revocation is stored: the user's tokens issued (iat) up to the returned tokensRevokedBefore get 401 at the handshake and close 4003 on in-band refresh, on every replica.")
             .Accepts<DisconnectRequest>(isOptional: true, "application/json")
             .Produces<DisconnectResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -275,8 +275,16 @@ public static class NotificationsApi
             }
         }
 
+        // Unlike a notification, a sign-out lives only on the backplane: when it cannot be published the caller
+        // must know, and retry.
+        if (!await publisher.DisconnectUserAsync(userId, context.RequestAborted))
+        {
+            return ApiProblems.BackplaneUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+        }
+
         // A signed-out user's browsers get no more pushes: their subscriptions go with the sign-out (a browser that
-        // signs in again subscribes again).
+        // signs in again subscribes again). After the publish, so a store outage never keeps sockets open; the 503 then
+        // asks for the retry that removes them (publishing the sign-out again is harmless).
         try
         {
             await webPush.DeletePushSubscriptionsAsync(userId, context.RequestAborted);
@@ -284,13 +292,6 @@ public static class NotificationsApi
         catch (StoreUnavailableException)
         {
             return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
-        }
-
-        // Unlike a notification, a sign-out lives only on the backplane: when it cannot be published the caller
-        // must know, and retry.
-        if (!await publisher.DisconnectUserAsync(userId, context.RequestAborted))
-        {
-            return ApiProblems.BackplaneUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
         }
 
         return revokedBefore is { } instant
