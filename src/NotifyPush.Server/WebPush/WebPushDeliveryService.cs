@@ -24,6 +24,7 @@ public sealed partial class WebPushDeliveryService(
     IPresenceDirectory presence,
     WebPushSender sender,
     WebPushSignal signal,
+    NotifyPushMetrics metrics,
     IOptions<WebPushOptions> options,
     TimeProvider timeProvider,
     ILogger<WebPushDeliveryService> logger) : BackgroundService
@@ -165,13 +166,16 @@ public sealed partial class WebPushDeliveryService(
             switch (result.Outcome)
             {
                 case PushOutcome.Sent:
+                    metrics.WebPush(NotifyPushMetrics.WebPushOutcomes.Sent);
                     Log.Sent(logger, job.UserId, job.Seq, host);
                     break;
                 case PushOutcome.Gone:
+                    metrics.WebPush(NotifyPushMetrics.WebPushOutcomes.Gone);
                     Log.SubscriptionGone(logger, job.UserId, host, result.StatusCode);
                     await store.DeletePushSubscriptionAsync(job.UserId, subscription.Endpoint, cancellationToken).ConfigureAwait(false);
                     break;
                 case PushOutcome.Retry:
+                    metrics.WebPush(NotifyPushMetrics.WebPushOutcomes.Retry);
                     retry = true;
                     if (result.RetryAfter is { } wait && (retryAfter is null || wait > retryAfter))
                     {
@@ -180,6 +184,7 @@ public sealed partial class WebPushDeliveryService(
 
                     break;
                 default:
+                    metrics.WebPush(NotifyPushMetrics.WebPushOutcomes.Rejected);
                     Log.Rejected(logger, job.UserId, job.Seq, host, result.StatusCode);
                     break;
             }

@@ -142,6 +142,10 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
         await Poll.UntilAsync(() => _push.Delivered(browser).Count == 1, "the third attempt was accepted", Bound, () => string.Join("; ", _push.Errors));
         Assert.Equal([429, 503, 201], _push.Received.Select(push => push.Status));
         Assert.All(_push.Received, push => Assert.Equal(seq, push.Seq));
+        using var metrics = server.CreateServiceClient();
+        var scrape = await metrics.GetStringAsync("/metrics");
+        Assert.Matches(@"notifypush_web_push_pushes_total\{[^}]*notifypush_web_push_outcome=""retry""[^}]*\} 2", scrape);
+        Assert.Matches(@"notifypush_web_push_pushes_total\{[^}]*notifypush_web_push_outcome=""sent""[^}]*\} 1", scrape);
     }
 
     [Fact]
