@@ -157,12 +157,16 @@ public sealed partial class WebPushDeliveryService(
 
         var subscriptions = await store.GetPushSubscriptionsAsync(job.UserId, cancellationToken).ConfigureAwait(false);
         var message = WebPushMessage.Build(job.Type, job.Seq, job.NotificationId, job.Content);
+
+        // The user's browsers at once: a job then takes one request timeout at most, well inside its lease
+        // (LeaseSeconds is at least twice RequestTimeoutSeconds), whatever the number of subscriptions.
+        var results = await Task.WhenAll(subscriptions.Select(subscription => sender.SendAsync(subscription, message, job.ExpiresAt, now, cancellationToken))).ConfigureAwait(false);
         TimeSpan? retryAfter = null;
         var retry = false;
-        foreach (var subscription in subscriptions)
+        for (var i = 0; i < results.Length; i++)
         {
+            var (subscription, result) = (subscriptions[i], results[i]);
             var host = HostOf(subscription.Endpoint);
-            var result = await sender.SendAsync(subscription, message, job.ExpiresAt, now, cancellationToken).ConfigureAwait(false);
             switch (result.Outcome)
             {
                 case PushOutcome.Sent:

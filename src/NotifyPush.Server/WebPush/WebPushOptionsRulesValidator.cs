@@ -34,6 +34,11 @@ public sealed class WebPushOptionsRulesValidator : IValidateOptions<WebPushOptio
             }
         }
 
+        if (options.LeaseSeconds < 2 * options.RequestTimeoutSeconds)
+        {
+            failures.Add($"{Section}:LeaseSeconds ({options.LeaseSeconds}) must be at least twice {Section}:RequestTimeoutSeconds ({options.RequestTimeoutSeconds}): a push still in flight when its lease runs out is sent again by another replica.");
+        }
+
         foreach (var host in options.AllowedEndpointHosts ?? [])
         {
             var name2 = host?.TrimStart('.');

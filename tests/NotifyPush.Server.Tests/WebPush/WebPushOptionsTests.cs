@@ -68,6 +68,14 @@ public sealed class WebPushOptionsTests
     }
 
     [Fact]
+    public void ALeaseShorterThanTwoRequestTimeouts_IsRefused()
+    {
+        var result = Validate(new WebPushOptions { LeaseSeconds = 10, RequestTimeoutSeconds = 10 });
+
+        Assert.Contains("NotifyPush:WebPush:LeaseSeconds", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Server_WithHalfAVapidIdentity_DoesNotStart_AndSaysWhichSettings()
     {
         var exception = Assert.ThrowsAny<Exception>(() =>

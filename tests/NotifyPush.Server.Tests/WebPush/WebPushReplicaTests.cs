@@ -35,6 +35,7 @@ public sealed class WebPushReplicaTests : IAsyncLifetime
         settings["NotifyPush:Store:Provider"] = "Postgres";
         settings["NotifyPush:Store:ConnectionString"] = new NpgsqlConnectionStringBuilder(TestEnvironment.RequirePostgres()) { SearchPath = _schema }.ConnectionString;
         settings["NotifyPush:WebPush:LeaseSeconds"] = leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["NotifyPush:WebPush:RequestTimeoutSeconds"] = "2";
         return new TestServer(settings);
     }
 
