@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Presence;
 using NotifyPush.Core.Storage;
@@ -22,6 +23,7 @@ public sealed partial class WebPushDeliveryService(
     IWebPushStore store,
     INotificationStore notifications,
     IPresenceDirectory presence,
+    ConnectionRegistry registry,
     WebPushSender sender,
     WebPushSignal signal,
     NotifyPushMetrics metrics,
@@ -101,8 +103,18 @@ public sealed partial class WebPushDeliveryService(
     private async Task<HashSet<string>> OnlineUsersAsync(IReadOnlyList<PushJob> jobs, CancellationToken cancellationToken)
     {
         var users = jobs.Where(static job => !job.PresenceChecked).Select(static job => job.UserId).Distinct(StringComparer.Ordinal).ToList();
+        // This replica's own sockets count at once: the cluster's directory learns of a new socket within a presence
+        // flush interval, and a user who just connected here is online now.
         var online = new HashSet<string>(StringComparer.Ordinal);
-        if (users.Count == 0)
+        foreach (var user in users)
+        {
+            if (registry.GetConnections(user).Length > 0)
+            {
+                online.Add(user);
+            }
+        }
+
+        if (online.Count == users.Count)
         {
             return online;
         }

@@ -29,9 +29,19 @@ public sealed class WebPushReplicaTests : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
-    private TestServer Replica(int leaseSeconds = 60)
+    private readonly string _channelPrefix = $"webpush-{Guid.NewGuid():N}";
+
+    private TestServer Replica(int leaseSeconds = 60, bool redis = false, int delaySeconds = 30, int pollMilliseconds = 100)
     {
-        var settings = _vapid.Settings();
+        var settings = _vapid.Settings(delaySeconds);
+        settings["NotifyPush:WebPush:PollIntervalMilliseconds"] = pollMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (redis)
+        {
+            settings["NotifyPush:Backplane:Provider"] = "Redis";
+            settings["NotifyPush:Backplane:Configuration"] = TestEnvironment.RequireRedis();
+            settings["NotifyPush:Backplane:ChannelPrefix"] = _channelPrefix;
+        }
+
         settings["NotifyPush:Store:Provider"] = "Postgres";
         settings["NotifyPush:Store:ConnectionString"] = new NpgsqlConnectionStringBuilder(TestEnvironment.RequirePostgres()) { SearchPath = _schema }.ConnectionString;
         settings["NotifyPush:WebPush:LeaseSeconds"] = leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -64,6 +74,34 @@ public sealed class WebPushReplicaTests : IAsyncLifetime
         await Poll.UntilAsync(() => _push.Delivered(browser).Count == 1, "the restarted replica sent the push once the lease ran out", Bound, () => string.Join("; ", _push.Errors));
         Assert.Equal(seq, Assert.Single(_push.Delivered(browser)).Seq);
         await Poll.UntilAsync(async () => await again.GetService<IWebPushStore>().CountPushJobsAsync(CancellationToken.None) == 0, "the job was done", Bound);
+    }
+
+    [Fact]
+    public async Task UserOnlineOnAnotherReplica_IsNotPushed_WhileItWaitsForTheAck()
+    {
+        // Presence across replicas through Redis. The socket is on one, the send on two, whose worker the send wakes;
+        // one's worker polls once a minute, so two claims the job and can only know the user is online from Redis.
+        using var one = Replica(redis: true, delaySeconds: 600, pollMilliseconds: 60_000);
+        using var two = Replica(redis: true, delaySeconds: 600);
+        var userId = $"user-{Guid.NewGuid():N}";
+        var browser = _push.NewSubscription();
+        await WebPushClient.SubscribeAsync(two, userId, browser);
+        await using var socket = await TestSocket.ConnectAsync(one, userId);
+        await socket.ReadUntilSyncedAsync();
+        using var api = two.CreateServiceClient();
+        await Poll.UntilAsync(
+            async () => System.Text.Json.JsonDocument.Parse(await api.GetStringAsync($"/api/users/{userId}/presence")).RootElement.GetProperty("online").GetBoolean(),
+            "the other replica sees the user online",
+            Bound);
+
+        var (seq, _) = await WebPushClient.SendAsync(api, userId);
+
+        Assert.Equal(seq, Assert.Single(await socket.ReadNotificationsAsync(1)).GetProperty("seq").GetInt64());
+        await Poll.UntilAsync(
+            () => two.Logs.Any(record => record.Id.Id == Core.Diagnostics.NotifyPushEventIds.WebPushWaitingForAck),
+            "the other replica's worker found the user online and waited",
+            Bound);
+        Assert.Empty(_push.Received);
     }
 
     [Fact]
