@@ -4,6 +4,7 @@ using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Endpoints;
 using NotifyPush.Server.Hosting;
 using NotifyPush.Server.Telemetry;
+using NotifyPush.Server.WebPush;
 
 var migrateOnly = MigrateCommand.IsRequested(ref args);
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,7 @@ builder.Services.AddNotifyPushShutdown(builder.Configuration);
 builder.Services.AddNotifyPushCapacity(builder.Configuration);
 builder.Services.AddNotifyPushTelemetry(builder.Configuration);
 builder.Services.AddNotifyPushOpenApi(builder.Configuration);
+builder.Services.AddNotifyPushWebPush(builder.Configuration);
 
 var app = builder.Build();
 if (migrateOnly)
@@ -48,6 +50,7 @@ var api = app.MapNotificationsApi();
 app.MapAdmin(api);
 app.MapNotificationSocket();
 app.MapServerSentEvents();
+app.MapWebPush();
 app.MapDevTokenEndpoint();
 
 await app.RunAsync();

@@ -25,7 +25,10 @@ public sealed partial class PostgresNotificationStore
         }
 
         var append = new PreparedAppend(request, DistinctUserIds(request.UserIds));
-        return append.UserIds.Length > _options.GroupCommitMaxRequestRows || _options.GroupCommitMaxRows <= 0
+
+        // A send with webPush also queues its pushes (AppendWithPush): alone, so the group statement, the busiest
+        // code of the store, never carries a step that only these sends need.
+        return request.WebPush is not null || append.UserIds.Length > _options.GroupCommitMaxRequestRows || _options.GroupCommitMaxRows <= 0
             ? AppendAloneAsync(append, cancellationToken)
             : EnqueueForGroupCommit(append, cancellationToken);
     }
@@ -87,13 +90,18 @@ public sealed partial class PostgresNotificationStore
         PostgresSql.Append,
         "UserIds", "Ids", "Type", "Payload", "CreatedAt", "ExpiresAt", "Caller", "IdempotencyKey", "RequestHash", "SharesPayload");
 
+    /// <summary>The append statement of a send with webPush: <see cref="AppendStatement"/>'s values, then the push's.</summary>
+    private static readonly PositionalStatement AppendWithPushStatement = new(
+        PostgresSql.AppendWithPush,
+        "UserIds", "Ids", "Type", "Payload", "CreatedAt", "ExpiresAt", "Caller", "IdempotencyKey", "RequestHash", "SharesPayload", "PushTitle", "PushBody", "PushUrl");
+
     /// <summary>Runs the append statement; null when the idempotency key was already used (nothing written).</summary>
     private async Task<List<AppendedRow>?> TryInsertAsync(NpgsqlConnection connection, PreparedAppend append, CancellationToken cancellationToken)
     {
         var request = append.Request;
         try
         {
-            await using var command = AppendStatement.CreateCommand(connection);
+            await using var command = (request.WebPush is null ? AppendStatement : AppendWithPushStatement).CreateCommand(connection);
             var parameters = command.Parameters;
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = append.UserIds });
             parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = append.Ids });
@@ -105,6 +113,13 @@ public sealed partial class PostgresNotificationStore
             parameters.Add(request.IdempotencyKey is { } key ? new NpgsqlParameter<string> { TypedValue = key } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             parameters.Add(new NpgsqlParameter<string> { TypedValue = request.RequestHash });
             parameters.Add(new NpgsqlParameter<bool> { TypedValue = append.SharesPayload });
+            if (request.WebPush is { } push)
+            {
+                parameters.Add(new NpgsqlParameter<string> { TypedValue = push.Title });
+                parameters.Add(new NpgsqlParameter<string> { TypedValue = push.Body });
+                parameters.Add(push.Url is { } url ? new NpgsqlParameter<string> { TypedValue = url } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            }
+
             var rows = await ReadAppendedRowsAsync(command, static r => new AppendedRow { UserId = r.GetString(0), Seq = r.GetInt64(1), Id = r.GetGuid(2) }, cancellationToken);
             return rows.Count == 0 ? null : rows;
         }

@@ -65,7 +65,20 @@ internal static class PostgresSql
     //   outlive the notifications.
     // The statement is its own transaction: a unique_violation on idempotency_keys_pkey (a concurrent duplicate
     // key) rolls back the counters with the rows, leaving no hole in any stream.
-    public const string Append = """
+    public const string Append = AppendSteps + "\n" + AppendResult;
+
+    // Append for a send with webPush: the same steps, and pushed queues one push job per inserted notification, due at
+    // once, in the same statement and so the same transaction (the store is the queue). Only such sends run it: every
+    // other send keeps the statement above, and a send with webPush is never part of a group commit.
+    public const string AppendWithPush = AppendSteps + ",\n" + """
+        pushed AS (
+            INSERT INTO push_jobs (user_id, seq, notification_id, type, title, body, url, created_at, expires_at, due_at)
+            SELECT ins.user_id, ins.seq, ins.id, @Type, @PushTitle, @PushBody, @PushUrl::text, @CreatedAt, @ExpiresAt, @CreatedAt
+            FROM inserted AS ins
+        )
+        """ + "\n" + AppendResult;
+
+    private const string AppendSteps = """
         WITH input AS (
             SELECT r.user_id, r.id, r.ord
             FROM unnest(@UserIds::text[], @Ids::uuid[]) WITH ORDINALITY AS r(user_id, id, ord)
@@ -105,6 +118,9 @@ internal static class PostgresSql
             WHERE @IdempotencyKey::text IS NOT NULL
             HAVING count(*) > 0
         )
+        """;
+
+    private const string AppendResult = """
         SELECT ins.user_id AS UserId, ins.seq AS Seq, ins.id AS Id
         FROM inserted AS ins
         JOIN input AS i ON i.id = ins.id

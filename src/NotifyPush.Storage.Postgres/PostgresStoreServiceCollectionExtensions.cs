@@ -47,6 +47,7 @@ public static class PostgresStoreServiceCollectionExtensions
         });
         services.AddSingleton<INotificationStore>(static provider => provider.GetRequiredService<PostgresNotificationStore>());
         services.TryAddSingleton<ITokenRevocationStore>(static provider => provider.GetRequiredService<PostgresNotificationStore>());
+        services.TryAddSingleton<IWebPushStore>(static provider => provider.GetRequiredService<PostgresNotificationStore>());
         return services;
     }
 

@@ -112,6 +112,9 @@ public sealed partial class SqliteNotificationStore
         insert.Parameters.Add("@expires_at", SqliteType.Integer).Value = expiresAt.UtcTicks;
         insert.Prepare();
 
+        // A send with webPush queues one push job per recipient in this same transaction (the store is the queue).
+        using var pushJob = request.WebPush is { } push ? PreparePushJob(connection, transaction, request, push) : null;
+
         var stored = new StoredNotification[request.UserIds.Count];
         for (var i = 0; i < stored.Length; i++)
         {
@@ -126,6 +129,14 @@ public sealed partial class SqliteNotificationStore
             insertSeq.Value = seq;
             insertId.Value = id.ToString("D");
             insert.ExecuteNonQuery();
+            if (pushJob is not null)
+            {
+                pushJob.Parameters["@user_id"].Value = userId;
+                pushJob.Parameters["@seq"].Value = seq;
+                pushJob.Parameters["@notification_id"].Value = insertId.Value;
+                pushJob.ExecuteNonQuery();
+            }
+
             stored[i] = new StoredNotification(userId, seq, id, request.Type, request.PayloadJson, createdAt, expiresAt);
         }
 

@@ -33,6 +33,7 @@ public static class SqliteServiceCollectionExtensions
         });
         services.TryAddSingleton<INotificationStore>(static provider => provider.GetRequiredService<SqliteNotificationStore>());
         services.TryAddSingleton<ITokenRevocationStore>(static provider => provider.GetRequiredService<SqliteNotificationStore>());
+        services.TryAddSingleton<IWebPushStore>(static provider => provider.GetRequiredService<SqliteNotificationStore>());
         return services;
     }
 }

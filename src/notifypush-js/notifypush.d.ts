@@ -278,3 +278,89 @@ export declare function eventStreamUrl(url: string, query?: { token?: string | n
 
 /** The socket URL of one attempt, with `access_token` and `since`. */
 export declare function socketUrl(url: string, query?: { token?: string | null; since?: number | null }, base?: string): string;
+
+/** What failed in enableWebPush / disableWebPush. */
+export type WebPushErrorCode =
+  | 'unsupported'
+  | 'permission-denied'
+  | 'service-worker-failed'
+  | 'not-enabled'
+  | 'subscribe-failed'
+  | 'server-refused'
+  | 'network';
+
+/** A failed Web Push step; `status` is the server's HTTP status when it refused. */
+export declare class WebPushError extends Error {
+  constructor(code: WebPushErrorCode, message: string, details?: { status?: number | null; cause?: unknown });
+  readonly code: WebPushErrorCode;
+  readonly status: number | null;
+}
+
+/** The fetch the Web Push helper calls the server with. Default `globalThis.fetch`. */
+export type WebPushFetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; credentials: 'omit' | 'include' },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+
+/** A browser push subscription as `PushSubscription.toJSON()` gives it. */
+export interface PushSubscriptionJSONLike {
+  endpoint?: string;
+  expirationTime?: number | null;
+  keys?: Record<string, string>;
+}
+
+/** The parts of a PushSubscription the helper uses. */
+export interface PushSubscriptionLike {
+  readonly endpoint: string;
+  readonly options?: { applicationServerKey?: ArrayBuffer | null };
+  toJSON(): PushSubscriptionJSONLike;
+  unsubscribe(): Promise<boolean>;
+}
+
+/** The parts of a ServiceWorkerContainer (`navigator.serviceWorker`) the helper uses. */
+export interface ServiceWorkerContainerLike {
+  register(url: string, options?: { scope?: string }): Promise<unknown>;
+  readonly ready: Promise<{ pushManager?: PushManagerLike }>;
+  getRegistration(scope?: string): Promise<{ pushManager?: PushManagerLike } | undefined>;
+}
+
+/** The parts of a PushManager the helper uses. */
+export interface PushManagerLike {
+  getSubscription(): Promise<PushSubscriptionLike | null>;
+  subscribe(options: { userVisibleOnly: boolean; applicationServerKey: Uint8Array<ArrayBuffer> }): Promise<PushSubscriptionLike>;
+}
+
+/** The Notification API's permission part. */
+export interface NotificationPermissionLike {
+  readonly permission: string;
+  requestPermission(): Promise<string>;
+}
+
+/** Options of enableWebPush / disableWebPush. */
+export interface WebPushOptions {
+  /** The NotifyPush server, e.g. `https://push.example.com`. Default `location.origin`. */
+  serverUrl?: string;
+  /** The user's JWT, sent as `Authorization: Bearer`; absent or null: the cookie credential (`credentials: 'include'`). */
+  getToken?: (() => Promise<string | null> | string | null) | null;
+  /** The service worker script on the application's origin. Default `/notifypush-sw.js`. */
+  serviceWorker?: string;
+  /** The worker's scope. Default: the script's folder. */
+  scope?: string | null;
+  /** The worker acknowledges a clicked push at `serverUrl/sse/ack` (cookie credential only; cumulative). Default false. */
+  ackOnClick?: boolean;
+  /** Default `navigator.serviceWorker`. */
+  serviceWorkerContainer?: ServiceWorkerContainerLike | null;
+  /** Default `globalThis.fetch`. */
+  fetch?: WebPushFetchLike | null;
+  /** Default `globalThis.Notification`; null skips the permission request. */
+  Notification?: NotificationPermissionLike | null;
+}
+
+/** Registers the service worker, subscribes to pushes and saves the subscription for the user (POST /push/subscriptions). */
+export declare function enableWebPush(options: WebPushOptions): Promise<PushSubscriptionJSONLike>;
+
+/** Removes this browser's subscription (DELETE /push/subscriptions) and unsubscribes; false when it had none. */
+export declare function disableWebPush(options: WebPushOptions): Promise<boolean>;
+
+/** A base64url VAPID key as the bytes `pushManager.subscribe` takes. */
+export declare function applicationServerKey(base64url: string): Uint8Array<ArrayBuffer>;

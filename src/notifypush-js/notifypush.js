@@ -9,6 +9,7 @@ import { Connector } from './notifypush-socket.js';
 
 export { AckWindow, Backoff, backoffDelay, closeAction, CloseCodes, ResumePoint, socketUrl } from './notifypush-protocol.js';
 export { eventStreamUrl } from './notifypush-sse.js';
+export { applicationServerKey, disableWebPush, enableWebPush, WebPushError } from './notifypush-webpush.js';
 
 // The types come from notifypush.d.ts (what './notifypush.js' means to TypeScript): `npm run typecheck` holds this
 // file's JSDoc to the declarations.

@@ -166,8 +166,22 @@ public sealed partial class ClientScriptEndpointTests : IDisposable
     private static partial Regex RelativeImport();
 
     /// <summary>Every module of the client: the <c>.js</c> files in <c>src/notifypush-js</c> (its tests are in <c>test/</c>).</summary>
+    /// <summary>The client's modules: every .js file beside it except the service worker, a script of its own that no module imports.</summary>
     private static string[] ModuleFiles() =>
-        [.. Directory.GetFiles(SourceFile(""), "*.js").Select(path => Path.GetFileName(path)).Order(StringComparer.Ordinal)];
+        [.. Directory.GetFiles(SourceFile(""), "*.js").Select(path => Path.GetFileName(path)).Where(file => file != ServiceWorkerFile).Order(StringComparer.Ordinal)];
+
+    private const string ServiceWorkerFile = "notifypush-sw.js";
+
+    [Fact]
+    public async Task GetServiceWorker_ServesTheSourceFileByteForByte_AsJavaScript()
+    {
+        using var client = _server.CreateClient();
+        using var response = await client.GetAsync("/" + ServiceWorkerFile).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(await File.ReadAllBytesAsync(SourceFile(ServiceWorkerFile)), await response.Content.ReadAsByteArrayAsync());
+    }
 
     private static string SourceFile(string name) => Path.Combine(RepositoryFiles.Root, "src", "notifypush-js", name);
 }

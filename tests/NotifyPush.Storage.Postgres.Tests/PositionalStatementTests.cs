@@ -23,6 +23,7 @@ public sealed class PositionalStatementTests
 
     [Theory]
     [InlineData(nameof(PostgresSql.Append), 10)]
+    [InlineData(nameof(PostgresSql.AppendWithPush), 13)]
     [InlineData(nameof(PostgresSql.GroupAppend), 11)]
     public void HotStatements_KeepNoNamedParameter(string name, int parameters)
     {

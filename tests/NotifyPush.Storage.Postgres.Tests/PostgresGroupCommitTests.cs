@@ -80,6 +80,49 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_WithWebPush_NeverJoinsAGroup_AndQueuesItsJobInItsOwnTransaction()
+    {
+        var hot = $"hot-{Guid.NewGuid():N}";
+        var pushed = StoreRequests.Users($"pushed-{Guid.NewGuid():N}", 5);
+        await _store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+
+        Task<AppendResult> first;
+        var plain = new List<Task<AppendResult>>();
+        var withPush = new List<Task<AppendResult>>();
+        await using (var blocker = await LockStreamAsync(hot))
+        {
+            first = _store.AppendAsync(StoreRequests.Append(hot, """{"i":0}"""), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+            for (var i = 0; i < 10; i++)
+            {
+                plain.Add(_store.AppendAsync(StoreRequests.Append(hot, $$"""{"i":{{i + 1}}}"""), TestTimeouts.Token()));
+            }
+
+            // Sends with webPush to other users do not wait behind the blocked group writer: each is written alone.
+            foreach (var userId in pushed)
+            {
+                withPush.Add(_store.AppendAsync(StoreRequests.Append(userId) with { WebPush = new WebPushContent("t", "b", null) }, TestTimeouts.Token()));
+            }
+
+            await Task.WhenAll(withPush).Bounded();
+            Assert.All(plain, task => Assert.False(task.IsCompleted));
+            await blocker.CommitAsync(TestTimeouts.Token());
+        }
+
+        await first.Bounded();
+        var plainIds = string.Join(",", (await Task.WhenAll(plain).Bounded()).Select(r => $"'{Assert.Single(r.Notifications).Id}'"));
+        Assert.Equal(1L, await _schema.ScalarAsync<long>($"SELECT count(DISTINCT xmin::text) FROM notifications WHERE id IN ({plainIds})"));
+        Assert.Equal(0L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM push_jobs WHERE notification_id IN ({plainIds})"));
+
+        foreach (var result in await Task.WhenAll(withPush))
+        {
+            var notification = Assert.Single(result.Notifications);
+            Assert.Equal(1L, await _schema.ScalarAsync<long>(
+                $"SELECT count(*) FROM push_jobs AS j JOIN notifications AS n ON n.id = j.notification_id AND n.xmin = j.xmin WHERE n.id = '{notification.Id}' AND j.seq = n.seq"));
+        }
+    }
+
+    [Fact]
     public async Task Append_WhenOneBatchHoldsTheSameIdempotencyKeyTwice_StoresOnceAndAnswersBothWithTheOriginal()
     {
         var hot = $"hot-{Guid.NewGuid():N}";

@@ -85,6 +85,17 @@ public static class NotifyPushEventIds
     public const int PositionCheckRecovered = 1133;
     public const int PositionCheckPass = 1134;
 
+    // Web Push (1200-1249).
+    public const int WebPushSent = 1200;
+    public const int WebPushSubscriptionGone = 1201;
+    public const int WebPushRetryScheduled = 1202;
+    public const int WebPushGaveUp = 1203;
+    public const int WebPushRejected = 1204;
+    public const int WebPushPassFailed = 1205;
+    public const int WebPushWaitingForAck = 1206;
+    public const int WebPushPresenceUnavailable = 1207;
+    public const int WebPushPassesRecovered = 1208;
+
     // Authentication (4000-4099).
     public const int AuthDevelopmentSigningKey = 4000;
     public const int AuthDevelopmentApiKey = 4001;

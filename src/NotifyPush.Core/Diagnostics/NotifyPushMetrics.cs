@@ -47,6 +47,7 @@ public sealed class NotifyPushMetrics
     private readonly Counter<long> _publishFailures;
     private readonly Histogram<double> _storeDuration;
     private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _webPushes;
     private readonly Counter<long> _positionCheckCatchUps;
     private readonly Histogram<double> _positionCheckDuration;
 
@@ -78,6 +79,7 @@ public sealed class NotifyPushMetrics
         _positionCheckCatchUps = Meter.CreateCounter<long>("notifypush.position_check.catch_ups", "{connection}", "Sockets a position check found behind their stream's head and caught up from the store (their doorbell was lost or late).");
         _positionCheckDuration = Meter.CreateHistogram("notifypush.position_check.duration", "s", "Duration of one position check of every local socket (its batched reads of the stream heads); failed passes carry error.type.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _rateLimited = Meter.CreateCounter<long>("notifypush.rate_limit.refusals", "{request}", "Service API calls refused with 429 by the per-caller rate limit.");
+        _webPushes = Meter.CreateCounter<long>("notifypush.web_push.pushes", "{push}", "Web Push requests to push services, by outcome: sent, gone (404/410, subscription removed), retry (429/5xx/no answer), rejected.");
     }
 
     /// <summary>The <c>NotifyPush</c> meter, for instruments that observe a component's state.</summary>
@@ -195,6 +197,18 @@ public sealed class NotifyPushMetrics
 
     /// <summary>Counts one service API call refused by the rate limit.</summary>
     public void RateLimited() => _rateLimited.Add(1);
+
+    /// <summary>Counts one request to a push service by its outcome (one of <see cref="WebPushOutcomes"/>).</summary>
+    public void WebPush(string outcome) => _webPushes.Add(1, new KeyValuePair<string, object?>("notifypush.web_push.outcome", outcome));
+
+    /// <summary>The values of <c>notifypush.web_push.outcome</c>.</summary>
+    public static class WebPushOutcomes
+    {
+        public const string Sent = "sent";
+        public const string Gone = "gone";
+        public const string Retry = "retry";
+        public const string Rejected = "rejected";
+    }
 
     /// <summary>The values of <c>notifypush.handshake.outcome</c>.</summary>
     public static class HandshakeOutcomes

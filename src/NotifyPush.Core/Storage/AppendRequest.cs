@@ -10,6 +10,8 @@ namespace NotifyPush.Core.Storage;
 /// <param name="PayloadJson">Payload as compact JSON text.</param>
 /// <param name="CreatedAt">Acceptance time (UTC).</param>
 /// <param name="ExpiresAt">Expiry time (UTC).</param>
+/// <param name="WebPush">When set, the send opted into Web Push: the store queues one push job per recipient in the
+/// same transaction as the notifications (<see cref="IWebPushStore"/>). Null costs nothing extra.</param>
 public sealed record AppendRequest(
     string Caller,
     string? IdempotencyKey,
@@ -18,4 +20,5 @@ public sealed record AppendRequest(
     string Type,
     string PayloadJson,
     DateTimeOffset CreatedAt,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt,
+    WebPushContent? WebPush = null);

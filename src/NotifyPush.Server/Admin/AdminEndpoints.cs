@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using NotifyPush.Core.Connections;
 using NotifyPush.Core.Presence;
+using NotifyPush.Core.Storage;
+using NotifyPush.Server.Api;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Endpoints;
 
@@ -36,6 +39,10 @@ public static class AdminEndpoints
             .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Admin))
             .WithName("GetReplicas")
             .WithSummary("The live replicas: sockets, users, backplane and store state, version, uptime and send/delivery totals (for the admin view).");
+        api.MapGet("/admin/users/{userId}", GetUserAsync)
+            .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Admin))
+            .WithName("GetAdminUser")
+            .WithSummary("How a user is reached: WebSockets and event streams on the answering replica, and Web Push subscriptions (push-service host, created).");
         return app;
     }
 
@@ -50,6 +57,45 @@ public static class AdminEndpoints
             // The other replicas are out of reach, not this one: the operator sees it, with its backplane down.
             return TypedResults.Ok(new AdminReplicasResponse([await status.SnapshotAsync(cancellationToken)], Complete: false));
         }
+    }
+
+    internal static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> GetUserAsync(
+        HttpContext context, ConnectionRegistry registry, IWebPushStore webPush, IOptions<ApiOptions> options)
+    {
+        // "/api/admin/users/{userId}": the id is segment 4.
+        if (!PathUserId.TryRead(context, 4, out var userId, out var problem))
+        {
+            return ApiProblems.BadRequest(problem);
+        }
+
+        var (webSockets, eventStreams) = (0, 0);
+        foreach (var connection in registry.GetConnections(userId))
+        {
+            if (string.Equals(connection.Transport, WebSocketTransport.TransportName, StringComparison.Ordinal))
+            {
+                webSockets++;
+            }
+            else
+            {
+                eventStreams++;
+            }
+        }
+
+        IReadOnlyList<PushSubscriptionRecord> subscriptions;
+        try
+        {
+            subscriptions = await webPush.GetPushSubscriptionsAsync(userId, context.RequestAborted);
+        }
+        catch (StoreUnavailableException)
+        {
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+        }
+
+        // The host only: an endpoint's path is the capability to push to that browser.
+        var shown = subscriptions
+            .Select(static s => new AdminPushSubscription(Uri.TryCreate(s.Endpoint, UriKind.Absolute, out var uri) ? uri.Host : "?", s.CreatedAt))
+            .ToList();
+        return TypedResults.Ok(new AdminUserResponse(userId, webSockets, eventStreams, shown));
     }
 
     private static FileContentHttpResult Serve(HttpContext context, EmbeddedAsset asset)

@@ -119,7 +119,8 @@ async function lookUp(userId) {
     const state = (await api(`/api/users/${path}/notifications?limit=1`)).body;
     const after = Math.max(0, state.lastSeq - HISTORY_ROWS);
     const history = (await api(`/api/users/${path}/notifications?after=${after}&limit=${HISTORY_ROWS}`)).body;
-    showUser(userId, presence, history);
+    const reach = (await api(`/api/admin/users/${path}`)).body;
+    showUser(userId, presence, history, reach);
     result.dataset.status = 'ok';
   } catch (error) {
     $('user').hidden = true;
@@ -128,7 +129,7 @@ async function lookUp(userId) {
   }
 }
 
-function showUser(userId, presence, history) {
+function showUser(userId, presence, history, reach) {
   const user = $('user');
   user.dataset.userId = userId;
   $('user-online').textContent = presence.online ? 'online' : 'offline';
@@ -139,6 +140,14 @@ function showUser(userId, presence, history) {
   $('user-last-seq').textContent = String(history.lastSeq);
   $('user-acked-seq').textContent = String(history.ackedSeq);
   $('user-pruned-seq').textContent = String(history.prunedSeq);
+  $('user-transports').textContent = `${reach.webSockets} WebSocket, ${reach.eventStreams} SSE`;
+  $('user-push-count').textContent = String(reach.pushSubscriptions.length);
+  $('push-subscriptions').tBodies[0].replaceChildren(...reach.pushSubscriptions.map((s) => {
+    const row = document.createElement('tr');
+    row.append(cell(s.host), cell(new Date(s.createdAt).toLocaleString()));
+    return row;
+  }));
+  $('push-subscriptions').hidden = reach.pushSubscriptions.length === 0;
   $('history').tBodies[0].replaceChildren(...history.notifications.slice().reverse().map((n) => {
     const row = document.createElement('tr');
     row.dataset.seq = String(n.seq);

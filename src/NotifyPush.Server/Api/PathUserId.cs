@@ -23,7 +23,11 @@ public static class PathUserId
     private const int SegmentIndex = 3;
 
     /// <summary>Reads and validates the id; on failure <paramref name="problem"/> says why (a 400).</summary>
-    public static bool TryRead(HttpContext context, [NotNullWhen(true)] out string? userId, [NotNullWhen(false)] out string? problem)
+    public static bool TryRead(HttpContext context, [NotNullWhen(true)] out string? userId, [NotNullWhen(false)] out string? problem) =>
+        TryRead(context, SegmentIndex, out userId, out problem);
+
+    /// <summary>As <see cref="TryRead(HttpContext, out string?, out string?)"/>, for a route whose id is path segment <paramref name="segmentIndex"/> (e.g. 4 in <c>/api/admin/users/{userId}</c>).</summary>
+    public static bool TryRead(HttpContext context, int segmentIndex, [NotNullWhen(true)] out string? userId, [NotNullWhen(false)] out string? problem)
     {
         userId = null;
         var raw = RawPath(context).Split('/');
@@ -38,7 +42,7 @@ public static class PathUserId
         }
 
         // The routed path is the tail of the raw one (a path base, when there is one, comes first).
-        var index = raw.Length - (context.Request.Path.Value ?? string.Empty).Count(c => c == '/') - 1 + SegmentIndex;
+        var index = raw.Length - (context.Request.Path.Value ?? string.Empty).Count(c => c == '/') - 1 + segmentIndex;
         if (index < 0 || index >= raw.Length || !TryDecode(raw[index], out var decoded))
         {
             problem = "The user id in the path must be percent-encoded UTF-8 (escape it with encodeURIComponent or Uri.EscapeDataString).";

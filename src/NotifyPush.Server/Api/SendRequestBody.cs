@@ -12,4 +12,5 @@ namespace NotifyPush.Server.Api;
 /// <param name="Type">The application's event type, e.g. <c>order.shipped</c>, at most <c>NotifyPush:Api:MaxTypeLength</c> characters; sent to sockets as <c>event</c>.</param>
 /// <param name="Payload">Any JSON value, at most <c>NotifyPush:Api:MaxPayloadBytes</c> (64 KiB) as compact UTF-8; sent to sockets as is.</param>
 /// <param name="TtlSeconds">Seconds the notification is kept while undelivered, 1 to <c>NotifyPush:Api:MaxTtlSeconds</c>; default <c>NotifyPush:Api:DefaultTtlSeconds</c> (7 days).</param>
-public sealed record SendRequestBody(string? UserId, IReadOnlyList<string>? UserIds, string Type, JsonElement? Payload, int? TtlSeconds);
+/// <param name="WebPush">Optional: also push it through Web Push to each recipient's browsers (<c>POST /push/subscriptions</c>) when the recipient has no open connection, or has not acknowledged it within <c>NotifyPush:WebPush:DelaySeconds</c>. Only when Web Push is enabled (400 otherwise).</param>
+public sealed record SendRequestBody(string? UserId, IReadOnlyList<string>? UserIds, string Type, JsonElement? Payload, int? TtlSeconds, WebPushBody? WebPush = null);

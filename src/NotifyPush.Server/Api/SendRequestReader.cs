@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using NotifyPush.Core.Connections;
+using NotifyPush.Core.Storage;
+using NotifyPush.Server.WebPush;
 
 namespace NotifyPush.Server.Api;
 
@@ -12,7 +14,10 @@ public static class SendRequestReader
     /// <summary>The outcome of reading a body: a request, or errors per field, or a payload over the limit.</summary>
     public readonly record struct Result(SendRequest? Request, Dictionary<string, string[]> Errors, bool PayloadTooLarge);
 
-    public static Result Read(JsonElement root, ApiOptions options)
+    /// <param name="root">The body.</param>
+    /// <param name="options">The API's limits.</param>
+    /// <param name="webPushEnabled">Whether a <c>webPush</c> member can be honoured (<see cref="WebPushOptions.Enabled"/>).</param>
+    public static Result Read(JsonElement root, ApiOptions options, bool webPushEnabled = false)
     {
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Add(string field, string message)
@@ -37,6 +42,7 @@ public static class SendRequestReader
         var ttl = options.DefaultTtlSeconds;
         var payloadTooLarge = false;
         bool sawUserId = false, sawUserIds = false;
+        JsonElement? webPushValue = null;
 
         // JSON leaves duplicate names undefined (RFC 8259 §4) and parsers differ (first wins, last wins, error): a body
         // that names a recipient twice could mean one user to a checking proxy and another to us. Inside the payload
@@ -100,8 +106,12 @@ public static class SendRequestReader
                     }
 
                     break;
+                case "webPush":
+                    // Read after the loop: its size limit counts the type, which may come later in the body.
+                    webPushValue = property.Value;
+                    break;
                 default:
-                    Add(property.Name, $"Unknown field '{property.Name}'. Known fields: userId, userIds, type, payload, ttlSeconds.");
+                    Add(property.Name, $"Unknown field '{property.Name}'. Known fields: userId, userIds, type, payload, ttlSeconds, webPush.");
                     break;
             }
         }
@@ -116,6 +126,12 @@ public static class SendRequestReader
             Add("type", "type is required.");
         }
 
+        WebPushContent? webPush = null;
+        if (webPushValue is { } pushValue)
+        {
+            webPush = WebPushContentReader.Read(pushValue, type, webPushEnabled, Add);
+        }
+
         if (errors.Count > 0)
         {
             return new Result(null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), false);
@@ -127,7 +143,7 @@ public static class SendRequestReader
         }
 
         IReadOnlyList<string> recipients = userIds ?? [userId!];
-        return new Result(new SendRequest(recipients, type!, payload, ttl), [], false);
+        return new Result(new SendRequest(recipients, type!, payload, ttl, webPush), [], false);
     }
 
     /// <summary>A hash of everything that makes two requests the same send; the key of idempotent retries.</summary>
@@ -148,6 +164,15 @@ public static class SendRequestReader
         foreach (var userId in request.UserIds)
         {
             Append(userId);
+        }
+
+        // Appended only when present, so a request without webPush hashes as it did before webPush existed.
+        if (request.WebPush is { } push)
+        {
+            Append("webPush");
+            Append(push.Title);
+            Append(push.Body);
+            Append(push.Url is null ? "0" : "1" + push.Url);
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

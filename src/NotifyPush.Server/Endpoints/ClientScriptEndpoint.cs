@@ -40,6 +40,8 @@ public static class ClientScriptEndpoint
         ("notifypush-socket.js", JavaScript, "GetClientScriptSocket", "Module of notifypush.js: one socket to the server."),
         ("notifypush-sse.js", JavaScript, "GetClientScriptEventStream", "Module of notifypush.js: the Server-Sent Events fallback, shaped as a socket."),
         ("notifypush-shared.js", JavaScript, "GetClientScriptShared", "Module of notifypush.js: shared mode, one socket for the tabs of a browser."),
+        ("notifypush-webpush.js", JavaScript, "GetClientScriptWebPush", "Module of notifypush.js: Web Push (register the service worker, subscribe, save the subscription)."),
+        ("notifypush-sw.js", JavaScript, "GetClientScriptServiceWorker", "The Web Push service worker (a classic script): shows pushes, opens their URL on click. Serve it from the application's own origin; this copy only controls pages of the server's."),
         ("notifypush.d.ts", PlainText, "GetClientScriptTypes", "TypeScript declarations of notifypush.js."),
     ];
 

@@ -36,10 +36,10 @@ public static class DevTokenEndpoint
 
         // The demo page's send form: the same send as POST /api/notifications, as the Development service, so the
         // page never holds a service key. Development only, like the page.
-        app.MapPost("/dev/send", (HttpContext context, [FromServices] NotificationPublisher publisher, [FromServices] NotifyPushMetrics metrics, [FromServices] IOptions<ApiOptions> options, [FromServices] TimeProvider timeProvider) =>
+        app.MapPost("/dev/send", (HttpContext context, [FromServices] NotificationPublisher publisher, [FromServices] NotifyPushMetrics metrics, [FromServices] IOptions<ApiOptions> options, [FromServices] IOptions<NotifyPush.Server.WebPush.WebPushOptions> webPushOptions, [FromServices] NotifyPush.Server.WebPush.WebPushSignal webPushSignal, [FromServices] TimeProvider timeProvider) =>
             {
                 context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(NotifyPushClaimTypes.Caller, DevelopmentSender)], "Development"));
-                return NotificationsApi.SendAsync(context, publisher, metrics, options, timeProvider);
+                return NotificationsApi.SendAsync(context, publisher, metrics, options, webPushOptions, webPushSignal, timeProvider);
             })
             .WithName("DevSend")
             .WithSummary("Development only: sends a notification as the Development service (the demo page's form).");

@@ -11,6 +11,7 @@ using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
 using NotifyPush.Server.Authentication;
+using NotifyPush.Server.WebPush;
 
 namespace NotifyPush.Server.Endpoints;
 
@@ -51,7 +52,7 @@ public static class NotificationsApi
             .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Disconnect))
             .WithName("DisconnectUser")
             .WithSummary("Close every socket of the user on every replica with 4003 (signed out); with {\"revokeTokens\": true} also revoke every token of the user issued before now.")
-            .WithDescription("The body is optional. 202 only once the sign-out was published to every replica; 503 with Retry-After when the backplane is down or stalled (a sign-out is not stored, so retry) or, when revoking, the store is unavailable. A revocation is stored: the user's tokens issued (iat) up to the returned tokensRevokedBefore get 401 at the handshake and close 4003 on in-band refresh, on every replica.")
+            .WithDescription("The body is optional. Also removes the user's Web Push subscriptions (after the publish; 503 when the store is unavailable then: retry). 202 only once the sign-out was published to every replica; 503 with Retry-After when the backplane is down or stalled (a sign-out is not stored, so retry) or, when revoking, the store is unavailable. A revocation is stored: the user's tokens issued (iat) up to the returned tokensRevokedBefore get 401 at the handshake and close 4003 on in-band refresh, on every replica.")
             .Accepts<DisconnectRequest>(isOptional: true, "application/json")
             .Produces<DisconnectResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -66,6 +67,8 @@ public static class NotificationsApi
         NotificationPublisher publisher,
         NotifyPushMetrics metrics,
         IOptions<ApiOptions> options,
+        IOptions<WebPushOptions> webPushOptions,
+        WebPushSignal webPushSignal,
         TimeProvider timeProvider)
     {
         var started = timeProvider.GetTimestamp();
@@ -135,7 +138,7 @@ public static class NotificationsApi
         SendRequest request;
         using (body)
         {
-            var read = SendRequestReader.Read(body.RootElement, settings);
+            var read = SendRequestReader.Read(body.RootElement, settings, webPushOptions.Value.Enabled);
             if (read.PayloadTooLarge)
             {
                 return ApiProblems.PayloadTooLarge($"The payload is larger than {settings.MaxPayloadBytes} bytes.");
@@ -160,7 +163,8 @@ public static class NotificationsApi
             request.Type,
             request.PayloadJson,
             now,
-            now.AddSeconds(request.TtlSeconds));
+            now.AddSeconds(request.TtlSeconds),
+            request.WebPush);
         AppendResult result;
         try
         {
@@ -173,6 +177,12 @@ public static class NotificationsApi
         catch (StoreUnavailableException)
         {
             return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(settings.StoreRetryAfterSeconds));
+        }
+
+        if (request.WebPush is not null && !result.IsReplay)
+        {
+            // This replica's worker looks at once; the others find the jobs on their next poll.
+            webPushSignal.Wake();
         }
 
         if (result.IsReplay)
@@ -236,6 +246,7 @@ public static class NotificationsApi
         HttpContext context,
         NotificationPublisher publisher,
         TokenRevocations revocations,
+        IWebPushStore webPush,
         IOptions<ApiOptions> options)
     {
         if (!PathUserId.TryRead(context, out var userId, out var problem))
@@ -269,6 +280,18 @@ public static class NotificationsApi
         if (!await publisher.DisconnectUserAsync(userId, context.RequestAborted))
         {
             return ApiProblems.BackplaneUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+        }
+
+        // A signed-out user's browsers get no more pushes: their subscriptions go with the sign-out (a browser that
+        // signs in again subscribes again). After the publish, so a store outage never keeps sockets open; the 503 then
+        // asks for the retry that removes them (publishing the sign-out again is harmless).
+        try
+        {
+            await webPush.DeletePushSubscriptionsAsync(userId, context.RequestAborted);
+        }
+        catch (StoreUnavailableException)
+        {
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
         }
 
         return revokedBefore is { } instant

@@ -10,14 +10,18 @@ public static class OpenApiServiceCollectionExtensions
 {
     private const string ApiKeyScheme = "ApiKey";
     private const string BearerScheme = "Bearer";
+    private const string UserTokenScheme = "UserToken";
+    private const string UserCookieScheme = "UserCookie";
 
     /// <summary>Adds the document: the service API's routes, bodies and problem+json errors, and its two credentials.</summary>
     public static IServiceCollection AddNotifyPushOpenApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOpenApi(options =>
         {
-            // Only the service API: health, metrics and the socket are not for API clients (docs/protocol.md describes /ws).
-            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            // The service API, and the browser's Web Push routes (user credential): health, metrics and the socket are not
+            // for API clients (docs/protocol.md describes /ws).
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true
+                || description.RelativePath?.StartsWith("push/", StringComparison.Ordinal) == true;
             // The user id and the history's query are read from the raw request (PathUserId: a route value is not
             // decoded exactly once), so the generator does not see them as parameters: they are described here.
             options.AddOperationTransformer((operation, context, _) =>
@@ -85,11 +89,46 @@ public static class OpenApiServiceCollectionExtensions
                     BearerFormat = "JWT",
                     Description = "A service JWT: audience NotifyPush:Auth:ServiceJwt:Audience; its scopes in `scope` or `scp` (NotifyPush:Auth:ServiceJwt:Scope names the send scope, default notifications:send).",
                 };
+                document.Components.SecuritySchemes[UserTokenScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "The user's own JWT (the socket's credential; audience NotifyPush:Auth:Jwt:Audience), for the /push routes a browser calls.",
+                };
+                document.Components.SecuritySchemes[UserCookieScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Cookie,
+                    Name = "__Host-notifypush_token",
+                    Description = "The user's JWT in the cookie NotifyPush:Auth:CookieName; only with an Origin in NotifyPush:Auth:AllowedOrigins.",
+                };
                 document.Security =
                 [
                     new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] },
                     new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
                 ];
+
+                // The /push routes are the browser's, not a service's: a user credential, or none for the public key.
+                foreach (var (path, item) in document.Paths)
+                {
+                    if (!path.StartsWith("/push/", StringComparison.Ordinal) || item.Operations is null)
+                    {
+                        continue;
+                    }
+
+                    foreach (var operation in item.Operations.Values)
+                    {
+                        operation.Security = path == "/push/subscriptions"
+                            ?
+                            [
+                                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(UserTokenScheme, document)] = [] },
+                                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(UserCookieScheme, document)] = [] },
+                            ]
+                            : [];
+                    }
+                }
+
                 return Task.CompletedTask;
             });
         });

@@ -52,3 +52,30 @@ class FakeWebSocket implements WebSocketLike {
 new NotifyPushClient({ WebSocket: FakeWebSocket, connectivity: null, locks: null, BroadcastChannel: null });
 
 export { action, position, transport };
+
+// Web Push: the browser's own service worker container, push manager and Notification fit the helper's options.
+import { disableWebPush, enableWebPush, WebPushError } from '../notifypush.js';
+
+async function pushes(getToken: () => Promise<string | null>): Promise<void> {
+  try {
+    const saved = await enableWebPush({
+      serverUrl: 'https://push.example.com',
+      getToken,
+      serviceWorker: '/notifypush-sw.js',
+      serviceWorkerContainer: navigator.serviceWorker,
+      Notification,
+      fetch,
+    });
+    const endpoint: string | undefined = saved.endpoint;
+    void endpoint;
+  } catch (error) {
+    if (error instanceof WebPushError && error.code === 'subscribe-failed') {
+      const status: number | null = error.status;
+      void status;
+    }
+  }
+
+  const removed: boolean = await disableWebPush({ serverUrl: 'https://push.example.com', getToken });
+  void removed;
+}
+void pushes;

@@ -19,16 +19,17 @@ public sealed class OpenApiDocumentTests
         Assert.StartsWith("3.", root.GetProperty("openapi").GetString(), StringComparison.Ordinal);
         var paths = root.GetProperty("paths");
 
-        // Only the service API: no health, metrics or socket routes.
+        // The service API and the browser's Web Push routes: no health, metrics or socket routes.
         Assert.Equal(
-            ["/api/notifications", "/api/presence", "/api/users/{userId}/disconnect", "/api/users/{userId}/notifications", "/api/users/{userId}/presence"],
+            ["/api/notifications", "/api/presence", "/api/users/{userId}/disconnect", "/api/users/{userId}/notifications", "/api/users/{userId}/presence",
+             "/push/subscriptions", "/push/vapid-public-key"],
             paths.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
 
         var send = paths.GetProperty("/api/notifications").GetProperty("post");
         Assert.Equal("SendNotification", send.GetProperty("operationId").GetString());
         var body = Resolve(root, send.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
         var members = body.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToList();
-        Assert.Equal(["payload", "ttlSeconds", "type", "userId", "userIds"], members.Order(StringComparer.Ordinal));
+        Assert.Equal(["payload", "ttlSeconds", "type", "userId", "userIds", "webPush"], members.Order(StringComparer.Ordinal));
         var accepted = Resolve(root, send.GetProperty("responses").GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
         Assert.True(accepted.GetProperty("properties").TryGetProperty("notifications", out _), "the 202 body lists the notifications");
         AssertProblems(root, send, "400", "401", "403", "413", "415", "422", "429", "503");
@@ -59,6 +60,22 @@ public sealed class OpenApiDocumentTests
         Assert.Equal("apiKey", schemes.GetProperty("ApiKey").GetProperty("type").GetString());
         Assert.Equal("bearer", schemes.GetProperty("Bearer").GetProperty("scheme").GetString());
         Assert.Equal(2, root.GetProperty("security").GetArrayLength());
+
+        // Web Push: a browser saves and removes its subscription with the user's credential; the public key is public.
+        var subscribe = paths.GetProperty("/push/subscriptions").GetProperty("post");
+        var subscription = Resolve(root, subscribe.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.Equal(["endpoint", "expirationTime", "keys"], subscription.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.True(subscribe.GetProperty("responses").TryGetProperty("201", out _));
+        AssertProblems(root, subscribe, "401", "403", "404", "409", "415", "503");
+        var unsubscribe = paths.GetProperty("/push/subscriptions").GetProperty("delete");
+        Assert.True(unsubscribe.GetProperty("responses").TryGetProperty("204", out _));
+        var userSchemes = subscribe.GetProperty("security").EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).Order(StringComparer.Ordinal);
+        Assert.Equal(["UserCookie", "UserToken"], userSchemes);
+        Assert.Equal("bearer", schemes.GetProperty("UserToken").GetProperty("scheme").GetString());
+        var publicKey = paths.GetProperty("/push/vapid-public-key").GetProperty("get");
+        Assert.Equal(0, publicKey.GetProperty("security").GetArrayLength());
+        Assert.True(Resolve(root, publicKey.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"))
+            .GetProperty("properties").TryGetProperty("publicKey", out _));
     }
 
     [Fact]
