@@ -38,7 +38,7 @@ public sealed class NginxTopologyTests(ITestOutputHelper output)
         using var api = new HttpClient { BaseAddress = cluster.Nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
 
-        var client = new ResumingSocketClient(since =>
+        var client = new ResumingClient(since =>
             cluster.SocketUri(since is { } seq ? $"access_token={token}&since={seq}" : $"access_token={token}"));
         await using (client)
         {
@@ -88,7 +88,7 @@ public sealed class NginxTopologyTests(ITestOutputHelper output)
 
             var survivor = await cluster.FindSocketHolderAsync(StepTimeout);
             Assert.DoesNotContain(survivor, new[] { drained, crashed });
-            Assert.Equal([1012, ResumingSocketClient.AbnormalClosure], client.CloseCodes);
+            Assert.Equal([1012, ResumingClient.AbnormalClosure], client.CloseCodes);
             Assert.Equal([1L, 2L, 3L, 4L], client.Seqs);
             cluster.Log($"dropped without close frame (1006), resumed on {survivor.Name}: seqs {string.Join(",", client.Seqs)}, no gap, no duplicate");
             cluster.Log("client history:\n" + client.History);

@@ -3,9 +3,8 @@ using System.Text;
 using System.Text.Json;
 using NotifyPush.Client.Problems;
 using NotifyPush.Client.Publishing;
-using NotifyPush.Specification.Tests;
 
-namespace NotifyPush.Server.Tests.Infrastructure;
+namespace NotifyPush.Testing;
 
 /// <summary>Small helpers over the service API for tests.</summary>
 public static class ServiceApi

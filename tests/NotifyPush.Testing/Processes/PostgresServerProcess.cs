@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace NotifyPush.Specification.Tests;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// A private PostgreSQL cluster owned by one test (or one test class), on its own free port, so that restarting or

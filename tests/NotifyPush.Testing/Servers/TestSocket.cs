@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace NotifyPush.Server.Tests.Infrastructure;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// A real WebSocket client of the protocol for tests: reads frames in the background (answering pings unless

@@ -1,7 +1,5 @@
-using NotifyPush.Server.Tests.Infrastructure;
-using NotifyPush.Specification.Tests;
 
-namespace NotifyPush.Server.Tests.Cluster;
+namespace NotifyPush.Testing;
 
 /// <summary>A replica running in the test process on Kestrel (a <see cref="TestServer"/>); its logs and services are visible.</summary>
 public sealed class InProcessReplica : ClusterReplica

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using NotifyPush.Server.Authentication;
 
-namespace NotifyPush.Server.Tests.Infrastructure;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// Mints JWTs for tests, by hand (header.payload.signature), so a test can produce any token a

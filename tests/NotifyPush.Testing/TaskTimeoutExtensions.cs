@@ -1,4 +1,4 @@
-namespace NotifyPush.Server.Tests.Infrastructure;
+namespace NotifyPush.Testing;
 
 /// <summary>Bounds every await in a test, so a hang fails the test instead of the run.</summary>
 public static class TaskTimeoutExtensions

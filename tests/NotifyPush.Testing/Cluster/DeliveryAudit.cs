@@ -1,4 +1,4 @@
-namespace NotifyPush.Server.Tests.Cluster;
+namespace NotifyPush.Testing;
 
 /// <summary>What one logical client received compared with its user's stream 1..LastSeq.</summary>
 public sealed record DeliveryAudit(string UserId, long LastSeq, int Received, long Lost, int Duplicated, int OutOfOrder, IReadOnlyList<long> Missing, IReadOnlyList<long> Duplicates, IReadOnlyCollection<string> Problems)

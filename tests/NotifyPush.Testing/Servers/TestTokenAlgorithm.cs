@@ -1,4 +1,4 @@
-namespace NotifyPush.Server.Tests.Infrastructure;
+namespace NotifyPush.Testing;
 
 /// <summary>The algorithms <see cref="TestTokens"/> signs with, each with its own fixed test key.</summary>
 public enum TestTokenAlgorithm

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace NotifyPush.Server.Tests.Infrastructure;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// A real NotifyPush server on Kestrel, port 0, with its own SQLite file (or the settings a test gives), a

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using NotifyPush.Server.Tests.Infrastructure;
 
-namespace NotifyPush.Server.Tests.Cluster;
+namespace NotifyPush.Testing;
 
 /// <summary>One NotifyPush replica of a <see cref="TestCluster"/>, in this process or in a child process.</summary>
 public abstract class ClusterReplica : IAsyncDisposable

@@ -1,4 +1,4 @@
-namespace NotifyPush.Specification.Tests;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// The servers that <c>scripts/test.sh</c> starts for the integration tests. A test that needs one calls

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace NotifyPush.Specification.Tests;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// A loopback port that forwards to a server (the test Postgres, say) while started: lets a test make "the database"

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Testing;
 
-namespace NotifyPush.Server.Tests.Infrastructure;
+namespace NotifyPush.Testing;
 
 /// <summary>The text a <see cref="FakeLogRecord"/> carries, for "never appears anywhere in the logs" assertions.</summary>
 public static class FakeLogRecordText

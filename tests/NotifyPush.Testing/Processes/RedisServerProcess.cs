@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace NotifyPush.Specification.Tests;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// A private redis-server owned by one test, on its own free port, so that stopping it disturbs no other test.

@@ -1,4 +1,4 @@
-namespace NotifyPush.Server.Tests.Infrastructure;
+namespace NotifyPush.Testing;
 
 /// <summary>Files of the repository the tests run from (the folder holding NotifyPush.sln above the test's output).</summary>
 public static class RepositoryFiles

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace NotifyPush.Specification.Tests;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// Waits for a condition that has no event to await (a health flag, a database lock, a port that starts listening)

@@ -1,8 +1,6 @@
-using NotifyPush.Server.Tests.Infrastructure;
-using NotifyPush.Specification.Tests;
 using Npgsql;
 
-namespace NotifyPush.Server.Tests.Cluster;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// N NotifyPush replicas as operators run them: stateless, sharing one Postgres schema (created for the test by the

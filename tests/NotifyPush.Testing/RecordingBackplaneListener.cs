@@ -1,6 +1,6 @@
 using NotifyPush.Core.Backplane;
 
-namespace NotifyPush.Specification.Tests;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// An <see cref="IBackplaneListener"/> that records what arrives, per user, and lets a test await a number of
