@@ -18,7 +18,11 @@ public static class TestEnvironment
     /// <summary>Environment variable with the folder of the PostgreSQL programs (initdb, pg_ctl) that restart tests run privately.</summary>
     public const string PostgresBinariesVariable = "NOTIFYPUSH_TEST_PG_BIN";
 
-    private const string DefaultRedisServer = "/usr/bin/redis-server";
+    /// <summary>Environment variable with the path of redis-cli (Debian's redis-tools), for Redis Cluster.</summary>
+    public const string RedisCliVariable = "NOTIFYPUSH_TEST_REDIS_CLI";
+
+    /// <summary>Environment variable with the path of redis-sentinel, for a Sentinel group.</summary>
+    public const string RedisSentinelVariable = "NOTIFYPUSH_TEST_REDIS_SENTINEL";
 
     /// <summary>The connection string of the test PostgreSQL, e.g. <c>Host=127.0.0.1;Port=5433;Username=postgres;Database=postgres</c>.</summary>
     public static string RequirePostgres() => Require(PostgresVariable, "PostgreSQL");
@@ -30,14 +34,23 @@ public static class TestEnvironment
     /// The redis-server executable for tests that stop and restart a Redis of their own
     /// (<see cref="RedisServerProcess"/>), from <c>NOTIFYPUSH_TEST_REDIS_SERVER</c> or <c>/usr/bin/redis-server</c>.
     /// </summary>
-    public static string RequireRedisServerExecutable()
+    public static string RequireRedisServerExecutable() => RequireExecutable(RedisServerVariable, "/usr/bin/redis-server", "redis-server");
+
+    /// <summary>redis-cli (<see cref="RedisClusterServer"/>), from <c>NOTIFYPUSH_TEST_REDIS_CLI</c> or <c>/usr/bin/redis-cli</c>.</summary>
+    public static string RequireRedisCliExecutable() => RequireExecutable(RedisCliVariable, "/usr/bin/redis-cli", "redis-tools");
+
+    /// <summary>redis-sentinel (<see cref="RedisSentinelGroup"/>), from <c>NOTIFYPUSH_TEST_REDIS_SENTINEL</c> or <c>/usr/bin/redis-sentinel</c>.</summary>
+    public static string RequireRedisSentinelExecutable() => RequireExecutable(RedisSentinelVariable, "/usr/bin/redis-sentinel", "redis-sentinel");
+
+    /// <summary>A program's path: from <paramref name="variable"/> when set, else Debian's <paramref name="fallback"/>; throws naming the package when missing.</summary>
+    public static string RequireExecutable(string variable, string fallback, string package)
     {
-        var value = Environment.GetEnvironmentVariable(RedisServerVariable);
-        var path = string.IsNullOrWhiteSpace(value) ? DefaultRedisServer : value.Trim();
+        var value = Environment.GetEnvironmentVariable(variable);
+        var path = string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
         if (!File.Exists(path))
         {
             throw new InvalidOperationException(
-                $"redis-server was not found at '{path}'. Install it (apt-get install redis-server) or set {RedisServerVariable} to its path.");
+                $"{Path.GetFileName(fallback)} was not found at '{path}'. Install it (apt-get install {package}) or set {variable} to its path.");
         }
 
         return path;

@@ -162,7 +162,7 @@ public sealed class TopologyCluster : IAsyncDisposable
 
     private async Task StartAllAsync(string nginx)
     {
-        var dotnet = ProcessReplica.DotnetHost();
+        var dotnet = ChildProcess.DotnetHost();
         var root = RepositoryFiles.Root;
 
         var app = Path.Combine(Directory, "app");

@@ -65,7 +65,7 @@ public sealed partial class ProcessReplica : ClusterReplica
         // The "Now listening on" line is how the test learns the port Kestrel chose.
         environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
 
-        var process = ChildProcess.Start(name, DotnetHost(), [Path.Combine(directory, "NotifyPush.Server.dll"), "--urls", "http://127.0.0.1:0"], directory, environment);
+        var process = ChildProcess.Start(name, ChildProcess.DotnetHost(), [Path.Combine(directory, "NotifyPush.Server.dll"), "--urls", "http://127.0.0.1:0"], directory, environment);
         try
         {
             var listening = await process.WaitForOutputAsync(ListeningLine(), limit);
@@ -82,19 +82,6 @@ public sealed partial class ProcessReplica : ClusterReplica
             await process.DisposeAsync();
             throw new InvalidOperationException($"Replica {name} did not start: {ex.Message}", ex);
         }
-    }
-
-    /// <summary>The dotnet host running these tests, so the child uses the same runtime.</summary>
-    public static string DotnetHost()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        var current = Environment.ProcessPath;
-        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
     }
 
     /// <summary>Open sockets on this replica, from <c>/readyz</c>; null when it does not answer.</summary>

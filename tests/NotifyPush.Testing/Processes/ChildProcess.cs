@@ -17,14 +17,16 @@ public sealed class ChildProcess : IAsyncDisposable
     public const string PostgresUser = "postgres";
 
     private readonly Process _process;
+    private readonly int _outputLimit;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly ConcurrentQueue<string> _standardOutput = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ChildProcess(string name, Process process)
+    private ChildProcess(string name, Process process, int outputLimit)
     {
         Name = name;
         _process = process;
+        _outputLimit = outputLimit;
     }
 
     /// <summary>A short name for reports, e.g. <c>replica-2</c>.</summary>
@@ -45,10 +47,13 @@ public sealed class ChildProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="fileName"/>. The environment is the test's, minus every NotifyPush and ASP.NET Core
-    /// setting, plus <paramref name="environment"/>: a child sees exactly the configuration the test gives it.
+    /// setting (unless <paramref name="inheritSettings"/>), plus <paramref name="environment"/>: a child sees exactly
+    /// the configuration the test gives it.
     /// </summary>
     /// <param name="asUser">Runs the program as this user through <c>runuser</c> when the test runs as root (see <see cref="PostgresUser"/>).</param>
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, string? asUser = null)
+    /// <param name="inheritSettings">Keep the NotifyPush and ASP.NET Core settings of this process's environment (the bench passes an operator's on).</param>
+    /// <param name="outputLimit">How many output lines are kept (the first ones): a server under load may log without end.</param>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, string? asUser = null, bool inheritSettings = false, int outputLimit = int.MaxValue)
     {
         var info = new ProcessStartInfo
         {
@@ -76,7 +81,7 @@ public sealed class ChildProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        foreach (var key in info.Environment.Keys.ToList())
+        foreach (var key in inheritSettings ? [] : info.Environment.Keys.ToList())
         {
             if (key.StartsWith("NotifyPush__", StringComparison.OrdinalIgnoreCase)
                 || key.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
@@ -92,7 +97,7 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new ChildProcess(name, process);
+        var child = new ChildProcess(name, process, outputLimit);
         process.OutputDataReceived += (_, e) => child.Append(e.Data, standardOutput: true);
         process.ErrorDataReceived += (_, e) => child.Append(e.Data, standardOutput: false);
         process.Exited += (_, _) => child._exited.TrySetResult();
@@ -119,11 +124,12 @@ public sealed class ChildProcess : IAsyncDisposable
     /// Runs a tool to its end and returns its standard output; throws with all its output when it exits with an error
     /// or does not finish within <paramref name="timeout"/>.
     /// </summary>
-    public static async Task<string> RunCheckedAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? asUser = null)
+    /// <param name="workingDirectory">Where it runs; the temporary folder by default (readable by a user it runs as).</param>
+    public static async Task<string> RunCheckedAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? asUser = null, string? workingDirectory = null)
     {
         var list = arguments.ToList();
         var command = $"{Path.GetFileName(fileName)} {string.Join(' ', list)}";
-        await using var child = Start(command, fileName, list, Path.GetTempPath(), asUser: asUser);
+        await using var child = Start(command, fileName, list, workingDirectory ?? Path.GetTempPath(), asUser: asUser);
         int exitCode;
         try
         {
@@ -137,6 +143,19 @@ public sealed class ChildProcess : IAsyncDisposable
         return exitCode == 0
             ? child.StandardOutput
             : throw new InvalidOperationException($"{command} failed with exit code {exitCode}: {child.Output}");
+    }
+
+    /// <summary>The dotnet host running these tests, so the child uses the same runtime.</summary>
+    public static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host))
+        {
+            return host;
+        }
+
+        var current = Environment.ProcessPath;
+        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
     }
 
     /// <summary>Waits for the first output line matching <paramref name="pattern"/> and returns its match.</summary>
@@ -233,7 +252,7 @@ public sealed class ChildProcess : IAsyncDisposable
 
     private void Append(string? line, bool standardOutput)
     {
-        if (line is not null)
+        if (line is not null && _output.Count < _outputLimit)
         {
             _output.Enqueue(line);
             if (standardOutput)

@@ -1,15 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 
 namespace NotifyPush.Testing;
 
 /// <summary>
-/// A private PostgreSQL cluster owned by one test (or one test class), on its own free port, so that restarting or
-/// stopping it disturbs no other test: the shared test server serves every test project at once, and a restart there
-/// would fail whatever else is running. A cluster costs about a second (initdb without fsync, then start).
+/// The one way a private PostgreSQL cluster is run: created with initdb (or cloned from another with pg_basebackup)
+/// in a folder of its own, on its own free port, and driven with pg_ctl, so that restarting or stopping it disturbs no
+/// other test: the shared test server serves every test project at once, and a restart there would fail whatever else
+/// is running. A throw-away cluster costs about a second (initdb without fsync, then start).
 /// </summary>
 /// <remarks>
 /// PostgreSQL refuses to run as root; as root the programs run as the <c>postgres</c> user (<c>runuser</c>), as
@@ -17,16 +14,19 @@ namespace NotifyPush.Testing;
 /// </remarks>
 public sealed class PostgresServerProcess : IAsyncDisposable
 {
-    private const string ClusterOwner = "postgres";
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string _binaries;
     private readonly string _directory;
+    private readonly bool _ownsDirectory;
+    private readonly TimeSpan _commandTimeout;
 
-    private PostgresServerProcess(string binaries, string directory)
+    private PostgresServerProcess(string binaries, string directory, bool ownsDirectory, TimeSpan commandTimeout)
     {
         _binaries = binaries;
         _directory = directory;
+        _ownsDirectory = ownsDirectory;
+        _commandTimeout = commandTimeout;
     }
 
     /// <summary>The TCP port the server listens on (127.0.0.1); it stays the same across restarts.</summary>
@@ -35,25 +35,48 @@ public sealed class PostgresServerProcess : IAsyncDisposable
     /// <summary>An Npgsql connection string for the <c>postgres</c> database as the <c>postgres</c> superuser.</summary>
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres";
 
+    /// <summary>The postmaster's pid (from <c>postmaster.pid</c>); null when the server is stopped.</summary>
+    public int? PostmasterPid
+    {
+        get
+        {
+            try
+            {
+                var first = File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).FirstOrDefault();
+                return int.TryParse(first, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+    }
+
     private string DataDirectory => Path.Combine(_directory, "data");
 
     private string LogFile => Path.Combine(_directory, "postgres.log");
 
-    /// <summary>Creates a cluster in a new temporary folder and starts it on a free port.</summary>
+    /// <summary>Creates a throw-away cluster (no durability) in a new temporary folder and starts it on a free port.</summary>
     public static async Task<PostgresServerProcess> StartAsync()
     {
         var server = new PostgresServerProcess(
             TestEnvironment.RequirePostgresBinaries(),
-            Path.Combine(Path.GetTempPath(), $"notifypush-pg-{Guid.NewGuid():N}"));
+            Path.Combine(Path.GetTempPath(), $"notifypush-pg-{Guid.NewGuid():N}"),
+            ownsDirectory: true,
+            DefaultCommandTimeout);
         try
         {
-            // initdb creates the folder and its parent as the cluster's owner, so the server can write its log there.
-            await server.RunAsync("initdb", "-D", server.DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync");
+            await server.InitDbAsync(durable: false);
             for (var attempt = 1; ; attempt++)
             {
                 // Another process may take the free port before the server binds it: then try another one.
-                server.Port = FreePort();
-                await server.WriteSettingsAsync();
+                server.Port = FreePorts.One();
+                await server.WriteSettingsAsync("""
+                    max_connections = 100
+                    fsync = off
+                    synchronous_commit = off
+                    full_page_writes = off
+                    """);
                 try
                 {
                     await server.StartAgainAsync();
@@ -71,6 +94,37 @@ public sealed class PostgresServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates a cluster in <paramref name="directory"/> (the caller deletes the folder) with <paramref name="settings"/>
+    /// on <paramref name="port"/>, and starts it.
+    /// </summary>
+    /// <param name="durable">fsync the data as a production server does (initdb and settings); off for tests.</param>
+    public static async Task<PostgresServerProcess> StartInAsync(string directory, int port, string settings, bool durable, TimeSpan? commandTimeout = null)
+    {
+        var server = new PostgresServerProcess(TestEnvironment.RequirePostgresBinaries(), directory, ownsDirectory: false, commandTimeout ?? DefaultCommandTimeout) { Port = port };
+        await server.InitDbAsync(durable);
+        await server.WriteSettingsAsync(settings);
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>
+    /// Clones <paramref name="primary"/> into <paramref name="directory"/> as a streaming standby
+    /// (<c>pg_basebackup -R -X stream</c>), adds <paramref name="settings"/> after the copied ones (later lines win),
+    /// and starts it on <paramref name="port"/>.
+    /// </summary>
+    public static async Task<PostgresServerProcess> StartStandbyInAsync(PostgresServerProcess primary, string directory, int port, string settings, bool durable)
+    {
+        var standby = new PostgresServerProcess(primary._binaries, directory, ownsDirectory: false, primary._commandTimeout) { Port = port };
+        await standby.RunAsync("pg_basebackup", ["-h", "127.0.0.1", "-p", primary.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres",
+            "-D", standby.DataDirectory, "-R", "-X", "stream", .. durable ? Array.Empty<string>() : ["--no-sync"]]);
+        await File.AppendAllTextAsync(
+            Path.Combine(standby.DataDirectory, "postgresql.auto.conf"),
+            string.Create(CultureInfo.InvariantCulture, $"\nport = {port}\n{settings}\n"));
+        await standby.StartAgainAsync();
+        return standby;
+    }
+
     /// <summary>Starts the stopped server again (same port, same data) and returns once it accepts connections.</summary>
     public Task StartAgainAsync() => PgCtlAsync("-l", LogFile, "-w", "-t", "30", "start");
 
@@ -83,14 +137,39 @@ public sealed class PostgresServerProcess : IAsyncDisposable
     /// <summary>Stops the server (<c>-m fast</c>); the data stays for <see cref="StartAgainAsync"/>.</summary>
     public Task StopAsync() => PgCtlAsync("-m", "fast", "-w", "-t", "30", "stop");
 
-    /// <summary>Stops the server at once and deletes its folder.</summary>
+    /// <summary>Kills the server as a crash would (<c>pg_ctl stop -m immediate</c>): no shutdown checkpoint, sessions cut.</summary>
+    public Task KillAsync() => PgCtlAsync("-m", "immediate", "-w", "-t", "30", "stop");
+
+    /// <summary>Promotes a standby (<c>pg_ctl promote -w</c>): returns once it accepts writes.</summary>
+    public Task PromoteAsync() => PgCtlAsync("-w", "-t", "30", "promote");
+
+    /// <summary>SIGKILL to the postmaster at once, without waiting (a hard stop of everything).</summary>
+    public void KillAtOnce()
+    {
+        if (PostmasterPid is not { } pid)
+        {
+            return;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Gone already.
+        }
+    }
+
+    /// <summary>Stops the server at once and deletes its folder (when it made it).</summary>
     public async ValueTask DisposeAsync()
     {
         if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
         {
             try
             {
-                await PgCtlAsync("-m", "immediate", "-w", "-t", "30", "stop");
+                await KillAsync();
             }
             catch (InvalidOperationException)
             {
@@ -98,94 +177,40 @@ public sealed class PostgresServerProcess : IAsyncDisposable
             }
         }
 
-        if (Directory.Exists(_directory))
+        if (_ownsDirectory && Directory.Exists(_directory))
         {
             Directory.Delete(_directory, recursive: true);
         }
     }
 
-    // Settings go into the data folder (not pg_ctl -o) so that a restart keeps them. Durability is pointless for a
-    // throw-away cluster; speed is not.
-    private Task WriteSettingsAsync() =>
+    // initdb creates the folder and its parent as the cluster's owner, so the server can write its log there.
+    private Task InitDbAsync(bool durable) =>
+        RunAsync("initdb", ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", .. durable ? Array.Empty<string>() : ["--no-sync"]]);
+
+    // Settings go into the data folder (not pg_ctl -o) so that a restart keeps them.
+    private Task WriteSettingsAsync(string settings) =>
         File.WriteAllTextAsync(
             Path.Combine(DataDirectory, "postgresql.auto.conf"),
             string.Create(CultureInfo.InvariantCulture, $"""
                 listen_addresses = '127.0.0.1'
                 port = {Port}
                 unix_socket_directories = ''
-                max_connections = 100
-                fsync = off
-                synchronous_commit = off
-                full_page_writes = off
+                {settings}
 
                 """));
 
     private Task PgCtlAsync(params string[] arguments) => RunAsync("pg_ctl", ["-D", DataDirectory, .. arguments]);
 
-    private async Task RunAsync(string program, params string[] arguments)
+    private async Task RunAsync(string program, string[] arguments)
     {
-        var start = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (Environment.IsPrivilegedProcess)
-        {
-            start.FileName = "runuser";
-            foreach (var argument in new[] { "-u", ClusterOwner, "--" })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            start.ArgumentList.Add(Path.Combine(_binaries, program));
-        }
-        else
-        {
-            start.FileName = Path.Combine(_binaries, program);
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(CommandTimeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await ChildProcess.RunCheckedAsync(Path.Combine(_binaries, program), arguments, _commandTimeout, asUser: ChildProcess.PostgresUser);
         }
-        catch (OperationCanceledException)
+        catch (InvalidOperationException ex)
         {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} did not finish within {CommandTimeout.TotalSeconds} s.");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            string text;
-            lock (output)
-            {
-                text = output.ToString();
-            }
-
             var log = File.Exists(LogFile) ? string.Join(Environment.NewLine, File.ReadLines(LogFile).TakeLast(10)) : "";
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}: {text}{log}");
+            throw new InvalidOperationException($"{ex.Message}{log}", ex);
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

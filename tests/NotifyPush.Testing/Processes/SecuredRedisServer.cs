@@ -1,12 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using NotifyPush.Specification.Tests;
 using StackExchange.Redis;
 
-namespace NotifyPush.Server.Tests.Cluster;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// A private redis-server that requires a password (<c>requirepass</c>), optionally with ACL users and a TLS port
@@ -19,7 +15,7 @@ public sealed class SecuredRedisServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
     private readonly string _folder;
-    private Process? _process;
+    private RedisServerProcess? _server;
 
     private SecuredRedisServer(string folder, int port, int? tlsPort)
     {
@@ -43,7 +39,7 @@ public sealed class SecuredRedisServer : IAsyncDisposable
     {
         var folder = Path.Combine(Path.GetTempPath(), "notifypush-redis-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var server = new SecuredRedisServer(folder, FreePort(), tls ? FreePort() : null);
+        var server = new SecuredRedisServer(folder, FreePorts.One(), tls ? FreePorts.One() : null);
         try
         {
             await server.StartProcessAsync(aclUsers ?? []);
@@ -81,17 +77,10 @@ public sealed class SecuredRedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        var process = _process;
-        _process = null;
-        if (process is not null)
+        if (_server is not null)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync().WaitAsync(StartTimeout);
-            process.Dispose();
+            await _server.DisposeAsync();
+            _server = null;
         }
 
         try
@@ -105,13 +94,7 @@ public sealed class SecuredRedisServer : IAsyncDisposable
 
     private async Task StartProcessAsync(IEnumerable<string> aclUsers)
     {
-        var config = new StringBuilder();
-        config.AppendLine(CultureInfo.InvariantCulture, $"port {Port}");
-        config.AppendLine("bind 127.0.0.1");
-        config.AppendLine("save \"\"");
-        config.AppendLine("appendonly no");
-        config.AppendLine("daemonize no");
-        config.AppendLine("loglevel warning");
+        var config = RedisServerProcess.ConfigFor(Port);
         config.AppendLine(CultureInfo.InvariantCulture, $"requirepass {AdminPassword}");
         foreach (var user in aclUsers)
         {
@@ -131,38 +114,7 @@ public sealed class SecuredRedisServer : IAsyncDisposable
         var configPath = Path.Combine(_folder, "redis.conf");
         await File.WriteAllTextAsync(configPath, config.ToString());
 
-        var start = new ProcessStartInfo(TestEnvironment.RequireRedisServerExecutable())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(configPath);
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start redis-server.");
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        while (!await AnswersPingAsync())
-        {
-            if (process.HasExited || timeout.IsCancellationRequested)
-            {
-                string text;
-                lock (output)
-                {
-                    text = output.ToString();
-                }
-
-                throw new InvalidOperationException($"redis-server did not start on port {Port}: {text}");
-            }
-
-            // Polling for the server to listen: there is nothing to await.
-            await Task.Delay(TimeSpan.FromMilliseconds(25), CancellationToken.None);
-        }
+        _server = await RedisServerProcess.StartAsync(TestEnvironment.RequireRedisServerExecutable(), Port, [configPath], _folder, AdminPassword, StartTimeout);
     }
 
     private async Task MakeCertificatesAsync()
@@ -173,65 +125,6 @@ public sealed class SecuredRedisServer : IAsyncDisposable
         await OpenSslAsync("x509", "-req", "-in", "redis.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "redis.crt", "-days", "1", "-extfile", "san.ext");
     }
 
-    private async Task OpenSslAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("openssl")
-        {
-            WorkingDirectory = _folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start openssl.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(StartTimeout);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"openssl {string.Join(' ', arguments)} failed: {await stderr}");
-        }
-    }
-
-    private async Task<bool> AnswersPingAsync()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, Port).WaitAsync(TimeSpan.FromSeconds(1));
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"AUTH {AdminPassword}\r\nPING\r\n")).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
-            var buffer = new byte[64];
-            var text = new StringBuilder();
-            while (!text.ToString().Contains("+PONG", StringComparison.Ordinal))
-            {
-                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
-                if (read == 0)
-                {
-                    return false;
-                }
-
-                text.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    private Task OpenSslAsync(params string[] arguments) =>
+        ChildProcess.RunCheckedAsync("openssl", arguments, StartTimeout, workingDirectory: _folder);
 }

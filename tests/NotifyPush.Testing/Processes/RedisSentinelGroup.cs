@@ -1,13 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using NotifyPush.Server.Tests.Infrastructure;
-using NotifyPush.Specification.Tests;
 using StackExchange.Redis;
 
-namespace NotifyPush.Server.Tests.Cluster;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// A private Redis Sentinel deployment on free ports: one master, one replica (<c>replicaof</c>) and three sentinels
@@ -20,24 +16,22 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
 {
     public const string ServiceName = "mymaster";
 
-    /// <summary>Path of redis-sentinel, from <c>NOTIFYPUSH_TEST_REDIS_SENTINEL</c> (scripts/test.sh sets it).</summary>
-    public const string SentinelVariable = "NOTIFYPUSH_TEST_REDIS_SENTINEL";
-
-    private const string DefaultSentinel = "/usr/bin/redis-sentinel";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _folder;
-    private readonly Dictionary<int, Process> _processes = [];
+    private readonly TimeSpan _startTimeout;
+    private readonly Dictionary<int, RedisServerProcess> _processes = [];
 
     private readonly string? _password;
 
-    private RedisSentinelGroup(string folder, string? password)
+    private RedisSentinelGroup(string folder, string? password, TimeSpan startTimeout)
     {
         _folder = folder;
         _password = password;
-        MasterPort = FreePort();
-        ReplicaPort = FreePort();
-        SentinelPorts = [FreePort(), FreePort(), FreePort()];
+        _startTimeout = startTimeout;
+        MasterPort = FreePorts.One();
+        ReplicaPort = FreePorts.One();
+        SentinelPorts = [FreePorts.One(), FreePorts.One(), FreePorts.One()];
     }
 
     /// <summary>The port of the master the sentinels monitor at the start.</summary>
@@ -48,6 +42,10 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
 
     public IReadOnlyList<int> SentinelPorts { get; }
 
+    /// <summary>The pids of the live data servers (not the sentinels), for CPU readings.</summary>
+    public IReadOnlyCollection<int> ServerPids =>
+        [.. new[] { MasterPort, ReplicaPort }.Select(port => _processes.GetValueOrDefault(port)?.ProcessId).OfType<int>()];
+
     /// <summary>The backplane's configuration string: the sentinels and the service name, as docs/backplane.md gives it.</summary>
     public string Configuration =>
         string.Join(",", SentinelPorts.Select(p => $"127.0.0.1:{p}")) + $",serviceName={ServiceName}" +
@@ -55,14 +53,15 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
 
     /// <summary>Starts the servers and sentinels, and waits until every sentinel knows the replica and the other two.</summary>
     /// <param name="password">The password of every server and sentinel; none by default.</param>
-    public static async Task<RedisSentinelGroup> StartAsync(string? password = null)
+    /// <param name="startTimeout">How long each start-up step may take; 30 s by default.</param>
+    public static async Task<RedisSentinelGroup> StartAsync(string? password = null, TimeSpan? startTimeout = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "notifypush-sentinel-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var group = new RedisSentinelGroup(folder, password);
+        var group = new RedisSentinelGroup(folder, password, startTimeout ?? DefaultStartTimeout);
         try
         {
-            var sentinel = RequireSentinelExecutable();
+            var sentinel = TestEnvironment.RequireRedisSentinelExecutable();
             var server = TestEnvironment.RequireRedisServerExecutable();
             await group.StartProcessAsync(server, group.MasterPort, ServerConfig(group.MasterPort, replicaOf: null, password));
             await group.StartProcessAsync(server, group.ReplicaPort, ServerConfig(group.ReplicaPort, replicaOf: group.MasterPort, password));
@@ -85,7 +84,10 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
     /// <summary>Kills the monitored master with SIGKILL, as a crash would, and waits for it to exit.</summary>
     public Task KillMasterAsync() => KillAsync(MasterPort);
 
-    /// <summary>Waits until every sentinel names the replica as the master of <see cref="ServiceName"/>.</summary>
+    /// <summary>
+    /// Waits until every sentinel names the replica as the master of <see cref="ServiceName"/> and the replica reports
+    /// <c>role:master</c>.
+    /// </summary>
     public async Task WaitUntilReplicaPromotedAsync(TimeSpan timeout)
     {
         await using var sentinels = await ConnectSentinelsAsync();
@@ -105,6 +107,20 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
             },
             $"the sentinels promoted the replica on port {ReplicaPort}",
             timeout);
+        await using var replica = await ConnectServerAsync(ReplicaPort);
+        await ServiceApi.EventuallyAsync(
+            async () => (await replica.GetServer("127.0.0.1", ReplicaPort).InfoRawAsync("replication"))?.Contains("role:master", StringComparison.Ordinal) == true,
+            $"redis {ReplicaPort} reports role:master",
+            timeout);
+    }
+
+    /// <summary>Kills every process at once without waiting (a hard stop of everything).</summary>
+    public void KillAll()
+    {
+        foreach (var process in _processes.Values)
+        {
+            process.Kill();
+        }
     }
 
     /// <summary>Connects to one data server directly (not through Sentinel), e.g. to look at its subscriptions.</summary>
@@ -127,28 +143,9 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
         }
     }
 
-    private static string RequireSentinelExecutable()
-    {
-        var value = Environment.GetEnvironmentVariable(SentinelVariable);
-        var path = string.IsNullOrWhiteSpace(value) ? DefaultSentinel : value.Trim();
-        if (!File.Exists(path))
-        {
-            throw new InvalidOperationException(
-                $"redis-sentinel was not found at '{path}'. Install it (apt-get install redis-sentinel) or set {SentinelVariable} to its path.");
-        }
-
-        return path;
-    }
-
     private static string ServerConfig(int port, int? replicaOf, string? password)
     {
-        var config = new StringBuilder();
-        config.AppendLine(CultureInfo.InvariantCulture, $"port {port}");
-        config.AppendLine("bind 127.0.0.1");
-        config.AppendLine("save \"\"");
-        config.AppendLine("appendonly no");
-        config.AppendLine("daemonize no");
-        config.AppendLine("loglevel warning");
+        var config = RedisServerProcess.ConfigFor(port);
         if (password is not null)
         {
             // masterauth on both: the master becomes a replica of the promoted one if it ever returns.
@@ -191,55 +188,15 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
         // Sentinel rewrites its file (what it learns about the replicas and the other sentinels): one file each.
         var configPath = Path.Combine(_folder, $"{port}.conf");
         await File.WriteAllTextAsync(configPath, config);
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _folder,
-        };
-        start.ArgumentList.Add(configPath);
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes[port] = process;
-
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        while (!await AnswersPingAsync(port, _password))
-        {
-            if (process.HasExited || timeout.IsCancellationRequested)
-            {
-                string text;
-                lock (output)
-                {
-                    text = output.ToString();
-                }
-
-                throw new InvalidOperationException($"{executable} did not start on port {port}: {text}");
-            }
-
-            // Polling for the server to listen: there is nothing to await.
-            await Task.Delay(TimeSpan.FromMilliseconds(25), CancellationToken.None);
-        }
+        _processes[port] = await RedisServerProcess.StartAsync(executable, port, [configPath], _folder, _password, _startTimeout);
     }
 
     private async Task KillAsync(int port)
     {
-        if (!_processes.Remove(port, out var process))
+        if (_processes.Remove(port, out var process))
         {
-            return;
+            await process.DisposeAsync();
         }
-
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        await process.WaitForExitAsync().WaitAsync(StartTimeout);
-        process.Dispose();
     }
 
     private Task<ConnectionMultiplexer> ConnectSentinelsAsync()
@@ -273,45 +230,6 @@ public sealed class RedisSentinelGroup : IAsyncDisposable
                 return true;
             },
             "every sentinel knows the replica and the other sentinels",
-            StartTimeout);
-    }
-
-    private static async Task<bool> AnswersPingAsync(int port, string? password)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(1));
-            var stream = client.GetStream();
-            var command = password is null ? "PING\r\n" : $"AUTH {password}\r\nPING\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(command)).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
-            var buffer = new byte[64];
-            var text = new StringBuilder();
-            while (!text.ToString().Contains("+PONG", StringComparison.Ordinal))
-            {
-                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
-                if (read == 0)
-                {
-                    return false;
-                }
-
-                text.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+            _startTimeout);
     }
 }
