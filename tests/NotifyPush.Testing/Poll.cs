@@ -28,7 +28,8 @@ public static class Poll
     /// same deadline.
     /// </summary>
     /// <param name="describe">What the failure message says about the last value read.</param>
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> accept, string what, TimeSpan timeout, Func<T, string>? describe = null)
+    /// <param name="interval">The pause between two checks, when a check costs more than reading a flag (a request); <see cref="Interval"/> by default.</param>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> accept, string what, TimeSpan timeout, Func<T, string>? describe = null, TimeSpan? interval = null)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
@@ -56,7 +57,7 @@ public static class Poll
             }
 
             // The pause between checks of a bounded poll, not a wait for the condition itself.
-            await Task.Delay(Interval);
+            await Task.Delay(interval ?? Interval);
         }
     }
 

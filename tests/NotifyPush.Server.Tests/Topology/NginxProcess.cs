@@ -142,22 +142,30 @@ public sealed class NginxProcess : IAsyncDisposable
 
     private async Task<bool> WaitUntilListeningAsync(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        try
         {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, BaseAddress.Port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            return await Poll.UntilAsync(
+                async () =>
+                {
+                    try
+                    {
+                        using var client = new TcpClient();
+                        await client.ConnectAsync(IPAddress.Loopback, BaseAddress.Port);
+                        return true;
+                    }
+                    catch (SocketException)
+                    {
+                        return false;
+                    }
+                },
+                listening => listening || _process.HasExited,
+                $"nginx listens on {BaseAddress.Port}",
+                timeout) && !_process.HasExited;
         }
-
-        return false;
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     private static string ReplaceOnce(string text, string oldValue, string newValue)
