@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using NotifyPush.Server.Tests.Infrastructure;
@@ -19,24 +18,14 @@ public sealed class NginxTopologyTests(ITestOutputHelper output)
     [Fact]
     public async Task ThreeReplicasBehindNginx_WhenTheClientsReplicaDrainsThenCrashes_ItResumesThroughNginxWithNothingLostAndNoTokenIsLogged()
     {
-        await using var cluster = await TopologyCluster.StartAsync(output);
-        try
-        {
-            await RunScenarioAsync(cluster);
-        }
-        catch
-        {
-            output.WriteLine(cluster.Report());
-            throw;
-        }
+        await TopologyCluster.RunAsync(output, RunScenarioAsync);
     }
 
     private static async Task RunScenarioAsync(TopologyCluster cluster)
     {
         var user = $"topology-{Guid.NewGuid():N}";
         var token = TestServer.UserToken(user, TimeSpan.FromMinutes(30));
-        using var api = new HttpClient { BaseAddress = cluster.Nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
+        using var api = cluster.CreateApiClient();
 
         var client = new ResumingClient(since =>
             cluster.SocketUri(since is { } seq ? $"access_token={token}&since={seq}" : $"access_token={token}"));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
@@ -85,6 +86,29 @@ public sealed class TopologyCluster : IAsyncDisposable
             await cluster.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Starts the topology, runs <paramref name="scenario"/> on it and, when that fails, writes every process's output to the test output.</summary>
+    public static async Task RunAsync(ITestOutputHelper output, Func<TopologyCluster, Task> scenario)
+    {
+        await using var cluster = await StartAsync(output);
+        try
+        {
+            await scenario(cluster);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Report());
+            throw;
+        }
+    }
+
+    /// <summary>A client of the service API (the test API key) through nginx.</summary>
+    public HttpClient CreateApiClient()
+    {
+        var api = new HttpClient { BaseAddress = Nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
+        return api;
     }
 
     /// <summary>Writes a progress line with the time since start to the test output.</summary>
