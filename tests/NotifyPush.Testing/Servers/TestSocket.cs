@@ -108,54 +108,16 @@ public sealed class TestSocket : IAsyncDisposable
     }
 
     /// <summary>Skips frames until one of <paramref name="type"/> arrives and returns it.</summary>
-    public async Task<JsonElement> NextOfTypeAsync(string type, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
-        while (true)
-        {
-            var frame = await NextAsync(deadline - DateTime.UtcNow);
-            if (frame.GetProperty("type").GetString() == type)
-            {
-                return frame;
-            }
-        }
-    }
+    public Task<JsonElement> NextOfTypeAsync(string type, TimeSpan? timeout = null) =>
+        FrameReads.NextOfTypeAsync(left => NextAsync(left), type, timeout ?? DefaultTimeout);
 
     /// <summary>Reads until <paramref name="count"/> notification frames arrived (skipping other types) and returns them.</summary>
-    public async Task<List<JsonElement>> ReadNotificationsAsync(int count, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
-        var result = new List<JsonElement>(count);
-        while (result.Count < count)
-        {
-            var frame = await NextAsync(deadline - DateTime.UtcNow);
-            if (frame.GetProperty("type").GetString() == "notification")
-            {
-                result.Add(frame);
-            }
-        }
-
-        return result;
-    }
+    public Task<List<JsonElement>> ReadNotificationsAsync(int count, TimeSpan? timeout = null) =>
+        FrameReads.ReadNotificationsAsync(left => NextAsync(left), count, timeout ?? DefaultTimeout);
 
     /// <summary>Reads the welcome, the replay and the synced frame; returns the replayed notifications and synced.</summary>
-    public async Task<(List<JsonElement> Replayed, JsonElement Synced)> ReadUntilSyncedAsync(TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
-        var replayed = new List<JsonElement>();
-        while (true)
-        {
-            var frame = await NextAsync(deadline - DateTime.UtcNow);
-            switch (frame.GetProperty("type").GetString())
-            {
-                case "notification":
-                    replayed.Add(frame);
-                    break;
-                case "synced":
-                    return (replayed, frame);
-            }
-        }
-    }
+    public Task<(List<JsonElement> Replayed, JsonElement Synced)> ReadUntilSyncedAsync(TimeSpan? timeout = null) =>
+        FrameReads.ReadUntilSyncedAsync(left => NextAsync(left), timeout ?? DefaultTimeout);
 
     public Task SendTextAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text);
 
