@@ -53,7 +53,8 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <param name="asUser">Runs the program as this user through <c>runuser</c> when the test runs as root (see <see cref="PostgresUser"/>).</param>
     /// <param name="inheritSettings">Keep the NotifyPush and ASP.NET Core settings of this process's environment (the bench passes an operator's on).</param>
     /// <param name="outputLimit">How many output lines are kept (the first ones): a server under load may log without end.</param>
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, string? asUser = null, bool inheritSettings = false, int outputLimit = int.MaxValue)
+    /// <param name="unset">Variables of this process's environment the child must not see (e.g. the test host's MSBuild paths).</param>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, string? asUser = null, bool inheritSettings = false, int outputLimit = int.MaxValue, IEnumerable<string>? unset = null)
     {
         var info = new ProcessStartInfo
         {
@@ -91,6 +92,11 @@ public sealed class ChildProcess : IAsyncDisposable
             }
         }
 
+        foreach (var key in unset ?? [])
+        {
+            info.Environment.Remove(key);
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
@@ -113,9 +119,9 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a process to its end and returns its exit code and output; kills it after <paramref name="timeout"/>.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, string? asUser = null)
+    public static async Task<(int ExitCode, string Output)> RunAsync(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, string? asUser = null, IEnumerable<string>? unset = null)
     {
-        await using var child = Start(name, fileName, arguments, workingDirectory, environment, asUser);
+        await using var child = Start(name, fileName, arguments, workingDirectory, environment, asUser, unset: unset);
         var exitCode = await child.WaitForExitAsync(timeout);
         return (exitCode, child.Output);
     }
