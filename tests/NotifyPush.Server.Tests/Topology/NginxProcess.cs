@@ -84,7 +84,7 @@ public sealed class NginxProcess : IAsyncDisposable
         // A free port can be taken by someone else before nginx binds it; then try another.
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = FreePorts.One();
             await File.WriteAllTextAsync(configuration, Render(template, upstreams, port, directory));
 
             var check = await ChildProcess.RunAsync("nginx -t", executable, Arguments(directory, configuration, "-t"), directory, timeout);
@@ -177,13 +177,6 @@ public sealed class NginxProcess : IAsyncDisposable
         }
 
         return string.Concat(text.AsSpan(0, first), newValue, text.AsSpan(first + oldValue.Length));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string ReadIfExists(string path) => File.Exists(path) ? File.ReadAllText(path) : string.Empty;

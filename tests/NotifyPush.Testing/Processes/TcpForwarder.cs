@@ -19,7 +19,7 @@ public sealed class TcpForwarder : IAsyncDisposable
     public TcpForwarder(string targetHost, int targetPort)
     {
         _target = new IPEndPoint(IPAddress.Parse(targetHost), targetPort);
-        Port = FreePort();
+        Port = FreePorts.One();
     }
 
     /// <summary>The loopback port clients connect to; closed while the forwarder is stopped.</summary>
@@ -123,12 +123,5 @@ public sealed class TcpForwarder : IAsyncDisposable
 
         from.Dispose();
         to.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
