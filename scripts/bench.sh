@@ -19,8 +19,8 @@
 # same options, and prints one markdown table, also written to bench-results/compare-<time>/table.md.
 #
 # Builds the server and the tool in Release, starts a throw-away Redis and PostgreSQL with
-# scripts/test.sh's functions (unless NOTIFYPUSH_TEST_REDIS and NOTIFYPUSH_TEST_POSTGRES point at
-# running ones), switches that PostgreSQL to durable commits (fsync, synchronous_commit and
+# scripts/lib/services.sh (installing only those two when missing; unless NOTIFYPUSH_TEST_REDIS and
+# NOTIFYPUSH_TEST_POSTGRES point at running ones), switches that PostgreSQL to durable commits (fsync, synchronous_commit and
 # full_page_writes on: the test suite turns them off for speed) and stops everything at the end. The CPU
 # the results give Redis and PostgreSQL is then that of these two servers alone (NOTIFYPUSH_BENCH_REDIS_PID,
 # NOTIFYPUSH_BENCH_POSTGRES_PID; set them for servers of your own, or every such process on the machine counts).
@@ -29,8 +29,9 @@
 # Results: bench-results/<scenario>-<run>.json and one summary line on stdout.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# shellcheck source=scripts/test.sh
-source scripts/test.sh
+NP_LOG_NAME=bench.sh
+# shellcheck source=scripts/lib/services.sh
+source scripts/lib/services.sh
 
 bench_durable_postgres() {
     local psql=psql
@@ -63,7 +64,7 @@ bench_build_peers() {
     local out="$PWD/artifacts/peers" peer
     mkdir -p "$out"
     for peer in gorilla centrifuge; do
-        (cd "bench/peers/$peer" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+        (cd "bench/peers/$peer" && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS='' \
             GOCACHE="$out/go-build-cache" go build -o "$out/$peer" .) || return 1
     done
     dotnet build -c Release bench/peers/signalr -o "$out/signalr" -nologo -v q >/dev/null || return 1

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Bench.Tests;
 

@@ -1,8 +1,6 @@
 using Microsoft.Playwright;
 using NotifyPush.Browser.Tests.Infrastructure;
 using NotifyPush.Core.Protocol;
-using NotifyPush.Server.Tests.Cluster;
-using NotifyPush.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Browser.Tests;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using NotifyPush.Browser.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Browser.Tests;

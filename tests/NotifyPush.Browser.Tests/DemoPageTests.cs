@@ -1,6 +1,5 @@
 using Microsoft.Playwright;
 using NotifyPush.Browser.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Browser.Tests;

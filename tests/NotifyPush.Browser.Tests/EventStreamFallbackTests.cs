@@ -1,6 +1,5 @@
 using NotifyPush.Browser.Tests.Infrastructure;
 using NotifyPush.Core.Connections;
-using NotifyPush.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Browser.Tests;

@@ -1,5 +1,4 @@
 using NotifyPush.Browser.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Browser.Tests;

@@ -426,8 +426,6 @@ public sealed class DeliveryTests
         Assert.Equal(1, (await freshSocket.NextOfTypeAsync("notification")).GetProperty("seq").GetInt64());
         Assert.Equal(2, (await caughtUpSocket.NextOfTypeAsync("notification")).GetProperty("seq").GetInt64());
     }
-
-    private static string NewUser() => $"user-{Guid.NewGuid():N}";
 }
 
 /// <summary>The server's own store, counting the notification reads per user.</summary>

@@ -103,6 +103,4 @@ public sealed class GapFillTests
         var request = new AppendRequest("test", null, "hash", [user], "test.silent", """{"silent":true}""", created, expiresAt ?? created.AddDays(1));
         await server.GetService<INotificationStore>().AppendAsync(request, CancellationToken.None).WaitAsync(Timeout);
     }
-
-    private static string NewUser() => $"user-{Guid.NewGuid():N}";
 }

@@ -341,8 +341,6 @@ public sealed class NotificationsApiTests : IDisposable
         return problem;
     }
 
-    private static string NewUser() => $"user-{Guid.NewGuid():N}";
-
     private static byte[] Bytes(string before, byte[] bytes, string after) =>
         [.. System.Text.Encoding.UTF8.GetBytes(before), .. bytes, .. System.Text.Encoding.UTF8.GetBytes(after)];
 }

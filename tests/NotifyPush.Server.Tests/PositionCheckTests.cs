@@ -106,6 +106,4 @@ public sealed class PositionCheckTests
         var request = new AppendRequest("test", null, "hash", [user], "test.silent", """{"silent":true}""", now, now.AddDays(1));
         await server.GetService<INotificationStore>().AppendAsync(request, CancellationToken.None).WaitAsync(Timeout);
     }
-
-    private static string NewUser() => $"user-{Guid.NewGuid():N}";
 }

@@ -385,6 +385,4 @@ public sealed class ServerSentEventsTests : IDisposable
         Assert.Equal(Enumerable.Range(1, sent).Select(i => (long)i), received.Concat(replayed.Select(f => f.GetProperty("seq").GetInt64())));
         Assert.True(synced.GetProperty("recovered").GetBoolean());
     }
-
-    private static string NewUser() => $"user-{Guid.NewGuid():N}";
 }

@@ -332,6 +332,4 @@ public sealed class SocketProtocolTests : IDisposable
 
         return headers;
     }
-
-    private static string NewUser() => $"user-{Guid.NewGuid():N}";
 }

@@ -8,7 +8,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Acknowledge_HigherSeq_RaisesAckedSeq()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 5; i++)
         {
             await AppendOneAsync(userId);
@@ -24,7 +24,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Acknowledge_LowerSeq_NeverLowersAckedSeq()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 5; i++)
         {
             await AppendOneAsync(userId);
@@ -40,7 +40,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Acknowledge_BeyondLastSeq_ClampsToLastSeq()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 3; i++)
         {
             await AppendOneAsync(userId);
@@ -57,8 +57,8 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Acknowledge_UnknownUser_IsIgnored()
     {
-        var known = NewUserId("known");
-        var unknown = NewUserId("unknown");
+        var known = NewUser("known");
+        var unknown = NewUser("unknown");
         await AppendOneAsync(known);
 
         await AcknowledgeAsync(new StreamAck(unknown, 5), new StreamAck(known, 1));
@@ -73,8 +73,8 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Acknowledge_BatchForSeveralUsers_KeepsEachUsersHighestSeq()
     {
-        var alice = NewUserId("alice");
-        var bob = NewUserId("bob");
+        var alice = NewUser("alice");
+        var bob = NewUser("bob");
         for (var i = 0; i < 4; i++)
         {
             await AppendOneAsync(alice);
@@ -90,7 +90,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Acknowledge_KeepsDeliveredNotificationsReadable()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 3; i++)
         {
             await AppendOneAsync(userId);

@@ -8,7 +8,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_ToNewUser_NumbersSeqsFromOneWithoutHoles()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
 
         var seqs = new List<long>();
         for (var i = 0; i < 5; i++)
@@ -23,8 +23,8 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_ToTwoUsers_NumbersEachStreamIndependently()
     {
-        var alice = NewUserId("alice");
-        var bob = NewUserId("bob");
+        var alice = NewUser("alice");
+        var bob = NewUser("bob");
 
         var a1 = await AppendOneAsync(alice);
         var b1 = await AppendOneAsync(bob);
@@ -42,7 +42,7 @@ public abstract partial class NotificationStoreSpecification
     public async Task Append_FanOutToThousandUsers_ReturnsOneNotificationPerUserInRequestOrder()
     {
         // Random ids: the request order is not the sorted order, so a store that returns rows sorted fails.
-        var userIds = Enumerable.Range(0, 1000).Select(_ => NewUserId("fan")).ToArray();
+        var userIds = Enumerable.Range(0, 1000).Select(_ => NewUser("fan")).ToArray();
 
         var result = await AppendAsync(NewRequest(userIds));
 
@@ -60,8 +60,8 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_FanOutToUsersWithHistory_ContinuesEachUsersNumbering()
     {
-        var veteran = NewUserId("veteran");
-        var newcomer = NewUserId("newcomer");
+        var veteran = NewUser("veteran");
+        var newcomer = NewUser("newcomer");
         await AppendOneAsync(veteran);
         await AppendOneAsync(veteran);
 
@@ -74,7 +74,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WhenEightWritersRace_SeqsHaveNoHoles()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var writers = Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
         {
@@ -106,7 +106,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WithoutIdempotencyKey_StoresEveryCall()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var request = NewRequest([userId]);
 
         var first = await AppendAsync(request);
@@ -120,7 +120,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_ThenRead_ReturnsExactlyWhatWasStored()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var createdAt = UtcNow();
         var request = NewRequest(
             [userId],
@@ -176,7 +176,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WithUserIdOf128Characters_KeepsTheWholeId()
     {
-        var userId = NewUserId("long").PadRight(128, 'é');
+        var userId = NewUser("long").PadRight(128, 'é');
         var truncated = userId[..127];
 
         await AppendOneAsync(userId);

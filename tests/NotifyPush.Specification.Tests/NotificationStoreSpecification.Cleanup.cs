@@ -12,8 +12,8 @@ public abstract partial class NotificationStoreSpecification
     {
         var now = UtcNow();
         var longAgo = now - (2 * DeliveredRetention);
-        var userId = NewUserId();
-        var bystander = NewUserId("bystander");
+        var userId = NewUser();
+        var bystander = NewUser("bystander");
         for (var i = 0; i < 3; i++)
         {
             await AppendOneAsync(userId, createdAt: longAgo);
@@ -35,7 +35,7 @@ public abstract partial class NotificationStoreSpecification
     public async Task Cleanup_KeepsAcknowledgedNotificationsWithinRetention()
     {
         var now = UtcNow();
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 3; i++)
         {
             await AppendOneAsync(userId, createdAt: now - TimeSpan.FromMinutes(10));
@@ -53,7 +53,7 @@ public abstract partial class NotificationStoreSpecification
     public async Task Cleanup_KeepsUnacknowledgedNotificationsUntilTheyExpire()
     {
         var now = UtcNow();
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 2; i++)
         {
             await AppendOneAsync(userId, createdAt: now.AddDays(-30), expiresAt: now.AddDays(1));
@@ -70,7 +70,7 @@ public abstract partial class NotificationStoreSpecification
     {
         var now = UtcNow();
         var createdAt = now.AddHours(-2);
-        var userId = NewUserId();
+        var userId = NewUser();
         await AppendOneAsync(userId, createdAt: createdAt, expiresAt: now.AddHours(-1));
         await AppendOneAsync(userId, createdAt: createdAt, expiresAt: now.AddDays(1));
 
@@ -85,7 +85,7 @@ public abstract partial class NotificationStoreSpecification
     {
         var now = UtcNow();
         var createdAt = now.AddHours(-2);
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 5; i++)
         {
             await AppendOneAsync(userId, createdAt: createdAt, expiresAt: now.AddHours(-1));
@@ -106,7 +106,7 @@ public abstract partial class NotificationStoreSpecification
     {
         var now = UtcNow();
         var longAgo = now - (2 * DeliveredRetention);
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 3; i++)
         {
             await AppendOneAsync(userId, createdAt: longAgo);
@@ -128,7 +128,7 @@ public abstract partial class NotificationStoreSpecification
     {
         var now = UtcNow();
         var longAgo = now - (2 * DeliveredRetention);
-        var userId = NewUserId();
+        var userId = NewUser();
         await AppendOneAsync(userId, createdAt: longAgo, expiresAt: now.AddDays(1));
         await AppendOneAsync(userId, createdAt: longAgo, expiresAt: now.AddHours(-1));
 

@@ -8,7 +8,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WhenRetriedWithSameKey_ReturnsOriginalNotificationsAsReplay()
     {
-        var userIds = new[] { NewUserId("c"), NewUserId("a"), NewUserId("b") };
+        var userIds = new[] { NewUser("c"), NewUser("a"), NewUser("b") };
         var request = NewRequest(userIds, idempotencyKey: NewIdempotencyKey());
 
         var first = await AppendAsync(request);
@@ -30,7 +30,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WhenRetriedAfterLaterAppends_ReturnsTheOriginalSeq()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var request = NewRequest([userId], idempotencyKey: NewIdempotencyKey());
         var first = await AppendAsync(request);
         await AppendOneAsync(userId);
@@ -47,8 +47,8 @@ public abstract partial class NotificationStoreSpecification
     {
         var caller = NewCaller();
         var key = NewIdempotencyKey();
-        var original = NewUserId("original");
-        var other = NewUserId("other");
+        var original = NewUser("original");
+        var other = NewUser("other");
         var first = await AppendAsync(NewRequest([original], caller: caller, idempotencyKey: key, requestHash: "hash-a"));
 
         var conflict = await Assert.ThrowsAsync<IdempotencyConflictException>(() =>
@@ -65,7 +65,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WhenOtherCallerUsesSameKey_StoresItsOwnNotification()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var key = NewIdempotencyKey();
 
         var billing = await AppendAsync(NewRequest([userId], caller: NewCaller(), idempotencyKey: key, requestHash: "hash-a"));
@@ -80,7 +80,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WhenSameKeyIsRetriedConcurrently_StoresOnce()
     {
-        var userIds = new[] { NewUserId(), NewUserId(), NewUserId() };
+        var userIds = new[] { NewUser(), NewUser(), NewUser() };
         var request = NewRequest(userIds, idempotencyKey: NewIdempotencyKey());
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var attempts = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
@@ -104,7 +104,7 @@ public abstract partial class NotificationStoreSpecification
     {
         var now = UtcNow();
         var longAgo = now - TimeSpan.FromHours(2);
-        var userIds = new[] { NewUserId("b"), NewUserId("a") };
+        var userIds = new[] { NewUser("b"), NewUser("a") };
         var request = NewRequest(userIds, idempotencyKey: NewIdempotencyKey(), createdAt: longAgo, expiresAt: now.AddDays(7));
         var first = await AppendAsync(request);
         await AcknowledgeAsync(userIds.Select(userId => new StreamAck(userId, 1)).ToArray());
@@ -130,7 +130,7 @@ public abstract partial class NotificationStoreSpecification
     public async Task Append_WhenRetriedAfterTheNotificationExpiredAndWasCleanedUp_ReturnsTheOriginalResultAndStoresNothing()
     {
         var now = UtcNow();
-        var userId = NewUserId();
+        var userId = NewUser();
         var request = NewRequest([userId], idempotencyKey: NewIdempotencyKey(), createdAt: now.AddMinutes(-10), expiresAt: now.AddMinutes(-9));
         var first = await AppendAsync(request);
         await CleanupUntilDoneAsync(now, TimeSpan.FromDays(1));
@@ -150,7 +150,7 @@ public abstract partial class NotificationStoreSpecification
         var now = UtcNow();
         var caller = NewCaller();
         var key = NewIdempotencyKey();
-        var userId = NewUserId();
+        var userId = NewUser();
         await AppendAsync(NewRequest([userId], caller: caller, idempotencyKey: key, requestHash: "hash-a", createdAt: now.AddMinutes(-10), expiresAt: now.AddMinutes(-9)));
         await CleanupUntilDoneAsync(now, TimeSpan.FromDays(1));
 
@@ -166,7 +166,7 @@ public abstract partial class NotificationStoreSpecification
         var now = UtcNow();
         var window = TimeSpan.FromHours(24);
         var caller = NewCaller();
-        var userId = NewUserId();
+        var userId = NewUser();
         var old = NewRequest([userId], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now - window - TimeSpan.FromSeconds(1), expiresAt: now.AddDays(1));
         var atTheEdge = NewRequest([userId], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now - window, expiresAt: now.AddDays(1));
         var recent = NewRequest([userId], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now.AddHours(-1), expiresAt: now.AddDays(1));
@@ -194,7 +194,7 @@ public abstract partial class NotificationStoreSpecification
         var window = TimeSpan.FromHours(1);
         var caller = NewCaller();
         var requests = Enumerable.Range(0, 5)
-            .Select(_ => NewRequest([NewUserId()], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now.AddHours(-2), expiresAt: now.AddDays(1)))
+            .Select(_ => NewRequest([NewUser()], caller: caller, idempotencyKey: NewIdempotencyKey(), createdAt: now.AddHours(-2), expiresAt: now.AddDays(1)))
             .ToList();
         foreach (var request in requests)
         {
@@ -220,7 +220,7 @@ public abstract partial class NotificationStoreSpecification
     public async Task CleanupIdempotencyKeys_LeavesTheNotificationsOfAForgottenKey()
     {
         var now = UtcNow();
-        var userId = NewUserId();
+        var userId = NewUser();
         var request = NewRequest([userId], idempotencyKey: NewIdempotencyKey(), createdAt: now.AddDays(-2), expiresAt: now.AddDays(1));
         var original = await AppendAsync(request);
 

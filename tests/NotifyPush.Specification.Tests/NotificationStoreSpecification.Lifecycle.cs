@@ -8,7 +8,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Initialize_WhenCalledAgain_KeepsDataAndNumbering()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var first = await AppendOneAsync(userId);
 
         await Bounded(Store.InitializeAsync(TestCancellation));
@@ -29,7 +29,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WhenCancelledBeforehand_StoresNothing()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 

@@ -19,7 +19,7 @@ public abstract partial class NotificationStoreSpecification
     [InlineData("""{"nul":"a\u0000b"}""")]
     public async Task Append_Payload_RoundTripsExactly(string payloadJson)
     {
-        var userId = NewUserId();
+        var userId = NewUser();
 
         var appended = await AppendOneAsync(userId, payloadJson: payloadJson);
 
@@ -33,7 +33,7 @@ public abstract partial class NotificationStoreSpecification
         var items = Enumerable.Range(0, 500).Select(i => $$"""{"i":{{i}},"text":"Ünïcødé ✓ 日本 {{i}} {{new string('x', 64)}}"}""");
         var payloadJson = $$"""{"items":[{{string.Join(",", items)}}]}""";
         Assert.InRange(Encoding.UTF8.GetByteCount(payloadJson), 55_000, 70_000);
-        var userIds = new[] { NewUserId(), NewUserId() };
+        var userIds = new[] { NewUser(), NewUser() };
 
         var result = await AppendAsync(NewRequest(userIds, payloadJson: payloadJson));
 

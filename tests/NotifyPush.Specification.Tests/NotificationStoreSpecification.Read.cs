@@ -8,7 +8,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Read_AfterSeq_ReturnsOnlyLaterNotificationsOldestFirst()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 6; i++)
         {
             await AppendOneAsync(userId, payloadJson: $$"""{"i":{{i}}}""");
@@ -24,7 +24,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Read_WithLimit_ReturnsTheOldestUpToTheLimit()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 10; i++)
         {
             await AppendOneAsync(userId);
@@ -38,7 +38,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Read_PagingByLastSeq_VisitsEveryNotificationOnce()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 10; i++)
         {
             await AppendOneAsync(userId);
@@ -64,7 +64,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Read_WhenNotificationsHaveExpired_SkipsThem()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var start = UtcNow();
         await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(1));
         await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(3));
@@ -79,7 +79,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Read_AtTheExactExpiryInstant_TreatsTheNotificationAsExpired()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var expiresAt = UtcNow().AddHours(1);
         await AppendOneAsync(userId, expiresAt: expiresAt);
 
@@ -90,7 +90,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Read_WithLimit_CountsOnlyUnexpiredNotifications()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var start = UtcNow();
         await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(1));
         await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(1));
@@ -107,7 +107,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Read_AtTheUnixEpoch_ReturnsExpiredRowsStillStoredWithTheirExpiry()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var start = UtcNow();
         await AppendOneAsync(userId, createdAt: start.AddHours(-2), expiresAt: start.AddHours(-1));
         await AppendOneAsync(userId, createdAt: start, expiresAt: start.AddHours(1));
@@ -122,7 +122,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task GetStreamHeads_ReturnsTheLastSeqOfEveryKnownUserAndLeavesUnknownOnesOut()
     {
-        var (one, three, unknown) = (NewUserId(), NewUserId(), NewUserId("nobody"));
+        var (one, three, unknown) = (NewUser(), NewUser(), NewUser("nobody"));
         await AppendOneAsync(one);
         for (var i = 0; i < 3; i++)
         {
@@ -141,8 +141,8 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task GetStreamHeads_ForAThousandUsers_AnswersForEachAndKeepsIdsWithQuotesAndUnicodeApart()
     {
-        var odd = new[] { NewUserId("quote\"'"), NewUserId("ünï-☃"), NewUserId("[x]*,") };
-        var users = Enumerable.Range(0, 997).Select(_ => NewUserId()).Concat(odd).ToList();
+        var odd = new[] { NewUser("quote\"'"), NewUser("ünï-☃"), NewUser("[x]*,") };
+        var users = Enumerable.Range(0, 997).Select(_ => NewUser()).Concat(odd).ToList();
         await AppendAsync(NewRequest(users));
         await AppendAsync(NewRequest(odd));
 
@@ -178,12 +178,12 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Read_UnknownUser_ReturnsNothing()
     {
-        Assert.Empty(await ReadAllAsync(NewUserId("nobody")));
+        Assert.Empty(await ReadAllAsync(NewUser("nobody")));
     }
 
     [Fact]
     public async Task GetStreamState_UnknownUser_ReturnsEmpty()
     {
-        Assert.Equal(UserStreamState.Empty, await StateAsync(NewUserId("nobody")));
+        Assert.Equal(UserStreamState.Empty, await StateAsync(NewUser("nobody")));
     }
 }

@@ -12,13 +12,13 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task TokensRevokedBefore_OfAUserNeverRevoked_IsNull()
     {
-        Assert.Null(await Revocations.GetTokensRevokedBeforeAsync(NewUserId(), TestCancellation).WaitAsync(TestTimeout));
+        Assert.Null(await Revocations.GetTokensRevokedBeforeAsync(NewUser(), TestCancellation).WaitAsync(TestTimeout));
     }
 
     [Fact]
     public async Task RevokeTokens_IsReadBackExactly_ForThatUserOnly()
     {
-        var (userId, other) = (NewUserId(), NewUserId());
+        var (userId, other) = (NewUser(), NewUser());
         var now = UtcNow();
 
         var inForce = await Revocations.RevokeTokensAsync(userId, now, TestCancellation).WaitAsync(TestTimeout);
@@ -48,7 +48,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task RevokeTokens_Later_RaisesTheInstant_AndEarlier_NeverLowersIt()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var first = UtcNow();
         var later = first.AddMinutes(5);
 
@@ -63,7 +63,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task RevokeTokens_ForAUserWithAStream_LeavesTheStreamAlone()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         await AppendOneAsync(userId);
 
         await Revocations.RevokeTokensAsync(userId, UtcNow(), TestCancellation).WaitAsync(TestTimeout);

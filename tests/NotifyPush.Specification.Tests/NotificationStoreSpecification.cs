@@ -8,7 +8,7 @@ namespace NotifyPush.Specification.Tests;
 /// and supplies <see cref="CreateStoreAsync"/>; every test below then runs against that store.
 /// </summary>
 /// <remarks>
-/// Each test owns its data: it uses fresh user ids and callers (see <see cref="NewUserId"/>), so one store
+/// Each test owns its data: it uses fresh user ids and callers (see <see cref="TestUsers.NewUser"/>), so one store
 /// instance or database may be shared by the tests of a class. Retention tests run cleanup at the real current
 /// time and only create rows that are due relative to it, so they never remove another test's rows.
 /// </remarks>
@@ -49,9 +49,6 @@ public abstract partial class NotificationStoreSpecification : IAsyncLifetime
             _cancellation.Dispose();
         }
     }
-
-    /// <summary>A user id no other test uses.</summary>
-    protected static string NewUserId(string prefix = "u") => $"{prefix}-{Guid.NewGuid():N}";
 
     /// <summary>A calling service name no other test uses.</summary>
     protected static string NewCaller() => $"svc-{Guid.NewGuid():N}";

@@ -1,9 +1,8 @@
-using System.Diagnostics;
 using System.Net.Http;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using NotifyPush.Bench.Measurement;
+using NotifyPush.Testing;
 
 namespace NotifyPush.Bench.Servers;
 
@@ -15,10 +14,12 @@ internal sealed partial class ServerReplica : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly Process? _process;
-    private readonly StringBuilder _output = new();
+    // The start of the output is kept for error messages; a server under load may log a lot.
+    private const int OutputLines = 1000;
 
-    private ServerReplica(Uri baseAddress, int? pid, Process? process, IReadOnlyDictionary<string, string> environment, string socketPath = "/ws")
+    private readonly ChildProcess? _process;
+
+    private ServerReplica(Uri baseAddress, int? pid, ChildProcess? process, IReadOnlyDictionary<string, string> environment, string socketPath = "/ws")
     {
         BaseAddress = baseAddress;
         SocketPath = socketPath;
@@ -57,73 +58,19 @@ internal sealed partial class ServerReplica : IAsyncDisposable
     /// </summary>
     public static async Task<ServerReplica> StartAsync(ServerLaunch launch, IReadOnlyDictionary<string, string> environment, string socketPath, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(launch.FileName)
-        {
-            WorkingDirectory = launch.WorkingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in launch.Arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var shown = environment.Where(e => !e.Key.Contains("SigningKey", StringComparison.Ordinal) && !e.Key.Contains("Sha256", StringComparison.Ordinal) && !e.Key.EndsWith("_KEY", StringComparison.Ordinal))
             .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-        ServerReplica? replica = null;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The server exited before it listened."));
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcess.Start(Path.GetFileName(launch.FileName), launch.FileName, launch.Arguments, launch.WorkingDirectory, environment, inheritSettings: true, outputLimit: OutputLines);
         try
         {
-            var address = await listening.Task.WaitAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
-            replica = new ServerReplica(address, process.Id, process, shown, socketPath);
-            return replica;
+            var listening = await process.WaitForOutputAsync(ListeningLine(), StartTimeout).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new ServerReplica(new Uri(listening.Groups[1].Value + "/"), process.Id, process, shown, socketPath);
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or OperationCanceledException)
         {
-            Kill(process);
-            string text;
-            lock (output)
-            {
-                text = output.ToString();
-            }
-
-            throw new InvalidOperationException($"The server did not start: {ex.Message}\n{text}", ex);
-        }
-
-        void OnLine(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (output)
-            {
-                // Keep the start of the output for error messages; a server under load may log a lot.
-                if (output.Length < 64 * 1024)
-                {
-                    output.AppendLine(line);
-                }
-            }
-
-            if (ListeningLine().Match(line) is { Success: true } match)
-            {
-                listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
-            }
+            var output = process.Output;
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"The server did not start: {ex.Message}\n{output}", ex);
         }
     }
 
@@ -163,32 +110,22 @@ internal sealed partial class ServerReplica : IAsyncDisposable
     }
 
     /// <summary>Waits until <c>/readyz</c> answers 200.</summary>
-    public async Task WaitReadyAsync(HttpClient http, CancellationToken cancellationToken)
-    {
-        var until = DateTime.UtcNow + StartTimeout;
-        while (true)
-        {
-            try
+    public Task WaitReadyAsync(HttpClient http, CancellationToken cancellationToken) =>
+        Poll.UntilAsync(
+            async () =>
             {
-                using var response = await http.GetAsync(new Uri(BaseAddress, "readyz"), cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
+                try
                 {
-                    return;
+                    using var response = await http.GetAsync(new Uri(BaseAddress, "readyz"), cancellationToken).ConfigureAwait(false);
+                    return response.IsSuccessStatusCode;
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (DateTime.UtcNow > until)
-            {
-                throw new InvalidOperationException($"{BaseAddress} did not become ready within {StartTimeout.TotalSeconds} s.");
-            }
-
-            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-        }
-    }
+                catch (HttpRequestException)
+                {
+                    return false; // Not listening yet.
+                }
+            },
+            $"{BaseAddress} is ready",
+            StartTimeout).WaitAsync(cancellationToken);
 
     /// <summary>Stops a started replica: SIGTERM (it drains), then SIGKILL after a few seconds. Attached ones are left alone.</summary>
     public async ValueTask DisposeAsync()
@@ -202,41 +139,20 @@ internal sealed partial class ServerReplica : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                Signals.Terminate(_process.Id);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                await _process.SignalAsync("TERM").ConfigureAwait(false);
+                await _process.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             }
         }
         catch (TimeoutException)
         {
-            Kill(_process);
+            // WaitForExitAsync killed it.
         }
 
-        _process.Dispose();
+        await _process.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Kills a started replica at once (deadline, or the bench exiting).</summary>
-    public void Kill()
-    {
-        if (_process is not null)
-        {
-            Kill(_process);
-        }
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // Gone already.
-        }
-    }
+    public void Kill() => _process?.Kill();
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]
     private static partial Regex ListeningLine();

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Playwright;
-using NotifyPush.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Browser.Tests.Infrastructure;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Playwright;
-using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Browser.Tests.Infrastructure;
 

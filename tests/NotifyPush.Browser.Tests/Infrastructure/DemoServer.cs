@@ -1,4 +1,3 @@
-using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Browser.Tests.Infrastructure;
 

@@ -1,6 +1,4 @@
 using NotifyPush.Core.Connections;
-using NotifyPush.Server.Tests.Infrastructure;
-using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Browser.Tests.Infrastructure;
 

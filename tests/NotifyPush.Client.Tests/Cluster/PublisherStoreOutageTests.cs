@@ -1,8 +1,6 @@
 using NotifyPush.Client.Problems;
 using NotifyPush.Client.Publishing;
 using NotifyPush.Client.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Cluster;
-using NotifyPush.Server.Tests.Infrastructure;
 using static NotifyPush.Client.Tests.Infrastructure.ClientFactory;
 
 namespace NotifyPush.Client.Tests.Cluster;

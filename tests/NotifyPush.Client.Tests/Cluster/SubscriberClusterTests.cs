@@ -1,7 +1,5 @@
 using NotifyPush.Client.Subscribing;
 using NotifyPush.Client.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Cluster;
-using NotifyPush.Server.Tests.Infrastructure;
 using static NotifyPush.Client.Tests.Infrastructure.ClientFactory;
 
 namespace NotifyPush.Client.Tests.Cluster;

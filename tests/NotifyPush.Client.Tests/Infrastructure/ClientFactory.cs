@@ -1,6 +1,5 @@
 using NotifyPush.Client.Publishing;
 using NotifyPush.Client.Subscribing;
-using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Client.Tests.Infrastructure;
 
@@ -41,7 +40,4 @@ public static class ClientFactory
         ConnectTimeout = TimeSpan.FromSeconds(10),
         AckInterval = TimeSpan.FromMilliseconds(100),
     };
-
-    /// <summary>A new user id, so no two tests share a stream.</summary>
-    public static string NewUser() => $"user-{Guid.NewGuid():N}";
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using NotifyPush.Client.Subscribing;
-using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Client.Tests.Infrastructure;
 

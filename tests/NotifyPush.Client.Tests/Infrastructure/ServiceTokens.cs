@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Client.Tests.Infrastructure;
 

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Xml.Linq;
-using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Client.Tests.Publishing;
 
@@ -17,22 +15,13 @@ public sealed class ClientPackageTests
         try
         {
             // --no-build: packs what the test run built (Release), without rebuilding a DLL the tests have loaded.
-            var start = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = RepositoryFiles.Root,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var argument in new[] { "pack", RepositoryFiles.PathOf("src/NotifyPush.Client/NotifyPush.Client.csproj"), "-c", "Release", "--no-build", "-o", output, "-nologo" })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var pack = Process.Start(start)!;
-            var stdout = pack.StandardOutput.ReadToEndAsync();
-            var stderr = pack.StandardError.ReadToEndAsync();
-            await pack.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            Assert.True(pack.ExitCode == 0, $"dotnet pack failed ({pack.ExitCode}):\n{await stdout}\n{await stderr}");
+            var pack = await ChildProcess.RunAsync(
+                "dotnet pack",
+                "dotnet",
+                ["pack", RepositoryFiles.PathOf("src/NotifyPush.Client/NotifyPush.Client.csproj"), "-c", "Release", "--no-build", "-o", output, "-nologo"],
+                RepositoryFiles.Root,
+                TimeSpan.FromMinutes(3));
+            Assert.True(pack.ExitCode == 0, $"dotnet pack failed ({pack.ExitCode}):\n{pack.Output}");
 
             var package = Path.Combine(output, "NotifyPush.Client.0.1.0.nupkg");
             Assert.True(File.Exists(package), $"no {Path.GetFileName(package)} in {string.Join(", ", Directory.GetFiles(output).Select(Path.GetFileName))}");
@@ -147,27 +136,7 @@ public sealed class ClientPackageTests
         Assert.Equal("package", frame.GetProperty("payload").GetProperty("from").GetString());
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The scratch app is not part of this repository's build: the test host's MSBuild settings must not leak in.
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBUILD_EXE_PATH");
-        start.Environment.Remove("MSBuildSDKsPath");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    // The scratch app is not part of this repository's build: the test host's MSBuild settings must not leak in.
+    private static Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] arguments) =>
+        ChildProcess.RunAsync($"dotnet {arguments[0]}", "dotnet", arguments, directory, TimeSpan.FromMinutes(5), unset: ["MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath"]);
 }

@@ -2,7 +2,6 @@ using System.Net;
 using NotifyPush.Client.Problems;
 using NotifyPush.Client.Publishing;
 using NotifyPush.Client.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Infrastructure;
 using static NotifyPush.Client.Tests.Infrastructure.ClientFactory;
 
 namespace NotifyPush.Client.Tests.Publishing;

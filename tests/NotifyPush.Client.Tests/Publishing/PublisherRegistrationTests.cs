@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using NotifyPush.Client.Publishing;
 using NotifyPush.Client.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Client.Tests.Publishing;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using NotifyPush.Client.Publishing;
 using NotifyPush.Client.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Infrastructure;
 using static NotifyPush.Client.Tests.Infrastructure.ClientFactory;
 
 namespace NotifyPush.Client.Tests.Publishing;

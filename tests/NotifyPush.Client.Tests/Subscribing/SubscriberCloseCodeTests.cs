@@ -3,7 +3,6 @@ using NotifyPush.Client.Subscribing;
 using NotifyPush.Client.Tests.Infrastructure;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Protocol;
-using NotifyPush.Server.Tests.Infrastructure;
 using static NotifyPush.Client.Tests.Infrastructure.ClientFactory;
 
 namespace NotifyPush.Client.Tests.Subscribing;

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using NotifyPush.Client.Subscribing;
 using NotifyPush.Client.Tests.Infrastructure;
-using NotifyPush.Server.Tests.Infrastructure;
-using NotifyPush.Specification.Tests;
 using static NotifyPush.Client.Tests.Infrastructure.ClientFactory;
 
 namespace NotifyPush.Client.Tests.Subscribing;

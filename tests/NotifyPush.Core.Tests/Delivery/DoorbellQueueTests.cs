@@ -28,7 +28,7 @@ public sealed class DoorbellQueueTests
         }
 
         backplane.Open();
-        await Poll(() => backplane.Published.Count(m => m.UserId == "u1") == 50);
+        await Poll.UntilAsync(() => backplane.Published.Count(m => m.UserId == "u1") == 50, "the doorbells of u1 rang", Timeout);
 
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), backplane.Published.Where(m => m.UserId == "u1").Select(m => m.Seq));
         Assert.Equal(Enumerable.Range(2, 49).Select(i => (long)i), backplane.Published.Where(m => m.UserId == "u2").Select(m => m.Seq));
@@ -56,7 +56,7 @@ public sealed class DoorbellQueueTests
 
         Assert.Contains(logger.Collector.GetSnapshot(), r => r.Id.Id == NotifyPushEventIds.DoorbellQueueFull);
         backplane.Open();
-        await Poll(() => backplane.Published.Count(m => m.UserId is "a" or "b" or "c") == 3);
+        await Poll.UntilAsync(() => backplane.Published.Count(m => m.UserId is "a" or "b" or "c") == 3, "the doorbells of a, b and c rang", Timeout);
 
         // Each over-capacity user rings once, with its newest seq, after every queued doorbell.
         var published = backplane.Published.ToList();
@@ -89,7 +89,7 @@ public sealed class DoorbellQueueTests
 
         Assert.InRange(queue.WaitingBytes, 0, 256 * 1024);
         backplane.Open();
-        await Poll(() => backplane.Published.Any(m => m.UserId == "big" && m.Seq == 20));
+        await Poll.UntilAsync(() => backplane.Published.Any(m => m.UserId == "big" && m.Seq == 20), "the doorbell of big at seq 20 rang", Timeout);
 
         var big = backplane.Published.Where(m => m.UserId == "big").ToList();
         Assert.Equal(Enumerable.Range(1, 500).Count(), backplane.Published.Count(m => m.UserId.StartsWith("fan-", StringComparison.Ordinal)));
@@ -118,16 +118,6 @@ public sealed class DoorbellQueueTests
 
     private static BackplaneMessage Ring(string userId, long seq) =>
         new(BackplaneMessageKind.Notification, userId, seq, new byte[] { (byte)'{', (byte)'}' });
-
-    private static async Task Poll(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The doorbells did not ring in time.");
-            await Task.Delay(10);
-        }
-    }
 
     /// <summary>A backplane whose publishes wait until the test opens it: a frozen broker.</summary>
     private sealed class GatedBackplane : INotificationBackplane

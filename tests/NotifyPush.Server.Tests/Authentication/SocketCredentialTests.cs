@@ -8,7 +8,6 @@ namespace NotifyPush.Server.Tests.Authentication;
 /// <summary>The socket credential end to end on a real server: its deadline, and keys rotated by an OpenID Connect authority.</summary>
 public sealed class SocketCredentialTests
 {
-    private static string NewUser() => "u-" + Guid.NewGuid().ToString("N")[..12];
 
     [Fact]
     public async Task Handshake_WithTokenExpiredWithinTheClockSkew_KeepsTheSocketUntilExpiryPlusSkewThenWarnsAndCloses()
@@ -19,7 +18,7 @@ public sealed class SocketCredentialTests
             ["NotifyPush:Connections:HeartbeatSeconds"] = "1",
             ["NotifyPush:Connections:TokenExpiryWarningSeconds"] = "2",
         });
-        var user = NewUser();
+        var user = NewUser("u");
 
         // exp lies 2-3 s in the past (JWT times are whole seconds): accepted within the 10 s skew, so the socket's
         // deadline is 7-8 s ahead and its warning 5-6 s ahead, room enough for the send below on a loaded machine.
@@ -51,7 +50,7 @@ public sealed class SocketCredentialTests
         string Token(string userId, RSA key, string keyId) => TestTokens.SignRs256(
             TestTokens.Payload(userId, issuer: authority.Authority, audience: TestServer.Audience, expires: DateTimeOffset.UtcNow.AddMinutes(5)), key, keyId);
 
-        var before = NewUser();
+        var before = NewUser("u");
         await using (var first = await TestSocket.ConnectAsync(server, before, $"access_token={Token(before, TestTokens.Rsa, "rsa-1")}"))
         {
             await first.ReadUntilSyncedAsync();
@@ -61,7 +60,7 @@ public sealed class SocketCredentialTests
         authority.Keys["rsa-2"] = TestTokens.RsaJsonWebKey("rsa-2", key: rotated);
         authority.Keys.TryRemove("rsa-1", out _);
         var fetchesBeforeRotation = authority.JwksRequests;
-        var after = NewUser();
+        var after = NewUser("u");
         var token = Token(after, rotated, "rsa-2");
 
         // A token with an unknown kid makes the handler refresh the keys and retry; a refresh is allowed once per
@@ -86,6 +85,6 @@ public sealed class SocketCredentialTests
         }
 
         Assert.True(authority.JwksRequests > fetchesBeforeRotation);
-        Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={Token(NewUser(), TestTokens.Rsa, "rsa-1")}")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={Token(NewUser("u"), TestTokens.Rsa, "rsa-1")}")));
     }
 }

@@ -96,6 +96,4 @@ public sealed class SocketBudgetTests : IDisposable
         await using var other = await TestSocket.ConnectAsync(_server, NewUser());
         await other.ReadUntilSyncedAsync();
     }
-
-    private static string NewUser() => $"user-{Guid.NewGuid():N}";
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using NotifyPush.Server.Tests.Infrastructure;
 
@@ -48,44 +47,24 @@ public sealed class BackendExampleTests : IDisposable
     {
         var executable = FindOnPath(runtime)
             ?? throw new InvalidOperationException($"{runtime} is not on the PATH; the example tests need it (Debian: scripts/test.sh installs it).");
-        var start = new ProcessStartInfo(executable)
+        var environment = new Dictionary<string, string>
         {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ["NOTIFYPUSH_URL"] = _server.BaseAddress.ToString(),
+            ["NOTIFYPUSH_SIGNING_KEY"] = TestServer.SigningKey,
+            ["NOTIFYPUSH_ISSUER"] = TestServer.Issuer,
+            ["NOTIFYPUSH_AUDIENCE"] = TestServer.Audience,
+            ["NOTIFYPUSH_API_KEY"] = TestServer.ApiKey,
+            // Go: nothing from the network (the example needs no module), a build cache that outlives the test.
+            ["GOPROXY"] = "off",
+            ["GOFLAGS"] = "-mod=mod",
+            ["GOTOOLCHAIN"] = "local",
+            ["GOCACHE"] = Path.Combine(Path.GetTempPath(), "notifypush-tests-go-build"),
         };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
 
-        start.Environment["NOTIFYPUSH_URL"] = _server.BaseAddress.ToString();
-        start.Environment["NOTIFYPUSH_SIGNING_KEY"] = TestServer.SigningKey;
-        start.Environment["NOTIFYPUSH_ISSUER"] = TestServer.Issuer;
-        start.Environment["NOTIFYPUSH_AUDIENCE"] = TestServer.Audience;
-        start.Environment["NOTIFYPUSH_API_KEY"] = TestServer.ApiKey;
-        // Go: nothing from the network (the example needs no module), a build cache that outlives the test.
-        start.Environment["GOPROXY"] = "off";
-        start.Environment["GOFLAGS"] = "-mod=mod";
-        start.Environment["GOTOOLCHAIN"] = "local";
-        start.Environment["GOCACHE"] = Path.Combine(Path.GetTempPath(), "notifypush-tests-go-build");
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{runtime} {string.Join(' ', arguments)} did not finish within {RunTimeout}.");
-        }
-
-        Assert.True(process.ExitCode == 0, $"{runtime} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stderr}");
-        return (await stdout).Trim();
+        await using var process = ChildProcess.Start($"{runtime} {string.Join(' ', arguments)}", executable, arguments, folder, environment);
+        var exitCode = await process.WaitForExitAsync(RunTimeout);
+        Assert.True(exitCode == 0, $"{runtime} {string.Join(' ', arguments)} exited with {exitCode}: {process.Output}");
+        return process.StandardOutput.Trim();
     }
 
     private static string? FindOnPath(string name) =>

@@ -113,54 +113,16 @@ public sealed class TestEventStream : IAsyncDisposable
     }
 
     /// <summary>Reads the welcome, the replay and the synced event; returns the replayed notifications and synced.</summary>
-    public async Task<(List<JsonElement> Replayed, JsonElement Synced)> ReadUntilSyncedAsync(TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TestSocket.DefaultTimeout);
-        var replayed = new List<JsonElement>();
-        while (true)
-        {
-            var frame = await NextAsync(deadline - DateTime.UtcNow);
-            switch (frame.GetProperty("type").GetString())
-            {
-                case "notification":
-                    replayed.Add(frame);
-                    break;
-                case "synced":
-                    return (replayed, frame);
-            }
-        }
-    }
+    public Task<(List<JsonElement> Replayed, JsonElement Synced)> ReadUntilSyncedAsync(TimeSpan? timeout = null) =>
+        FrameReads.ReadUntilSyncedAsync(left => NextAsync(left), timeout ?? TestSocket.DefaultTimeout);
 
     /// <summary>Reads until <paramref name="count"/> notifications arrived (skipping other types) and returns them.</summary>
-    public async Task<List<JsonElement>> ReadNotificationsAsync(int count, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TestSocket.DefaultTimeout);
-        var result = new List<JsonElement>(count);
-        while (result.Count < count)
-        {
-            var frame = await NextAsync(deadline - DateTime.UtcNow);
-            if (frame.GetProperty("type").GetString() == "notification")
-            {
-                result.Add(frame);
-            }
-        }
-
-        return result;
-    }
+    public Task<List<JsonElement>> ReadNotificationsAsync(int count, TimeSpan? timeout = null) =>
+        FrameReads.ReadNotificationsAsync(left => NextAsync(left), count, timeout ?? TestSocket.DefaultTimeout);
 
     /// <summary>Skips frames until one of <paramref name="type"/> arrives and returns it.</summary>
-    public async Task<JsonElement> NextOfTypeAsync(string type, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TestSocket.DefaultTimeout);
-        while (true)
-        {
-            var frame = await NextAsync(deadline - DateTime.UtcNow);
-            if (frame.GetProperty("type").GetString() == type)
-            {
-                return frame;
-            }
-        }
-    }
+    public Task<JsonElement> NextOfTypeAsync(string type, TimeSpan? timeout = null) =>
+        FrameReads.NextOfTypeAsync(left => NextAsync(left), type, timeout ?? TestSocket.DefaultTimeout);
 
     /// <summary>Waits for the stream to end and returns the close event's code (1006 without one).</summary>
     public async Task<int> WaitForCloseAsync(TimeSpan? timeout = null)

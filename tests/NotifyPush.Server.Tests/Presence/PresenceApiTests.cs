@@ -15,7 +15,7 @@ public sealed class PresenceApiTests
     {
         using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Presence:FlushIntervalMilliseconds"] = "100" });
         using var api = server.CreateServiceClient();
-        var user = NewUser();
+        var user = NewUser("presence");
 
         var never = await GetAsync(api, user);
         Assert.Equal(user, never.GetProperty("userId").GetString());
@@ -48,7 +48,7 @@ public sealed class PresenceApiTests
     {
         using var server = new TestServer();
         using var api = server.CreateServiceClient();
-        var (online, offline) = (NewUser(), NewUser());
+        var (online, offline) = (NewUser("presence"), NewUser("presence"));
         await using var socket = await TestSocket.ConnectAsync(server, online);
         await socket.ReadUntilSyncedAsync();
 
@@ -98,13 +98,13 @@ public sealed class PresenceApiTests
     {
         using var server = new TestServer();
         using var anonymous = server.CreateClient();
-        using (var response = await anonymous.GetAsync($"/api/users/{NewUser()}/presence"))
+        using (var response = await anonymous.GetAsync($"/api/users/{NewUser("presence")}/presence"))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
         using var user = server.CreateClient();
-        var userId = NewUser();
+        var userId = NewUser("presence");
         user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(userId));
         using (var response = await user.GetAsync($"/api/users/{userId}/presence"))
         {
@@ -133,6 +133,4 @@ public sealed class PresenceApiTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(named, text, StringComparison.Ordinal);
     }
-
-    private static string NewUser() => $"presence-{Guid.NewGuid():N}";
 }

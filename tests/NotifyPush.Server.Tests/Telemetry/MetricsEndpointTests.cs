@@ -22,7 +22,7 @@ public sealed class MetricsEndpointTests
         });
         using var api = server.CreateServiceClient();
         using var scraper = server.CreateClient();
-        var (alice, bob, carol) = (NewUser(), NewUser(), NewUser());
+        var (alice, bob, carol) = (NewUser("metrics"), NewUser("metrics"), NewUser("metrics"));
 
         // Carol has two notifications before she connects: her socket's replay reads them from the store.
         await ServiceApi.SendAsync(api, carol);
@@ -41,7 +41,7 @@ public sealed class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.TooManyRequests, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={TestServer.UserToken(alice)}")));
         await using var carolSocket = await TestSocket.ConnectAsync(server, carol);
         Assert.Equal(2, (await carolSocket.ReadUntilSyncedAsync()).Replayed.Count);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={TestServer.UserToken(NewUser())}")));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={TestServer.UserToken(NewUser("metrics"))}")));
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(server.SocketUri("access_token=not-a-token")));
         Assert.Equal(HttpStatusCode.Forbidden, await TestSocket.ExpectRefusalAsync(server.SocketUri(), options =>
         {
@@ -128,7 +128,7 @@ public sealed class MetricsEndpointTests
         });
         using var api = server.CreateServiceClient();
         using var scraper = server.CreateClient();
-        var user = NewUser();
+        var user = NewUser("metrics");
         await using var stalled = await TestSocket.ConnectAsync(server, user, read: false);
         await MetricsAssert.ScrapeUntilAsync(scraper, s => s.Sum("notifypush_connections") == 1, "the socket is open");
 
@@ -163,7 +163,7 @@ public sealed class MetricsEndpointTests
         var refused = 0;
         for (var i = 0; i < 5; i++)
         {
-            using var response = await ServiceApi.PostRawAsync(api, $$"""{"userId":"{{NewUser()}}","type":"t"}""");
+            using var response = await ServiceApi.PostRawAsync(api, $$"""{"userId":"{{NewUser("metrics")}}","type":"t"}""");
             refused += response.StatusCode == HttpStatusCode.TooManyRequests ? 1 : 0;
         }
 
@@ -202,7 +202,7 @@ public sealed class MetricsEndpointTests
         }
 
         using var user = server.CreateClient();
-        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(NewUser()));
+        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(NewUser("metrics")));
         using (var response = await user.GetAsync("/metrics"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -220,6 +220,4 @@ public sealed class MetricsEndpointTests
         error = Assert.ThrowsAny<Exception>(() => new TestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:OtlpEndpoint"] = "collector:4318" }));
         Assert.Contains("NotifyPush:Telemetry:OtlpEndpoint", error.ToString(), StringComparison.Ordinal);
     }
-
-    private static string NewUser() => $"metrics-{Guid.NewGuid():N}";
 }

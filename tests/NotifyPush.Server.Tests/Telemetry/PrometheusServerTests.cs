@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using NotifyPush.Server.Tests.Cluster;
@@ -41,7 +40,7 @@ public sealed partial class PrometheusServerTests(ITestOutputHelper output)
         Directory.CreateDirectory(directory);
         try
         {
-            var port = FreePort();
+            var port = FreePorts.One();
             var configuration = Path.Combine(directory, "prometheus.yml");
             await File.WriteAllTextAsync(configuration, Render(cluster));
             await using var prometheus = ChildProcess.Start(
@@ -146,13 +145,6 @@ public sealed partial class PrometheusServerTests(ITestOutputHelper output)
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {Uri.UnescapeDataString(path)}: {(int)response.StatusCode} {body}");
         using var document = JsonDocument.Parse(body);
         return document.RootElement.GetProperty("data").Clone();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"(?<key>scrape_interval|evaluation_interval): 15s")]

@@ -19,24 +19,14 @@ public sealed class NginxEventStreamTests(ITestOutputHelper output)
     [Fact]
     public async Task EventStreamThroughNginx_IsNotBuffered_AcksReachTheStore_AndResumesWithLastEventIdAfterADrain()
     {
-        await using var cluster = await TopologyCluster.StartAsync(output);
-        try
-        {
-            await RunScenarioAsync(cluster);
-        }
-        catch
-        {
-            output.WriteLine(cluster.Report());
-            throw;
-        }
+        await TopologyCluster.RunAsync(output, RunScenarioAsync);
     }
 
     private static async Task RunScenarioAsync(TopologyCluster cluster)
     {
         var user = $"topology-sse-{Guid.NewGuid():N}";
         var token = TestServer.UserToken(user, TimeSpan.FromMinutes(30));
-        using var api = new HttpClient { BaseAddress = cluster.Nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
+        using var api = cluster.CreateApiClient();
 
         string lastEventId;
         await using (var stream = await TestEventStream.ConnectAsync(cluster.Nginx.BaseAddress, $"/sse?access_token={token}"))

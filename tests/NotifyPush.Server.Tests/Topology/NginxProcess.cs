@@ -84,7 +84,7 @@ public sealed class NginxProcess : IAsyncDisposable
         // A free port can be taken by someone else before nginx binds it; then try another.
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = FreePorts.One();
             await File.WriteAllTextAsync(configuration, Render(template, upstreams, port, directory));
 
             var check = await ChildProcess.RunAsync("nginx -t", executable, Arguments(directory, configuration, "-t"), directory, timeout);
@@ -142,22 +142,30 @@ public sealed class NginxProcess : IAsyncDisposable
 
     private async Task<bool> WaitUntilListeningAsync(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        try
         {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, BaseAddress.Port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            return await Poll.UntilAsync(
+                async () =>
+                {
+                    try
+                    {
+                        using var client = new TcpClient();
+                        await client.ConnectAsync(IPAddress.Loopback, BaseAddress.Port);
+                        return true;
+                    }
+                    catch (SocketException)
+                    {
+                        return false;
+                    }
+                },
+                listening => listening || _process.HasExited,
+                $"nginx listens on {BaseAddress.Port}",
+                timeout) && !_process.HasExited;
         }
-
-        return false;
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     private static string ReplaceOnce(string text, string oldValue, string newValue)
@@ -169,13 +177,6 @@ public sealed class NginxProcess : IAsyncDisposable
         }
 
         return string.Concat(text.AsSpan(0, first), newValue, text.AsSpan(first + oldValue.Length));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string ReadIfExists(string path) => File.Exists(path) ? File.ReadAllText(path) : string.Empty;

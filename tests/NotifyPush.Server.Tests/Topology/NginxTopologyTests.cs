@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using NotifyPush.Server.Tests.Infrastructure;
@@ -19,26 +18,16 @@ public sealed class NginxTopologyTests(ITestOutputHelper output)
     [Fact]
     public async Task ThreeReplicasBehindNginx_WhenTheClientsReplicaDrainsThenCrashes_ItResumesThroughNginxWithNothingLostAndNoTokenIsLogged()
     {
-        await using var cluster = await TopologyCluster.StartAsync(output);
-        try
-        {
-            await RunScenarioAsync(cluster);
-        }
-        catch
-        {
-            output.WriteLine(cluster.Report());
-            throw;
-        }
+        await TopologyCluster.RunAsync(output, RunScenarioAsync);
     }
 
     private static async Task RunScenarioAsync(TopologyCluster cluster)
     {
         var user = $"topology-{Guid.NewGuid():N}";
         var token = TestServer.UserToken(user, TimeSpan.FromMinutes(30));
-        using var api = new HttpClient { BaseAddress = cluster.Nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
+        using var api = cluster.CreateApiClient();
 
-        var client = new ResumingSocketClient(since =>
+        var client = new ResumingClient(since =>
             cluster.SocketUri(since is { } seq ? $"access_token={token}&since={seq}" : $"access_token={token}"));
         await using (client)
         {
@@ -88,7 +77,7 @@ public sealed class NginxTopologyTests(ITestOutputHelper output)
 
             var survivor = await cluster.FindSocketHolderAsync(StepTimeout);
             Assert.DoesNotContain(survivor, new[] { drained, crashed });
-            Assert.Equal([1012, ResumingSocketClient.AbnormalClosure], client.CloseCodes);
+            Assert.Equal([1012, ResumingClient.AbnormalClosure], client.CloseCodes);
             Assert.Equal([1L, 2L, 3L, 4L], client.Seqs);
             cluster.Log($"dropped without close frame (1006), resumed on {survivor.Name}: seqs {string.Join(",", client.Seqs)}, no gap, no duplicate");
             cluster.Log("client history:\n" + client.History);
@@ -119,38 +108,41 @@ public sealed class NginxTopologyTests(ITestOutputHelper output)
     {
         var key = $"topology-{marker}-{Guid.NewGuid():N}";
         var body = JsonSerializer.Serialize(new { userId = user, type = "topology.test", payload = new { marker } });
-        var deadline = DateTime.UtcNow + StepTimeout;
-        for (var attempt = 1; ; attempt++)
-        {
-            string outcome;
-            try
+        var attempt = 0;
+        var sent = await Poll.UntilAsync(
+            async () =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/notifications") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-                request.Headers.Add("Idempotency-Key", key);
-                using var response = await api.SendAsync(request);
-                var text = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode == HttpStatusCode.Accepted)
+                attempt++;
+                string outcome;
+                try
                 {
-                    using var document = JsonDocument.Parse(text);
-                    return document.RootElement.GetProperty("notifications")[0].GetProperty("seq").GetInt64();
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/notifications") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                    request.Headers.Add("Idempotency-Key", key);
+                    using var response = await api.SendAsync(request);
+                    var text = await response.Content.ReadAsStringAsync();
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        using var document = JsonDocument.Parse(text);
+                        return (Seq: (long?)document.RootElement.GetProperty("notifications")[0].GetProperty("seq").GetInt64(), Outcome: text);
+                    }
+
+                    Assert.True((int)response.StatusCode >= 500, $"POST {marker} through nginx: {(int)response.StatusCode} {text}");
+                    outcome = $"{(int)response.StatusCode} {text}";
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    outcome = ex.Message;
                 }
 
-                Assert.True((int)response.StatusCode >= 500, $"POST {marker} through nginx: {(int)response.StatusCode} {text}");
-                outcome = $"{(int)response.StatusCode} {text}";
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                outcome = ex.Message;
-            }
-
-            cluster.Log($"POST {marker} attempt {attempt}: {outcome}; retrying with the same Idempotency-Key");
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"POST {marker} through nginx did not succeed within {StepTimeout.TotalSeconds} s; last: {outcome}");
-            }
-
-            await Task.Delay(200);
-        }
+                cluster.Log($"POST {marker} attempt {attempt}: {outcome}; retrying with the same Idempotency-Key");
+                return (Seq: null, Outcome: outcome);
+            },
+            result => result.Seq is not null,
+            $"POST {marker} through nginx succeeds",
+            StepTimeout,
+            result => result.Outcome,
+            interval: TimeSpan.FromMilliseconds(200));
+        return sent.Seq!.Value;
     }
 
     private static void AssertNoToken(string where, string text, string token) =>

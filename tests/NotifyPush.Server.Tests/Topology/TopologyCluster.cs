@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
@@ -20,7 +21,7 @@ public sealed class TopologyCluster : IAsyncDisposable
 
     private readonly ITestOutputHelper _output;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly List<ReplicaProcess> _replicas = [];
+    private readonly List<ProcessReplica> _replicas = [];
     private readonly string _postgres;
 
     private TopologyCluster(ITestOutputHelper output, string directory, string postgres, string redis)
@@ -57,7 +58,7 @@ public sealed class TopologyCluster : IAsyncDisposable
     /// <summary>The settings every replica gets, as compose's environment would set them.</summary>
     public IReadOnlyDictionary<string, string> ReplicaEnvironment { get; }
 
-    public IReadOnlyList<ReplicaProcess> Replicas => _replicas;
+    public IReadOnlyList<ProcessReplica> Replicas => _replicas;
 
     public NginxProcess Nginx { get; private set; } = null!;
 
@@ -87,11 +88,34 @@ public sealed class TopologyCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the topology, runs <paramref name="scenario"/> on it and, when that fails, writes every process's output to the test output.</summary>
+    public static async Task RunAsync(ITestOutputHelper output, Func<TopologyCluster, Task> scenario)
+    {
+        await using var cluster = await StartAsync(output);
+        try
+        {
+            await scenario(cluster);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Report());
+            throw;
+        }
+    }
+
+    /// <summary>A client of the service API (the test API key) through nginx.</summary>
+    public HttpClient CreateApiClient()
+    {
+        var api = new HttpClient { BaseAddress = Nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
+        return api;
+    }
+
     /// <summary>Writes a progress line with the time since start to the test output.</summary>
     public void Log(string message) => _output.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1} s] {message}");
 
     /// <summary>The one running replica that holds sockets now, from each replica's <c>/readyz</c> connection count.</summary>
-    public async Task<ReplicaProcess> FindSocketHolderAsync(TimeSpan timeout)
+    public async Task<ProcessReplica> FindSocketHolderAsync(TimeSpan timeout)
     {
         var found = await Poll.UntilAsync(
             async () =>
@@ -162,7 +186,7 @@ public sealed class TopologyCluster : IAsyncDisposable
 
     private async Task StartAllAsync(string nginx)
     {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+        var dotnet = ChildProcess.DotnetHost();
         var root = RepositoryFiles.Root;
 
         var app = Path.Combine(Directory, "app");
@@ -188,7 +212,7 @@ public sealed class TopologyCluster : IAsyncDisposable
         // Started one after another: three cold .NET start-ups at once on two cores only slow each other down.
         for (var i = 1; i <= NginxProcess.TemplateUpstreams.Length; i++)
         {
-            var replica = await ReplicaProcess.StartAsync($"replica-{i}", dotnet, app, ReplicaEnvironment, StartTimeout);
+            var replica = await ProcessReplica.StartAsync($"replica-{i}", ReplicaEnvironment!, app, waitUntilReady: true, timeout: StartTimeout);
             _replicas.Add(replica);
             Log($"{replica.Name} ready at {replica.BaseAddress}");
         }

@@ -1,4 +1,0 @@
-namespace NotifyPush.Server.Tests.Cluster;
-
-/// <summary>One line of <c>CLUSTER NODES</c>.</summary>
-public sealed record ClusterNode(string Id, int Port, bool IsMaster, bool Failed, string? MasterId);
