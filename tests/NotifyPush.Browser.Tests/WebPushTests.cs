@@ -2,9 +2,6 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using NotifyPush.Browser.Tests.Infrastructure;
 using NotifyPush.Core.Storage;
-using NotifyPush.Server.Tests.Infrastructure;
-using NotifyPush.Server.Tests.WebPush;
-using NotifyPush.Specification.Tests;
 using Xunit.Abstractions;
 
 namespace NotifyPush.Browser.Tests;

@@ -156,7 +156,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task GetStreamStates_ReturnsEachKnownUsersCountersAsGetStreamStateDoes_AndLeavesUnknownOnesOut()
     {
-        var (acked, plain, unknown) = (NewUserId(), NewUserId("quote\"'"), NewUserId("nobody"));
+        var (acked, plain, unknown) = (NewUser(), NewUser("quote\"'"), NewUser("nobody"));
         for (var i = 0; i < 3; i++)
         {
             await AppendOneAsync(acked);

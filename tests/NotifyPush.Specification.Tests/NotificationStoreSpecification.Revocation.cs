@@ -31,7 +31,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task TokensRevokedBefore_OfManyUsers_AnswersEachRevokedUserAndLeavesTheOthersOut()
     {
-        var (first, second, never) = (NewUserId(), NewUserId("ünï-☃"), NewUserId());
+        var (first, second, never) = (NewUser(), NewUser("ünï-☃"), NewUser());
         var now = UtcNow();
         await Revocations.RevokeTokensAsync(first, now, TestCancellation).WaitAsync(TestTimeout);
         await Revocations.RevokeTokensAsync(second, now.AddMinutes(1), TestCancellation).WaitAsync(TestTimeout);

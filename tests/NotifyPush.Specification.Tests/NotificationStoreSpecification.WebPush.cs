@@ -24,7 +24,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task PushSubscriptions_AreSavedPerUser_AndReadBackOldestFirst()
     {
-        var (userId, other) = (NewUserId(), NewUserId());
+        var (userId, other) = (NewUser(), NewUser());
         var first = NewSubscription(userId, UtcNow().AddMinutes(-1));
         var second = NewSubscription(userId);
 
@@ -38,7 +38,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task SavePushSubscription_OverTheCap_SavesNothing_ButSavingOneAgainIsAllowed()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var kept = NewSubscription(userId);
         Assert.True(await Bounded(WebPush.SavePushSubscriptionAsync(kept, 1, TestCancellation)));
 
@@ -52,7 +52,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task SavePushSubscription_OfAnEndpointAnotherUserHad_MovesItToTheNewUser()
     {
-        var (before, after) = (NewUserId(), NewUserId());
+        var (before, after) = (NewUser(), NewUser());
         var subscription = NewSubscription(before);
         await Bounded(WebPush.SavePushSubscriptionAsync(subscription, 5, TestCancellation));
 
@@ -65,7 +65,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task DeletePushSubscription_RemovesOnlyThatUsersEndpoint()
     {
-        var (userId, other) = (NewUserId(), NewUserId());
+        var (userId, other) = (NewUser(), NewUser());
         var subscription = NewSubscription(userId);
         var kept = NewSubscription(userId);
         await Bounded(WebPush.SavePushSubscriptionAsync(subscription, 5, TestCancellation));
@@ -81,7 +81,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task DeletePushSubscriptions_RemovesEveryOneOfTheUser()
     {
-        var (userId, other) = (NewUserId(), NewUserId());
+        var (userId, other) = (NewUser(), NewUser());
         await Bounded(WebPush.SavePushSubscriptionAsync(NewSubscription(userId), 5, TestCancellation));
         await Bounded(WebPush.SavePushSubscriptionAsync(NewSubscription(userId), 5, TestCancellation));
         await Bounded(WebPush.SavePushSubscriptionAsync(NewSubscription(other), 5, TestCancellation));
@@ -95,7 +95,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WithWebPush_QueuesOneJobPerRecipient_WithTheNotificationsSeqAndId()
     {
-        var (first, second) = (NewUserId(), NewUserId());
+        var (first, second) = (NewUser(), NewUser());
         var content = new WebPushContent("Shipped", "Order 42 is on its way", "/orders/42");
         var result = await AppendAsync(NewRequest([first, second]) with { WebPush = content });
 
@@ -116,7 +116,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WithoutWebPush_QueuesNoJob()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         await AppendOneAsync(userId);
 
         Assert.Empty(await ClaimJobsOfAsync(userId, UtcNow().AddMinutes(1)));
@@ -125,7 +125,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task Append_WithWebPush_AndAUsedIdempotencyKey_QueuesNoSecondJob()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         var request = NewRequest([userId], idempotencyKey: NewIdempotencyKey()) with { WebPush = new WebPushContent("t", "b", null) };
         await AppendAsync(request);
         Assert.True((await AppendAsync(request)).IsReplay);
@@ -136,7 +136,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task ClaimedJob_IsNotClaimedAgain_UntilItsLeaseRunsOut()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         await AppendAsync(NewRequest([userId]) with { WebPush = new WebPushContent("t", "b", null) });
         var now = UtcNow().AddMinutes(1);
         var job = Assert.Single(await ClaimJobsOfAsync(userId, now));
@@ -156,7 +156,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task RescheduledJob_IsDueAgainAtItsNewTime_WithItsNewState()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         await AppendAsync(NewRequest([userId]) with { WebPush = new WebPushContent("t", "b", "https://app.example/x") });
         var now = UtcNow().AddMinutes(1);
         var job = Assert.Single(await ClaimJobsOfAsync(userId, now));
@@ -173,7 +173,7 @@ public abstract partial class NotificationStoreSpecification
     [Fact]
     public async Task ConcurrentClaims_NeverHandOneJobToTwoWorkers()
     {
-        var userId = NewUserId();
+        var userId = NewUser();
         for (var i = 0; i < 20; i++)
         {
             await AppendAsync(NewRequest([userId]) with { WebPush = new WebPushContent("t", $"{i}", null) });

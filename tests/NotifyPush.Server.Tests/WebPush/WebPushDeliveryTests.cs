@@ -1,5 +1,4 @@
 using NotifyPush.Core.Storage;
-using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Specification.Tests;
 
 namespace NotifyPush.Server.Tests.WebPush;

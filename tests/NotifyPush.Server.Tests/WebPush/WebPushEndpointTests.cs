@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using NotifyPush.Core.Storage;
-using NotifyPush.Server.Tests.Infrastructure;
 
 namespace NotifyPush.Server.Tests.WebPush;
 

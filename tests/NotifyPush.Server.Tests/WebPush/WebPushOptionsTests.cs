@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Server.WebPush;
 
 namespace NotifyPush.Server.Tests.WebPush;

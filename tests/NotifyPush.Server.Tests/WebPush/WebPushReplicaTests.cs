@@ -1,5 +1,4 @@
 using NotifyPush.Core.Storage;
-using NotifyPush.Server.Tests.Infrastructure;
 using NotifyPush.Specification.Tests;
 using Npgsql;
 

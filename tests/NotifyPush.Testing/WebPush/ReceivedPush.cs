@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace NotifyPush.Server.Tests.WebPush;
+namespace NotifyPush.Testing;
 
 /// <summary>A push the stand-in accepted: verified VAPID, decrypted message.</summary>
 /// <param name="SubscriptionId">The endpoint's last path segment.</param>

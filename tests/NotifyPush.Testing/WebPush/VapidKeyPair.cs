@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 
-namespace NotifyPush.Server.Tests.WebPush;
+namespace NotifyPush.Testing;
 
 /// <summary>A fresh VAPID key pair (P-256), base64url, as an operator would generate one.</summary>
 public sealed record VapidKeyPair(string PublicKey, string PrivateKey)

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace NotifyPush.Server.Tests.WebPush;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// Decrypts a Web Push body as the browser does (RFC 8291 over RFC 8188 aes128gcm), written here from the RFCs so that

@@ -3,9 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using NotifyPush.Server.Tests.Infrastructure;
 
-namespace NotifyPush.Server.Tests.WebPush;
+namespace NotifyPush.Testing;
 
 /// <summary>The calls a browser page and a business service make around Web Push, for tests.</summary>
 public static class WebPushClient

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 
-namespace NotifyPush.Server.Tests.WebPush;
+namespace NotifyPush.Testing;
 
 /// <summary>
 /// What a browser holds for one push subscription: its P-256 key pair and auth secret (RFC 8291), and the endpoint on
