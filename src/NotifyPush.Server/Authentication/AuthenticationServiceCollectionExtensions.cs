@@ -9,6 +9,18 @@ using NotifyPush.Server.Logging;
 
 namespace NotifyPush.Server.Authentication;
 
+/// <summary>
+/// The one place where the schemes and policies are wired. ASP.NET Core's authentication does the validating; the
+/// folders beside this file hold only what it does not, one concern each (one namespace for all):
+/// <list type="bullet">
+/// <item><c>UserTokens/</c>: where a user's token comes from (header, <c>access_token</c>, cookie), its pre-checks and
+/// rules (user id claim, expiry), revocation, in-band refresh, and the socket's own policy check.</item>
+/// <item><c>Origins/</c>: the Origin allow-list for cookie credentials.</item>
+/// <item><c>Services/</c>: API keys (hashed), service JWTs and the scopes each route requires.</item>
+/// <item><c>SigningKeys/</c>: the key material (HS256 secret, PEM, OIDC discovery) and the JwtBearer options built from it.</item>
+/// <item><c>Development/</c>: the Development-only fallbacks and token issuer.</item>
+/// </list>
+/// </summary>
 public static class AuthenticationServiceCollectionExtensions
 {
     /// <summary>
