@@ -32,8 +32,26 @@ public static partial class ServerSentEventsEndpoint
     {
         // The stream's policy is checked by the endpoint, so that nothing of the check stays referenced for the
         // stream's life (SocketAuthorization); the short ack requests go through the middleware.
-        app.MapGet(Path, StreamAsync).ExcludeFromDescription();
-        app.MapPost(AckPath, AckAsync).RequireAuthorization(NotifyPushPolicies.SocketUser).ExcludeFromDescription();
+        app.MapGet(Path, StreamAsync)
+            .WithName("OpenEventStream")
+            .WithSummary("The user's notifications as Server-Sent Events (the fallback for a browser that cannot open /ws): the same frames, each event's id its seq.")
+            .Produces(StatusCodes.Status200OK, contentType: EventStreamMediaType)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status406NotAcceptable)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapPost(AckPath, AckAsync).RequireAuthorization(NotifyPushPolicies.SocketUser)
+            .WithName("AcknowledgeEventStream")
+            .WithSummary("Acknowledges everything up to seq of the user's stream (cumulative, coalesced like a socket's acks).")
+            .Accepts<EventStreamAck>("application/json")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

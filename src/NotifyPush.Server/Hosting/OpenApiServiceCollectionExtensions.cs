@@ -21,7 +21,8 @@ public static class OpenApiServiceCollectionExtensions
             // The service API, and the browser's Web Push routes (user credential): health, metrics and the socket are not
             // for API clients (docs/protocol.md describes /ws).
             options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true
-                || description.RelativePath?.StartsWith("push/", StringComparison.Ordinal) == true;
+                || description.RelativePath?.StartsWith("push/", StringComparison.Ordinal) == true
+                || description.RelativePath is "sse" or "sse/ack";
             // The user id and the history's query are read from the raw request (PathUserId: a route value is not
             // decoded exactly once), so the generator does not see them as parameters: they are described here.
             options.AddOperationTransformer((operation, context, _) =>
@@ -48,6 +49,16 @@ public static class OpenApiServiceCollectionExtensions
                         "The same key with the same body returns the original result; with another body, 422.");
                     AddResponseHeader(operation, "202", "Idempotent-Replayed", JsonSchemaType.String,
                         "`true` when this is the stored answer to an earlier request with the same Idempotency-Key and body; nothing new was stored.");
+                }
+
+                if (context.Description.HttpMethod == HttpMethods.Get && path == "sse")
+                {
+                    AddParameter(operation, "since", ParameterLocation.Query, JsonSchemaType.Integer, required: false,
+                        "Resume after this seq (as on /ws); Last-Event-ID takes precedence when it is newer.");
+                    AddParameter(operation, "Last-Event-ID", ParameterLocation.Header, JsonSchemaType.String, required: false,
+                        "The id of the last event received, which a browser's EventSource sends when it reconnects: the stream resumes after it.");
+                    AddParameter(operation, "access_token", ParameterLocation.Query, JsonSchemaType.String, required: false,
+                        "The user's JWT, for clients that cannot set a header (EventSource); never logged. The cookie or the Authorization header otherwise.");
                 }
 
                 // 429 (the caller's rate limit) and 503 (a dependency down) on every route say when to try again.
@@ -109,17 +120,17 @@ public static class OpenApiServiceCollectionExtensions
                     new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
                 ];
 
-                // The /push routes are the browser's, not a service's: a user credential, or none for the public key.
+                // The /push and /sse routes are the browser's, not a service's: a user credential, or none for the public key.
                 foreach (var (path, item) in document.Paths)
                 {
-                    if (!path.StartsWith("/push/", StringComparison.Ordinal) || item.Operations is null)
+                    if (!(path.StartsWith("/push/", StringComparison.Ordinal) || path.StartsWith("/sse", StringComparison.Ordinal)) || item.Operations is null)
                     {
                         continue;
                     }
 
                     foreach (var operation in item.Operations.Values)
                     {
-                        operation.Security = path == "/push/subscriptions"
+                        operation.Security = path != "/push/vapid-public-key"
                             ?
                             [
                                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(UserTokenScheme, document)] = [] },
