@@ -27,7 +27,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
     private readonly RedisNotificationBackplane _backplane;
     private readonly ConnectionRegistry _registry;
     private readonly PresenceTracker _tracker;
-    private readonly ReplicaStatus _status;
+    private readonly ReplicaReporter _status;
     private readonly PresenceOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -43,7 +43,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         RedisNotificationBackplane backplane,
         ConnectionRegistry registry,
         PresenceTracker tracker,
-        ReplicaStatus status,
+        ReplicaReporter status,
         IOptions<PresenceOptions> options,
         TimeProvider timeProvider,
         ILogger<RedisPresenceDirectory> logger)
@@ -122,7 +122,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         }
     }
 
-    public async Task<IReadOnlyList<ReplicaInfo>> GetReplicasAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReplicaReport>> GetReplicasAsync(CancellationToken cancellationToken)
     {
         var own = await _status.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         var multiplexer = _backplane.Multiplexer;
@@ -138,10 +138,10 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
             var others = live.Select(static id => id.ToString()).Where(id => id != _tracker.ReplicaId).ToArray();
             var infos = others.Length == 0 ? [] : await GetStringsAsync(multiplexer, database, [.. others.Select(_keys.Info)]).WaitAsync(cancellationToken).ConfigureAwait(false);
-            var replicas = new List<ReplicaInfo> { own };
+            var replicas = new List<ReplicaReport> { own };
             foreach (var json in infos)
             {
-                if (!json.IsNullOrEmpty && JsonSerializer.Deserialize<ReplicaInfo>(json.ToString(), JsonSerializerOptions.Web) is { } info)
+                if (!json.IsNullOrEmpty && JsonSerializer.Deserialize<ReplicaReport>(json.ToString(), JsonSerializerOptions.Web) is { } info)
                 {
                     replicas.Add(info);
                 }

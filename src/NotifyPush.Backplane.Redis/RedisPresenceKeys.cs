@@ -20,7 +20,7 @@ internal sealed class RedisPresenceKeys(string prefix)
 
     public RedisKey Replica(string replicaId) => _replicaPrefix + replicaId;
 
-    /// <summary>The replica's last <c>ReplicaInfo</c> as JSON, expiring with its heartbeat.</summary>
+    /// <summary>The replica's last <c>ReplicaReport</c> as JSON, expiring with its heartbeat.</summary>
     public RedisKey Info(string replicaId) => _infoPrefix + replicaId;
 
     /// <exception cref="System.Text.EncoderFallbackException">The user id is not valid UTF-16.</exception>

@@ -34,10 +34,10 @@ public static class NotifyPushCoreServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddNotifyPushMetrics();
-        services.AddSingleton<ReplicaState>();
+        services.AddSingleton<DrainState>();
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<IUserSocketCountObserver>(provider => provider.GetRequiredService<PresenceTracker>());
-        services.AddSingleton<ReplicaStatus>();
+        services.AddSingleton<ReplicaReporter>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<TokenRevocations>(); // needs the store's ITokenRevocationStore
         services.AddSingleton<HandshakeRateLimiter>();

@@ -32,7 +32,7 @@ public sealed class AdminPageTests(ChromiumFixture chromium, ITestOutputHelper o
 
         var page = await Context.NewPageAsync();
         await page.GotoAsync(new Uri(served.BaseAddress, "/admin").ToString());
-        await page.Locator("#api-key").FillAsync(TestServer.ApiKey);
+        await page.Locator("#api-key").FillAsync(NotifyPushTestServer.ApiKey);
         await page.Locator("#connect").ClickAsync();
         await Assertions.Expect(page.Locator("#auth-status")).ToHaveAttributeAsync("data-status", "ok");
 

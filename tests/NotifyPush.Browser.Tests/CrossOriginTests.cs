@@ -29,7 +29,7 @@ public sealed class CrossOriginTests(ChromiumFixture chromium, ITestOutputHelper
                   const { NotifyPushClient } = await import(notifyPush + '/notifypush.js');
                   const client = new NotifyPushClient({
                     url: notifyPush.replace(/^http/, 'ws') + '/ws',
-                    getToken: () => {{JsonSerializer.Serialize(TestServer.UserToken(user))}},
+                    getToken: () => {{JsonSerializer.Serialize(NotifyPushTestServer.UserToken(user))}},
                   });
                   client.on('state', ({ state }) => { document.body.dataset.state = state; });
                   client.on('notification', (n) => {

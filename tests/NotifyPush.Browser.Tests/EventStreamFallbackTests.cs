@@ -21,8 +21,8 @@ public sealed class EventStreamFallbackTests(ChromiumFixture chromium, ITestOutp
         // One SQLite file for both processes of the "restart": the second server finds the first one's stream.
         var settings = new Dictionary<string, string?> { ["NotifyPush:Store:ConnectionString"] = $"Data Source={Path.Combine(data, "notifypush.db")}" };
         const string user = "sse-fallback";
-        var first = new TestServer(settings, environment: "Development");
-        TestServer? second = null;
+        var first = new NotifyPushTestServer(settings, environment: "Development");
+        NotifyPushTestServer? second = null;
         try
         {
             await Context.AddInitScriptAsync(BlockWebSocket);
@@ -46,7 +46,7 @@ public sealed class EventStreamFallbackTests(ChromiumFixture chromium, ITestOutp
             // The restart: the first process drains (close event 1012) and stops; a new one takes its port and store.
             var port = first.BaseAddress.Port;
             first.Dispose();
-            second = new TestServer(settings, environment: "Development", port: port);
+            second = new NotifyPushTestServer(settings, environment: "Development", port: port);
             using (var service = second.CreateServiceClient())
             {
                 var after = new List<long>();

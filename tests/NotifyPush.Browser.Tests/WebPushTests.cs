@@ -14,7 +14,7 @@ namespace NotifyPush.Browser.Tests;
 /// </summary>
 public sealed class WebPushTests(ChromiumFixture chromium, ITestOutputHelper output) : BrowserTest(chromium, output)
 {
-    private TestServer StartWebPushServer()
+    private NotifyPushTestServer StartWebPushServer()
     {
         // The production host list: whatever endpoint Chromium gets must be one the server accepts as it is.
         var settings = VapidKeyPair.Create().Settings();
@@ -23,7 +23,7 @@ public sealed class WebPushTests(ChromiumFixture chromium, ITestOutputHelper out
         return StartServer(settings);
     }
 
-    private async Task<IPage> OpenPageAsync(TestServer server)
+    private async Task<IPage> OpenPageAsync(NotifyPushTestServer server)
     {
         await Context.GrantPermissionsAsync(["notifications"], new BrowserContextGrantPermissionsOptions { Origin = server.BaseAddress.GetLeftPart(UriPartial.Authority) });
         var page = await Context.NewPageAsync();
@@ -54,7 +54,7 @@ public sealed class WebPushTests(ChromiumFixture chromium, ITestOutputHelper out
               }
             }
             """,
-            TestServer.UserToken(user));
+            NotifyPushTestServer.UserToken(user));
         Output.WriteLine($"enableWebPush in Chromium: {outcome}");
 
         Assert.EndsWith("/notifypush-sw.js", await page.EvaluateAsync<string>("() => globalThis.workerUrl"), StringComparison.Ordinal);

@@ -53,7 +53,7 @@ public sealed partial class CoreLayeringTests
     [Fact]
     public void TheCheck_FindsAUsingAndAWrittenOutName()
     {
-        var found = CoreReference().Matches("using NotifyPush.Core.Delivery;\nvar x = new NotifyPush.Core.Connections.ReplicaState();")
+        var found = CoreReference().Matches("using NotifyPush.Core.Delivery;\nvar x = new NotifyPush.Core.Connections.DrainState();")
             .Select(m => m.Groups[1].Value);
 
         Assert.Equal(["Delivery", "Connections"], found);

@@ -11,8 +11,8 @@ namespace NotifyPush.Server.Tests;
 /// </summary>
 public sealed partial class ClientScriptEndpointTests : IDisposable
 {
-    // TestServer runs in Production unless told otherwise: the client must not depend on the demo page's static files.
-    private readonly TestServer _server = new();
+    // NotifyPushTestServer runs in Production unless told otherwise: the client must not depend on the demo page's static files.
+    private readonly NotifyPushTestServer _server = new();
 
     public void Dispose() => _server.Dispose();
 

@@ -14,7 +14,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Send_WhenUserHasTwoTabs_BothReceiveAndAnotherUserReceivesNothing()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         var alice = NewUser();
         var bob = NewUser();
@@ -46,7 +46,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Send_WhenFannedOutToThousandUsers_EachReceivesItOnce()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         var users = Enumerable.Range(0, 1000).Select(_ => NewUser()).ToList();
         var sockets = new List<TestSocket>();
@@ -79,7 +79,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Connect_WithSince_ReplaysOnlyLaterNotificationsThenLive()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         var user = NewUser();
         for (var i = 0; i < 5; i++)
@@ -87,7 +87,7 @@ public sealed class DeliveryTests
             await ServiceApi.SendAsync(api, user);
         }
 
-        await using var socket = await TestSocket.ConnectAsync(server, user, $"since=2&access_token={TestServer.UserToken(user)}");
+        await using var socket = await TestSocket.ConnectAsync(server, user, $"since=2&access_token={NotifyPushTestServer.UserToken(user)}");
         var (replayed, synced) = await socket.ReadUntilSyncedAsync();
         Assert.Equal([3L, 4L, 5L], replayed.Select(f => f.GetProperty("seq").GetInt64()));
         Assert.Equal(5, synced.GetProperty("seq").GetInt64());
@@ -100,7 +100,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Connect_WithSinceFurtherBackThanMaxReplayCount_ReplaysEverythingStoredInPages()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Delivery:MaxReplayCount"] = "5",
             ["NotifyPush:Delivery:ReplayPageSize"] = "3",
@@ -113,7 +113,7 @@ public sealed class DeliveryTests
         }
 
         // since is a promise: everything the store holds after it, however long, in pages of 3.
-        await using (var resumed = await TestSocket.ConnectAsync(server, user, $"since=2&access_token={TestServer.UserToken(user)}"))
+        await using (var resumed = await TestSocket.ConnectAsync(server, user, $"since=2&access_token={NotifyPushTestServer.UserToken(user)}"))
         {
             var (replayed, synced) = await resumed.ReadUntilSyncedAsync();
             Assert.Equal(Enumerable.Range(3, 18).Select(i => (long)i), replayed.Select(f => f.GetProperty("seq").GetInt64()));
@@ -131,7 +131,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Replay_WhileLiveNotificationsOutgrowTheQueue_DeliversEveryOneInOrderWithoutClosing()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:SendQueueCapacity"] = "2",
             ["NotifyPush:Connections:SendTimeoutSeconds"] = "60",
@@ -148,7 +148,7 @@ public sealed class DeliveryTests
 
         // The socket does not read yet: its replay of 20 MB stalls in the kernel's buffers while live
         // notifications arrive, more than the queue's 2 frames.
-        var socket = await TestSocket.ConnectAsync(server, user, $"since=0&access_token={TestServer.UserToken(user)}", read: false);
+        var socket = await TestSocket.ConnectAsync(server, user, $"since=0&access_token={NotifyPushTestServer.UserToken(user)}", read: false);
         await using (socket)
         {
             var registry = server.GetService<ConnectionRegistry>();
@@ -170,7 +170,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Connect_WithoutSince_ReplaysUnacknowledgedAndAcksMoveTheResumePoint()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         var user = NewUser();
         for (var i = 0; i < 5; i++)
@@ -197,7 +197,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Connect_WhenResumePointIsOlderThanRetention_SyncedSaysNotRecovered()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Retention:DeliveredHistoryHours"] = "0" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Retention:DeliveredHistoryHours"] = "0" });
         using var api = server.CreateServiceClient();
         var user = NewUser();
         for (var i = 0; i < 3; i++)
@@ -217,20 +217,20 @@ public sealed class DeliveryTests
         var afterCleanup = await store.GetStreamStateAsync(user, CancellationToken.None);
         Assert.True(afterCleanup.PrunedSeq == 3, $"deleted {deleted}, state {afterCleanup}");
 
-        await using var old = await TestSocket.ConnectAsync(server, user, $"since=0&access_token={TestServer.UserToken(user)}");
+        await using var old = await TestSocket.ConnectAsync(server, user, $"since=0&access_token={NotifyPushTestServer.UserToken(user)}");
         var (replayed, synced) = await old.ReadUntilSyncedAsync();
         Assert.Empty(replayed);
         Assert.False(synced.GetProperty("recovered").GetBoolean());
         Assert.Equal(3, synced.GetProperty("seq").GetInt64());
 
-        await using var current = await TestSocket.ConnectAsync(server, user, $"since=3&access_token={TestServer.UserToken(user)}");
+        await using var current = await TestSocket.ConnectAsync(server, user, $"since=3&access_token={NotifyPushTestServer.UserToken(user)}");
         Assert.True((await current.ReadUntilSyncedAsync()).Synced.GetProperty("recovered").GetBoolean());
     }
 
     [Fact]
     public async Task Send_WhenEightSendersRaceForOneUser_SeqsHaveNoHolesAndEverySocketGetsThemInOrder()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         var user = NewUser();
         await using var tab1 = await TestSocket.ConnectAsync(server, user);
         await using var tab2 = await TestSocket.ConnectAsync(server, user);
@@ -261,7 +261,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task SlowConsumer_IsClosedWith4008_AndGetsEverythingOnReconnect()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:SendQueueCapacity"] = "4",
             ["NotifyPush:Connections:SendTimeoutSeconds"] = "60",
@@ -288,7 +288,7 @@ public sealed class DeliveryTests
         var lastSeen = slow.ReceivedSeqs.DefaultIfEmpty(0).Max();
         await slow.DisposeAsync();
 
-        await using var again = await TestSocket.ConnectAsync(server, user, $"since={lastSeen}&access_token={TestServer.UserToken(user)}");
+        await using var again = await TestSocket.ConnectAsync(server, user, $"since={lastSeen}&access_token={NotifyPushTestServer.UserToken(user)}");
         var (replayed, synced) = await again.ReadUntilSyncedAsync(TimeSpan.FromSeconds(60));
         var all = slow.ReceivedSeqs.Concat(replayed.Select(f => f.GetProperty("seq").GetInt64())).ToList();
         Assert.Equal(Enumerable.Range(1, sent).Select(i => (long)i), all);
@@ -299,7 +299,7 @@ public sealed class DeliveryTests
     public async Task StalledReader_IsClosedWith4008_OnceItsQueueHoldsMoreThanTheByteLimit_AndGetsEverythingOnReconnect()
     {
         // The frame count alone (1024) would let this socket pin 200 MB; the byte bound (1 MiB) closes it long before.
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:SendQueueCapacity"] = "1024",
             ["NotifyPush:Connections:SendQueueBytes"] = "1048576",
@@ -329,7 +329,7 @@ public sealed class DeliveryTests
         var lastSeen = stalled.ReceivedSeqs.DefaultIfEmpty(0).Max();
         await stalled.DisposeAsync();
 
-        await using var again = await TestSocket.ConnectAsync(server, user, $"since={lastSeen}&access_token={TestServer.UserToken(user)}");
+        await using var again = await TestSocket.ConnectAsync(server, user, $"since={lastSeen}&access_token={NotifyPushTestServer.UserToken(user)}");
         var (replayed, synced) = await again.ReadUntilSyncedAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(Enumerable.Range(1, sent).Select(i => (long)i), stalled.ReceivedSeqs.Concat(replayed.Select(f => f.GetProperty("seq").GetInt64())));
         Assert.True(synced.GetProperty("recovered").GetBoolean());
@@ -338,7 +338,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task WriteLongerThanTheSendTimeout_AbortsTheSocketWith1001_AndReleasesItsSlot()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:SendQueueCapacity"] = "1000",
             ["NotifyPush:Connections:SendQueueBytes"] = "1000000000",
@@ -370,7 +370,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task SilentClient_IsClosedAfterTheHeartbeatTimeout_WhileAnAnsweringOneStays()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:HeartbeatSeconds"] = "1",
             ["NotifyPush:Connections:HeartbeatTimeoutSeconds"] = "1",
@@ -394,7 +394,7 @@ public sealed class DeliveryTests
     public async Task Connect_WithNothingStoredAfterTheResumePoint_ReadsNoNotificationsAndStillGetsTheNextLive()
     {
         ReadCountingStore? counting = null;
-        using var server = new TestServer(services: services =>
+        using var server = new NotifyPushTestServer(services: services =>
         {
             var original = services.Last(d => d.ServiceType == typeof(INotificationStore));
             services.Remove(original);
@@ -407,8 +407,8 @@ public sealed class DeliveryTests
         await ServiceApi.SendAsync(api, behind);
 
         await using var freshSocket = await TestSocket.ConnectAsync(server, fresh);
-        await using var caughtUpSocket = await TestSocket.ConnectAsync(server, caughtUp, $"since=1&access_token={TestServer.UserToken(caughtUp)}");
-        await using var behindSocket = await TestSocket.ConnectAsync(server, behind, $"since=1&access_token={TestServer.UserToken(behind)}");
+        await using var caughtUpSocket = await TestSocket.ConnectAsync(server, caughtUp, $"since=1&access_token={NotifyPushTestServer.UserToken(caughtUp)}");
+        await using var behindSocket = await TestSocket.ConnectAsync(server, behind, $"since=1&access_token={NotifyPushTestServer.UserToken(behind)}");
         var freshSync = await freshSocket.ReadUntilSyncedAsync();
         var caughtUpSync = await caughtUpSocket.ReadUntilSyncedAsync();
         var behindSync = await behindSocket.ReadUntilSyncedAsync();

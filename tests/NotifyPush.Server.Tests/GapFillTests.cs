@@ -17,7 +17,7 @@ public sealed class GapFillTests
     public async Task GapFill_WhenTheStoreMissesASeqItNeverRemoved_ReadsAgainAndSendsItInsteadOfSkippingIt()
     {
         RowHidingStore? hiding = null;
-        using var server = new TestServer(services: services => RowHidingStore.Install(services, store => hiding = store));
+        using var server = new NotifyPushTestServer(services: services => RowHidingStore.Install(services, store => hiding = store));
         using var api = server.CreateServiceClient();
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(server, user);
@@ -40,7 +40,7 @@ public sealed class GapFillTests
     public async Task GapFill_WhenTheStoreNeverReturnsASeqItDidNotRemove_ClosesWith1011AndSendsNothingPastIt()
     {
         RowHidingStore? hiding = null;
-        using var server = new TestServer(services: services => RowHidingStore.Install(services, store => hiding = store));
+        using var server = new NotifyPushTestServer(services: services => RowHidingStore.Install(services, store => hiding = store));
         using var api = server.CreateServiceClient();
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(server, user);
@@ -59,7 +59,7 @@ public sealed class GapFillTests
     [Fact]
     public async Task GapFill_WhenTheMissingSeqWasPruned_SkipsItAndSendsTheNext()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(server, user);
@@ -80,7 +80,7 @@ public sealed class GapFillTests
     [Fact]
     public async Task GapFill_WhenTheMissingSeqExpiredButIsStillStored_SkipsItWithoutWaitingForRetention()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(server, user);
@@ -97,7 +97,7 @@ public sealed class GapFillTests
     }
 
     /// <summary>Commits a notification straight into the server's store: no doorbell rings for it.</summary>
-    private static async Task AppendWithoutDoorbellAsync(TestServer server, string user, DateTimeOffset? createdAt = null, DateTimeOffset? expiresAt = null)
+    private static async Task AppendWithoutDoorbellAsync(NotifyPushTestServer server, string user, DateTimeOffset? createdAt = null, DateTimeOffset? expiresAt = null)
     {
         var created = createdAt ?? DateTimeOffset.UtcNow;
         var request = new AppendRequest("test", null, "hash", [user], "test.silent", """{"silent":true}""", created, expiresAt ?? created.AddDays(1));

@@ -12,7 +12,7 @@ namespace NotifyPush.Server.Tests;
 /// </summary>
 public sealed class LoneSurrogateTests : IDisposable
 {
-    private readonly TestServer _server = new(environment: "Development");
+    private readonly NotifyPushTestServer _server = new(environment: "Development");
 
     public void Dispose() => _server.Dispose();
 

@@ -13,7 +13,7 @@ namespace NotifyPush.Server.Tests;
 /// <summary>The service API over real HTTP: validation, idempotency, limits, credentials.</summary>
 public sealed class NotificationsApiTests : IDisposable
 {
-    private readonly TestServer _server = new(new Dictionary<string, string?> { ["NotifyPush:Api:MaxPayloadBytes"] = "1024" });
+    private readonly NotifyPushTestServer _server = new(new Dictionary<string, string?> { ["NotifyPush:Api:MaxPayloadBytes"] = "1024" });
 
     public void Dispose() => _server.Dispose();
 
@@ -36,7 +36,7 @@ public sealed class NotificationsApiTests : IDisposable
     public async Task Post_WhenRetriedAfterTheNotificationExpiredAndWasCleanedUp_ReturnsTheOriginalIdAndSeq()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var server = new TestServer(services: services => services.AddSingleton<TimeProvider>(clock));
+        using var server = new NotifyPushTestServer(services: services => services.AddSingleton<TimeProvider>(clock));
         using var api = server.CreateServiceClient();
         var store = server.GetService<INotificationStore>();
         var user = NewUser();
@@ -63,7 +63,7 @@ public sealed class NotificationsApiTests : IDisposable
     public async Task Post_WhenRetriedAfterTheNotificationExpired_DoesNotRingItsDoorbellForAnOpenSocket()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var server = new TestServer(services: services => services.AddSingleton<TimeProvider>(clock));
+        using var server = new NotifyPushTestServer(services: services => services.AddSingleton<TimeProvider>(clock));
         using var api = server.CreateServiceClient();
         var user = NewUser();
         var body = JsonSerializer.Serialize(new { userId = user, type = "expired", payload = new { a = 1 }, ttlSeconds = 60 });
@@ -284,7 +284,7 @@ public sealed class NotificationsApiTests : IDisposable
     {
         var user = NewUser();
         using var client = _server.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(user));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken(user));
         using var response = await ServiceApi.PostRawAsync(client, JsonSerializer.Serialize(new { userId = user, type = "t" }));
         await AssertProblemAsync(response, HttpStatusCode.Forbidden);
         Assert.Equal(0, (await Store.GetStreamStateAsync(user, CancellationToken.None)).LastSeq);

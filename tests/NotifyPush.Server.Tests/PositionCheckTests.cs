@@ -17,7 +17,7 @@ public sealed class PositionCheckTests
     [Fact]
     public async Task PositionCheck_WhenANotificationWasCommittedWithoutADoorbell_SendsItToTheOpenSocketWithoutAReconnect()
     {
-        using var server = new TestServer(Settings(intervalSeconds: 1));
+        using var server = new NotifyPushTestServer(Settings(intervalSeconds: 1));
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(server, user);
         await socket.ReadUntilSyncedAsync();
@@ -36,7 +36,7 @@ public sealed class PositionCheckTests
         HeadsProbeStore? probe = null;
         var settings = Settings(intervalSeconds: 1);
         settings["NotifyPush:Delivery:PositionCheckBatchSize"] = "10";
-        using var server = new TestServer(settings, services: services => HeadsProbeStore.Install(services, store => probe = store));
+        using var server = new NotifyPushTestServer(settings, services: services => HeadsProbeStore.Install(services, store => probe = store));
         var sockets = new List<TestSocket>();
         try
         {
@@ -71,7 +71,7 @@ public sealed class PositionCheckTests
     public async Task PositionCheck_WhenTheStoreFails_LogsItOnceKeepsCheckingAndCatchesUpOnceTheStoreIsBack()
     {
         HeadsProbeStore? probe = null;
-        using var server = new TestServer(Settings(intervalSeconds: 1), services: services => HeadsProbeStore.Install(services, store => probe = store));
+        using var server = new NotifyPushTestServer(Settings(intervalSeconds: 1), services: services => HeadsProbeStore.Install(services, store => probe = store));
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(server, user);
         await socket.ReadUntilSyncedAsync();
@@ -94,13 +94,13 @@ public sealed class PositionCheckTests
     private static Dictionary<string, string?> Settings(int intervalSeconds) =>
         new() { ["NotifyPush:Delivery:PositionCheckSeconds"] = intervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
-    private static List<FakeLogRecord> FullPasses(TestServer server) =>
+    private static List<FakeLogRecord> FullPasses(NotifyPushTestServer server) =>
         server.Logs.Where(log => log.Id.Id == NotifyPushEventIds.PositionCheckPass && log.GetStructuredStateValue("UserCount") == "25").ToList();
 
-    private static int CountEvents(TestServer server, int eventId) => server.Logs.Count(log => log.Id.Id == eventId);
+    private static int CountEvents(NotifyPushTestServer server, int eventId) => server.Logs.Count(log => log.Id.Id == eventId);
 
     /// <summary>Commits a notification straight into the server's store, as a sender stopped before its publish would: no doorbell rings.</summary>
-    private static async Task AppendWithoutDoorbellAsync(TestServer server, string user)
+    private static async Task AppendWithoutDoorbellAsync(NotifyPushTestServer server, string user)
     {
         var now = DateTimeOffset.UtcNow;
         var request = new AppendRequest("test", null, "hash", [user], "test.silent", """{"silent":true}""", now, now.AddDays(1));

@@ -25,7 +25,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
     public async Task PrimaryKilledAndStandbyPromoted_SendsDuringTheSwitchAre503ThenAcceptedOnRetry_AndNothingAcknowledgedIsLost()
     {
         await using var postgres = await PostgresReplicationPair.StartAsync();
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Store:Provider"] = "Postgres",
             ["NotifyPush:Store:ConnectionString"] = postgres.ConnectionString,

@@ -12,7 +12,7 @@ namespace NotifyPush.Server.Tests;
 /// </summary>
 public sealed class ServerSentEventsTests : IDisposable
 {
-    private readonly TestServer _server = new(new Dictionary<string, string?>
+    private readonly NotifyPushTestServer _server = new(new Dictionary<string, string?>
     {
         ["NotifyPush:Connections:MaxSocketsPerUser"] = "2",
         ["NotifyPush:Connections:TokenExpiryWarningSeconds"] = "2",
@@ -166,7 +166,7 @@ public sealed class ServerSentEventsTests : IDisposable
     public async Task CredentialExpiry_WarnsWithTokenExpiring_ThenEndsWithACloseEvent4001()
     {
         var user = NewUser();
-        var token = TestServer.UserToken(user, expiresIn: TimeSpan.FromSeconds(4));
+        var token = NotifyPushTestServer.UserToken(user, expiresIn: TimeSpan.FromSeconds(4));
         await using var stream = await TestEventStream.ConnectAsync(_server.BaseAddress, $"/sse?access_token={token}");
         await stream.ReadUntilSyncedAsync();
 
@@ -185,7 +185,7 @@ public sealed class ServerSentEventsTests : IDisposable
         await socket.ReadUntilSyncedAsync();
         await stream.ReadUntilSyncedAsync();
 
-        var (status, body, response) = await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, $"/sse?access_token={TestServer.UserToken(user)}");
+        var (status, body, response) = await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, $"/sse?access_token={NotifyPushTestServer.UserToken(user)}");
         Assert.Equal(HttpStatusCode.TooManyRequests, status);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("Too many sockets", JsonDocument.Parse(body).RootElement.GetProperty("title").GetString());
@@ -194,10 +194,10 @@ public sealed class ServerSentEventsTests : IDisposable
     [Fact]
     public async Task Refusals_ArePlainHttpWithProblemDetails()
     {
-        var token = TestServer.UserToken(NewUser());
+        var token = NotifyPushTestServer.UserToken(NewUser());
         Assert.Equal(HttpStatusCode.Unauthorized, (await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, "/sse")).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, "/sse", r => r.Headers.Add("Authorization", "ApiKey " + TestServer.ApiKey))).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, $"/sse?access_token={TestServer.UserToken(NewUser(), expiresIn: TimeSpan.FromSeconds(-5))}")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, "/sse", r => r.Headers.Add("Authorization", "ApiKey " + NotifyPushTestServer.ApiKey))).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, $"/sse?access_token={NotifyPushTestServer.UserToken(NewUser(), expiresIn: TimeSpan.FromSeconds(-5))}")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, $"/sse?access_token={token}&since=-1")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, $"/sse?access_token={token}", r => r.Headers.Add("Last-Event-ID", "abc"))).Status);
         Assert.Equal(HttpStatusCode.NotAcceptable, (await TestEventStream.ExpectRefusalAsync(_server.BaseAddress, $"/sse?access_token={token}", r =>
@@ -216,7 +216,7 @@ public sealed class ServerSentEventsTests : IDisposable
         var user = NewUser();
         void Configure(HttpRequestMessage request)
         {
-            request.Headers.Add("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(user));
+            request.Headers.Add("Cookie", "__Host-notifypush_token=" + NotifyPushTestServer.UserToken(user));
             if (origin is not null)
             {
                 request.Headers.Add("Origin", origin);
@@ -237,7 +237,7 @@ public sealed class ServerSentEventsTests : IDisposable
     public async Task Ack_OverPost_IsStoredAsTheUsersDeliveredPosition()
     {
         var user = NewUser();
-        var token = TestServer.UserToken(user);
+        var token = NotifyPushTestServer.UserToken(user);
         using var api = _server.CreateServiceClient();
         for (var i = 1; i <= 3; i++)
         {
@@ -267,7 +267,7 @@ public sealed class ServerSentEventsTests : IDisposable
     public async Task Ack_WithoutAStreamOnThisReplica_IsCheckedAgainstTheStore()
     {
         var user = NewUser();
-        var token = TestServer.UserToken(user);
+        var token = NotifyPushTestServer.UserToken(user);
         using var api = _server.CreateServiceClient();
         await ServiceApi.SendAsync(api, user);
         await ServiceApi.SendAsync(api, user);
@@ -287,7 +287,7 @@ public sealed class ServerSentEventsTests : IDisposable
     [InlineData("[2]")]
     public async Task Ack_WithAMalformedBody_Is400(string body)
     {
-        using var response = await TestEventStream.AckAsync(_server, TestServer.UserToken(NewUser()), body);
+        using var response = await TestEventStream.AckAsync(_server, NotifyPushTestServer.UserToken(NewUser()), body);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
@@ -299,7 +299,7 @@ public sealed class ServerSentEventsTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
 
         using var client = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TestSocket.DefaultTimeout };
-        using var viaQuery = await client.PostAsync($"/sse/ack?access_token={TestServer.UserToken(NewUser())}", new StringContent("""{"seq":0}""", Encoding.UTF8, "application/json"));
+        using var viaQuery = await client.PostAsync($"/sse/ack?access_token={NotifyPushTestServer.UserToken(NewUser())}", new StringContent("""{"seq":0}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Unauthorized, viaQuery.StatusCode);
     }
 
@@ -312,7 +312,7 @@ public sealed class ServerSentEventsTests : IDisposable
         // A cookie rides along on a cross-site POST: without the Origin check any site could acknowledge for the user.
         using var client = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TestSocket.DefaultTimeout };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/sse/ack") { Content = new StringContent("""{"seq":0}""", Encoding.UTF8, "application/json") };
-        request.Headers.Add("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(NewUser()));
+        request.Headers.Add("Cookie", "__Host-notifypush_token=" + NotifyPushTestServer.UserToken(NewUser()));
         if (origin is not null)
         {
             request.Headers.Add("Origin", origin);
@@ -326,7 +326,7 @@ public sealed class ServerSentEventsTests : IDisposable
     public async Task AccessToken_InTheStreamsQuery_IsNeverLogged()
     {
         var user = NewUser();
-        var token = TestServer.UserToken(user);
+        var token = NotifyPushTestServer.UserToken(user);
         await using (var stream = await TestEventStream.ConnectAsync(_server.BaseAddress, $"/sse?access_token={token}"))
         {
             await stream.ReadUntilSyncedAsync();
@@ -340,7 +340,7 @@ public sealed class ServerSentEventsTests : IDisposable
     [Fact]
     public async Task Shutdown_EndsStreamsWithACloseEvent1012()
     {
-        var server = new TestServer();
+        var server = new NotifyPushTestServer();
         await using var stream = await TestEventStream.ConnectAsync(server, NewUser());
         await stream.ReadUntilSyncedAsync();
         var stopping = Task.Run(server.Dispose);
@@ -351,7 +351,7 @@ public sealed class ServerSentEventsTests : IDisposable
     [Fact]
     public async Task StalledReader_IsEndedWithACloseEvent4008_AndResumesWithLastEventIdWithNothingLost()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:SendQueueCapacity"] = "1024",
             ["NotifyPush:Connections:SendQueueBytes"] = "1048576",

@@ -9,7 +9,7 @@ namespace NotifyPush.Server.Tests;
 /// <summary>The socket's handshake, frames and close codes against a real server.</summary>
 public sealed class SocketProtocolTests : IDisposable
 {
-    private readonly TestServer _server = new(new Dictionary<string, string?>
+    private readonly NotifyPushTestServer _server = new(new Dictionary<string, string?>
     {
         ["NotifyPush:Connections:MaxInboundFrameBytes"] = "1024",
         ["NotifyPush:Connections:MaxSocketsPerUser"] = "2",
@@ -41,7 +41,7 @@ public sealed class SocketProtocolTests : IDisposable
     public async Task Connect_WithBearerHeader_IsAccepted()
     {
         var user = NewUser();
-        await using var socket = await TestSocket.ConnectAsync(_server.SocketUri(), configure: o => o.SetRequestHeader("Authorization", "Bearer " + TestServer.UserToken(user)));
+        await using var socket = await TestSocket.ConnectAsync(_server.SocketUri(), configure: o => o.SetRequestHeader("Authorization", "Bearer " + NotifyPushTestServer.UserToken(user)));
         Assert.Equal(user, (await socket.NextOfTypeAsync("welcome")).GetProperty("userId").GetString());
     }
 
@@ -51,7 +51,7 @@ public sealed class SocketProtocolTests : IDisposable
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(_server.SocketUri(), configure: o =>
         {
-            o.SetRequestHeader("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(user));
+            o.SetRequestHeader("Cookie", "__Host-notifypush_token=" + NotifyPushTestServer.UserToken(user));
             o.SetRequestHeader("Origin", "https://app.test");
         });
         Assert.Equal(user, (await socket.NextOfTypeAsync("welcome")).GetProperty("userId").GetString());
@@ -64,7 +64,7 @@ public sealed class SocketProtocolTests : IDisposable
     {
         var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri(), o =>
         {
-            o.SetRequestHeader("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(NewUser()));
+            o.SetRequestHeader("Cookie", "__Host-notifypush_token=" + NotifyPushTestServer.UserToken(NewUser()));
             if (origin is not null)
             {
                 o.SetRequestHeader("Origin", origin);
@@ -82,29 +82,29 @@ public sealed class SocketProtocolTests : IDisposable
     [Fact]
     public async Task Connect_WithServiceApiKey_Is401()
     {
-        var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri(), o => o.SetRequestHeader("Authorization", "ApiKey " + TestServer.ApiKey));
+        var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri(), o => o.SetRequestHeader("Authorization", "ApiKey " + NotifyPushTestServer.ApiKey));
         Assert.Equal(HttpStatusCode.Unauthorized, status);
     }
 
     [Fact]
     public async Task Connect_WithServiceToken_Is401()
     {
-        var token = TestServer.UserToken(NewUser(), audience: TestServer.ServiceAudience);
+        var token = NotifyPushTestServer.UserToken(NewUser(), audience: NotifyPushTestServer.ServiceAudience);
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={token}")));
     }
 
     [Fact]
     public async Task Connect_WithExpiredToken_Is401()
     {
-        var token = TestServer.UserToken(NewUser(), expiresIn: TimeSpan.FromSeconds(-5));
+        var token = NotifyPushTestServer.UserToken(NewUser(), expiresIn: TimeSpan.FromSeconds(-5));
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={token}")));
     }
 
     [Fact]
     public async Task Connect_WithWrongIssuerOrAudience_Is401()
     {
-        var wrongIssuer = TestServer.UserToken(NewUser(), issuer: "https://other.test");
-        var wrongAudience = TestServer.UserToken(NewUser(), audience: "someone-else");
+        var wrongIssuer = NotifyPushTestServer.UserToken(NewUser(), issuer: "https://other.test");
+        var wrongAudience = NotifyPushTestServer.UserToken(NewUser(), audience: "someone-else");
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={wrongIssuer}")));
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={wrongAudience}")));
     }
@@ -112,7 +112,7 @@ public sealed class SocketProtocolTests : IDisposable
     [Fact]
     public async Task Connect_WithUnsignedOrTamperedToken_Is401()
     {
-        var token = TestServer.UserToken(NewUser());
+        var token = NotifyPushTestServer.UserToken(NewUser());
         var parts = token.Split('.');
         var unsigned = Base64Url("""{"alg":"none","typ":"JWT"}""") + "." + parts[1] + ".";
         var tampered = parts[0] + "." + Base64Url("""{"sub":"admin","iss":"https://issuer.test","aud":"notifypush-test","exp":4102444800}""") + "." + parts[2];
@@ -123,7 +123,7 @@ public sealed class SocketProtocolTests : IDisposable
     [Fact]
     public async Task Connect_WithEmptyUserClaim_Is401()
     {
-        var token = TestServer.UserToken(" ");
+        var token = NotifyPushTestServer.UserToken(" ");
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={token}")));
     }
 
@@ -133,7 +133,7 @@ public sealed class SocketProtocolTests : IDisposable
         var user = NewUser();
         await using var first = await TestSocket.ConnectAsync(_server, user);
         await using var second = await TestSocket.ConnectAsync(_server, user);
-        var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={TestServer.UserToken(user)}"));
+        var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={NotifyPushTestServer.UserToken(user)}"));
         Assert.Equal(HttpStatusCode.TooManyRequests, status);
     }
 
@@ -141,7 +141,7 @@ public sealed class SocketProtocolTests : IDisposable
     public async Task Connect_WithInvalidSince_Is400()
     {
         var user = NewUser();
-        var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri($"since=-1&access_token={TestServer.UserToken(user)}"));
+        var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri($"since=-1&access_token={NotifyPushTestServer.UserToken(user)}"));
         Assert.Equal(HttpStatusCode.BadRequest, status);
     }
 
@@ -149,7 +149,7 @@ public sealed class SocketProtocolTests : IDisposable
     public async Task QueryToken_NeverReachesTheLogs()
     {
         var user = NewUser();
-        var token = TestServer.UserToken(user);
+        var token = NotifyPushTestServer.UserToken(user);
         await using (var socket = await TestSocket.ConnectAsync(_server, user, $"access_token={token}"))
         {
             await socket.ReadUntilSyncedAsync();
@@ -167,7 +167,7 @@ public sealed class SocketProtocolTests : IDisposable
         var user = NewUser();
         await using var socket = await TestSocket.ConnectAsync(_server, user);
         await socket.ReadUntilSyncedAsync();
-        await socket.SendTextAsync($$"""{"type":"auth","token":"{{TestServer.UserToken(NewUser())}}"}""");
+        await socket.SendTextAsync($$"""{"type":"auth","token":"{{NotifyPushTestServer.UserToken(NewUser())}}"}""");
         Assert.Equal(CloseCodes.PolicyViolation, await socket.WaitForCloseAsync());
     }
 
@@ -175,7 +175,7 @@ public sealed class SocketProtocolTests : IDisposable
     public async Task Credential_WhenItExpiresWithoutRefresh_WarnsThenClosesWith4001()
     {
         var user = NewUser();
-        await using var socket = await TestSocket.ConnectAsync(_server, user, $"access_token={TestServer.UserToken(user, TimeSpan.FromSeconds(4))}");
+        await using var socket = await TestSocket.ConnectAsync(_server, user, $"access_token={NotifyPushTestServer.UserToken(user, TimeSpan.FromSeconds(4))}");
         var warning = await socket.NextOfTypeAsync("token-expiring");
         Assert.InRange(warning.GetProperty("inSeconds").GetInt32(), 1, 4);
         Assert.Equal(CloseCodes.CredentialExpired, await socket.WaitForCloseAsync());
@@ -187,9 +187,9 @@ public sealed class SocketProtocolTests : IDisposable
         var user = NewUser();
         var lifetime = TimeSpan.FromSeconds(4);
         var oldExpiry = DateTime.UtcNow + lifetime;
-        await using var socket = await TestSocket.ConnectAsync(_server, user, $"access_token={TestServer.UserToken(user, lifetime)}");
+        await using var socket = await TestSocket.ConnectAsync(_server, user, $"access_token={NotifyPushTestServer.UserToken(user, lifetime)}");
         await socket.NextOfTypeAsync("token-expiring");
-        await socket.SendTextAsync($$"""{"type":"auth","token":"{{TestServer.UserToken(user)}}"}""");
+        await socket.SendTextAsync($$"""{"type":"auth","token":"{{NotifyPushTestServer.UserToken(user)}}"}""");
 
         // Wait until the old credential would have expired, then prove the socket still delivers.
         await ServiceApi.EventuallyAsync(() => Task.FromResult(DateTime.UtcNow > oldExpiry.AddSeconds(1) || socket.Closed.IsCompleted), "the old credential's expiry has passed");
@@ -264,7 +264,7 @@ public sealed class SocketProtocolTests : IDisposable
         using var anonymous = await client.GetAsync("/ws");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
 
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestServer.UserToken(NewUser()));
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken(NewUser()));
         using var response = await client.GetAsync("/ws");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
@@ -277,7 +277,7 @@ public sealed class SocketProtocolTests : IDisposable
     public async Task Handshake_WithAnotherWebSocketVersionAndAValidToken_Is426NamingVersion13(string? version)
     {
         // RFC 6455 §4.2.2: a version the server does not speak gets 426 and the versions it does speak.
-        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", $"/ws?access_token={TestServer.UserToken(NewUser())}", UpgradeHeaders(version));
+        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", $"/ws?access_token={NotifyPushTestServer.UserToken(NewUser())}", UpgradeHeaders(version));
 
         Assert.True(response.Status == HttpStatusCode.UpgradeRequired, $"{(int)response.Status} {response.Body}");
         Assert.Equal("13", response.Headers["Sec-WebSocket-Version"]);
@@ -301,7 +301,7 @@ public sealed class SocketProtocolTests : IDisposable
     public async Task Handshake_WithVersion13OverRawHttp_Upgrades()
     {
         // The same request as above with version 13: only the version decided the 426.
-        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", $"/ws?access_token={TestServer.UserToken(NewUser())}", UpgradeHeaders("13"));
+        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", $"/ws?access_token={NotifyPushTestServer.UserToken(NewUser())}", UpgradeHeaders("13"));
 
         Assert.Equal(HttpStatusCode.SwitchingProtocols, response.Status);
     }
@@ -309,7 +309,7 @@ public sealed class SocketProtocolTests : IDisposable
     [Fact]
     public async Task Shutdown_ClosesSocketsWith1012()
     {
-        var server = new TestServer();
+        var server = new NotifyPushTestServer();
         var user = NewUser();
         var socket = await TestSocket.ConnectAsync(server, user);
         await socket.ReadUntilSyncedAsync();

@@ -16,7 +16,7 @@ public sealed class StoreRestartTests
     public async Task SocketHandshakeAndKeyedSend_AfterPostgresRestarted_WorkOnTheFirstTry()
     {
         await using var postgres = await PostgresServerProcess.StartAsync();
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Store:Provider"] = "Postgres",
             ["NotifyPush:Store:ConnectionString"] = postgres.ConnectionString,
@@ -47,7 +47,7 @@ public sealed class StoreRestartTests
     public async Task SendWithoutKey_AfterPostgresStoppedAndStartedUnderAnIdleReplica_IsAcceptedOnTheFirstTry()
     {
         await using var postgres = await PostgresServerProcess.StartAsync();
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Store:Provider"] = "Postgres",
             ["NotifyPush:Store:ConnectionString"] = postgres.ConnectionString,

@@ -12,7 +12,7 @@ namespace NotifyPush.Server.Tests;
 /// </summary>
 public sealed class UserIdRouteTests : IDisposable
 {
-    private readonly TestServer _server = new();
+    private readonly NotifyPushTestServer _server = new();
 
     public void Dispose() => _server.Dispose();
 
@@ -160,7 +160,7 @@ public sealed class UserIdRouteTests : IDisposable
         using var api = _server.CreateServiceClient();
         await ServiceApi.SendAsync(api, $"{tag}y", "private");
 
-        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", string.Format(target, tag), [$"Authorization: ApiKey {TestServer.ApiKey}"]);
+        var response = await RawHttp.SendAsync(_server.BaseAddress, "GET", string.Format(target, tag), [$"Authorization: ApiKey {NotifyPushTestServer.ApiKey}"]);
 
         Assert.True(response.Status == HttpStatusCode.BadRequest, $"{(int)response.Status} {response.Body}");
         Assert.Equal("application/problem+json", response.Headers["Content-Type"].Split(';')[0]);
@@ -188,7 +188,7 @@ public sealed class UserIdRouteTests : IDisposable
     [InlineData("..")]
     public async Task Connect_WithADotSegmentUserId_IsRefusedWith401(string userId)
     {
-        var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={TestServer.UserToken(userId)}"));
+        var status = await TestSocket.ExpectRefusalAsync(_server.SocketUri($"access_token={NotifyPushTestServer.UserToken(userId)}"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, status);
     }

@@ -17,7 +17,7 @@ namespace NotifyPush.Core.Connections;
 /// </remarks>
 public sealed partial class ConnectionDrainService(
     ConnectionRegistry registry,
-    ReplicaState state,
+    DrainState state,
     IOptions<ConnectionOptions> options,
     TimeProvider timeProvider,
     ILogger<ConnectionDrainService> logger) : IHostedLifecycleService

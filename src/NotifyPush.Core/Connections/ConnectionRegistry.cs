@@ -19,7 +19,7 @@ namespace NotifyPush.Core.Connections;
 /// </remarks>
 public sealed partial class ConnectionRegistry(
     INotificationBackplane backplane,
-    ReplicaState replica,
+    DrainState replica,
     IOptions<ConnectionOptions> options,
     ILogger<ConnectionRegistry> logger,
     IUserSocketCountObserver? socketCounts = null)

@@ -13,5 +13,5 @@ public interface IPresenceDirectory
 
     /// <summary>Every live replica (this one measured now, the others as of their last heartbeat).</summary>
     /// <exception cref="PresenceUnavailableException">The others cannot be read now (Redis is down).</exception>
-    Task<IReadOnlyList<ReplicaInfo>> GetReplicasAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyList<ReplicaReport>> GetReplicasAsync(CancellationToken cancellationToken);
 }

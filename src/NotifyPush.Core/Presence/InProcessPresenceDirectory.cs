@@ -14,7 +14,7 @@ namespace NotifyPush.Core.Presence;
 public sealed class InProcessPresenceDirectory(
     ConnectionRegistry registry,
     PresenceTracker tracker,
-    ReplicaStatus status,
+    ReplicaReporter status,
     IOptions<PresenceOptions> options,
     TimeProvider timeProvider) : BackgroundService, IPresenceDirectory
 {
@@ -39,7 +39,7 @@ public sealed class InProcessPresenceDirectory(
         return Task.FromResult<IReadOnlyList<UserPresence>>(result);
     }
 
-    public async Task<IReadOnlyList<ReplicaInfo>> GetReplicasAsync(CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<ReplicaReport>> GetReplicasAsync(CancellationToken cancellationToken) =>
         [await status.SnapshotAsync(cancellationToken).ConfigureAwait(false)];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

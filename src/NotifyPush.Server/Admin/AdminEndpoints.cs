@@ -46,7 +46,7 @@ public static class AdminEndpoints
         return app;
     }
 
-    internal static async Task<Ok<AdminReplicasResponse>> GetReplicasAsync(IPresenceDirectory presence, ReplicaStatus status, CancellationToken cancellationToken)
+    internal static async Task<Ok<AdminReplicasResponse>> GetReplicasAsync(IPresenceDirectory presence, ReplicaReporter status, CancellationToken cancellationToken)
     {
         try
         {

@@ -25,7 +25,7 @@ public static class HealthEndpoints
     internal static async Task<JsonHttpResult<ReadinessReport>> ReadyAsync(
         INotificationStore store,
         INotificationBackplane backplane,
-        ReplicaState replica,
+        DrainState replica,
         ConnectionRegistry registry,
         TimeProvider timeProvider,
         CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ public abstract class BrowserTest(ChromiumFixture chromium, ITestOutputHelper ou
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly List<string> _console = [];
-    private readonly List<TestServer> _servers = [];
+    private readonly List<NotifyPushTestServer> _servers = [];
     private IBrowserContext? _context;
 
     protected ITestOutputHelper Output { get; } = output;
@@ -66,7 +66,7 @@ public abstract class BrowserTest(ChromiumFixture chromium, ITestOutputHelper ou
     /// Starts a Development test server (<see cref="DemoServer"/>) that lives until the test's browser context is
     /// closed, so a failing test's screenshots still show pages talking to a running server.
     /// </summary>
-    protected TestServer StartServer(IDictionary<string, string?>? settings = null)
+    protected NotifyPushTestServer StartServer(IDictionary<string, string?>? settings = null)
     {
         var server = DemoServer.Start(settings);
         _servers.Add(server);

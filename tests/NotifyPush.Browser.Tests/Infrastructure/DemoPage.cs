@@ -16,7 +16,7 @@ public sealed class DemoPage(IPage page)
         $"/?user={Uri.EscapeDataString(userId)}&backoff=200&backoffMax=2000" + (string.IsNullOrEmpty(options) ? "" : "&" + options);
 
     /// <summary>Opens the demo page signed in as <paramref name="userId"/> in a new tab and waits until its client is live.</summary>
-    public static async Task<DemoPage> OpenAsync(IBrowserContext context, TestServer server, string userId, string? options = null)
+    public static async Task<DemoPage> OpenAsync(IBrowserContext context, NotifyPushTestServer server, string userId, string? options = null)
     {
         var demo = new DemoPage(await context.NewPageAsync());
         await demo.GotoAsync(server, userId, options);
@@ -24,7 +24,7 @@ public sealed class DemoPage(IPage page)
     }
 
     /// <summary>Navigates this tab to the demo page and waits until its client is live.</summary>
-    public async Task GotoAsync(TestServer server, string userId, string? options = null)
+    public async Task GotoAsync(NotifyPushTestServer server, string userId, string? options = null)
     {
         await page.GotoAsync(new Uri(server.BaseAddress, PathFor(userId, options)).ToString());
         await WaitForStateAsync("live");

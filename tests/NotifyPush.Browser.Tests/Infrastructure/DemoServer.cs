@@ -8,8 +8,8 @@ namespace NotifyPush.Browser.Tests.Infrastructure;
 public static class DemoServer
 {
     /// <summary>Starts a server in Development with its own SQLite file.</summary>
-    public static TestServer Start(IDictionary<string, string?>? settings = null)
+    public static NotifyPushTestServer Start(IDictionary<string, string?>? settings = null)
     {
-        return new TestServer(settings, environment: "Development");
+        return new NotifyPushTestServer(settings, environment: "Development");
     }
 }

@@ -6,7 +6,7 @@ namespace NotifyPush.Browser.Tests.Infrastructure;
 public static class ServerSockets
 {
     /// <summary>The connection ids of the user's registered sockets that have not been asked to close.</summary>
-    public static string[] Of(TestServer server, string userId)
+    public static string[] Of(NotifyPushTestServer server, string userId)
     {
         var registry = server.GetService<ConnectionRegistry>();
         var ids = new List<string>();
@@ -22,7 +22,7 @@ public static class ServerSockets
     }
 
     /// <summary>Polls until the user's open sockets satisfy <paramref name="condition"/>; fails with what the server saw.</summary>
-    public static Task<string[]> WaitForAsync(TestServer server, string userId, Func<string[], bool> condition, string what) =>
+    public static Task<string[]> WaitForAsync(NotifyPushTestServer server, string userId, Func<string[], bool> condition, string what) =>
         Poll.UntilAsync(
             () => Of(server, userId),
             condition,

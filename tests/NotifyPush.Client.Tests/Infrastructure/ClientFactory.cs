@@ -23,7 +23,7 @@ public static class ClientFactory
         var publisher = new NotifyPushPublisher(http, new NotifyPushPublisherOptions
         {
             BaseAddress = baseAddress,
-            Credential = credential ?? NotifyPushCredential.ApiKey(TestServer.ApiKey),
+            Credential = credential ?? NotifyPushCredential.ApiKey(NotifyPushTestServer.ApiKey),
             Retry = retry ?? FastRetry(),
         });
         return (publisher, http);
@@ -33,7 +33,7 @@ public static class ClientFactory
     public static NotifyPushSubscriberOptions SubscriberOptions(Uri socketUri, string userId, Func<CancellationToken, ValueTask<string>>? tokenProvider = null) => new()
     {
         SocketUri = socketUri,
-        TokenProvider = tokenProvider ?? (_ => ValueTask.FromResult(TestServer.UserToken(userId))),
+        TokenProvider = tokenProvider ?? (_ => ValueTask.FromResult(NotifyPushTestServer.UserToken(userId))),
         ReconnectFirstDelay = TimeSpan.FromMilliseconds(50),
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
         HeartbeatGrace = TimeSpan.FromSeconds(3),

@@ -84,7 +84,7 @@ public sealed class ClientPackageTests
     /// </summary>
     private static async Task UseFromAScratchProjectAsync(string packages)
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         var user = $"scratch-{Guid.NewGuid():N}";
         await using var socket = await TestSocket.ConnectAsync(server, user);
         await socket.ReadUntilSyncedAsync();
@@ -128,7 +128,7 @@ public sealed class ClientPackageTests
             Console.WriteLine($"seq {result.Notifications[0].Seq}");
             """);
 
-        var (exitCode, text) = await RunAsync(app, "run", "--", server.BaseAddress.ToString(), TestServer.ApiKey, user);
+        var (exitCode, text) = await RunAsync(app, "run", "--", server.BaseAddress.ToString(), NotifyPushTestServer.ApiKey, user);
         Assert.True(exitCode == 0, $"the scratch app failed ({exitCode}):\n{text}");
         Assert.Contains("seq 1", text, StringComparison.Ordinal);
         var frame = (await socket.ReadNotificationsAsync(1))[0];

@@ -9,7 +9,7 @@ namespace NotifyPush.Client.Tests.Publishing;
 /// <summary>Every error answer of a real server arrives as its typed exception, with the problem's fields and never the credential.</summary>
 public sealed class PublisherProblemTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private readonly TestServer _server = fixture.Server;
+    private readonly NotifyPushTestServer _server = fixture.Server;
 
     [Fact]
     public async Task SendAsync_WithAnInvalidBody_ThrowsAValidationExceptionWithFieldErrors()
@@ -55,14 +55,14 @@ public sealed class PublisherProblemTests(ServerFixture fixture) : IClassFixture
         Assert.Equal(401, exception.StatusCode);
         Assert.Equal(1, exception.Attempts);
         Assert.DoesNotContain(wrongKey, exception.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain(TestServer.ApiKey, exception.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(NotifyPushTestServer.ApiKey, exception.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SendAsync_WithAUserTokenAsTheCredential_Throws403()
     {
         var user = NewUser();
-        var userToken = TestServer.UserToken(user);
+        var userToken = NotifyPushTestServer.UserToken(user);
         var (publisher, http) = Publisher(_server.BaseAddress, credential: NotifyPushCredential.ServiceToken(_ => ValueTask.FromResult(userToken)));
         using var _ = http;
 
@@ -91,7 +91,7 @@ public sealed class PublisherProblemTests(ServerFixture fixture) : IClassFixture
     [Fact]
     public async Task SendAsync_WithAPayloadOverTheLimit_ThrowsPayloadTooLarge()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Api:MaxPayloadBytes"] = "1024" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Api:MaxPayloadBytes"] = "1024" });
         var (publisher, http) = Publisher(server.BaseAddress);
         using var _ = http;
 
@@ -104,7 +104,7 @@ public sealed class PublisherProblemTests(ServerFixture fixture) : IClassFixture
     [Fact]
     public async Task SendAsync_WhenRateLimited_ThrowsWithRetryAfterOrWaitsItOutWhenRetrying()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Api:RateLimitPerSecond"] = "1",
             ["NotifyPush:Api:RateLimitBurst"] = "1",

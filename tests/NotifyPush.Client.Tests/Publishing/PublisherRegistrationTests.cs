@@ -9,7 +9,7 @@ namespace NotifyPush.Client.Tests.Publishing;
 /// <summary><c>services.AddNotifyPushPublisher(…)</c>: the publisher as a typed client of IHttpClientFactory, against a real server.</summary>
 public sealed class PublisherRegistrationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private readonly TestServer _server = fixture.Server;
+    private readonly NotifyPushTestServer _server = fixture.Server;
 
     [Fact]
     public async Task AddNotifyPushPublisher_ResolvesAPublisherOverTheFactorysClient_ThatSendsToARealSocket()
@@ -20,7 +20,7 @@ public sealed class PublisherRegistrationTests(ServerFixture fixture) : IClassFi
         services.AddNotifyPushPublisher(options =>
             {
                 options.BaseAddress = _server.BaseAddress;
-                options.Credential = NotifyPushCredential.ApiKey(TestServer.ApiKey);
+                options.Credential = NotifyPushCredential.ApiKey(NotifyPushTestServer.ApiKey);
             })
             .AddHttpMessageHandler(() => seen);
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -47,7 +47,7 @@ public sealed class PublisherRegistrationTests(ServerFixture fixture) : IClassFi
         var client = services.AddNotifyPushPublisher(options =>
         {
             options.BaseAddress = _server.BaseAddress;
-            options.Credential = NotifyPushCredential.ApiKey(TestServer.ApiKey);
+            options.Credential = NotifyPushCredential.ApiKey(NotifyPushTestServer.ApiKey);
             // The resilience handler retries; the publisher's own retries would multiply its attempts.
             options.Retry = new NotifyPushRetryOptions { MaxAttempts = 1, AttemptTimeout = TimeSpan.FromSeconds(30), TotalTimeout = TimeSpan.FromSeconds(60) };
         });

@@ -8,7 +8,7 @@ namespace NotifyPush.Client.Tests.Publishing;
 /// <summary>The publisher against a real server: sends, fan-out, idempotency, retries after a lost answer, history.</summary>
 public sealed class PublisherTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private readonly TestServer _server = fixture.Server;
+    private readonly NotifyPushTestServer _server = fixture.Server;
 
     [Fact]
     public async Task SendAsync_ToOneUser_ReturnsTheNotificationTheHistoryHolds()

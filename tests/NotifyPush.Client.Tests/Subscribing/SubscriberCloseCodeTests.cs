@@ -10,7 +10,7 @@ namespace NotifyPush.Client.Tests.Subscribing;
 /// <summary>What the subscriber does on each close code and on token-expiring, against a real server.</summary>
 public sealed class SubscriberCloseCodeTests : IDisposable
 {
-    private readonly TestServer _server = new(new Dictionary<string, string?>
+    private readonly NotifyPushTestServer _server = new(new Dictionary<string, string?>
     {
         ["NotifyPush:Connections:TokenExpiryWarningSeconds"] = "2",
         ["NotifyPush:Auth:Jwt:ClockSkewSeconds"] = "0",
@@ -26,7 +26,7 @@ public sealed class SubscriberCloseCodeTests : IDisposable
         var oldExpiry = DateTime.UtcNow + lifetime;
         var calls = 0;
         var options = SubscriberOptions(_server.SocketUri(), user, _ =>
-            ValueTask.FromResult(Interlocked.Increment(ref calls) == 1 ? TestServer.UserToken(user, lifetime) : TestServer.UserToken(user)));
+            ValueTask.FromResult(Interlocked.Increment(ref calls) == 1 ? NotifyPushTestServer.UserToken(user, lifetime) : NotifyPushTestServer.UserToken(user)));
         var (publisher, http) = Publisher(_server.BaseAddress);
         using var _ = http;
         await using var reader = new RecordingSubscriber(options);
@@ -50,10 +50,10 @@ public sealed class SubscriberCloseCodeTests : IDisposable
         var calls = 0;
         var options = SubscriberOptions(_server.SocketUri(), user, _ => Interlocked.Increment(ref calls) switch
         {
-            1 => ValueTask.FromResult(TestServer.UserToken(user, TimeSpan.FromSeconds(4))),
+            1 => ValueTask.FromResult(NotifyPushTestServer.UserToken(user, TimeSpan.FromSeconds(4))),
             // The refresh hands out an already expired token: the server rejects it with 4001.
-            2 => ValueTask.FromResult(TestServer.UserToken(user, TimeSpan.FromMinutes(-5))),
-            _ => ValueTask.FromResult(TestServer.UserToken(user)),
+            2 => ValueTask.FromResult(NotifyPushTestServer.UserToken(user, TimeSpan.FromMinutes(-5))),
+            _ => ValueTask.FromResult(NotifyPushTestServer.UserToken(user)),
         });
         var (publisher, http) = Publisher(_server.BaseAddress);
         using var _ = http;
@@ -98,7 +98,7 @@ public sealed class SubscriberCloseCodeTests : IDisposable
         var user = NewUser();
         var calls = 0;
         var options = SubscriberOptions(_server.SocketUri(), user, _ => ValueTask.FromResult(
-            Interlocked.Increment(ref calls) == 1 ? TestServer.UserToken(user, TimeSpan.FromSeconds(4)) : TestServer.UserToken(NewUser())));
+            Interlocked.Increment(ref calls) == 1 ? NotifyPushTestServer.UserToken(user, TimeSpan.FromSeconds(4)) : NotifyPushTestServer.UserToken(NewUser())));
         await using var reader = new RecordingSubscriber(options);
 
         var exception = await Assert.ThrowsAsync<NotifyPushSocketClosedException>(() => reader.Completion).WithTimeout();
@@ -113,7 +113,7 @@ public sealed class SubscriberCloseCodeTests : IDisposable
         var user = NewUser();
         var calls = 0;
         var options = SubscriberOptions(_server.SocketUri(), user, _ => ValueTask.FromResult(
-            Interlocked.Increment(ref calls) <= 2 ? TestServer.UserToken(user, TimeSpan.FromMinutes(-5)) : TestServer.UserToken(user)));
+            Interlocked.Increment(ref calls) <= 2 ? NotifyPushTestServer.UserToken(user, TimeSpan.FromMinutes(-5)) : NotifyPushTestServer.UserToken(user)));
         await using var reader = new RecordingSubscriber(options);
 
         await reader.WaitUntilSyncedAsync();
@@ -126,7 +126,7 @@ public sealed class SubscriberCloseCodeTests : IDisposable
     [Fact]
     public async Task ASlowReader_IsClosedWith4008AndResumesFromTheStoreWithNothingLost()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:SendQueueCapacity"] = "4",
             ["NotifyPush:Connections:SendTimeoutSeconds"] = "60",

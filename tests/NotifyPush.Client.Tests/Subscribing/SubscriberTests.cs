@@ -8,7 +8,7 @@ namespace NotifyPush.Client.Tests.Subscribing;
 /// <summary>The subscriber against a real server: order, replay, acks after the loop body, dedupe across a cut, resume.</summary>
 public sealed class SubscriberTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private readonly TestServer _server = fixture.Server;
+    private readonly NotifyPushTestServer _server = fixture.Server;
 
     [Fact]
     public async Task ReadAllAsync_YieldsReplayedThenLiveNotificationsInSeqOrder()
@@ -156,7 +156,7 @@ public sealed class SubscriberTests(ServerFixture fixture) : IClassFixture<Serve
     [Fact]
     public async Task ReadAllAsync_WhenTheConnectionGoesSilent_ReplacesItAfterTheHeartbeatAndGrace()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:HeartbeatSeconds"] = "1",
             ["NotifyPush:Connections:HeartbeatTimeoutSeconds"] = "30",

@@ -80,7 +80,7 @@ public sealed class ConnectionRegistryTests
     {
         // A tab reloads: its old socket releases the user's last slot while the new socket reserves one.
         var backplane = new SlowUnsubscribeBackplane();
-        var registry = new ConnectionRegistry(backplane, new ReplicaState(), Microsoft.Extensions.Options.Options.Create(new ConnectionOptions()), NullLogger<ConnectionRegistry>.Instance);
+        var registry = new ConnectionRegistry(backplane, new DrainState(), Microsoft.Extensions.Options.Options.Create(new ConnectionOptions()), NullLogger<ConnectionRegistry>.Instance);
         var first = await AdmitAsync(registry, "u1", CancellationToken.None);
         var releasing = first!.DisposeAsync().AsTask();
         await backplane.UnsubscribeStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -112,7 +112,7 @@ public sealed class ConnectionRegistryTests
     [Fact]
     public async Task Admit_TellsWhyItRefuses_UserFullBeforeTheReplicaIsFull_AndDrainingFirstOfAll()
     {
-        var replica = new ReplicaState();
+        var replica = new DrainState();
         var registry = CreateRegistry(maxPerUser: 1, maxSockets: 2, replica);
         await using var first = await AdmitAsync(registry, "u1", CancellationToken.None);
         Assert.Equal(AdmissionRefusal.UserFull, (await registry.TryAdmitAsync("u1", CancellationToken.None)).Refusal);
@@ -129,6 +129,6 @@ public sealed class ConnectionRegistryTests
     private static async Task<RegistrySlot?> AdmitAsync(ConnectionRegistry registry, string userId, CancellationToken cancellationToken) =>
         (await registry.TryAdmitAsync(userId, cancellationToken)).Slot;
 
-    private ConnectionRegistry CreateRegistry(int maxPerUser, int maxSockets = 0, ReplicaState? replica = null) =>
-        new(_backplane, replica ?? new ReplicaState(), Microsoft.Extensions.Options.Options.Create(new ConnectionOptions { MaxSocketsPerUser = maxPerUser, MaxSockets = maxSockets }), NullLogger<ConnectionRegistry>.Instance);
+    private ConnectionRegistry CreateRegistry(int maxPerUser, int maxSockets = 0, DrainState? replica = null) =>
+        new(_backplane, replica ?? new DrainState(), Microsoft.Extensions.Options.Options.Create(new ConnectionOptions { MaxSocketsPerUser = maxPerUser, MaxSockets = maxSockets }), NullLogger<ConnectionRegistry>.Instance);
 }

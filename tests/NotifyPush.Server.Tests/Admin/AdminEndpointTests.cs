@@ -11,7 +11,7 @@ public sealed class AdminEndpointTests
     [Fact]
     public async Task Admin_IsOffByDefault()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         foreach (var path in new[] { "/admin", "/admin/admin.js", "/api/admin/replicas" })
         {
@@ -23,7 +23,7 @@ public sealed class AdminEndpointTests
     [Fact]
     public async Task Admin_WhenEnabled_ServesThePageToAnyoneButItsDataOnlyToAServiceCredential()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Admin:Enabled"] = "true" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Admin:Enabled"] = "true" });
         using var anonymous = server.CreateClient();
         using (var page = await anonymous.GetAsync("/admin"))
         {
@@ -32,7 +32,7 @@ public sealed class AdminEndpointTests
             Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
             var html = await page.Content.ReadAsStringAsync();
             Assert.Contains("/admin/admin.js", html, StringComparison.Ordinal);
-            Assert.DoesNotContain(TestServer.ApiKey, html, StringComparison.Ordinal);
+            Assert.DoesNotContain(NotifyPushTestServer.ApiKey, html, StringComparison.Ordinal);
         }
 
         using (var script = await anonymous.GetAsync("/admin/admin.js"))
@@ -47,7 +47,7 @@ public sealed class AdminEndpointTests
         }
 
         using var user = server.CreateClient();
-        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken($"admin-{Guid.NewGuid():N}"));
+        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken($"admin-{Guid.NewGuid():N}"));
         using (var forbidden = await user.GetAsync("/api/admin/replicas"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
@@ -72,7 +72,7 @@ public sealed class AdminEndpointTests
     [Fact]
     public async Task Replicas_CountEventStreamsAmongTheirSockets()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Admin:Enabled"] = "true" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Admin:Enabled"] = "true" });
         await using var socket = await TestSocket.ConnectAsync(server, $"admin-{Guid.NewGuid():N}");
         await using var stream = await TestEventStream.ConnectAsync(server, $"admin-{Guid.NewGuid():N}");
         await socket.ReadUntilSyncedAsync();

@@ -17,7 +17,7 @@ public sealed class AdminUserTests
         settings["NotifyPush:Admin:Enabled"] = "true";
         settings["NotifyPush:WebPush:AllowedEndpointHosts:1"] = "fcm.googleapis.com";
         settings.Remove("NotifyPush:WebPush:AllowInsecureEndpoints");
-        using var server = new TestServer(settings);
+        using var server = new NotifyPushTestServer(settings);
         var userId = $"admin/{Guid.NewGuid():N}";
         await using var socket = await TestSocket.ConnectAsync(server, userId);
         await using var stream = await TestEventStream.ConnectAsync(server, userId);
@@ -44,9 +44,9 @@ public sealed class AdminUserTests
     [Fact]
     public async Task User_NeedsTheAdminScope()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Admin:Enabled"] = "true" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Admin:Enabled"] = "true" });
         using var user = server.CreateClient();
-        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken("someone"));
+        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken("someone"));
 
         using var response = await user.GetAsync("/api/admin/users/someone");
 

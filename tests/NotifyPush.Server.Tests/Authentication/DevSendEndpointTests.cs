@@ -10,7 +10,7 @@ public sealed class DevSendEndpointTests
     [Fact]
     public async Task DevSend_InDevelopment_SendsWithoutACredentialToTheUsersSocket()
     {
-        using var server = new TestServer(environment: "Development");
+        using var server = new NotifyPushTestServer(environment: "Development");
         using var anonymous = server.CreateClient();
         var user = $"dev-send-{Guid.NewGuid():N}";
         await using var socket = await TestSocket.ConnectAsync(server, user);
@@ -29,7 +29,7 @@ public sealed class DevSendEndpointTests
     [Fact]
     public async Task DevSend_InProduction_DoesNotExist()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var anonymous = server.CreateClient();
         using var response = await anonymous.PostAsync("/dev/send", new StringContent("""{"userId":"u1","type":"t"}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

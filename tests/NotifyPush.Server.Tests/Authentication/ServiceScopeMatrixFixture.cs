@@ -36,10 +36,10 @@ public sealed class ServiceScopeMatrixFixture : IDisposable
 
         settings[$"NotifyPush:Auth:ApiKeys:{index}:Name"] = "no-scopes";
         settings[$"NotifyPush:Auth:ApiKeys:{index}:Sha256"] = Sha256(NoScopeKey);
-        Server = new TestServer(settings);
+        Server = new NotifyPushTestServer(settings);
     }
 
-    public TestServer Server { get; }
+    public NotifyPushTestServer Server { get; }
 
     /// <summary>The API key that holds <paramref name="scope"/> alone.</summary>
     public static string KeyFor(string scope) => "key-" + scope;
@@ -56,13 +56,13 @@ public sealed class ServiceScopeMatrixFixture : IDisposable
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = TestServer.Issuer,
-            Audience = TestServer.ServiceAudience,
+            Issuer = NotifyPushTestServer.Issuer,
+            Audience = NotifyPushTestServer.ServiceAudience,
             NotBefore = now.AddMinutes(-1),
             IssuedAt = now.AddMinutes(-1),
             Expires = now.AddMinutes(10),
             Claims = claims,
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(TestServer.SigningKey)), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(NotifyPushTestServer.SigningKey)), SecurityAlgorithms.HmacSha256),
         });
     }
 

@@ -12,7 +12,7 @@ public sealed class SocketCredentialTests
     [Fact]
     public async Task Handshake_WithTokenExpiredWithinTheClockSkew_KeepsTheSocketUntilExpiryPlusSkewThenWarnsAndCloses()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Auth:Jwt:ClockSkewSeconds"] = "10",
             ["NotifyPush:Connections:HeartbeatSeconds"] = "1",
@@ -23,7 +23,7 @@ public sealed class SocketCredentialTests
         // exp lies 2-3 s in the past (JWT times are whole seconds): accepted within the 10 s skew, so the socket's
         // deadline is 7-8 s ahead and its warning 5-6 s ahead, room enough for the send below on a loaded machine.
         // Were it the raw exp, the first heartbeat tick would close it with no warning.
-        await using var socket = await TestSocket.ConnectAsync(server, user, $"access_token={TestServer.UserToken(user, TimeSpan.FromSeconds(-2))}");
+        await using var socket = await TestSocket.ConnectAsync(server, user, $"access_token={NotifyPushTestServer.UserToken(user, TimeSpan.FromSeconds(-2))}");
         await socket.ReadUntilSyncedAsync();
         using var api = server.CreateServiceClient();
         await ServiceApi.SendAsync(api, user);
@@ -39,7 +39,7 @@ public sealed class SocketCredentialTests
     {
         await using var authority = await OidcTestAuthority.StartAsync();
         authority.Keys["rsa-1"] = TestTokens.RsaJsonWebKey("rsa-1");
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Auth:Jwt:SigningKey"] = null,
             ["NotifyPush:Auth:Jwt:Issuer"] = null,
@@ -48,7 +48,7 @@ public sealed class SocketCredentialTests
             ["NotifyPush:Auth:Jwt:MetadataRefreshSeconds"] = "1",
         });
         string Token(string userId, RSA key, string keyId) => TestTokens.SignRs256(
-            TestTokens.Payload(userId, issuer: authority.Authority, audience: TestServer.Audience, expires: DateTimeOffset.UtcNow.AddMinutes(5)), key, keyId);
+            TestTokens.Payload(userId, issuer: authority.Authority, audience: NotifyPushTestServer.Audience, expires: DateTimeOffset.UtcNow.AddMinutes(5)), key, keyId);
 
         var before = NewUser("u");
         await using (var first = await TestSocket.ConnectAsync(server, before, $"access_token={Token(before, TestTokens.Rsa, "rsa-1")}"))

@@ -11,10 +11,10 @@ public sealed class TokenRevocationHandshakeTests
     [Fact]
     public async Task Handshake_WhenTheRevocationStateCannotBeRead_Answers503WithRetryAfter_Not401()
     {
-        using var server = new TestServer(services: services => services.AddSingleton<ITokenRevocationStore, UnavailableRevocationStore>());
+        using var server = new NotifyPushTestServer(services: services => services.AddSingleton<ITokenRevocationStore, UnavailableRevocationStore>());
         using var client = server.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/ws");
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestServer.UserToken($"user-{Guid.NewGuid():N}"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken($"user-{Guid.NewGuid():N}"));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         using var response = await client.SendAsync(request, timeout.Token);
@@ -27,16 +27,16 @@ public sealed class TokenRevocationHandshakeTests
     [Fact]
     public async Task Handshake_WithATokenWithoutIatOrNbf_IsRefusedOnceTheUserHasARevocation_AndAcceptedBefore()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         var user = $"user-{Guid.NewGuid():N}";
         var payload = new Dictionary<string, object?>
         {
-            ["iss"] = TestServer.Issuer,
-            ["aud"] = TestServer.Audience,
+            ["iss"] = NotifyPushTestServer.Issuer,
+            ["aud"] = NotifyPushTestServer.Audience,
             ["sub"] = user,
             ["exp"] = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds(),
         };
-        var token = TestTokens.SignHs256(payload, System.Text.Encoding.UTF8.GetBytes(TestServer.SigningKey));
+        var token = TestTokens.SignHs256(payload, System.Text.Encoding.UTF8.GetBytes(NotifyPushTestServer.SigningKey));
 
         await using (var socket = await TestSocket.ConnectAsync(server.SocketUri($"access_token={token}")))
         {

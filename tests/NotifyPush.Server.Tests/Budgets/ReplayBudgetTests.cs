@@ -23,7 +23,7 @@ public sealed class ReplayBudgetTests : IAsyncLifetime
     private readonly string _schema = $"replay_budget_{Guid.NewGuid():N}";
     private NpgsqlDataSource _pool = null!;
     private HeldReadsStore _store = null!;
-    private TestServer _server = null!;
+    private NotifyPushTestServer _server = null!;
 
     public Task InitializeAsync()
     {
@@ -31,7 +31,7 @@ public sealed class ReplayBudgetTests : IAsyncLifetime
             ?? throw new InvalidOperationException("NOTIFYPUSH_TEST_POSTGRES is not set: run the tests through scripts/test.sh.");
         var connectionString = new NpgsqlConnectionStringBuilder(postgres) { SearchPath = _schema, MaxPoolSize = PoolSize }.ConnectionString;
         _pool = new NpgsqlDataSourceBuilder(connectionString).Build();
-        _server = new TestServer(
+        _server = new NotifyPushTestServer(
             new Dictionary<string, string?>
             {
                 ["NotifyPush:Store:Provider"] = "Postgres",
@@ -79,7 +79,7 @@ public sealed class ReplayBudgetTests : IAsyncLifetime
         await ServiceApi.SendAsync(api, replayers);
 
         // Each socket's replay reads the store; each of those reads holds a pooled connection until released.
-        var sockets = await Task.WhenAll(replayers.Select(user => TestSocket.ConnectAsync(_server, user, $"access_token={TestServer.UserToken(user)}&since=0")));
+        var sockets = await Task.WhenAll(replayers.Select(user => TestSocket.ConnectAsync(_server, user, $"access_token={NotifyPushTestServer.UserToken(user)}&since=0")));
         try
         {
             await ServiceApi.EventuallyAsync(() => Task.FromResult(_store.Held == ReplayBudget), $"{ReplayBudget} replay reads are in the store");

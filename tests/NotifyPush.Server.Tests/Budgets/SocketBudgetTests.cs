@@ -12,7 +12,7 @@ public sealed class SocketBudgetTests : IDisposable
     private const int AuthFrameBurst = 3;
     private const int HandshakeBurst = 4;
 
-    private readonly TestServer _server = new(new Dictionary<string, string?>
+    private readonly NotifyPushTestServer _server = new(new Dictionary<string, string?>
     {
         ["NotifyPush:Connections:AuthFrameBurst"] = AuthFrameBurst.ToString(),
         ["NotifyPush:Connections:AuthFramesPerMinute"] = "1",
@@ -31,7 +31,7 @@ public sealed class SocketBudgetTests : IDisposable
         await socket.ReadUntilSyncedAsync();
 
         // Valid refreshes, each of which would cost a signature check; the socket must not survive the flood.
-        var token = TestServer.UserToken(user);
+        var token = NotifyPushTestServer.UserToken(user);
         for (var i = 0; i < 50 && !socket.Closed.IsCompleted; i++)
         {
             try
@@ -62,7 +62,7 @@ public sealed class SocketBudgetTests : IDisposable
         await socket.ReadUntilSyncedAsync();
         for (var i = 0; i < AuthFrameBurst; i++)
         {
-            await socket.SendTextAsync($$"""{"type":"auth","token":"{{TestServer.UserToken(user)}}"}""");
+            await socket.SendTextAsync($$"""{"type":"auth","token":"{{NotifyPushTestServer.UserToken(user)}}"}""");
         }
 
         await ServiceApi.EventuallyAsync(
@@ -87,7 +87,7 @@ public sealed class SocketBudgetTests : IDisposable
         using var refused = new ClientWebSocket();
         refused.Options.CollectHttpResponseDetails = true;
         using var timeout = new CancellationTokenSource(TestSocket.DefaultTimeout);
-        await Assert.ThrowsAsync<WebSocketException>(() => refused.ConnectAsync(_server.SocketUri($"access_token={TestServer.UserToken(user)}&since=0"), timeout.Token));
+        await Assert.ThrowsAsync<WebSocketException>(() => refused.ConnectAsync(_server.SocketUri($"access_token={NotifyPushTestServer.UserToken(user)}&since=0"), timeout.Token));
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.HttpStatusCode);
         var retryAfter = refused.HttpResponseHeaders!["Retry-After"].Single();
         Assert.InRange(int.Parse(retryAfter), 1, 60);

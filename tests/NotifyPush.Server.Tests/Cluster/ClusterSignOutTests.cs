@@ -58,7 +58,7 @@ public sealed class ClusterSignOutTests
         await using var cluster = await TestCluster.StartAsync(replicas: 3);
         var (first, second, revoker) = (cluster.Replicas[0], cluster.Replicas[1], cluster.Replicas[2]);
         var user = $"user-{Guid.NewGuid():N}";
-        var oldToken = TestServer.UserToken(user);
+        var oldToken = NotifyPushTestServer.UserToken(user);
 
         // The user's tabs on two replicas; the third revokes and holds none.
         await using var firstTab = await TestSocket.ConnectAsync(first.SocketUri(oldToken, since: null));
@@ -86,7 +86,7 @@ public sealed class ClusterSignOutTests
         }
 
         // A token issued after the revocation (iat is in whole seconds: the next second) connects on every replica.
-        var newToken = TestServer.UserToken(user, issuedAt: DateTimeOffset.FromUnixTimeSeconds(revokedBefore.ToUnixTimeSeconds() + 1).UtcDateTime);
+        var newToken = NotifyPushTestServer.UserToken(user, issuedAt: DateTimeOffset.FromUnixTimeSeconds(revokedBefore.ToUnixTimeSeconds() + 1).UtcDateTime);
         var newTabs = new List<TestSocket>();
         try
         {

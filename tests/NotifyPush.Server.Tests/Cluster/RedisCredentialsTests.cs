@@ -65,7 +65,7 @@ public sealed class RedisCredentialsTests
     {
         const string wrongPassword = "wrong-secret-5d8e";
         await using var redis = await SecuredRedisServer.StartAsync();
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Backplane:Provider"] = "Redis",
             ["NotifyPush:Backplane:Configuration"] = $"127.0.0.1:{redis.Port},password={wrongPassword}",

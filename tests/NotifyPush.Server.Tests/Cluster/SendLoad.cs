@@ -62,7 +62,7 @@ public sealed class SendLoad
         var publisher = new NotifyPushPublisher(http, new NotifyPushPublisherOptions
         {
             BaseAddress = new Uri("http://balancer.test/"),
-            Credential = NotifyPushCredential.ApiKey(TestServer.ApiKey),
+            Credential = NotifyPushCredential.ApiKey(NotifyPushTestServer.ApiKey),
             Retry = new NotifyPushRetryOptions
             {
                 MaxAttempts = int.MaxValue,

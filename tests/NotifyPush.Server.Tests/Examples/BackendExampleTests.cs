@@ -12,7 +12,7 @@ namespace NotifyPush.Server.Tests.Examples;
 public sealed class BackendExampleTests : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
-    private readonly TestServer _server = new();
+    private readonly NotifyPushTestServer _server = new();
 
     public void Dispose() => _server.Dispose();
 
@@ -50,10 +50,10 @@ public sealed class BackendExampleTests : IDisposable
         var environment = new Dictionary<string, string>
         {
             ["NOTIFYPUSH_URL"] = _server.BaseAddress.ToString(),
-            ["NOTIFYPUSH_SIGNING_KEY"] = TestServer.SigningKey,
-            ["NOTIFYPUSH_ISSUER"] = TestServer.Issuer,
-            ["NOTIFYPUSH_AUDIENCE"] = TestServer.Audience,
-            ["NOTIFYPUSH_API_KEY"] = TestServer.ApiKey,
+            ["NOTIFYPUSH_SIGNING_KEY"] = NotifyPushTestServer.SigningKey,
+            ["NOTIFYPUSH_ISSUER"] = NotifyPushTestServer.Issuer,
+            ["NOTIFYPUSH_AUDIENCE"] = NotifyPushTestServer.Audience,
+            ["NOTIFYPUSH_API_KEY"] = NotifyPushTestServer.ApiKey,
             // Go: nothing from the network (the example needs no module), a build cache that outlives the test.
             ["GOPROXY"] = "off",
             ["GOFLAGS"] = "-mod=mod",

@@ -12,7 +12,7 @@ public sealed class ReadinessReportTests
     public async Task Readyz_WithARedisBackplane_SaysConnectedWithoutNamingTheRedisEndpoint()
     {
         var redis = TestEnvironment.RequireRedis();
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Backplane:Provider"] = "Redis",
             ["NotifyPush:Backplane:Configuration"] = redis,

@@ -52,7 +52,7 @@ public sealed class ReplicaCapacityTests
     [Fact]
     public void Server_ConfiguresKestrelWithTheCapacity()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:MaxConnections"] = "700",
             ["NotifyPush:Connections:MaxSockets"] = "600",
@@ -66,14 +66,14 @@ public sealed class ReplicaCapacityTests
     [Fact]
     public async Task Connect_WhenTheReplicaHoldsMaxSockets_Is503WithRetryAfterUntilOneCloses()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Connections:MaxSockets"] = "2" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Connections:MaxSockets"] = "2" });
         var first = await TestSocket.ConnectAsync(server, "cap-a");
         await using var second = await TestSocket.ConnectAsync(server, "cap-b");
         await first.ReadUntilSyncedAsync();
         await second.ReadUntilSyncedAsync();
 
         using var client = server.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/ws?access_token={TestServer.UserToken("cap-c")}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/ws?access_token={NotifyPushTestServer.UserToken("cap-c")}");
         request.Headers.Add("Connection", "Upgrade");
         request.Headers.Add("Upgrade", "websocket");
         request.Headers.Add("Sec-WebSocket-Version", "13");
@@ -94,7 +94,7 @@ public sealed class ReplicaCapacityTests
     [Fact]
     public async Task Kestrel_OverMaxConnections_RefusesTheExtraConnectionAndKeepsServingTheOthers()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Connections:MaxConnections"] = "3" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Connections:MaxConnections"] = "3" });
         var endpoint = new IPEndPoint(IPAddress.Loopback, server.BaseAddress.Port);
         var held = new List<TcpClient>();
         try

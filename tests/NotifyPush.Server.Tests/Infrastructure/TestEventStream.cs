@@ -53,8 +53,8 @@ public sealed class TestEventStream : IAsyncDisposable
     public string? CloseReason { get; private set; }
 
     /// <summary>Opens the stream for <paramref name="userId"/> with a fresh token in the query (plus <paramref name="query"/>).</summary>
-    public static Task<TestEventStream> ConnectAsync(TestServer server, string userId, string? query = null, string? lastEventId = null, bool read = true) =>
-        ConnectAsync(server.BaseAddress, $"/sse?access_token={TestServer.UserToken(userId)}{(query is null ? "" : "&" + query)}", request =>
+    public static Task<TestEventStream> ConnectAsync(NotifyPushTestServer server, string userId, string? query = null, string? lastEventId = null, bool read = true) =>
+        ConnectAsync(server.BaseAddress, $"/sse?access_token={NotifyPushTestServer.UserToken(userId)}{(query is null ? "" : "&" + query)}", request =>
         {
             if (lastEventId is not null)
             {
@@ -139,7 +139,7 @@ public sealed class TestEventStream : IAsyncDisposable
     }
 
     /// <summary>POSTs <c>{"seq":N}</c> to <c>/sse/ack</c> with the user's token as a bearer header.</summary>
-    public static async Task<HttpResponseMessage> AckAsync(TestServer server, string token, string body)
+    public static async Task<HttpResponseMessage> AckAsync(NotifyPushTestServer server, string token, string body)
     {
         using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TestSocket.DefaultTimeout };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/sse/ack") { Content = new StringContent(body, Encoding.UTF8, "application/json") };

@@ -13,7 +13,7 @@ public sealed class PresenceApiTests
     [Fact]
     public async Task Presence_FollowsAUsersSockets_AndRemembersWhenTheLastOneClosed()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Presence:FlushIntervalMilliseconds"] = "100" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Presence:FlushIntervalMilliseconds"] = "100" });
         using var api = server.CreateServiceClient();
         var user = NewUser("presence");
 
@@ -46,7 +46,7 @@ public sealed class PresenceApiTests
     [Fact]
     public async Task PresenceOfMany_AnswersEachDistinctUserInRequestOrder()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         var (online, offline) = (NewUser("presence"), NewUser("presence"));
         await using var socket = await TestSocket.ConnectAsync(server, online);
@@ -64,7 +64,7 @@ public sealed class PresenceApiTests
     [Fact]
     public async Task PresenceOfMany_AnswersTenThousandUsersInOneCall_AndRefusesMore()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         var ids = Enumerable.Range(0, 10_000).Select(i => $"presence-{i}-{Guid.NewGuid():N}").ToArray();
         using (var response = await api.PostAsJsonAsync("/api/presence", new { userIds = ids }))
@@ -87,7 +87,7 @@ public sealed class PresenceApiTests
     [InlineData("not json", "JSON")]
     public async Task PresenceOfMany_WithABadBody_Is400NamingTheProblem(string body, string named)
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var api = server.CreateServiceClient();
         using var response = await api.PostAsync("/api/presence", new StringContent(body, Encoding.UTF8, "application/json"));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, named);
@@ -96,7 +96,7 @@ public sealed class PresenceApiTests
     [Fact]
     public async Task Presence_NeedsAServiceCredential_AndRefusesAUserToken()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var anonymous = server.CreateClient();
         using (var response = await anonymous.GetAsync($"/api/users/{NewUser("presence")}/presence"))
         {
@@ -105,7 +105,7 @@ public sealed class PresenceApiTests
 
         using var user = server.CreateClient();
         var userId = NewUser("presence");
-        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(userId));
+        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken(userId));
         using (var response = await user.GetAsync($"/api/users/{userId}/presence"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);

@@ -17,7 +17,7 @@ public sealed class JsonConsoleLogTests
     {
         var data = Path.Combine(Path.GetTempPath(), "notifypush-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
-        var settings = TestServer.CommonSettings();
+        var settings = NotifyPushTestServer.CommonSettings();
         settings["NotifyPush:Store:ConnectionString"] = $"Data Source={Path.Combine(data, "notifypush.db")}";
         settings["Logging:Console:FormatterName"] = "json";
         settings["Logging:Console:FormatterOptions:IncludeScopes"] = "true";

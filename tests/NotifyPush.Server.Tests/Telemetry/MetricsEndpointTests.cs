@@ -15,7 +15,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_AfterSocketsSendsAcksAndCloses_MoveByExactlyWhatHappened_AndNoLabelHoldsAUserId()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:MaxSocketsPerUser"] = "2",
             ["NotifyPush:Connections:MaxSockets"] = "4",
@@ -38,14 +38,14 @@ public sealed class MetricsEndpointTests
 
         // Refusals: a third socket for Alice (429); with Carol's the replica is full (503 for anyone else); a bad token
         // (401); a cookie from a foreign origin (403).
-        Assert.Equal(HttpStatusCode.TooManyRequests, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={TestServer.UserToken(alice)}")));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={NotifyPushTestServer.UserToken(alice)}")));
         await using var carolSocket = await TestSocket.ConnectAsync(server, carol);
         Assert.Equal(2, (await carolSocket.ReadUntilSyncedAsync()).Replayed.Count);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={TestServer.UserToken(NewUser("metrics"))}")));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={NotifyPushTestServer.UserToken(NewUser("metrics"))}")));
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(server.SocketUri("access_token=not-a-token")));
         Assert.Equal(HttpStatusCode.Forbidden, await TestSocket.ExpectRefusalAsync(server.SocketUri(), options =>
         {
-            options.SetRequestHeader("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(bob));
+            options.SetRequestHeader("Cookie", "__Host-notifypush_token=" + NotifyPushTestServer.UserToken(bob));
             options.SetRequestHeader("Origin", "https://evil.test");
         }));
 
@@ -119,7 +119,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_WhenASocketIsASlowConsumer_CountOneCloseWith4008()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Connections:SendQueueCapacity"] = "1024",
             ["NotifyPush:Connections:SendQueueBytes"] = "1048576",
@@ -153,7 +153,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_WhenTheRateLimitRefusesCalls_CountEachRefusal()
     {
-        using var server = new TestServer(new Dictionary<string, string?>
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?>
         {
             ["NotifyPush:Api:RateLimitPerSecond"] = "1",
             ["NotifyPush:Api:RateLimitBurst"] = "1",
@@ -174,7 +174,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task MetricsPath_FollowsTheSetting_AndEmptyOrMetricsOffServesNothing()
     {
-        using (var moved = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:PrometheusPath"] = "/internal/metrics" }))
+        using (var moved = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:PrometheusPath"] = "/internal/metrics" }))
         using (var client = moved.CreateClient())
         {
             Assert.True((await PrometheusScrape.ReadAsync(client, "/internal/metrics")).Has("notifypush_connections"));
@@ -184,7 +184,7 @@ public sealed class MetricsEndpointTests
 
         foreach (var (key, value) in new[] { ("NotifyPush:Telemetry:PrometheusPath", ""), ("NotifyPush:Telemetry:Metrics", "false") })
         {
-            using var server = new TestServer(new Dictionary<string, string?> { [key] = value });
+            using var server = new NotifyPushTestServer(new Dictionary<string, string?> { [key] = value });
             using var client = server.CreateClient();
             using var response = await client.GetAsync("/metrics");
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{key}={value}: /metrics answered {(int)response.StatusCode}");
@@ -194,7 +194,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task MetricsEndpoint_WhenProtected_TakesAServiceCredentialAndRefusesAUserToken()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:PrometheusRequiresServiceCredential"] = "true" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:PrometheusRequiresServiceCredential"] = "true" });
         using var anonymous = server.CreateClient();
         using (var response = await anonymous.GetAsync("/metrics"))
         {
@@ -202,7 +202,7 @@ public sealed class MetricsEndpointTests
         }
 
         using var user = server.CreateClient();
-        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(NewUser("metrics")));
+        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken(NewUser("metrics")));
         using (var response = await user.GetAsync("/metrics"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -215,9 +215,9 @@ public sealed class MetricsEndpointTests
     [Fact]
     public void Startup_WithAnInvalidTelemetrySetting_FailsNamingIt()
     {
-        var error = Assert.ThrowsAny<Exception>(() => new TestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:PrometheusPath"] = "metrics" }));
+        var error = Assert.ThrowsAny<Exception>(() => new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:PrometheusPath"] = "metrics" }));
         Assert.Contains("NotifyPush:Telemetry:PrometheusPath", error.ToString(), StringComparison.Ordinal);
-        error = Assert.ThrowsAny<Exception>(() => new TestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:OtlpEndpoint"] = "collector:4318" }));
+        error = Assert.ThrowsAny<Exception>(() => new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Telemetry:OtlpEndpoint"] = "collector:4318" }));
         Assert.Contains("NotifyPush:Telemetry:OtlpEndpoint", error.ToString(), StringComparison.Ordinal);
     }
 }

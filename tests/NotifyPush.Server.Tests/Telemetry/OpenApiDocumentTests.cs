@@ -10,7 +10,7 @@ public sealed class OpenApiDocumentTests
     [Fact]
     public async Task Document_DescribesSendHistoryDisconnectAndPresence_WithBodiesCredentialsProblemDetailsAndHeaders()
     {
-        using var server = new TestServer();
+        using var server = new NotifyPushTestServer();
         using var client = server.CreateClient();
         using var response = await client.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -19,10 +19,10 @@ public sealed class OpenApiDocumentTests
         Assert.StartsWith("3.", root.GetProperty("openapi").GetString(), StringComparison.Ordinal);
         var paths = root.GetProperty("paths");
 
-        // The service API and the browser's Web Push routes: no health, metrics or socket routes.
+        // The service API and the browser's Web Push and event-stream routes: no health, metrics or socket routes.
         Assert.Equal(
             ["/api/notifications", "/api/presence", "/api/users/{userId}/disconnect", "/api/users/{userId}/notifications", "/api/users/{userId}/presence",
-             "/push/subscriptions", "/push/vapid-public-key"],
+             "/push/subscriptions", "/push/vapid-public-key", "/sse", "/sse/ack"],
             paths.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
 
         var send = paths.GetProperty("/api/notifications").GetProperty("post");
@@ -72,6 +72,22 @@ public sealed class OpenApiDocumentTests
         var userSchemes = subscribe.GetProperty("security").EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).Order(StringComparer.Ordinal);
         Assert.Equal(["UserCookie", "UserToken"], userSchemes);
         Assert.Equal("bearer", schemes.GetProperty("UserToken").GetProperty("scheme").GetString());
+        // The Server-Sent Events fallback: a user credential; the stream answers text/event-stream and resumes after
+        // since or Last-Event-ID; an ack is {"seq": N}.
+        var stream = paths.GetProperty("/sse").GetProperty("get");
+        Assert.Equal("OpenEventStream", stream.GetProperty("operationId").GetString());
+        Assert.True(stream.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _), "the stream is text/event-stream");
+        Assert.Equal(["Last-Event-ID", "access_token", "since"], stream.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        AssertProblems(root, stream, "400", "401", "403", "406", "429", "503");
+        AssertRetryAfter(stream, "429", "503");
+        Assert.Equal(["UserCookie", "UserToken"], stream.GetProperty("security").EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).Order(StringComparer.Ordinal));
+        var ack = paths.GetProperty("/sse/ack").GetProperty("post");
+        var ackBody = Resolve(root, ack.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.Equal(["seq"], ackBody.GetProperty("properties").EnumerateObject().Select(p => p.Name));
+        Assert.True(ack.GetProperty("responses").TryGetProperty("204", out _));
+        AssertProblems(root, ack, "400", "401", "403", "422", "503");
+        Assert.Equal(["UserCookie", "UserToken"], ack.GetProperty("security").EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).Order(StringComparer.Ordinal));
+
         var publicKey = paths.GetProperty("/push/vapid-public-key").GetProperty("get");
         Assert.Equal(0, publicKey.GetProperty("security").GetArrayLength());
         Assert.True(Resolve(root, publicKey.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"))
@@ -81,7 +97,7 @@ public sealed class OpenApiDocumentTests
     [Fact]
     public async Task Document_WhenTurnedOff_IsNotServed()
     {
-        using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:Api:OpenApiDocument"] = "false" });
+        using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:Api:OpenApiDocument"] = "false" });
         using var client = server.CreateClient();
         using var response = await client.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

@@ -101,7 +101,7 @@ public sealed class TracingTests
             settings["NotifyPush:Telemetry:OtlpProtocol"] = "HttpProtobuf";
         }
 
-        using var server = new TestServer(settings);
+        using var server = new NotifyPushTestServer(settings);
         using var api = server.CreateServiceClient();
         var traceId = ActivityTraceId.CreateRandom();
         using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/notifications")

@@ -25,7 +25,7 @@ public sealed class NginxEventStreamTests(ITestOutputHelper output)
     private static async Task RunScenarioAsync(TopologyCluster cluster)
     {
         var user = $"topology-sse-{Guid.NewGuid():N}";
-        var token = TestServer.UserToken(user, TimeSpan.FromMinutes(30));
+        var token = NotifyPushTestServer.UserToken(user, TimeSpan.FromMinutes(30));
         using var api = cluster.CreateApiClient();
 
         string lastEventId;

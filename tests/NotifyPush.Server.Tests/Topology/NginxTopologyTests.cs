@@ -24,7 +24,7 @@ public sealed class NginxTopologyTests(ITestOutputHelper output)
     private static async Task RunScenarioAsync(TopologyCluster cluster)
     {
         var user = $"topology-{Guid.NewGuid():N}";
-        var token = TestServer.UserToken(user, TimeSpan.FromMinutes(30));
+        var token = NotifyPushTestServer.UserToken(user, TimeSpan.FromMinutes(30));
         using var api = cluster.CreateApiClient();
 
         var client = new ResumingClient(since =>

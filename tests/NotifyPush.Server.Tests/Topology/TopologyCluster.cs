@@ -39,11 +39,11 @@ public sealed class TopologyCluster : IAsyncDisposable
             ["NotifyPush__Backplane__Provider"] = "Redis",
             ["NotifyPush__Backplane__Configuration"] = redis,
             ["NotifyPush__Backplane__ChannelPrefix"] = Schema,
-            ["NotifyPush__Auth__Jwt__Issuer"] = TestServer.Issuer,
-            ["NotifyPush__Auth__Jwt__Audience"] = TestServer.Audience,
-            ["NotifyPush__Auth__Jwt__SigningKey"] = TestServer.SigningKey,
-            ["NotifyPush__Auth__ApiKeys__0__Name"] = TestServer.ApiKeyName,
-            ["NotifyPush__Auth__ApiKeys__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(TestServer.ApiKey))),
+            ["NotifyPush__Auth__Jwt__Issuer"] = NotifyPushTestServer.Issuer,
+            ["NotifyPush__Auth__Jwt__Audience"] = NotifyPushTestServer.Audience,
+            ["NotifyPush__Auth__Jwt__SigningKey"] = NotifyPushTestServer.SigningKey,
+            ["NotifyPush__Auth__ApiKeys__0__Name"] = NotifyPushTestServer.ApiKeyName,
+            ["NotifyPush__Auth__ApiKeys__0__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NotifyPushTestServer.ApiKey))),
             ["NotifyPush__Connections__DrainSeconds"] = "2",
             ["NotifyPush__Connections__CloseTimeoutSeconds"] = "2",
         };
@@ -107,7 +107,7 @@ public sealed class TopologyCluster : IAsyncDisposable
     public HttpClient CreateApiClient()
     {
         var api = new HttpClient { BaseAddress = Nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", NotifyPushTestServer.ApiKey);
         return api;
     }
 

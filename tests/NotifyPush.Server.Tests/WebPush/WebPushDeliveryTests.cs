@@ -22,7 +22,7 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Send_ToAUserWithNoOpenConnection_IsPushedAtOnce_SignedAndEncryptedForTheBrowser()
     {
-        using var server = new TestServer(_vapid.Settings(delaySeconds: 600));
+        using var server = new NotifyPushTestServer(_vapid.Settings(delaySeconds: 600));
         using var api = server.CreateServiceClient();
         var browser = _push.NewSubscription();
         await WebPushClient.SubscribeAsync(server, _userId, browser);
@@ -45,7 +45,7 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Send_ToAUserWithAnOpenConnection_IsNotPushed_WhileItWaitsForTheAck()
     {
-        using var server = new TestServer(_vapid.Settings(delaySeconds: 600));
+        using var server = new NotifyPushTestServer(_vapid.Settings(delaySeconds: 600));
         using var api = server.CreateServiceClient();
         var browser = _push.NewSubscription();
         await WebPushClient.SubscribeAsync(server, _userId, browser);
@@ -65,7 +65,7 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Send_ToAnOnlineUserWhoAcksBeforeTheDelay_IsNeverPushed()
     {
-        using var server = new TestServer(_vapid.Settings(delaySeconds: 2));
+        using var server = new NotifyPushTestServer(_vapid.Settings(delaySeconds: 2));
         using var api = server.CreateServiceClient();
         var browser = _push.NewSubscription();
         await WebPushClient.SubscribeAsync(server, _userId, browser);
@@ -85,7 +85,7 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Send_ToAnOnlineUserWhoDoesNotAck_IsPushedAfterTheDelay()
     {
-        using var server = new TestServer(_vapid.Settings(delaySeconds: 1));
+        using var server = new NotifyPushTestServer(_vapid.Settings(delaySeconds: 1));
         using var api = server.CreateServiceClient();
         var browser = _push.NewSubscription();
         await WebPushClient.SubscribeAsync(server, _userId, browser);
@@ -106,7 +106,7 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
     [InlineData(404)]
     public async Task Push_AnsweredGone_RemovesTheSubscription_AndKeepsTheOthers(int status)
     {
-        using var server = new TestServer(_vapid.Settings());
+        using var server = new NotifyPushTestServer(_vapid.Settings());
         using var api = server.CreateServiceClient();
         var gone = _push.NewSubscription();
         var kept = _push.NewSubscription();
@@ -129,7 +129,7 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Push_AnsweredTooManyRequests_IsRetriedAfterRetryAfter()
     {
-        using var server = new TestServer(_vapid.Settings());
+        using var server = new NotifyPushTestServer(_vapid.Settings());
         using var api = server.CreateServiceClient();
         var browser = _push.NewSubscription();
         await WebPushClient.SubscribeAsync(server, _userId, browser);
@@ -150,7 +150,7 @@ public sealed class WebPushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task SignOut_RemovesTheUsersPushSubscriptions()
     {
-        using var server = new TestServer(_vapid.Settings());
+        using var server = new NotifyPushTestServer(_vapid.Settings());
         using var api = server.CreateServiceClient();
         await WebPushClient.SubscribeAsync(server, _userId, _push.NewSubscription());
         await WebPushClient.SubscribeAsync(server, _userId, _push.NewSubscription());

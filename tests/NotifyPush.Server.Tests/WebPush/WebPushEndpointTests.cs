@@ -15,7 +15,7 @@ public sealed class WebPushEndpointTests : IDisposable
 {
     private readonly VapidKeyPair _vapid = VapidKeyPair.Create();
     private readonly string _userId = $"user-{Guid.NewGuid():N}";
-    private readonly TestServer _server;
+    private readonly NotifyPushTestServer _server;
 
     public WebPushEndpointTests()
     {
@@ -24,7 +24,7 @@ public sealed class WebPushEndpointTests : IDisposable
         settings.Remove("NotifyPush:WebPush:AllowedEndpointHosts:0");
         settings.Remove("NotifyPush:WebPush:AllowInsecureEndpoints");
         settings["NotifyPush:WebPush:MaxSubscriptionsPerUser"] = "2";
-        _server = new TestServer(settings);
+        _server = new NotifyPushTestServer(settings);
     }
 
     public void Dispose() => _server.Dispose();
@@ -153,7 +153,7 @@ public sealed class WebPushEndpointTests : IDisposable
         }
 
         using var client = _server.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(_userId));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken(_userId));
         async Task<HttpStatusCode> DeleteAsync()
         {
             using var request = new HttpRequestMessage(HttpMethod.Delete, "/push/subscriptions") { Content = JsonContent.Create(new { endpoint }) };
@@ -189,7 +189,7 @@ public sealed class WebPushEndpointTests : IDisposable
         // attach its own push endpoint to the signed-in user.
         using var client = _server.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/push/subscriptions") { Content = JsonContent.Create(Subscription("https://fcm.googleapis.com/fcm/send/x")) };
-        request.Headers.Add("Cookie", "__Host-notifypush_token=" + TestServer.UserToken(_userId));
+        request.Headers.Add("Cookie", "__Host-notifypush_token=" + NotifyPushTestServer.UserToken(_userId));
         if (origin is not null)
         {
             request.Headers.Add("Origin", origin);
@@ -248,7 +248,7 @@ public sealed class WebPushEndpointTests : IDisposable
     [Fact]
     public async Task WebPushRoutes_WhenWebPushIsOff_Are404_AndASendWithWebPushIs400()
     {
-        using var off = new TestServer();
+        using var off = new NotifyPushTestServer();
         using var client = off.CreateClient();
         using var api = off.CreateServiceClient();
 

@@ -79,7 +79,7 @@ public sealed class WebPushOptionsTests
     {
         var exception = Assert.ThrowsAny<Exception>(() =>
         {
-            using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:WebPush:Subject"] = VapidKeyPair.Subject });
+            using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:WebPush:Subject"] = VapidKeyPair.Subject });
         });
 
         Assert.Contains("NotifyPush:WebPush:PublicKey", exception.ToString(), StringComparison.Ordinal);
@@ -90,7 +90,7 @@ public sealed class WebPushOptionsTests
     {
         var exception = Assert.ThrowsAny<Exception>(() =>
         {
-            using var server = new TestServer(new Dictionary<string, string?> { ["NotifyPush:WebPush:DelaySeconds"] = "-1" });
+            using var server = new NotifyPushTestServer(new Dictionary<string, string?> { ["NotifyPush:WebPush:DelaySeconds"] = "-1" });
         });
 
         Assert.Contains("NotifyPush:WebPush:DelaySeconds", exception.ToString(), StringComparison.Ordinal);

@@ -30,7 +30,7 @@ public sealed class WebPushReplicaTests : IAsyncLifetime
 
     private readonly string _channelPrefix = $"webpush-{Guid.NewGuid():N}";
 
-    private TestServer Replica(int leaseSeconds = 60, bool redis = false, int delaySeconds = 30, int pollMilliseconds = 100)
+    private NotifyPushTestServer Replica(int leaseSeconds = 60, bool redis = false, int delaySeconds = 30, int pollMilliseconds = 100)
     {
         var settings = _vapid.Settings(delaySeconds);
         settings["NotifyPush:WebPush:PollIntervalMilliseconds"] = pollMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -45,7 +45,7 @@ public sealed class WebPushReplicaTests : IAsyncLifetime
         settings["NotifyPush:Store:ConnectionString"] = new NpgsqlConnectionStringBuilder(TestEnvironment.RequirePostgres()) { SearchPath = _schema }.ConnectionString;
         settings["NotifyPush:WebPush:LeaseSeconds"] = leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["NotifyPush:WebPush:RequestTimeoutSeconds"] = "2";
-        return new TestServer(settings);
+        return new NotifyPushTestServer(settings);
     }
 
     [Fact]

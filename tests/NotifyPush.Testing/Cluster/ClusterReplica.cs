@@ -39,7 +39,7 @@ public abstract class ClusterReplica : IAsyncDisposable
 
     /// <summary>The socket endpoint for a user, with a fresh token and an optional resume point.</summary>
     public Uri SocketUriFor(string userId, long? since = null) =>
-        SocketUri(TestServer.UserToken(userId), since);
+        SocketUri(NotifyPushTestServer.UserToken(userId), since);
 
     /// <summary>The socket endpoint with the given token and an optional resume point.</summary>
     public Uri SocketUri(string token, long? since)
@@ -69,7 +69,7 @@ public abstract class ClusterReplica : IAsyncDisposable
         };
         _api = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = RequestTimeout };
         _apiInvoker = new HttpMessageInvoker(handler, disposeHandler: false);
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", TestServer.ApiKey);
+        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", NotifyPushTestServer.ApiKey);
     }
 
     protected void DisposeApiClient() => _api?.Dispose();

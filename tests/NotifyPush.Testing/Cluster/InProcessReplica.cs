@@ -1,12 +1,12 @@
 
 namespace NotifyPush.Testing;
 
-/// <summary>A replica running in the test process on Kestrel (a <see cref="TestServer"/>); its logs and services are visible.</summary>
+/// <summary>A replica running in the test process on Kestrel (a <see cref="NotifyPushTestServer"/>); its logs and services are visible.</summary>
 public sealed class InProcessReplica : ClusterReplica
 {
     private int _stopped;
 
-    private InProcessReplica(string name, TestServer server, TcpForwarder? postgresForwarder)
+    private InProcessReplica(string name, NotifyPushTestServer server, TcpForwarder? postgresForwarder)
         : base(name)
     {
         Server = server;
@@ -14,7 +14,7 @@ public sealed class InProcessReplica : ClusterReplica
         CreateApiClient();
     }
 
-    public TestServer Server { get; }
+    public NotifyPushTestServer Server { get; }
 
     /// <summary>The port this replica reaches Postgres through, when the cluster was asked for one; stop it to cut the store off.</summary>
     public TcpForwarder? PostgresForwarder { get; }
@@ -24,7 +24,7 @@ public sealed class InProcessReplica : ClusterReplica
     internal static async Task<InProcessReplica> StartAsync(string name, IDictionary<string, string?> settings, TcpForwarder? postgresForwarder)
     {
         // StartServer blocks until Kestrel listens; off the test's thread so replicas start side by side.
-        var server = await Task.Run(() => new TestServer(settings)).WaitAsync(TimeSpan.FromSeconds(60));
+        var server = await Task.Run(() => new NotifyPushTestServer(settings)).WaitAsync(TimeSpan.FromSeconds(60));
         return new InProcessReplica(name, server, postgresForwarder);
     }
 

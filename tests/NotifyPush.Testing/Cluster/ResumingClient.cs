@@ -64,7 +64,7 @@ public sealed partial class ResumingClient : IAsyncDisposable
     /// </summary>
     public ResumingClient(TestCluster cluster, string userId, int seed)
     {
-        var token = TestServer.UserToken(userId, TimeSpan.FromMinutes(30));
+        var token = NotifyPushTestServer.UserToken(userId, TimeSpan.FromMinutes(30));
         _random = new Random(seed);
         _pickTarget = since =>
         {

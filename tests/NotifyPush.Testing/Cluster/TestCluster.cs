@@ -172,7 +172,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     private Dictionary<string, string?> ReplicaSettings(NpgsqlConnectionStringBuilder postgres)
     {
-        var settings = TestServer.CommonSettings();
+        var settings = NotifyPushTestServer.CommonSettings();
         settings["NotifyPush:Store:Provider"] = "Postgres";
         settings["NotifyPush:Store:ConnectionString"] = SchemaConnectionString(postgres);
         settings["NotifyPush:Backplane:Provider"] = "Redis";

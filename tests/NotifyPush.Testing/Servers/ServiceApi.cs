@@ -30,7 +30,7 @@ public static class ServiceApi
     /// <summary>
     /// Sends one notification to each user through the .NET client's publisher (one attempt, no retries, so a failure
     /// is the server's answer, not hidden by a retry) and returns the (userId, seq, id) triples; fails the test unless 202.
-    /// The client must carry the service credential (as <see cref="TestServer.CreateServiceClient"/> does) and a base address.
+    /// The client must carry the service credential (as <see cref="NotifyPushTestServer.CreateServiceClient"/> does) and a base address.
     /// </summary>
     public static async Task<List<(string UserId, long Seq, Guid Id)>> SendAsync(HttpClient client, IReadOnlyList<string> userIds, string type = "test.event", object? payload = null, string? idempotencyKey = null)
     {

@@ -42,8 +42,8 @@ public sealed class TestSocket : IAsyncDisposable
     public Task<int> Closed => _closed.Task;
 
     /// <summary>Opens a socket for <paramref name="userId"/> with a fresh token in the query (or the given query).</summary>
-    public static Task<TestSocket> ConnectAsync(TestServer server, string userId, string? query = null, bool read = true, bool answerPings = true) =>
-        ConnectAsync(server.SocketUri(query ?? $"access_token={TestServer.UserToken(userId)}"), read, answerPings);
+    public static Task<TestSocket> ConnectAsync(NotifyPushTestServer server, string userId, string? query = null, bool read = true, bool answerPings = true) =>
+        ConnectAsync(server.SocketUri(query ?? $"access_token={NotifyPushTestServer.UserToken(userId)}"), read, answerPings);
 
     public static async Task<TestSocket> ConnectAsync(Uri uri, bool read = true, bool answerPings = true, Action<ClientWebSocketOptions>? configure = null)
     {

@@ -12,16 +12,16 @@ public static class WebPushClient
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>POSTs <paramref name="body"/> to /push/subscriptions with the user's bearer token; returns the response.</summary>
-    public static async Task<HttpResponseMessage> SubscribeAsync(TestServer server, string userId, object body)
+    public static async Task<HttpResponseMessage> SubscribeAsync(NotifyPushTestServer server, string userId, object body)
     {
         using var client = server.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.UserToken(userId));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NotifyPushTestServer.UserToken(userId));
         using var timeout = new CancellationTokenSource(Timeout);
         return await client.PostAsJsonAsync("/push/subscriptions", body, timeout.Token);
     }
 
     /// <summary>Saves the subscription for the user; fails the test unless 201.</summary>
-    public static async Task SubscribeAsync(TestServer server, string userId, BrowserSubscription subscription)
+    public static async Task SubscribeAsync(NotifyPushTestServer server, string userId, BrowserSubscription subscription)
     {
         using var response = await SubscribeAsync(server, userId, subscription.ToJson());
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");

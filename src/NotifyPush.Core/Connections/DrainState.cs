@@ -1,7 +1,7 @@
 namespace NotifyPush.Core.Connections;
 
 /// <summary>Whether this replica accepts new sockets. Set when it starts draining for shutdown.</summary>
-public sealed class ReplicaState
+public sealed class DrainState
 {
     private int _draining;
 

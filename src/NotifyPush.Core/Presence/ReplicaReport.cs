@@ -15,7 +15,7 @@ namespace NotifyPush.Core.Presence;
 /// <param name="NotificationsDelivered">Notification frames written to its sockets since it started.</param>
 /// <param name="ReportedAt">When this was measured.</param>
 /// <param name="EventStreams">How many of <paramref name="Sockets"/> are Server-Sent Events streams (0 from a replica that predates them).</param>
-public sealed record ReplicaInfo(
+public sealed record ReplicaReport(
     string ReplicaId,
     string Host,
     string Version,

@@ -17,7 +17,7 @@ namespace NotifyPush.Testing;
 /// A real NotifyPush server on Kestrel, port 0, with its own SQLite file (or the settings a test gives), a
 /// test signing key and a test API key. Dispose it to stop the server and delete its data.
 /// </summary>
-public sealed class TestServer : WebApplicationFactory<Program>
+public sealed class NotifyPushTestServer : WebApplicationFactory<Program>
 {
     public const string Issuer = "https://issuer.test";
     public const string Audience = "notifypush-test";
@@ -35,7 +35,7 @@ public sealed class TestServer : WebApplicationFactory<Program>
     /// <param name="environment">The host environment.</param>
     /// <param name="services">Replaces services after the server registered its own, e.g. a <c>FakeTimeProvider</c> as the <see cref="TimeProvider"/>.</param>
     /// <param name="port">The loopback port to listen on; 0 for a free one. A restarted server takes its predecessor's.</param>
-    public TestServer(IDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null, int port = 0)
+    public NotifyPushTestServer(IDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null, int port = 0)
     {
         _environment = environment;
         _services = services;

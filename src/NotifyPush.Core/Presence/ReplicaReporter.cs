@@ -5,22 +5,22 @@ using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Core.Presence;
 
-/// <summary>Measures this replica for the admin view (<see cref="ReplicaInfo"/>).</summary>
-public sealed class ReplicaStatus(
+/// <summary>Measures this replica for the admin view (<see cref="ReplicaReport"/>).</summary>
+public sealed class ReplicaReporter(
     ConnectionRegistry registry,
     INotificationBackplane backplane,
     INotificationStore store,
-    ReplicaState replica,
+    DrainState replica,
     PresenceTracker tracker,
     NotifyPushMetrics metrics,
     TimeProvider timeProvider)
 {
     private static readonly TimeSpan StorePingTimeout = TimeSpan.FromSeconds(2);
-    private static readonly string ServerVersion = typeof(ReplicaStatus).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    private static readonly string ServerVersion = typeof(ReplicaReporter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
     private readonly DateTimeOffset _startedAt = timeProvider.GetUtcNow();
 
     /// <summary>This replica now; pings the store (at most 2 s).</summary>
-    public async Task<ReplicaInfo> SnapshotAsync(CancellationToken cancellationToken)
+    public async Task<ReplicaReport> SnapshotAsync(CancellationToken cancellationToken)
     {
         string storeState;
         try
@@ -37,7 +37,7 @@ public sealed class ReplicaStatus(
         }
 
         var health = backplane.GetHealth();
-        return new ReplicaInfo(
+        return new ReplicaReport(
             tracker.ReplicaId,
             Environment.MachineName,
             ServerVersion,
