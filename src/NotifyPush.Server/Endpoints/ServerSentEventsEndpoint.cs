@@ -35,7 +35,7 @@ public static partial class ServerSentEventsEndpoint
         app.MapGet(Path, StreamAsync)
             .WithName("OpenEventStream")
             .WithSummary("The user's notifications as Server-Sent Events (the fallback for a browser that cannot open /ws): the same frames, each event's id its seq.")
-            .Produces(StatusCodes.Status200OK, contentType: EventStreamMediaType)
+            .Produces<string>(StatusCodes.Status200OK, EventStreamMediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
