@@ -19,6 +19,7 @@ internal sealed class BenchSocket(int userIndex, string userId, string token, So
     private static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
 
     private ClientWebSocket? _socket;
+    private readonly ReceivedSeqs _received = new(fleet);
     private volatile bool _dropping;
     private byte[] _buffer = new byte[512];
     private Uri? _endpoint;
@@ -29,11 +30,11 @@ internal sealed class BenchSocket(int userIndex, string userId, string token, So
     public string UserId { get; } = userId;
 
     /// <summary>The highest seq received; the resume point of a reconnect.</summary>
-    public long LastSeq { get; private set; }
+    public long LastSeq => _received.Last;
 
-    public long Duplicates { get; private set; }
+    public long Duplicates => _received.Duplicates;
 
-    public long Gaps { get; private set; }
+    public long Gaps => _received.Gaps;
 
     /// <summary>Opens the socket and starts its receive loop; false (with the error counted) when the handshake fails.</summary>
     public async Task<bool> ConnectAsync(Uri endpoint, bool since, HttpMessageInvoker invoker, CancellationToken cancellationToken)
@@ -116,26 +117,7 @@ internal sealed class BenchSocket(int userIndex, string userId, string token, So
             socket.Dispose();
             if (fleet.Resume && !_dropping)
             {
-                _ = ResumeAsync();
-            }
-        }
-    }
-
-    /// <summary>Reconnects with <c>since</c> after the last seq received, every 500 ms until it succeeds (for at most 2 minutes).</summary>
-    private async Task ResumeAsync()
-    {
-        for (var attempt = 0; attempt < 240 && !_dropping; attempt++)
-        {
-            await Task.Delay(500).ConfigureAwait(false);
-            if (_dropping)
-            {
-                return;
-            }
-
-            if (await ConnectAsync(_endpoint!, since: true, _invoker!, CancellationToken.None).ConfigureAwait(false))
-            {
-                fleet.OnResumed();
-                return;
+                _ = _received.ResumeAsync(() => ConnectAsync(_endpoint!, since: true, _invoker!, CancellationToken.None), () => _dropping);
             }
         }
     }
@@ -146,22 +128,11 @@ internal sealed class BenchSocket(int userIndex, string userId, string token, So
         switch (frame.Kind)
         {
             case FrameKind.Notification:
-                fleet.Latency.RecordSince(frame.SentTimestamp);
-                fleet.OnReceived(frame.SentTimestamp);
-                if (frame.Seq <= LastSeq)
+                if (!_received.Record(frame.Seq, frame.SentTimestamp))
                 {
-                    Duplicates++;
-                    fleet.OnDuplicate();
                     return;
                 }
 
-                if (frame.Seq > LastSeq + 1)
-                {
-                    Gaps += frame.Seq - LastSeq - 1;
-                    fleet.OnGap(frame.Seq - LastSeq - 1);
-                }
-
-                LastSeq = frame.Seq;
                 await SendAsync(socket, Encoding.UTF8.GetBytes($$"""{"type":"ack","seq":{{frame.Seq}}}""")).ConfigureAwait(false);
                 return;
             case FrameKind.Synced:

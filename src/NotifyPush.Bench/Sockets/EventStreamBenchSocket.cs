@@ -16,17 +16,19 @@ namespace NotifyPush.Bench.Sockets;
 internal sealed class EventStreamBenchSocket(int userIndex, string token, SocketFleet fleet) : IBenchSocket
 {
     private CancellationTokenSource? _stream;
+    private readonly ReceivedSeqs _received = new(fleet);
     private volatile bool _dropping;
     private Uri? _endpoint;
     private HttpMessageInvoker? _invoker;
 
     public int UserIndex { get; } = userIndex;
 
-    public long LastSeq { get; private set; }
+    /// <summary>The highest seq received; the resume point of a reconnect.</summary>
+    public long LastSeq => _received.Last;
 
-    public long Duplicates { get; private set; }
+    public long Duplicates => _received.Duplicates;
 
-    public long Gaps { get; private set; }
+    public long Gaps => _received.Gaps;
 
     public async Task<bool> ConnectAsync(Uri endpoint, bool since, HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
@@ -120,7 +122,7 @@ internal sealed class EventStreamBenchSocket(int userIndex, string token, Socket
             stream.Dispose();
             if (fleet.Resume && !_dropping)
             {
-                _ = ResumeAsync();
+                _ = _received.ResumeAsync(() => ConnectAsync(_endpoint!, since: true, _invoker!, CancellationToken.None), () => _dropping);
             }
         }
     }
@@ -142,22 +144,11 @@ internal sealed class EventStreamBenchSocket(int userIndex, string token, Socket
         switch (frame.Kind)
         {
             case FrameKind.Notification:
-                fleet.Latency.RecordSince(frame.SentTimestamp);
-                fleet.OnReceived(frame.SentTimestamp);
-                if (frame.Seq <= LastSeq)
+                if (!_received.Record(frame.Seq, frame.SentTimestamp))
                 {
-                    Duplicates++;
-                    fleet.OnDuplicate();
                     return true;
                 }
 
-                if (frame.Seq > LastSeq + 1)
-                {
-                    Gaps += frame.Seq - LastSeq - 1;
-                    fleet.OnGap(frame.Seq - LastSeq - 1);
-                }
-
-                LastSeq = frame.Seq;
                 await AckAsync(frame.Seq).ConfigureAwait(false);
                 return true;
             case FrameKind.Synced:
@@ -186,25 +177,6 @@ internal sealed class EventStreamBenchSocket(int userIndex, string token, Socket
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
             fleet.Errors.Add("ack:" + ex.GetType().Name);
-        }
-    }
-
-    /// <summary>Reconnects with <c>since</c> after the last seq received, every 500 ms until it succeeds (for at most 2 minutes).</summary>
-    private async Task ResumeAsync()
-    {
-        for (var attempt = 0; attempt < 240 && !_dropping; attempt++)
-        {
-            await Task.Delay(500).ConfigureAwait(false);
-            if (_dropping)
-            {
-                return;
-            }
-
-            if (await ConnectAsync(_endpoint!, since: true, _invoker!, CancellationToken.None).ConfigureAwait(false))
-            {
-                fleet.OnResumed();
-                return;
-            }
         }
     }
 }
