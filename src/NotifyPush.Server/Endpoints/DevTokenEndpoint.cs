@@ -1,11 +1,7 @@
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using NotifyPush.Core.Connections;
-using NotifyPush.Core.Delivery;
-using NotifyPush.Core.Diagnostics;
 using NotifyPush.Server.Api;
 using NotifyPush.Server.Authentication;
 
@@ -36,11 +32,7 @@ public static class DevTokenEndpoint
 
         // The demo page's send form: the same send as POST /api/notifications, as the Development service, so the
         // page never holds a service key. Development only, like the page.
-        app.MapPost("/dev/send", (HttpContext context, [FromServices] NotificationPublisher publisher, [FromServices] NotifyPushMetrics metrics, [FromServices] IOptions<ApiOptions> options, [FromServices] IOptions<NotifyPush.Server.WebPush.WebPushOptions> webPushOptions, [FromServices] NotifyPush.Server.WebPush.WebPushSignal webPushSignal, [FromServices] TimeProvider timeProvider) =>
-            {
-                context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(NotifyPushClaimTypes.Caller, DevelopmentSender)], "Development"));
-                return NotificationsApi.SendAsync(context, publisher, metrics, options, webPushOptions, webPushSignal, timeProvider);
-            })
+        app.MapPost("/dev/send", static (HttpContext context, [FromServices] NotificationSender sender) => sender.SendAsync(context, DevelopmentSender))
             .WithName("DevSend")
             .WithSummary("Development only: sends a notification as the Development service (the demo page's form).");
         return app;

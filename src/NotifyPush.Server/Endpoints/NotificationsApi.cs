@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Unicode;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -11,15 +9,12 @@ using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Api;
 using NotifyPush.Server.Authentication;
-using NotifyPush.Server.WebPush;
 
 namespace NotifyPush.Server.Endpoints;
 
 /// <summary>The service API: send, read history, sign a user out. Every route needs a service credential holding the route's scope.</summary>
 public static class NotificationsApi
 {
-    private const string IdempotencyKeyHeader = "Idempotency-Key";
-    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     public static RouteGroupBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
     {
@@ -30,7 +25,7 @@ public static class NotificationsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapPost("/notifications", SendAsync)
+        api.MapPost("/notifications", static (HttpContext context, NotificationSender sender) => sender.SendAsync(context, ServiceCaller.Get(context).Name))
             .RequireAuthorization(NotifyPushPolicies.Scope(ServiceScopes.Send))
             .WithName("SendNotification")
             .WithSummary("Store a notification for one user, or one per user for many, and push it to their sockets.")
@@ -60,148 +55,6 @@ public static class NotificationsApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPresenceApi();
         return api;
-    }
-
-    internal static async Task<Results<Accepted<SendResponse>, ValidationProblem, ProblemHttpResult>> SendAsync(
-        HttpContext context,
-        NotificationPublisher publisher,
-        NotifyPushMetrics metrics,
-        IOptions<ApiOptions> options,
-        IOptions<WebPushOptions> webPushOptions,
-        WebPushSignal webPushSignal,
-        TimeProvider timeProvider)
-    {
-        var started = timeProvider.GetTimestamp();
-        var settings = options.Value;
-        if (!context.Request.HasJsonContentType())
-        {
-            return ApiProblems.UnsupportedMediaType();
-        }
-
-        if (NonUtf8Charset(context.Request) is { } charset)
-        {
-            return ApiProblems.UnsupportedCharset(charset);
-        }
-
-        var idempotencyKey = context.Request.Headers[IdempotencyKeyHeader].ToString();
-        if (idempotencyKey.Length > settings.MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < '!' or > '~'))
-        {
-            return ApiProblems.BadRequest($"{IdempotencyKeyHeader} must be 1 to {settings.MaxIdempotencyKeyLength} printable ASCII characters without spaces.");
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
-        {
-            bodySize.MaxRequestBodySize = settings.MaxRequestBodyBytes;
-        }
-
-        // Buffered whole (JsonDocument would buffer it anyway) so the bytes can be checked as UTF-8 first: the parser
-        // checks the JSON structure but not the bytes inside strings, so an invalid byte in a name or a value would
-        // throw later, when it is read (a 500), or be stored as is inside the payload. The buffer grows with what
-        // arrives, not with Content-Length, which a client could set to the maximum and then send nothing.
-        using var buffer = new MemoryStream();
-        try
-        {
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return ApiProblems.PayloadTooLarge($"The request body is larger than {settings.MaxRequestBodyBytes} bytes.");
-        }
-
-        var json = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        if (json.Span.StartsWith(Utf8ByteOrderMark))
-        {
-            json = json[Utf8ByteOrderMark.Length..];
-        }
-
-        if (!Utf8.IsValid(json.Span))
-        {
-            return ApiProblems.BadRequest("The body is not valid UTF-8.");
-        }
-
-        JsonDocument body;
-        try
-        {
-            body = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException ex)
-        {
-            return ApiProblems.BadRequest($"The body is not valid JSON: {ex.Message}");
-        }
-
-        if (JsonEscapes.HasLoneSurrogate(json.Span))
-        {
-            body.Dispose();
-            return ApiProblems.BadRequest(JsonEscapes.LoneSurrogateProblem);
-        }
-
-        SendRequest request;
-        using (body)
-        {
-            var read = SendRequestReader.Read(body.RootElement, settings, webPushOptions.Value.Enabled);
-            if (read.PayloadTooLarge)
-            {
-                return ApiProblems.PayloadTooLarge($"The payload is larger than {settings.MaxPayloadBytes} bytes.");
-            }
-
-            if (read.Request is null)
-            {
-                return ApiProblems.Invalid(read.Errors);
-            }
-
-            request = read.Request;
-        }
-
-        var now = timeProvider.GetUtcNow();
-        var append = new AppendRequest(
-            ServiceCaller.Get(context).Name,
-            idempotencyKey.Length == 0 ? null : idempotencyKey,
-            // The hash only tells a keyed retry from a different request under the same key: without a key it
-            // would be computed (UTF-8 copies and a SHA-256 per POST) and never read.
-            idempotencyKey.Length == 0 ? string.Empty : SendRequestReader.Hash(request),
-            request.UserIds,
-            request.Type,
-            request.PayloadJson,
-            now,
-            now.AddSeconds(request.TtlSeconds),
-            request.WebPush);
-        AppendResult result;
-        try
-        {
-            result = await publisher.SendAsync(append, context.RequestAborted);
-        }
-        catch (IdempotencyConflictException)
-        {
-            return ApiProblems.IdempotencyConflict(idempotencyKey);
-        }
-        catch (StoreUnavailableException)
-        {
-            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(settings.StoreRetryAfterSeconds));
-        }
-
-        if (request.WebPush is not null && !result.IsReplay)
-        {
-            // This replica's worker looks at once; the others find the jobs on their next poll.
-            webPushSignal.Wake();
-        }
-
-        if (result.IsReplay)
-        {
-            context.Response.Headers["Idempotent-Replayed"] = "true";
-        }
-        else
-        {
-            metrics.SendAccepted(result.Notifications.Count, timeProvider.GetElapsedTime(started));
-        }
-
-        var sent = new SentNotification[result.Notifications.Count];
-        for (var i = 0; i < sent.Length; i++)
-        {
-            var notification = result.Notifications[i];
-            sent[i] = new SentNotification(notification.UserId, notification.Id, notification.Seq);
-        }
-
-        return TypedResults.Accepted((string?)null, new SendResponse(sent));
     }
 
     internal static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> GetHistoryAsync(
@@ -323,7 +176,7 @@ public static class NotificationsApi
     }
 
     /// <summary>The declared charset when it is not UTF-8 (JSON between systems is UTF-8, RFC 8259 §8.1), else null.</summary>
-    private static string? NonUtf8Charset(HttpRequest request)
+    internal static string? NonUtf8Charset(HttpRequest request)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || !mediaType.Charset.HasValue)
         {

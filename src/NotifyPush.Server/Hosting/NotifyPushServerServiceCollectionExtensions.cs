@@ -3,6 +3,7 @@ using NotifyPush.Core;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using NotifyPush.Server.Api;
+using NotifyPush.Server.Endpoints;
 using NotifyPush.Storage.Postgres;
 using NotifyPush.Storage.Sqlite;
 
@@ -41,6 +42,7 @@ public static class NotifyPushServerServiceCollectionExtensions
         services.AddValidatedOptions<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.SectionName);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsRulesValidator>();
         services.AddSingleton<ServiceRateLimiter>();
+        services.AddSingleton<NotificationSender>();
         services.AddOptions<Admin.AdminOptions>().Bind(configuration.GetSection(Admin.AdminOptions.SectionName));
         services.AddProblemDetails();
         return services;
