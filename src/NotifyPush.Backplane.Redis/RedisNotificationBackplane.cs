@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
+using NotifyPush.Core.Storage;
 using StackExchange.Redis;
 
 namespace NotifyPush.Backplane.Redis;
@@ -57,7 +58,12 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private volatile ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
     private readonly LogOnce _publishes = new();
-    private readonly SubscriptionConfirmations _confirmations = new();
+    // Confirms fire-and-forget SUBSCRIBEs with a PING on the subscription connection, answered after them (the
+    // multiplexer writes that connection's commands in call order). A subscribe arriving while a PING is in flight
+    // waits for the next one, which confirms every SUBSCRIBE issued meanwhile: the same batching as the store's
+    // shared reads, with one key, so a reconnect storm costs one PING per batch of handshakes instead of one each.
+    private static readonly IReadOnlyDictionary<string, bool> Confirmed = new Dictionary<string, bool> { [string.Empty] = true };
+    private readonly CoalescedReads<bool> _confirmations;
     private int _confirmFailures;
     private readonly LogOnce _malformed = new();
     private int _disposed;
@@ -108,6 +114,13 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         _metrics = metrics;
         metrics?.ObserveOwedDoorbells(() => _owed.Count);
         _health = new BackplaneHealth(false, timeProvider.GetUtcNow(), "connecting");
+        _confirmations = new CoalescedReads<bool>(
+            async _ =>
+            {
+                await _subscriber!.PingAsync().ConfigureAwait(false);
+                return Confirmed;
+            },
+            maxBatch: 1);
         _connecting = Task.Run(() => ConnectAsync(_stopping.Token));
     }
 
@@ -161,7 +174,7 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         {
             // The SUBSCRIBE above went out fire-and-forget on the subscription connection; a PING answered on
             // that connection after it proves the server has taken it. Handshakes in flight at once share PINGs.
-            await _confirmations.ConfirmAsync(subscriber).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _confirmations.ReadAsync(string.Empty, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
