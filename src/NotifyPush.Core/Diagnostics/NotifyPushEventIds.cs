@@ -46,6 +46,7 @@ public static class NotifyPushEventIds
     public const int StoreReady = 4201;
     public const int MigrationsApplied = 4202;
     public const int MigrationsFailed = 4203;
+    public const int DeprecatedSetting = 4210;
 
     // Connections
     public const int ConnectionClosed = 1000;

@@ -88,7 +88,7 @@ public static class AdminEndpoints
         }
         catch (StoreUnavailableException)
         {
-            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.UnavailableRetryAfterSeconds));
         }
 
         // The host only: an endpoint's path is the capability to push to that browser.

@@ -64,7 +64,17 @@ public sealed class ApiOptions
     /// <summary>Serve the API's OpenAPI document at <c>/openapi/v1.json</c> (no credential needed; it describes routes, not data). Default true.</summary>
     public bool OpenApiDocument { get; set; } = true;
 
-    /// <summary>Seconds a client is told to wait (<c>Retry-After</c>) when the store is unavailable. Default 5.</summary>
+    /// <summary>
+    /// Seconds a caller is told to wait (<c>Retry-After</c>) on a 503 because a dependency is unavailable: the store,
+    /// the backplane (a sign-out) or the presence directory. Default 5.
+    /// </summary>
     [Range(1, 3600)]
-    public int StoreRetryAfterSeconds { get; set; } = 5;
+    public int UnavailableRetryAfterSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// The former name of <see cref="UnavailableRetryAfterSeconds"/>, from when it covered only the store. Still read
+    /// when the new key is not set (<see cref="ApiOptionsFormerNames"/>), with a warning at start-up.
+    /// </summary>
+    [Range(1, 3600)]
+    public int? StoreRetryAfterSeconds { get; set; }
 }

@@ -45,7 +45,7 @@ internal sealed partial class AuthorizationProblemResultHandler(NotifyPushMetric
                 // The token revocation check could not read the store: not the credential's fault.
                 metrics.Handshake(NotifyPushMetrics.HandshakeOutcomes.Unavailable);
                 Log.HandshakeRejected(logger, StatusCodes.Status503ServiceUnavailable, UserTokenSource.Recall(context), reason);
-                context.Response.Headers.RetryAfter = Math.Max(1, apiOptions.Value.StoreRetryAfterSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers.RetryAfter = Math.Max(1, apiOptions.Value.UnavailableRetryAfterSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Results.Problem("The user's token revocation state could not be read (store unavailable). Retry later.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Store unavailable")
                     .ExecuteAsync(context);
                 return;

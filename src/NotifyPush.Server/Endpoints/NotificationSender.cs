@@ -66,7 +66,7 @@ public sealed class NotificationSender(
         }
         catch (StoreUnavailableException)
         {
-            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(settings.StoreRetryAfterSeconds));
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(settings.UnavailableRetryAfterSeconds));
         }
 
         if (request.WebPush is not null && !result.IsReplay)

@@ -91,7 +91,7 @@ public static class NotificationsApi
         }
         catch (StoreUnavailableException)
         {
-            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(settings.StoreRetryAfterSeconds));
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(settings.UnavailableRetryAfterSeconds));
         }
     }
 
@@ -124,7 +124,7 @@ public static class NotificationsApi
             }
             catch (StoreUnavailableException)
             {
-                return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+                return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.UnavailableRetryAfterSeconds));
             }
         }
 
@@ -132,7 +132,7 @@ public static class NotificationsApi
         // must know, and retry.
         if (!await publisher.DisconnectUserAsync(userId, context.RequestAborted))
         {
-            return ApiProblems.BackplaneUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+            return ApiProblems.BackplaneUnavailable(context, TimeSpan.FromSeconds(options.Value.UnavailableRetryAfterSeconds));
         }
 
         // A signed-out user's browsers get no more pushes: their subscriptions go with the sign-out (a browser that
@@ -144,7 +144,7 @@ public static class NotificationsApi
         }
         catch (StoreUnavailableException)
         {
-            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(options.Value.UnavailableRetryAfterSeconds));
         }
 
         return revokedBefore is { } instant

@@ -52,7 +52,7 @@ public static class PresenceApi
         }
         catch (PresenceUnavailableException)
         {
-            return ApiProblems.PresenceUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+            return ApiProblems.PresenceUnavailable(context, TimeSpan.FromSeconds(options.Value.UnavailableRetryAfterSeconds));
         }
     }
 
@@ -107,7 +107,7 @@ public static class PresenceApi
         }
         catch (PresenceUnavailableException)
         {
-            return ApiProblems.PresenceUnavailable(context, TimeSpan.FromSeconds(options.Value.StoreRetryAfterSeconds));
+            return ApiProblems.PresenceUnavailable(context, TimeSpan.FromSeconds(options.Value.UnavailableRetryAfterSeconds));
         }
     }
 }

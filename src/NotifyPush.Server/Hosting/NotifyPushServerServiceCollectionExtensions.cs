@@ -41,6 +41,10 @@ public static class NotifyPushServerServiceCollectionExtensions
     {
         services.AddValidatedOptions<ApiOptions, ApiOptionsValidator>(configuration, ApiOptions.SectionName);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsRulesValidator>();
+        services.AddSingleton<ApiOptionsFormerNames>();
+        services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<ApiOptions>>(static sp => sp.GetRequiredService<ApiOptionsFormerNames>());
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>>(static sp => sp.GetRequiredService<ApiOptionsFormerNames>());
+        services.AddHostedService(static sp => sp.GetRequiredService<ApiOptionsFormerNames>());
         services.AddSingleton<ServiceRateLimiter>();
         services.AddSingleton<NotificationSender>();
         services.AddOptions<Admin.AdminOptions>().Bind(configuration.GetSection(Admin.AdminOptions.SectionName));

@@ -127,7 +127,7 @@ public static class WebPushEndpoints
             }
             catch (StoreUnavailableException)
             {
-                return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(api.Value.StoreRetryAfterSeconds));
+                return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(api.Value.UnavailableRetryAfterSeconds));
             }
 
             return TypedResults.Created();
@@ -165,7 +165,7 @@ public static class WebPushEndpoints
         }
         catch (StoreUnavailableException)
         {
-            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(api.Value.StoreRetryAfterSeconds));
+            return ApiProblems.StoreUnavailable(context, TimeSpan.FromSeconds(api.Value.UnavailableRetryAfterSeconds));
         }
 
         return TypedResults.NoContent();

@@ -9,7 +9,7 @@ namespace NotifyPush.Client.Tests.Cluster;
 [Collection(ClientClusterCollection.Name)]
 public sealed class PublisherStoreOutageTests
 {
-    private static readonly Dictionary<string, string?> Settings = new() { ["NotifyPush:Api:StoreRetryAfterSeconds"] = "1" };
+    private static readonly Dictionary<string, string?> Settings = new() { ["NotifyPush:Api:UnavailableRetryAfterSeconds"] = "1" };
 
     [Fact]
     public async Task SendAsync_WhileTheStoreIsDownWithoutRetries_ThrowsUnavailableWithRetryAfterAndStoresNothing()

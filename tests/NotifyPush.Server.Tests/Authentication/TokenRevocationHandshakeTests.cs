@@ -51,13 +51,4 @@ public sealed class TokenRevocationHandshakeTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, await TestSocket.ExpectRefusalAsync(server.SocketUri($"access_token={token}")));
     }
-
-    private sealed class UnavailableRevocationStore : ITokenRevocationStore
-    {
-        public Task<DateTimeOffset> RevokeTokensAsync(string userId, DateTimeOffset issuedBefore, CancellationToken cancellationToken) =>
-            throw new StoreUnavailableException("the test store is down");
-
-        public Task<DateTimeOffset?> GetTokensRevokedBeforeAsync(string userId, CancellationToken cancellationToken) =>
-            throw new StoreUnavailableException("the test store is down");
-    }
 }
