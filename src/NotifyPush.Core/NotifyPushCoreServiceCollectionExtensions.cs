@@ -39,6 +39,7 @@ public static class NotifyPushCoreServiceCollectionExtensions
         services.AddSingleton<IUserSocketCountObserver>(provider => provider.GetRequiredService<PresenceTracker>());
         services.AddSingleton<ReplicaReporter>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ILocalRecipients>(static sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<TokenRevocations>(); // needs the store's ITokenRevocationStore
         services.AddSingleton<HandshakeRateLimiter>();
         services.AddSingleton<NotificationDispatcher>();

@@ -14,7 +14,7 @@ public sealed partial class CoreLayeringTests
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
         ["Options"] = [],
-        ["Storage"] = [],
+        ["Storage"] = ["Options"],
         ["Backplane"] = [],
         ["Diagnostics"] = ["Storage", "Backplane"],
         ["Protocol"] = ["Storage"],

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Protocol;
@@ -22,7 +23,7 @@ public sealed partial class ConnectionRegistry(
     DrainState replica,
     IOptions<ConnectionOptions> options,
     ILogger<ConnectionRegistry> logger,
-    IUserSocketCountObserver? socketCounts = null)
+    IUserSocketCountObserver? socketCounts = null) : ILocalRecipients
 {
     private readonly ConcurrentDictionary<string, UserConnections> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NotificationConnection, byte> _all = new();
@@ -119,6 +120,13 @@ public sealed partial class ConnectionRegistry(
     /// <summary>The local sockets of a user; empty when the user has none here. Lock-free.</summary>
     public ReadOnlySpan<NotificationConnection> GetConnections(string userId) =>
         _users.TryGetValue(userId, out var entry) ? entry.Connections : [];
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<INotificationRecipient> GetRecipients(string userId) =>
+        _users.TryGetValue(userId, out var entry) ? new ReadOnlySpan<INotificationRecipient>(entry.Connections) : [];
+
+    /// <inheritdoc/>
+    public IEnumerable<INotificationRecipient> GetAllRecipients() => GetAllConnections();
 
     /// <summary>
     /// Every socket on this replica (for heartbeats, catch-up and draining). Enumerates the live index without

@@ -17,7 +17,7 @@ namespace NotifyPush.Core.Connections;
 /// queue, then drains the queue dropping any seq already sent and filling any jump from the store. That makes
 /// replay-then-live, duplicate suppression and gap fill one sequential algorithm with no locks.
 /// </remarks>
-public sealed partial class NotificationConnection
+public sealed partial class NotificationConnection : INotificationRecipient
 {
     private readonly IConnectionTransport _transport;
     private readonly IWriteCoalescer? _coalescer;

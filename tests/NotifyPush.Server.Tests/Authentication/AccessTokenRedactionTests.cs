@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using NotifyPush.Core.Storage;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Logging;
 using NotifyPush.Server.Tests.Infrastructure;

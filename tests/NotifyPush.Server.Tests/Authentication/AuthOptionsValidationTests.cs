@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Diagnostics;
+using NotifyPush.Core.Storage;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Tests.Infrastructure;
 

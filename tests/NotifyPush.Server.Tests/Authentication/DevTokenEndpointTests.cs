@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NotifyPush.Core.Connections;
+using NotifyPush.Core.Storage;
 using NotifyPush.Server.Authentication;
 using NotifyPush.Server.Endpoints;
 using NotifyPush.Server.Tests.Infrastructure;

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using NotifyPush.Core.Connections;
 using NotifyPush.Core.Storage;
 using NotifyPush.Server.Authentication;
 

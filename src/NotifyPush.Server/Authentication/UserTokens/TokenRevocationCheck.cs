@@ -1,6 +1,6 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using NotifyPush.Core.Connections;
+using NotifyPush.Core.Storage;
 
 namespace NotifyPush.Server.Authentication;
 

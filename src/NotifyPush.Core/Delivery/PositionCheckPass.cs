@@ -1,4 +1,4 @@
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Delivery;
 
 /// <summary>What one position check did (<see cref="PositionCheckService.RunOnceAsync"/>).</summary>
 /// <param name="Users">Local users whose stream head was read.</param>

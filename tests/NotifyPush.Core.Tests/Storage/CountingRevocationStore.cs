@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using NotifyPush.Core.Storage;
 
-namespace NotifyPush.Core.Tests.Connections;
+namespace NotifyPush.Core.Tests.Storage;
 
 /// <summary>Token revocations in memory that count the reads, and can hold the next read until a test releases it.</summary>
 internal sealed class CountingRevocationStore : ITokenRevocationStore

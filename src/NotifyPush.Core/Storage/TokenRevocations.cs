@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using NotifyPush.Core.Options;
-using NotifyPush.Core.Storage;
 
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Storage;
 
 /// <summary>
 /// Users' token revocations ("every token issued before T is refused"), kept in the store and cached per replica for

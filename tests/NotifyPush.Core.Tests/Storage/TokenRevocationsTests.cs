@@ -1,12 +1,13 @@
-using NotifyPush.Core.Connections;
+using Microsoft.Extensions.Time.Testing;
 using NotifyPush.Core.Options;
+using NotifyPush.Core.Storage;
 
-namespace NotifyPush.Core.Tests.Connections;
+namespace NotifyPush.Core.Tests.Storage;
 
 public sealed class TokenRevocationsTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly CountingRevocationStore _store = new();
 
     private TokenRevocations Create(int cacheSeconds = 10, int maxUsers = 100) =>

@@ -2,15 +2,16 @@ using Microsoft.Extensions.Logging;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Protocol;
+using NotifyPush.Core.Storage;
 
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Delivery;
 
 /// <summary>
 /// Receives backplane messages and hands them to the addressed user's local sockets. Never waits for a socket:
 /// each gets the shared frame (a head of its own and the send's shared tail) on its bounded queue. A sign-out also drops
 /// the user's cached token revocation state (it may carry a revocation), before the sockets are told to close.
 /// </summary>
-public sealed partial class NotificationDispatcher(ConnectionRegistry registry, NotifyPushMetrics metrics, ILogger<NotificationDispatcher> logger, TokenRevocations? revocations = null) : IBackplaneListener
+public sealed partial class NotificationDispatcher(ILocalRecipients recipients, NotifyPushMetrics metrics, ILogger<NotificationDispatcher> logger, TokenRevocations? revocations = null) : IBackplaneListener
 {
     public void OnMessage(in BackplaneMessage message)
     {
@@ -20,7 +21,7 @@ public sealed partial class NotificationDispatcher(ConnectionRegistry registry, 
         }
 
         // A message for a user with no socket here costs one dictionary miss.
-        var connections = registry.GetConnections(message.UserId);
+        var connections = recipients.GetRecipients(message.UserId);
         if (connections.IsEmpty)
         {
             return;
@@ -57,7 +58,7 @@ public sealed partial class NotificationDispatcher(ConnectionRegistry registry, 
     {
         // Messages published while the backplane was away may be lost: every local socket reads the store.
         var count = 0;
-        foreach (var connection in registry.GetAllConnections())
+        foreach (var connection in recipients.GetAllRecipients())
         {
             connection.TryEnqueueCatchUp();
             count++;

@@ -5,7 +5,7 @@ using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Storage;
 
-namespace NotifyPush.Core.Connections;
+namespace NotifyPush.Core.Delivery;
 
 /// <summary>
 /// The position check (Centrifuge checks its streams' positions the same way): every
@@ -16,12 +16,12 @@ namespace NotifyPush.Core.Connections;
 /// </summary>
 /// <remarks>
 /// One query per <see cref="DeliveryOptions.PositionCheckBatchSize"/> users, never one per socket: 10,000 users are
-/// 10 primary-key lookups of 1,000 ids each. The socket does the reading itself (<see cref="NotificationConnection.TryEnqueueCatchUp"/>),
+/// 10 primary-key lookups of 1,000 ids each. The socket does the reading itself (<see cref="INotificationRecipient.TryEnqueueCatchUp"/>),
 /// so its frames keep one writer and their order. A socket found behind gets a short grace for a doorbell in flight
 /// before it is caught up. A failed pass is logged once per outage and the next one tries again.
 /// </remarks>
 public sealed partial class PositionCheckService(
-    ConnectionRegistry registry,
+    ILocalRecipients recipients,
     INotificationStore store,
     IOptions<DeliveryOptions> options,
     NotifyPushMetrics metrics,
@@ -40,9 +40,9 @@ public sealed partial class PositionCheckService(
     {
         var users = 0;
         var queries = 0;
-        var behind = new List<(NotificationConnection Connection, long Head)>();
+        var behind = new List<(INotificationRecipient Connection, long Head)>();
         var batch = new List<string>(_batchSize);
-        foreach (var (userId, _) in registry.GetUserSocketCounts())
+        foreach (var (userId, _) in recipients.GetUserSocketCounts())
         {
             if (!IsValidUtf16(userId))
             {
@@ -131,12 +131,12 @@ public sealed partial class PositionCheckService(
         }
     }
 
-    private async Task CheckBatchAsync(List<string> userIds, List<(NotificationConnection Connection, long Head)> behind, CancellationToken cancellationToken)
+    private async Task CheckBatchAsync(List<string> userIds, List<(INotificationRecipient Connection, long Head)> behind, CancellationToken cancellationToken)
     {
         var heads = await store.GetStreamHeadsAsync(userIds, cancellationToken).ConfigureAwait(false);
         foreach (var (userId, head) in heads)
         {
-            foreach (var connection in registry.GetConnections(userId))
+            foreach (var connection in recipients.GetRecipients(userId))
             {
                 // A socket still replaying may be behind for now; a catch-up then waits in its queue and reads
                 // nothing new after the replay.
