@@ -15,6 +15,7 @@ builder.Services.AddNotifyPushBackplane(builder.Configuration);
 builder.Services.AddNotifyPushAuthentication(builder.Configuration, builder.Environment);
 builder.Services.AddNotifyPushApi(builder.Configuration);
 builder.Services.AddNotifyPushShutdown(builder.Configuration);
+builder.Services.AddNotifyPushWarmUp(builder.Configuration);
 builder.Services.AddNotifyPushCapacity(builder.Configuration);
 builder.Services.AddNotifyPushTelemetry(builder.Configuration);
 builder.Services.AddNotifyPushOpenApi(builder.Configuration);

@@ -141,13 +141,15 @@ public sealed partial class ConnectionRegistry(
         }
     }
 
-    /// <summary>Every user with an open socket here and how many; a weakly consistent snapshot, like <see cref="GetAllConnections"/>.</summary>
+    /// <summary>Every user with an open socket here (warm-up sockets aside) and how many; a weakly consistent snapshot, like <see cref="GetAllConnections"/>.</summary>
     public IEnumerable<KeyValuePair<string, int>> GetUserSocketCounts()
     {
         foreach (var (userId, entry) in _users)
         {
-            var count = entry.Connections.Length;
-            if (count > 0)
+            // A warm-up user's sockets are all warm-up sockets (its id is the warm-up's own).
+            var connections = entry.Connections;
+            var count = connections.Length;
+            if (count > 0 && !connections[0].IsWarmUp)
             {
                 yield return new KeyValuePair<string, int>(userId, count);
             }
@@ -166,7 +168,10 @@ public sealed partial class ConnectionRegistry(
         }
 
         entry.Add(connection);
-        socketCounts?.Changed(entry.UserId);
+        if (!connection.IsWarmUp)
+        {
+            socketCounts?.Changed(entry.UserId);
+        }
 
         // Draining may have begun after this socket was admitted and before the drain listed the sockets: then it
         // did not see this one, and the socket closes itself the same way.
@@ -192,7 +197,10 @@ public sealed partial class ConnectionRegistry(
                 }
             }
 
-            socketCounts?.Changed(entry.UserId);
+            if (!connection.IsWarmUp)
+            {
+                socketCounts?.Changed(entry.UserId);
+            }
         }
 
         // Not cancellable: a slot must always be returned, or the user's subscription would leak.

@@ -81,6 +81,12 @@ public sealed partial class NotificationConnection : INotificationRecipient
     /// <summary>A unique id for logs and the <c>welcome</c> frame.</summary>
     public string ConnectionId { get; }
 
+    /// <summary>
+    /// One of the replica's own sockets of its start-up warm-up: handled like any other, but its user is never
+    /// reported to presence (nor counted among the users the registry lists), so no last-seen key is left behind.
+    /// </summary>
+    public bool IsWarmUp { get; init; }
+
     /// <summary>The wire's name: <c>websocket</c> or <c>sse</c>.</summary>
     public string Transport => _transport.Name;
 

@@ -46,6 +46,9 @@ public static class NotifyPushEventIds
     public const int StoreReady = 4201;
     public const int MigrationsApplied = 4202;
     public const int MigrationsFailed = 4203;
+    public const int WarmUpFinished = 4204;
+    public const int WarmUpSkipped = 4205;
+    public const int WarmUpFailed = 4206;
     public const int DeprecatedSetting = 4210;
 
     // Connections

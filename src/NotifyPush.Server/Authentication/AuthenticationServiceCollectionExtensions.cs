@@ -70,6 +70,7 @@ public static class AuthenticationServiceCollectionExtensions
         services.TryAddSingleton<ServiceTokenEvents>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, JwtBearerOptionsSetup>());
         services.TryAddSingleton<IUserTokenValidator, UserTokenValidator>();
+        services.TryAddSingleton<HmacUserTokenSigner>();
         services.TryAddSingleton<DevTokenIssuer>();
 
         // No default scheme: each endpoint group names its policy, and a request to anything else (the demo page,

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using NotifyPush.Core.Backplane;
 using NotifyPush.Core.Connections;
 using NotifyPush.Core.Storage;
+using NotifyPush.Server.Hosting;
 
 namespace NotifyPush.Server.Endpoints;
 
@@ -18,7 +19,7 @@ public static class HealthEndpoints
     }
 
     /// <summary>
-    /// Ready when not draining and the store answers. A lost backplane does not make the replica unready (sends
+    /// Ready when the start-up warm-up is done (<see cref="StartupWarmUp"/>), not draining and the store answers. A lost backplane does not make the replica unready (sends
     /// still commit and sockets still get everything from the store, later); it is reported with its duration. A
     /// backplane whose credentials Redis refused does: that is a wrong setting, not an outage.
     /// </summary>
@@ -27,6 +28,7 @@ public static class HealthEndpoints
         INotificationBackplane backplane,
         DrainState replica,
         ConnectionRegistry registry,
+        StartupWarmUp warmUp,
         TimeProvider timeProvider,
         CancellationToken cancellationToken)
     {
@@ -46,9 +48,11 @@ public static class HealthEndpoints
         var health = backplane.GetHealth();
         double? disconnectedSeconds = health.DisconnectedSince is { } since ? Math.Round((timeProvider.GetUtcNow() - since).TotalSeconds, 1) : null;
         // A lost backplane is an outage that passes; refused credentials are a configuration error that does not.
-        var ready = storeStatus == "ok" && !replica.IsDraining && !health.CredentialsRefused;
+        var warmingUp = !warmUp.IsDone;
+        var ready = storeStatus == "ok" && !replica.IsDraining && !health.CredentialsRefused && !warmingUp;
         var report = new ReadinessReport(
             ready ? "ready" : "not ready",
+            warmingUp,
             replica.IsDraining,
             storeStatus,
             // Not health.Description: that names the Redis endpoint and the last error, which this unauthenticated
@@ -58,7 +62,7 @@ public static class HealthEndpoints
         return TypedResults.Json(report, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    internal sealed record ReadinessReport(string Status, bool Draining, string Store, BackplaneReport Backplane, int Connections);
+    internal sealed record ReadinessReport(string Status, bool WarmingUp, bool Draining, string Store, BackplaneReport Backplane, int Connections);
 
     private static string BackplaneState(BackplaneHealth health) =>
         health.IsConnected ? "connected" : health.CredentialsRefused ? "credentials refused" : "disconnected";

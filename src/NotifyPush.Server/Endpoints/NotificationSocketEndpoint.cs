@@ -6,6 +6,7 @@ using NotifyPush.Core.Connections;
 using NotifyPush.Core.Delivery;
 using NotifyPush.Core.Diagnostics;
 using NotifyPush.Server.Authentication;
+using NotifyPush.Server.Hosting;
 
 namespace NotifyPush.Server.Endpoints;
 
@@ -29,7 +30,7 @@ public static partial class NotificationSocketEndpoint
     public static IEndpointConventionBuilder MapNotificationSocket(this IEndpointRouteBuilder app) =>
         app.Map(Path, HandleAsync);
 
-    private static async Task HandleAsync(HttpContext context, ConnectionRegistry registry, HandshakeRateLimiter handshakes, ConnectionServices connectionServices, NotifyPushMetrics metrics, ILoggerFactory loggerFactory)
+    private static async Task HandleAsync(HttpContext context, ConnectionRegistry registry, HandshakeRateLimiter handshakes, ConnectionServices connectionServices, NotifyPushMetrics metrics, StartupWarmUp warmUp, ILoggerFactory loggerFactory)
     {
         // The SocketUser policy, checked here rather than by the authorization middleware so that nothing of the
         // check stays referenced for the socket's life (SocketAuthorization).
@@ -87,7 +88,7 @@ public static partial class NotificationSocketEndpoint
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext);
             var coalescer = context.Features.Get<IWriteCoalescerFeature>()?.Coalescer;
-            var connection = new NotificationConnection(socket, userId, credentialDeadline, connectionServices, coalescer);
+            var connection = new NotificationConnection(socket, userId, credentialDeadline, connectionServices, coalescer) { IsWarmUp = warmUp.IsWarmUpUser(userId) };
             using (logger.BeginScope(new ConnectionLogScope(connection.ConnectionId, connection.UserId)))
             {
                 Log.Accepted(logger, connection.ConnectionId, connection.UserId, resume.Since);

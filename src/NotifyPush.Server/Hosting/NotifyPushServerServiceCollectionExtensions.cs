@@ -79,6 +79,15 @@ public static class NotifyPushServerServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>The start-up warm-up (<see cref="StartupWarmUp"/>): loopback sockets before <c>/readyz</c> says ready.</summary>
+    public static IServiceCollection AddNotifyPushWarmUp(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<WarmUpOptions, WarmUpOptionsValidator>(configuration, WarmUpOptions.SectionName);
+        services.AddSingleton<StartupWarmUp>();
+        services.AddHostedService(static sp => sp.GetRequiredService<StartupWarmUp>());
+        return services;
+    }
+
     /// <summary>Gives graceful draining enough time before the host gives up on shutdown.</summary>
     public static IServiceCollection AddNotifyPushShutdown(this IServiceCollection services, IConfiguration configuration)
     {

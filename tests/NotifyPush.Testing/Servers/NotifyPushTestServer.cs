@@ -77,6 +77,8 @@ public sealed class NotifyPushTestServer : WebApplicationFactory<Program>
             ["NotifyPush:Auth:ApiKeys:0:Scopes:5"] = "metrics:read",
             ["NotifyPush:Auth:AllowedOrigins:0"] = "https://app.test",
             ["NotifyPush:Connections:DrainSeconds"] = "0",
+            // Each test starts its servers cold; the warm-up has tests of its own (StartupWarmUpTests).
+            ["NotifyPush:WarmUp:Sockets"] = "0",
             ["NotifyPush:Connections:CloseTimeoutSeconds"] = "2",
             ["NotifyPush:Delivery:AckFlushIntervalMilliseconds"] = "50",
             ["NotifyPush:Api:RateLimitPerSecond"] = "0",

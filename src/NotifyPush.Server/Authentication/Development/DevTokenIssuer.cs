@@ -1,7 +1,4 @@
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using NotifyPush.Core.Connections;
 
 namespace NotifyPush.Server.Authentication;
@@ -13,32 +10,22 @@ namespace NotifyPush.Server.Authentication;
 /// </summary>
 public sealed partial class DevTokenIssuer
 {
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger<DevTokenIssuer> _logger;
-    private readonly SigningCredentials? _credentials;
-    private readonly string? _issuer;
-    private readonly string? _audience;
-    private readonly string _userIdClaim;
+    private readonly HmacUserTokenSigner? _signer;
     private readonly int _maxLifetimeSeconds;
-    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public DevTokenIssuer(IOptions<JwtOptions> jwtOptions, IOptions<AuthOptions> authOptions, IHostEnvironment environment, TimeProvider timeProvider, ILogger<DevTokenIssuer> logger)
+    public DevTokenIssuer(HmacUserTokenSigner signer, IOptions<AuthOptions> authOptions, IHostEnvironment environment, ILogger<DevTokenIssuer> logger)
     {
-        _timeProvider = timeProvider;
         _logger = logger;
-        var jwt = jwtOptions.Value;
-        _issuer = jwt.Issuer;
-        _audience = jwt.Audience;
-        _userIdClaim = jwt.UserIdClaim;
         _maxLifetimeSeconds = authOptions.Value.DevTokenLifetimeSeconds;
-        if (environment.IsDevelopment() && !string.IsNullOrWhiteSpace(jwt.SigningKey))
+        if (environment.IsDevelopment() && signer.CanSign)
         {
-            _credentials = new SigningCredentials(SigningKeyMaterial.CreateHmacKey(jwt.SigningKey), SecurityAlgorithms.HmacSha256);
+            _signer = signer;
         }
     }
 
     /// <summary>True in Development with an HS256 signing key configured.</summary>
-    public bool CanIssue => _credentials is not null;
+    public bool CanIssue => _signer is not null;
 
     /// <summary>Longest lifetime minted, in seconds (<c>NotifyPush:Auth:DevTokenLifetimeSeconds</c>).</summary>
     public int MaxLifetimeSeconds => _maxLifetimeSeconds;
@@ -48,7 +35,7 @@ public sealed partial class DevTokenIssuer
     /// <exception cref="ArgumentException">When the user id breaks <see cref="UserIds.Validate"/>, or the lifetime is not positive.</exception>
     public DevToken Issue(string userId, int? lifetimeSeconds = null)
     {
-        if (_credentials is null)
+        if (_signer is null)
         {
             throw new InvalidOperationException($"Development tokens need Development mode and {JwtOptions.SectionName}:SigningKey.");
         }
@@ -63,24 +50,7 @@ public sealed partial class DevTokenIssuer
             throw new ArgumentOutOfRangeException(nameof(lifetimeSeconds), lifetimeSeconds, "The lifetime must be positive.");
         }
 
-        var lifetime = Math.Min(lifetimeSeconds ?? _maxLifetimeSeconds, _maxLifetimeSeconds);
-        var now = _timeProvider.GetUtcNow();
-
-        // JWT times are whole seconds; truncating here keeps ExpiresAt equal to the token's exp.
-        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
-        var expiresAt = issuedAt.AddSeconds(lifetime);
-        var descriptor = new SecurityTokenDescriptor
-        {
-            Issuer = _issuer,
-            Audience = _audience,
-            IssuedAt = issuedAt.UtcDateTime,
-            NotBefore = issuedAt.UtcDateTime,
-            Expires = expiresAt.UtcDateTime,
-            Subject = new ClaimsIdentity([new Claim(_userIdClaim, userId)]),
-            SigningCredentials = _credentials,
-        };
-
-        var token = _handler.CreateToken(descriptor);
+        var (token, expiresAt) = _signer.Sign(userId, Math.Min(lifetimeSeconds ?? _maxLifetimeSeconds, _maxLifetimeSeconds));
         Log.DevTokenIssued(_logger, userId, expiresAt);
         return new DevToken(token, userId, expiresAt);
     }
