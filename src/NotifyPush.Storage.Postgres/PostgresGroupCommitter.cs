@@ -12,7 +12,8 @@ namespace NotifyPush.Storage.Postgres;
 /// <remarks>
 /// The store decides which appends come here and owns the connections: it hands the committer its write with the
 /// retry rules of every store call (<see cref="BatchWriter"/>) and its write of one request alone, which answers
-/// whatever a batch cannot.
+/// whatever a batch cannot. Once the store is disposed both refuse, so appends still queued then fail with
+/// <see cref="ObjectDisposedException"/>.
 /// </remarks>
 internal sealed class PostgresGroupCommitter
 {
