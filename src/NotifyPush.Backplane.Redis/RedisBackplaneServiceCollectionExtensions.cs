@@ -1,8 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NotifyPush.Backplane.Redis;
 using NotifyPush.Core.Backplane;
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Options;
 using NotifyPush.Core.Presence;
 
@@ -12,8 +14,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RedisBackplaneServiceCollectionExtensions
 {
     /// <summary>
-    /// Makes <see cref="RedisNotificationBackplane"/> the process's <see cref="INotificationBackplane"/> (a singleton
-    /// holding the one ConnectionMultiplexer), configured from <c>NotifyPush:Backplane</c>.
+    /// Makes <see cref="RedisNotificationBackplane"/> the process's <see cref="INotificationBackplane"/>, configured from
+    /// <c>NotifyPush:Backplane</c>, over one <see cref="RedisConnection"/> (a singleton holding the one
+    /// ConnectionMultiplexer) that presence and the shared send rate limit use too.
     /// </summary>
     /// <remarks>
     /// The options are validated at start-up: a missing or unparsable <c>NotifyPush:Backplane:Configuration</c> stops
@@ -35,7 +38,16 @@ public static class RedisBackplaneServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisBackplaneOptions>, RedisBackplaneOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<RedisNotificationBackplane>();
+
+        // The one multiplexer. Its users take it in their constructors, so the container creates it before them and
+        // disposes it after them: it is closed once, after the backplane, presence and the rate limiter are done.
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton(static provider => new RedisNotificationBackplane(
+            provider.GetRequiredService<RedisConnection>(),
+            provider.GetRequiredService<IOptions<RedisBackplaneOptions>>(),
+            provider.GetRequiredService<ILogger<RedisNotificationBackplane>>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetService<NotifyPushMetrics>()));
 
         // Replaces a default (in-process) registration whichever of the two was added first.
         services.RemoveAll<INotificationBackplane>();
@@ -44,7 +56,7 @@ public static class RedisBackplaneServiceCollectionExtensions
         // The service API's send rate limit is shared by the replicas through the same Redis.
         services.TryAddSingleton<RedisSendRateLimiter>();
 
-        // Presence lives in the same Redis, over the same multiplexer.
+        // Presence lives in the same Redis, over the same connection.
         services.TryAddSingleton<RedisPresenceDirectory>();
         services.RemoveAll<IPresenceDirectory>();
         services.AddSingleton<IPresenceDirectory>(static provider => provider.GetRequiredService<RedisPresenceDirectory>());

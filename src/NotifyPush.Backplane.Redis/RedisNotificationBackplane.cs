@@ -10,9 +10,8 @@ using StackExchange.Redis;
 namespace NotifyPush.Backplane.Redis;
 
 /// <summary>
-/// The Redis pub/sub backplane: one literal channel per user (<c>{prefix}:user:{userId}</c>) and one
-/// <see cref="ConnectionMultiplexer"/> per process, created in the background so that the server starts while
-/// Redis is down.
+/// The Redis pub/sub backplane: one literal channel per user (<c>{prefix}:user:{userId}</c>), over the process's one
+/// <see cref="RedisConnection"/>, created in the background so that the server starts while Redis is down.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -29,11 +28,10 @@ namespace NotifyPush.Backplane.Redis;
 /// </remarks>
 public sealed partial class RedisNotificationBackplane : INotificationBackplane, IAsyncDisposable
 {
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
     private const int ExpectedConfirmFailures = 2;
 
-    private readonly ConfigurationOptions _configuration;
+    private readonly RedisConnection _connection;
+    private readonly bool _ownsConnection;
     private readonly RedisChannels _channels;
     private readonly int _inlineFrameMaxBytes;
     private readonly ILogger _logger;
@@ -52,8 +50,8 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private BackplaneHealth _health;            // under _gate
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _connecting;
 
+    // The multiplexer this backplane's handlers are attached to, once the connection created it.
     private volatile ConnectionMultiplexer? _multiplexer;
     private volatile ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
@@ -68,45 +66,37 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
     private readonly LogOnce _malformed = new();
     private int _disposed;
 
-    /// <summary>Creates the backplane and starts connecting in the background; never waits for Redis.</summary>
+    /// <summary>
+    /// Creates the backplane over a connection of its own, which it disposes, and starts connecting in the background;
+    /// never waits for Redis.
+    /// </summary>
     /// <exception cref="InvalidOperationException"><c>NotifyPush:Backplane:Configuration</c> is missing or invalid.</exception>
     public RedisNotificationBackplane(IOptions<RedisBackplaneOptions> options, ILogger<RedisNotificationBackplane> logger, TimeProvider timeProvider, NotifyPushMetrics? metrics = null)
+        : this(new RedisConnection(options, timeProvider), ownsConnection: true, options, logger, timeProvider, metrics)
     {
+    }
+
+    /// <summary>
+    /// Creates the backplane over the process's connection (which its owner disposes, after this backplane) and
+    /// starts connecting it in the background; never waits for Redis.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The connection was started by another backplane already.</exception>
+    public RedisNotificationBackplane(RedisConnection connection, IOptions<RedisBackplaneOptions> options, ILogger<RedisNotificationBackplane> logger, TimeProvider timeProvider, NotifyPushMetrics? metrics = null)
+        : this(connection, ownsConnection: false, options, logger, timeProvider, metrics)
+    {
+    }
+
+    private RedisNotificationBackplane(RedisConnection connection, bool ownsConnection, IOptions<RedisBackplaneOptions> options, ILogger<RedisNotificationBackplane> logger, TimeProvider timeProvider, NotifyPushMetrics? metrics)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(timeProvider);
 
         var settings = options.Value;
-        if (!RedisBackplaneOptionsValidator.TryParse(settings.Configuration, out var configuration, out var error))
-        {
-            throw new InvalidOperationException(error);
-        }
-
-        // Start-up must not fail, nor wait, because Redis is down: the multiplexer keeps retrying on its own.
-        configuration.AbortOnConnectFail = false;
-        // StackExchange.Redis's own channel and key (master-change broadcasts, tie-break between several primaries)
-        // are named outside the prefix by default; under it, an ACL user limited to the prefix has every right it
-        // needs (docs/backplane.md). A value the configuration string sets is kept.
-        var defaults = new ConfigurationOptions();
-        if (configuration.ConfigurationChannel == defaults.ConfigurationChannel)
-        {
-            configuration.ConfigurationChannel = settings.ChannelPrefix + ":__config";
-        }
-
-        if (configuration.TieBreaker == defaults.TieBreaker)
-        {
-            configuration.TieBreaker = settings.ChannelPrefix + ":__tiebreak";
-        }
-
-        if (settings.TlsCaCertificatePath is { Length: > 0 } caPath)
-        {
-            // Redis's certificate is checked against this CA (and its host name against the endpoint or sslHost).
-            configuration.TrustIssuer(caPath);
-        }
-
-        _configuration = configuration;
-        IsCluster = settings.Mode == RedisBackplaneMode.Cluster;
-        _channels = new RedisChannels(settings.ChannelPrefix, sharded: IsCluster);
+        _connection = connection;
+        _ownsConnection = ownsConnection;
+        _channels = new RedisChannels(settings.ChannelPrefix, sharded: connection.IsCluster);
         _inlineFrameMaxBytes = settings.InlineFrameMaxBytes;
         _owed = new OwedDoorbells(settings.OwedDoorbellCapacity, settings.OwedDoorbellBytes);
         _logger = logger;
@@ -121,7 +111,9 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
                 return Confirmed;
             },
             maxBatch: 1);
-        _connecting = Task.Run(() => ConnectAsync(_stopping.Token));
+
+        // Last: the connection reports to this backplane from now on, from the thread pool.
+        connection.Start(this);
     }
 
     public void SetListener(IBackplaneListener listener)
@@ -316,15 +308,6 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
     }
 
-    /// <summary>The process's one multiplexer, once the first connection attempt created it; shared with presence.</summary>
-    internal ConnectionMultiplexer? Multiplexer => _multiplexer;
-
-    /// <summary>True on a Redis Cluster (<see cref="RedisBackplaneMode.Cluster"/>): no command may span slots.</summary>
-    internal bool IsCluster { get; }
-
-    /// <summary>The deployment's channel (and key) prefix.</summary>
-    internal string Prefix => _channels.Prefix;
-
     public BackplaneHealth GetHealth()
     {
         lock (_gate)
@@ -333,6 +316,10 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
     }
 
+    /// <summary>
+    /// Stops the backplane's own work and detaches it from the multiplexer; closes the connection only when this
+    /// backplane created it. Safe to call twice.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -341,30 +328,16 @@ public sealed partial class RedisNotificationBackplane : INotificationBackplane,
         }
 
         _stopping.Cancel();
-        try
-        {
-            // Bounded: connecting waits at most for one connect attempt, itself bounded by the connect timeout.
-            await _connecting.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
         var multiplexer = _multiplexer;
         if (multiplexer is not null)
         {
             multiplexer.ConnectionFailed -= OnConnectionFailed;
             multiplexer.ConnectionRestored -= OnConnectionRestored;
-            try
-            {
-                await multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Disposal must not throw; closing a connection that is already broken leaves nothing to release.
-            }
+        }
 
-            await multiplexer.DisposeAsync().ConfigureAwait(false);
+        if (_ownsConnection)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
         }
 
         _stopping.Dispose();

@@ -11,7 +11,7 @@ using StackExchange.Redis;
 namespace NotifyPush.Backplane.Redis;
 
 /// <summary>
-/// Cluster-wide presence in Redis, over the backplane's multiplexer. Each replica writes its own users' socket counts
+/// Cluster-wide presence in Redis, over the process's <see cref="RedisConnection"/>. Each replica writes its own users' socket counts
 /// to a hash of its own and renews a heartbeat; a lookup adds up the hashes of the replicas whose heartbeat has not
 /// expired. A killed replica therefore stops counting at most <see cref="PresenceOptions.TimeoutSeconds"/> after its
 /// last heartbeat, and its hash expires with it: nothing grows without bound.
@@ -24,7 +24,7 @@ namespace NotifyPush.Backplane.Redis;
 /// </remarks>
 public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenceDirectory
 {
-    private readonly RedisNotificationBackplane _backplane;
+    private readonly RedisConnection _connection;
     private readonly ConnectionRegistry _registry;
     private readonly PresenceTracker _tracker;
     private readonly ReplicaReporter _status;
@@ -40,7 +40,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
     private DateTimeOffset _nextHeartbeat;
 
     public RedisPresenceDirectory(
-        RedisNotificationBackplane backplane,
+        RedisConnection connection,
         ConnectionRegistry registry,
         PresenceTracker tracker,
         ReplicaReporter status,
@@ -48,14 +48,14 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         TimeProvider timeProvider,
         ILogger<RedisPresenceDirectory> logger)
     {
-        _backplane = backplane;
+        _connection = connection;
         _registry = registry;
         _tracker = tracker;
         _status = status;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
-        _keys = new RedisPresenceKeys(backplane.Prefix);
+        _keys = new RedisPresenceKeys(connection.Prefix);
         _ownHash = _keys.Replica(tracker.ReplicaId);
     }
 
@@ -65,7 +65,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
 
     public async Task<IReadOnlyList<UserPresence>> GetAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
-        var multiplexer = _backplane.Multiplexer;
+        var multiplexer = _connection.Multiplexer;
         if (multiplexer is null || !multiplexer.IsConnected)
         {
             throw new PresenceUnavailableException("Redis, which holds presence, is not connected.");
@@ -125,7 +125,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
     public async Task<IReadOnlyList<ReplicaReport>> GetReplicasAsync(CancellationToken cancellationToken)
     {
         var own = await _status.SnapshotAsync(cancellationToken).ConfigureAwait(false);
-        var multiplexer = _backplane.Multiplexer;
+        var multiplexer = _connection.Multiplexer;
         if (multiplexer is null || !multiplexer.IsConnected)
         {
             throw new PresenceUnavailableException("Redis, which holds the other replicas' state, is not connected.");
@@ -162,7 +162,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
     /// </summary>
     private async Task<RedisValue[]> GetStringsAsync(ConnectionMultiplexer multiplexer, IDatabaseAsync database, RedisKey[] keys)
     {
-        if (!_backplane.IsCluster)
+        if (!_connection.IsCluster)
         {
             return await database.StringGetAsync(keys).ConfigureAwait(false);
         }
@@ -217,7 +217,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
 
         // Leave at once rather than when the heartbeat expires: this replica's users are last seen now.
-        var multiplexer = _backplane.Multiplexer;
+        var multiplexer = _connection.Multiplexer;
         if (multiplexer is null || !multiplexer.IsConnected)
         {
             return;
@@ -234,7 +234,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
             }
 
             writes.Add(batch.SortedSetRemoveAsync(_keys.Replicas, _tracker.ReplicaId));
-            if (_backplane.IsCluster)
+            if (_connection.IsCluster)
             {
                 // Two slots: one DEL each.
                 writes.Add(batch.KeyDeleteAsync(_ownHash));
@@ -277,7 +277,7 @@ public sealed partial class RedisPresenceDirectory : BackgroundService, IPresenc
 
     private async Task FlushCoreAsync()
     {
-        var multiplexer = _backplane.Multiplexer;
+        var multiplexer = _connection.Multiplexer;
         if (multiplexer is null || !multiplexer.IsConnected)
         {
             // Redis may come back empty (a restart): write everything then.

@@ -34,16 +34,16 @@ public sealed partial class RedisSendRateLimiter
         return 0
         """;
 
-    private readonly RedisNotificationBackplane _backplane;
+    private readonly RedisConnection _connection;
     private readonly RedisRateLimitKeys _keys;
     private readonly ILogger _logger;
     private readonly LogOnce _failures = new();
 
-    public RedisSendRateLimiter(RedisNotificationBackplane backplane, IOptions<RedisBackplaneOptions> options, ILogger<RedisSendRateLimiter> logger)
+    public RedisSendRateLimiter(RedisConnection connection, IOptions<RedisBackplaneOptions> options, ILogger<RedisSendRateLimiter> logger)
     {
-        ArgumentNullException.ThrowIfNull(backplane);
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
-        _backplane = backplane;
+        _connection = connection;
         _keys = new RedisRateLimitKeys(options.Value.ChannelPrefix);
         _logger = logger;
     }
@@ -55,7 +55,7 @@ public sealed partial class RedisSendRateLimiter
     /// </summary>
     public async Task<SharedRateLimitDecision?> TryAcquireAsync(string caller, int perSecond, int burst, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var multiplexer = _backplane.Multiplexer;
+        var multiplexer = _connection.Multiplexer;
         if (multiplexer is null || !multiplexer.IsConnected)
         {
             ReportUnavailable(null);

@@ -13,7 +13,7 @@ public sealed partial class PostgresNotificationStore
     /// <inheritdoc />
     /// <remarks>
     /// Small requests that arrive while earlier ones are being written are committed together in one transaction
-    /// (group commit, <see cref="PostgresStoreOptions.GroupCommitMaxRows"/>); each caller still gets its own result
+    /// (group commit, <see cref="PostgresGroupCommitter"/>, <see cref="PostgresStoreOptions.GroupCommitMaxRows"/>); each caller still gets its own result
     /// and its own errors.
     /// </remarks>
     public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
@@ -28,9 +28,13 @@ public sealed partial class PostgresNotificationStore
 
         // A send with webPush also queues its pushes (AppendWithPush): alone, so the group statement, the busiest
         // code of the store, never carries a step that only these sends need.
-        return request.WebPush is not null || append.UserIds.Length > _options.GroupCommitMaxRequestRows || _options.GroupCommitMaxRows <= 0
-            ? AppendAloneAsync(append, cancellationToken)
-            : EnqueueForGroupCommit(append, cancellationToken);
+        if (request.WebPush is not null || append.UserIds.Length > _options.GroupCommitMaxRequestRows || _options.GroupCommitMaxRows <= 0)
+        {
+            return AppendAloneAsync(append, cancellationToken);
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _groupCommitter.EnqueueAsync(append, cancellationToken);
     }
 
     /// <summary>One request in its own transaction, answering an idempotent retry from the key's original result.</summary>
@@ -44,7 +48,7 @@ public sealed partial class PostgresNotificationStore
     /// on a new one; only a connection lost during the <c>COMMIT</c> leaves it in doubt, and then the caller gets
     /// <see cref="StoreUnavailableException"/> (503) and decides, as the contract says, by retrying with a key.
     /// </remarks>
-    private Task<AppendResult> AppendAloneAsync(PreparedAppend append, CancellationToken cancellationToken)
+    internal Task<AppendResult> AppendAloneAsync(PreparedAppend append, CancellationToken cancellationToken)
     {
         var request = append.Request;
         return RunAsync(
@@ -133,7 +137,7 @@ public sealed partial class PostgresNotificationStore
     }
 
     /// <summary>The rows an append statement returns, each made by <paramref name="read"/> from the columns (user_id, seq, id[, request]).</summary>
-    private static async Task<List<TRow>> ReadAppendedRowsAsync<TRow>(NpgsqlCommand command, Func<NpgsqlDataReader, TRow> read, CancellationToken cancellationToken)
+    internal static async Task<List<TRow>> ReadAppendedRowsAsync<TRow>(NpgsqlCommand command, Func<NpgsqlDataReader, TRow> read, CancellationToken cancellationToken)
     {
         var rows = new List<TRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -203,6 +207,6 @@ public sealed partial class PostgresNotificationStore
         return array;
     }
 
-    private static StoredNotification Stored(PreparedAppend append, AppendedRow row) =>
+    internal static StoredNotification Stored(PreparedAppend append, AppendedRow row) =>
         new(row.UserId, row.Seq, row.Id, append.Request.Type, append.Request.PayloadJson, append.CreatedAt, append.ExpiresAt);
 }

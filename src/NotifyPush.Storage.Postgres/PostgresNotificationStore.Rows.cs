@@ -31,7 +31,8 @@ public sealed partial class PostgresNotificationStore
         public long[] Seqs { get; set; } = [];
     }
 
-    private class AppendedRow
+    /// <summary>A row an append statement returns (alone, or with its request in a group commit).</summary>
+    internal class AppendedRow
     {
         public string UserId { get; set; } = "";
         public long Seq { get; set; }

@@ -35,6 +35,7 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
     private readonly ILogger _logger;
     private readonly PostgresStoreOptions _options;
     private readonly NotifyPushMetrics? _metrics;
+    private readonly PostgresGroupCommitter _groupCommitter;
 
     // An outage is logged once, not once per call; _unavailableSince (Environment.TickCount64) times it.
     private readonly LogOnce _availability = new();
@@ -60,6 +61,14 @@ public sealed partial class PostgresNotificationStore : INotificationStore, IAsy
         _options = options ?? new PostgresStoreOptions();
         _metrics = metrics;
         _schema = SchemaOf(dataSource.ConnectionString);
+
+        // The committer writes through this store: a batch with the retry rules of every call (not safe to repeat, so
+        // in a transaction; no caller's token, since the batch is everyone's), and what a batch cannot answer alone.
+        _groupCommitter = new PostgresGroupCommitter(
+            _options,
+            work => RunAsync(work, OnLostConnection.Fail, CancellationToken.None),
+            append => AppendAloneAsync(append, CancellationToken.None),
+            metrics);
     }
 
     /// <summary>

@@ -63,6 +63,33 @@ public sealed class RedisBackplaneServiceCollectionExtensionsTests
         Assert.Same(backplane, provider.GetRequiredService<RedisNotificationBackplane>());
     }
 
+    [Fact]
+    public async Task AddRedisBackplane_SharesOneConnection_WhichTheBackplaneBorrowsAndTheContainerClosesLast()
+    {
+        var timeout = TimeSpan.FromSeconds(30);
+        var provider = BuildProvider(TestEnvironment.RequireRedis());
+        try
+        {
+            var connection = provider.GetRequiredService<RedisConnection>();
+            var backplane = provider.GetRequiredService<RedisNotificationBackplane>();
+            var limiter = provider.GetRequiredService<RedisSendRateLimiter>();
+            await RedisBackplanes.WaitForHealthAsync(backplane, expectConnected: true, timeout);
+            var multiplexer = connection.Multiplexer!;
+
+            // Disposing the backplane leaves the multiplexer to the others that use it.
+            await backplane.DisposeAsync();
+            Assert.True(multiplexer.IsConnected);
+            Assert.NotNull(await limiter.TryAcquireAsync($"caller-{Guid.NewGuid():N}", 10, 10, timeout, CancellationToken.None));
+
+            await provider.DisposeAsync();
+            Assert.False(multiplexer.IsConnected);
+        }
+        finally
+        {
+            await provider.DisposeAsync();
+        }
+    }
+
     private static ServiceProvider BuildProvider(string? configuration, ServiceCollection? services = null, string? channelPrefix = null, Dictionary<string, string?>? extra = null)
     {
         services ??= new ServiceCollection();

@@ -332,6 +332,36 @@ public sealed class PostgresGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_WhenTheStoreIsDisposedWhileSendsAreQueued_TheyFailAsDisposedAndNewOnesAreRefused()
+    {
+        var store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitConcurrency = 1 }, applicationName: _applicationName);
+        var run = Guid.NewGuid().ToString("N");
+        var hot = $"hot-{run}";
+        await store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token()).Bounded();
+
+        Task<AppendResult> first;
+        Task<AppendResult>[] queued;
+        await using (var blocker = await LockStreamAsync(hot))
+        {
+            first = store.AppendAsync(StoreRequests.Append(hot), TestTimeouts.Token());
+            await WaitUntilWriterBlockedAsync();
+            queued = StoreRequests.Users($"queued-{run}", 3).Select(user => store.AppendAsync(StoreRequests.Append(user), TestTimeouts.Token())).ToArray();
+            await store.DisposeAsync();
+            await blocker.CommitAsync(TestTimeouts.Token());
+        }
+
+        // The write under way when the store went away ends either way; the sends behind it are not written.
+        await Record.ExceptionAsync(() => first.Bounded());
+        foreach (var send in queued)
+        {
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => send.Bounded());
+        }
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync(StoreRequests.Append($"late-{run}"), TestTimeouts.Token()));
+        Assert.Equal(0L, await _schema.ScalarAsync<long>($"SELECT count(*) FROM notifications WHERE user_id LIKE 'queued-{run}%'"));
+    }
+
+    [Fact]
     public async Task Append_WhenGroupCommitIsOff_ConcurrentSendsStillGetContiguousSeqs()
     {
         await using var store = _schema.CreateStore(options: new PostgresStoreOptions { GroupCommitMaxRows = 0 });

@@ -1,77 +1,30 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
 using NotifyPush.Core.Backplane;
 using StackExchange.Redis;
 
 namespace NotifyPush.Backplane.Redis;
 
-// The connection's lifetime. The multiplexer reconnects by itself (AbortOnConnectFail is off) and, when a
-// subscription connection is established, re-sends every subscription in its table before it raises
-// ConnectionRestored. What is left here: creating the multiplexer in the background, turning its events into the
+// What the backplane does with the connection's events. The multiplexer (RedisConnection) reconnects by itself and,
+// when a subscription connection is established, re-sends every subscription in its table before it raises
+// ConnectionRestored. What is left here: turning the connection's progress and the multiplexer's events into the
 // backplane's health, and confirming that the subscriptions are back before raising OnRestored once per outage.
-public sealed partial class RedisNotificationBackplane
+public sealed partial class RedisNotificationBackplane : IRedisConnectionObserver
 {
-    private async Task ConnectAsync(CancellationToken stopping)
+    void IRedisConnectionObserver.OnConnecting(string endPoints) => Log.Connecting(_logger, endPoints);
+
+    void IRedisConnectionObserver.OnConnectFailed(TimeSpan retryDelay, Exception exception)
     {
-        var retryDelay = FirstRetryDelay;
-        ConnectionMultiplexer multiplexer;
-        while (true)
+        Log.ConnectFailed(_logger, (long)retryDelay.TotalMilliseconds, exception);
+        SetDisconnectedDescription($"cannot connect: {exception.GetType().Name}");
+    }
+
+    void IRedisConnectionObserver.OnCredentialsRefused(string endPoints, string reason) => ReportCredentialsRefused(endPoints, reason);
+
+    void IRedisConnectionObserver.OnConnected(ConnectionMultiplexer multiplexer)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            Log.Connecting(_logger, DescribeEndPoints(_configuration.EndPoints));
-            try
-            {
-                // First an attempt that fails fast and says why (AbortOnConnectFail on): a Redis that refuses the
-                // credentials is reported as such, where the attempt below would wait for it without end. Once
-                // connected, a multiplexer reconnects by itself whichever way it was created, so this one is kept.
-                var probe = _configuration.Clone();
-                probe.AbortOnConnectFail = true;
-                try
-                {
-                    multiplexer = await ConnectionMultiplexer.ConnectAsync(probe).ConfigureAwait(false);
-                    break;
-                }
-                catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure)
-                {
-                    ReportCredentialsRefused(DescribeEndPoints(_configuration.EndPoints), ex.Message);
-                    throw;
-                }
-                catch (RedisConnectionException)
-                {
-                    // Down or unreachable: the attempt below returns with a multiplexer that keeps reconnecting.
-                }
-
-                // With AbortOnConnectFail off this returns after the connect timeout even when Redis is down, with a
-                // multiplexer that keeps reconnecting. Not cancelled on disposal: that would abandon a multiplexer
-                // that is being created, and the attempt is bounded by the connect timeout anyway.
-                multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false);
-                break;
-            }
-            catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure)
-            {
-                // Reported once above; retried without a warning each time, in case the password is being rotated.
-            }
-            catch (Exception ex)
-            {
-                // Retried, whatever it was: start-up must not depend on Redis.
-                Log.ConnectFailed(_logger, (long)retryDelay.TotalMilliseconds, ex);
-                SetDisconnectedDescription($"cannot connect: {ex.GetType().Name}");
-            }
-
-            try
-            {
-                await Task.Delay(retryDelay, _timeProvider, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            retryDelay = NextRetryDelay(retryDelay);
-        }
-
-        if (stopping.IsCancellationRequested)
-        {
-            await multiplexer.DisposeAsync().ConfigureAwait(false);
+            // The connection closes it; nothing of this backplane is left to attach.
             return;
         }
 
@@ -94,7 +47,7 @@ public sealed partial class RedisNotificationBackplane
         }
 
         // Also when the connection came up before the handlers were attached, whose event is then missed.
-        await ConfirmReceivingAsync().ConfigureAwait(false);
+        ObserveFault(ConfirmReceivingAsync());
     }
 
     /// <summary>
@@ -106,7 +59,7 @@ public sealed partial class RedisNotificationBackplane
     {
         // Several may run at once (both connections report their restore); the lock in TryConfirmReceivingAsync lets
         // one of them report healthy and raise OnRestored, and the others then stop.
-        var retryDelay = FirstRetryDelay;
+        var retryDelay = RedisConnection.FirstRetryDelay;
         try
         {
             while (Volatile.Read(ref _disposed) == 0 && !await TryConfirmReceivingAsync(retryDelay).ConfigureAwait(false))
@@ -121,7 +74,7 @@ public sealed partial class RedisNotificationBackplane
                 // Up, yet not confirmed (a PING that timed out on a loaded server): retried on a timer, since no
                 // event will come.
                 await Task.Delay(retryDelay, _timeProvider, _stopping.Token).ConfigureAwait(false);
-                retryDelay = NextRetryDelay(retryDelay);
+                retryDelay = RedisConnection.NextRetryDelay(retryDelay);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -182,7 +135,7 @@ public sealed partial class RedisNotificationBackplane
             notify = _restoreOwed;
             _restoreOwed = false;
             downSince = _health.DisconnectedSince;
-            _health = new BackplaneHealth(true, null, $"connected to {DescribeEndPoints(_configuration.EndPoints)}");
+            _health = new BackplaneHealth(true, null, $"connected to {_connection.EndPoints}");
         }
 
         _publishes.Succeed();
@@ -205,7 +158,7 @@ public sealed partial class RedisNotificationBackplane
         }
         else
         {
-            Log.Connected(_logger, DescribeEndPoints(_configuration.EndPoints), userCount);
+            Log.Connected(_logger, _connection.EndPoints, userCount);
         }
 
         return true;
@@ -231,7 +184,7 @@ public sealed partial class RedisNotificationBackplane
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        var endPoint = DescribeEndPoint(e.EndPoint);
+        var endPoint = RedisConnection.DescribeEndPoint(e.EndPoint);
         if (e.FailureType == ConnectionFailureType.AuthenticationFailure)
         {
             // After a restart with another password, say: the multiplexer keeps trying, readiness fails meanwhile.
@@ -270,7 +223,7 @@ public sealed partial class RedisNotificationBackplane
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        Log.ConnectionReestablished(_logger, DescribeEndPoint(e.EndPoint), e.ConnectionType);
+        Log.ConnectionReestablished(_logger, RedisConnection.DescribeEndPoint(e.EndPoint), e.ConnectionType);
         if (Volatile.Read(ref _disposed) == 0)
         {
             ObserveFault(ConfirmReceivingAsync());
@@ -319,17 +272,4 @@ public sealed partial class RedisNotificationBackplane
             _health = _health with { Description = description };
         }
     }
-
-    private static TimeSpan NextRetryDelay(TimeSpan retryDelay) =>
-        TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
-
-    private static string DescribeEndPoints(EndPointCollection endPoints) =>
-        string.Join(",", endPoints.Select(DescribeEndPoint));
-
-    private static string DescribeEndPoint(EndPoint? endPoint) => endPoint switch
-    {
-        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
-        null => "(unknown)",
-        _ => endPoint.ToString() ?? "(unknown)",
-    };
 }

@@ -1,25 +1,67 @@
+using NotifyPush.Core.Diagnostics;
 using NotifyPush.Core.Storage;
 using Npgsql;
 
 namespace NotifyPush.Storage.Postgres;
 
-public sealed partial class PostgresNotificationStore
+/// <summary>
+/// Group commit: small appends that arrive while earlier ones are being written wait in a queue and are written
+/// together, one statement and one transaction for many requests; each caller still gets its own result and its own
+/// errors.
+/// </summary>
+/// <remarks>
+/// The store decides which appends come here and owns the connections: it hands the committer its write with the
+/// retry rules of every store call (<see cref="BatchWriter"/>) and its write of one request alone, which answers
+/// whatever a batch cannot. Once the store is disposed both refuse, so appends still queued then fail with
+/// <see cref="ObjectDisposedException"/>.
+/// </remarks>
+internal sealed class PostgresGroupCommitter
 {
-    private readonly Lock _groupGate = new();
-    private readonly Queue<PreparedAppend> _groupQueue = new();
-    private int _groupFlushers;
+    private readonly Lock _gate = new();
+    private readonly Queue<PreparedAppend> _queue = new();
+    private readonly PostgresStoreOptions _options;
+    private readonly BatchWriter _writeBatch;
+    private readonly Func<PreparedAppend, Task<AppendResult>> _appendAlone;
+    private readonly NotifyPushMetrics? _metrics;
+    private int _flushers;
 
-    private Task<AppendResult> EnqueueForGroupCommit(PreparedAppend append, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a batch's statement in a transaction on a pooled connection. A connection lost before the <c>COMMIT</c>
+    /// was sent is written again on a new one; a loss during the <c>COMMIT</c> (in doubt) throws
+    /// <see cref="StoreUnavailableException"/> with the connection error as its inner exception.
+    /// </summary>
+    internal delegate Task<List<GroupAppendedRow>> BatchWriter(Func<NpgsqlConnection, CancellationToken, Task<List<GroupAppendedRow>>> work);
+
+    /// <param name="options">The batch limits (<see cref="PostgresStoreOptions.GroupCommitMaxRows"/>) and the flushers in flight.</param>
+    /// <param name="writeBatch">The store's write of a batch in one transaction, with its retry rules.</param>
+    /// <param name="appendAlone">The store's write of one request in its own transaction, answering from its idempotency key.</param>
+    /// <param name="metrics">Counts the notifications each commit stores.</param>
+    public PostgresGroupCommitter(PostgresStoreOptions options, BatchWriter writeBatch, Func<PreparedAppend, Task<AppendResult>> appendAlone, NotifyPushMetrics? metrics)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(writeBatch);
+        ArgumentNullException.ThrowIfNull(appendAlone);
+        _options = options;
+        _writeBatch = writeBatch;
+        _appendAlone = appendAlone;
+        _metrics = metrics;
+    }
+
+    /// <summary>Queues the append for the next batch; the task completes when it is written (or fails).</summary>
+    /// <remarks>
+    /// A caller that gives up while its append is still queued gets a cancelled task and the append is never written
+    /// (<see cref="PreparedAppend.WatchCancellation"/>).
+    /// </remarks>
+    public Task<AppendResult> EnqueueAsync(PreparedAppend append, CancellationToken cancellationToken)
+    {
         append.WatchCancellation(cancellationToken);
         var startFlusher = false;
-        lock (_groupGate)
+        lock (_gate)
         {
-            _groupQueue.Enqueue(append);
-            if (_groupFlushers < Math.Max(1, _options.GroupCommitConcurrency))
+            _queue.Enqueue(append);
+            if (_flushers < Math.Max(1, _options.GroupCommitConcurrency))
             {
-                _groupFlushers++;
+                _flushers++;
                 startFlusher = true;
             }
         }
@@ -43,12 +85,12 @@ public sealed partial class PostgresNotificationStore
         while (true)
         {
             List<PreparedAppend> batch;
-            lock (_groupGate)
+            lock (_gate)
             {
                 batch = TakeGroup();
                 if (batch.Count == 0)
                 {
-                    _groupFlushers--;
+                    _flushers--;
                     return;
                 }
             }
@@ -57,27 +99,27 @@ public sealed partial class PostgresNotificationStore
         }
     }
 
-    /// <summary>The next batch: queued requests up to the row limit, at most one per idempotency key. Under <see cref="_groupGate"/>.</summary>
+    /// <summary>The next batch: queued requests up to the row limit, at most one per idempotency key. Under <see cref="_gate"/>.</summary>
     private List<PreparedAppend> TakeGroup()
     {
         var batch = new List<PreparedAppend>();
         HashSet<(string, string)>? keys = null;
         var rows = 0;
-        for (var remaining = _groupQueue.Count; remaining > 0; remaining--)
+        for (var remaining = _queue.Count; remaining > 0; remaining--)
         {
-            var next = _groupQueue.Peek();
+            var next = _queue.Peek();
             if (batch.Count > 0 && rows + next.UserIds.Length > _options.GroupCommitMaxRows)
             {
                 break;
             }
 
-            _groupQueue.Dequeue();
+            _queue.Dequeue();
 
             // Two requests with one key in one statement would both pass the NOT EXISTS check and collide on the
             // unique index. The later one waits for the next batch, where it finds the first one's rows.
             if (next.Request.IdempotencyKey is { } key && keys?.Contains((next.Request.Caller, key)) == true)
             {
-                _groupQueue.Enqueue(next);
+                _queue.Enqueue(next);
                 continue;
             }
 
@@ -112,21 +154,19 @@ public sealed partial class PostgresNotificationStore
         {
             var parameters = GroupParameters(batch);
 
-            // Not any caller's token: the batch is everyone's, and once sent it commits or fails as a whole.
-            rows = await RunAsync(
+            // Not any caller's token (the writer takes none): the batch is everyone's, and once sent it commits or fails as a whole.
+            rows = await _writeBatch(
                 async (connection, ct) =>
                 {
                     sent = true;
                     await using var command = GroupAppendStatement.CreateCommand(connection);
                     parameters.AddTo(command.Parameters);
-                    return await ReadAppendedRowsAsync(command, static r => new GroupAppendedRow { UserId = r.GetString(0), Seq = r.GetInt64(1), Id = r.GetGuid(2), Request = r.GetInt64(3) }, ct);
-                },
-                OnLostConnection.Fail,
-                CancellationToken.None).ConfigureAwait(false);
+                    return await PostgresNotificationStore.ReadAppendedRowsAsync(command, static r => new GroupAppendedRow { UserId = r.GetString(0), Seq = r.GetInt64(1), Id = r.GetGuid(2), Request = r.GetInt64(3) }, ct);
+                }).ConfigureAwait(false);
         }
         catch (StoreUnavailableException exception) when (sent && exception.InnerException is { } cause && PostgresErrors.IsConnectionLost(cause))
         {
-            // The connection died while the batch's COMMIT was under way (RunAsync already wrote it again on a new
+            // The connection died while the batch's COMMIT was under way (the writer already wrote it again on a new
             // connection when it died before the COMMIT was sent), or on the retry too: whether it committed is unknown.
             // A request with an idempotency key finds out safely on its own, as a lone append does: it stores, or
             // answers from its key. One without a key fails as it would alone.
@@ -195,7 +235,7 @@ public sealed partial class PostgresNotificationStore
     {
         try
         {
-            append.Completion.TrySetResult(await AppendAloneAsync(append, CancellationToken.None).ConfigureAwait(false));
+            append.Completion.TrySetResult(await _appendAlone(append).ConfigureAwait(false));
         }
         catch (Exception exception)
         {
@@ -284,13 +324,14 @@ public sealed partial class PostgresNotificationStore
         var notifications = new StoredNotification[rows.Count];
         foreach (var row in rows)
         {
-            notifications[Array.IndexOf(append.Ids, row.Id)] = Stored(append, row);
+            notifications[Array.IndexOf(append.Ids, row.Id)] = PostgresNotificationStore.Stored(append, row);
         }
 
         return new AppendResult(notifications, IsReplay: false);
     }
 
-    private sealed class GroupAppendedRow : AppendedRow
+    /// <summary>A row of the group statement: an appended row and the request it belongs to (1-based, in batch order).</summary>
+    internal sealed class GroupAppendedRow : PostgresNotificationStore.AppendedRow
     {
         public long Request { get; set; }
     }
