@@ -56,8 +56,6 @@ export class NotifyPushClient {
   #events = new Emitter();
   /** @type {ClientState} */
   #state = 'idle';
-  /** @type {ClientRole} */
-  #role = 'solo';
   /** Notifications and `synced` markers on their way to the handlers, and the positions. @type {HandlerQueue} */
   #queue;
   #backoff;
@@ -123,7 +121,7 @@ export class NotifyPushClient {
     this.#connector = new Connector(this.#options, (error) => this.#events.error(error), (now, previous) => this.#events.emit('transport', { transport: now, previous }));
     this.#connectivity = new ConnectivityWatcher(this.#options.connectivity, {
       // A follower's socket is its leader's; a stopped client has none.
-      concerned: () => this.#role !== 'follower' && this.#state !== 'stopped',
+      concerned: () => this.role !== 'follower' && this.#state !== 'stopped',
       offline: () => this.#onOffline(),
       online: () => this.#onOnline(),
     });
@@ -141,7 +139,7 @@ export class NotifyPushClient {
 
   /** @returns {ClientRole} */
   get role() {
-    return this.#role;
+    return this.#shared?.role ?? 'solo';
   }
 
   /**
@@ -223,7 +221,7 @@ export class NotifyPushClient {
       this.#connect('connect'); // solo: sharing with tabs of an unknown user could hand them this user's stream
       return;
     }
-    this.#shared = new SharedTabs(groupName(shared.name, user), this.#sharedHost(), { locks, BroadcastChannel, backoff }, this.#connector);
+    this.#shared = new SharedTabs(groupName(shared.name, user), this.#sharedHost(), { locks, BroadcastChannel, backoff });
     this.#shared.join();
   }
 
@@ -429,14 +427,6 @@ export class NotifyPushClient {
     this.#events.emit('state', { state, previous });
   }
 
-  /** @param {ClientRole} role */
-  #setRole(role) {
-    const previous = this.#role;
-    if (role === previous) return;
-    this.#role = role;
-    this.#events.emit('role', { role, previous });
-  }
-
   /**
    * Emits here and, from a leader, in every follower tab.
    * @template {keyof NotifyPushEventMap} K
@@ -466,7 +456,7 @@ export class NotifyPushClient {
 
   /** Back online: a client waiting to reconnect does so now, with the backoff started over. */
   #onOnline() {
-    if (this.#state === 'reconnecting' && this.#role !== 'follower') {
+    if (this.#state === 'reconnecting' && this.role !== 'follower') {
       this.#backoff.reset();
       // Offline before it knew its group (shared mode, still picking it): pick it now, do not go solo.
       if (this.#options.shared && this.#options.locks && this.#options.BroadcastChannel && !this.#shared) this.#join();
@@ -477,28 +467,24 @@ export class NotifyPushClient {
   // ---- shared mode: one socket per browser (notifypush-shared.js) ---------------------------------------
 
   /**
-   * What shared mode may do with this client.
+   * What shared mode may do with this client (notifypush-shared.js says what each part is for).
    * @returns {SharedHost}
    */
   #sharedHost() {
     return {
-      role: () => this.#role,
-      setRole: (role) => this.#setRole(role),
-      state: () => this.#state,
-      setState: (state) => this.#setState(state),
-      received: () => this.#queue.received,
-      enqueue: (item) => this.#queue.push(item),
-      emit: (name, detail) => this.#events.emit(name, detail),
-      emitError: (error) => this.#events.error(error),
-      halt: (code, reason, fromServer) => this.#halt(code, reason, fromServer),
-      lead: () => this.#connect('connect'),
-      checkToken: () => this.#checkToken(),
+      queue: this.#queue,
+      events: this.#events,
+      connector: this.#connector,
+      show: (state) => this.#setState(state),
       stream: () => {
         // Where the relayed stream is: the highest seq this socket has shown; null when it has shown nothing yet.
         const conn = this.#conn;
         const seq = conn && (conn.synced || conn.acks.limit > 0) ? conn.acks.limit : null;
-        return { seq, welcome: conn?.welcome ?? null };
+        return { state: this.#state, seq, welcome: conn?.welcome ?? null };
       },
+      lead: () => this.#connect('connect'),
+      stop: (code, reason, fromServer) => this.#halt(code, reason, fromServer),
+      checkToken: () => this.#checkToken(),
     };
   }
 
@@ -509,10 +495,9 @@ export class NotifyPushClient {
   #leave(terminal) {
     const shared = this.#shared;
     if (!shared) return;
-    shared.leave(terminal);
     this.#shared = null;
     this.#tokenUser = null;
-    this.#setRole('solo');
+    shared.leave(terminal); // last, as it emits the role 'solo': a `role` handler already sees a solo client
   }
 
   /** A follower: fetches its token and leaves the group if it is another user's now. */
