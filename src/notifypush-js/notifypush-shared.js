@@ -13,30 +13,40 @@
 // has, read until `synced`, then closed with 1000. Relayed items wait meanwhile and then go through the same
 // check, so its handlers still see every seq once and in order. That socket never acknowledges: the leader does,
 // for the user.
+//
+// Between the client and shared mode, both ways:
+// - The client hands SharedTabs a SharedHost: its handler queue (what the tab has, and where relayed and caught-up
+//   items go), its events (the leader's, emitted here too), its connector (a follower's catch-up socket), and five
+//   calls: show a state, say where the leader's stream is, lead (open the socket), stop, check the token.
+// - SharedTabs owns the tab's role ('follower', 'leader'; 'solo' once left) and emits its `role` events. The client
+//   calls join and leave, and while it leads relays its items, state changes and events (relayItem, relayState,
+//   relayEvent); nothing else. Its connection, timers and state stay its own.
 
 import { Backoff, closeAction, CloseCodes, notificationItem, syncedItem } from './notifypush-protocol.js';
 
 /** @import { BackoffOptions, BroadcastChannelConstructorLike, LockManagerLike } from './notifypush.js' */
 /** @import { ClientRole, ClientState, ConnectedEvent, NotifyPushEventMap } from './notifypush.js' */
-/** @import { QueueItem, ResumePoint } from './notifypush-protocol.js' */
+/** @import { Emitter } from './notifypush-events.js' */
+/** @import { QueueItem } from './notifypush-protocol.js' */
+/** @import { HandlerQueue } from './notifypush-queue.js' */
 /** @import { Connection, Connector } from './notifypush-socket.js' */
 
 /**
- * What shared mode needs of its client, which keeps its queue, handlers, state and role private.
+ * What shared mode needs of its client.
  * @typedef {object} SharedHost
- * @property {() => ClientRole} role
- * @property {(role: ClientRole) => void} setRole
- * @property {() => ClientState} state
- * @property {(state: ClientState) => void} setState
- * @property {() => ResumePoint} received what the tab has, queued or handled.
- * @property {(item: QueueItem) => void} enqueue queues an item for this tab's handlers (not relayed).
- * @property {<K extends keyof NotifyPushEventMap>(name: K, detail: NotifyPushEventMap[K]) => void} emit
- * @property {(error: unknown) => void} emitError
- * @property {(code: number, reason: string, fromServer: boolean) => void} halt
+ * @property {Pick<HandlerQueue, 'received' | 'push'>} queue the tab's handler queue: `received` is what the tab has,
+ *   queued or handled; `push` queues a relayed or caught-up item for its handlers.
+ * @property {Pick<Emitter, 'emit' | 'error'>} events the tab's events.
+ * @property {Connector} connector opens a follower's catch-up socket.
+ * @property {(state: ClientState) => void} show sets the state this tab shows (a follower's: its leader's, or
+ *   'syncing' while it catches up).
+ * @property {() => {state: ClientState, seq: number | null, welcome: ConnectedEvent | null}} stream the leader's
+ *   state, where its relayed stream is (the highest seq its socket has shown; null before it has shown any), and
+ *   its socket's `connected` event.
  * @property {() => void} lead this tab got the lock: connect.
+ * @property {(code: number, reason: string, fromServer: boolean) => void} stop stops the client (`fromServer`: a
+ *   terminal close, told to the other tabs too).
  * @property {() => void} checkToken fetches this tab's token and leaves the group if it is another user's.
- * @property {() => {seq: number | null, welcome: ConnectedEvent | null}} stream where the leader's relayed stream
- *   is (the highest seq its socket has shown; null before it has shown any), and its socket's `connected` event.
  */
 
 /**
@@ -82,9 +92,10 @@ export class SharedTabs {
   #name;
   #locks;
   #host;
-  #connector;
   #backoffOptions;
   #channel;
+  /** @type {ClientRole} */
+  #role = 'solo';
   #abort = new AbortController();
   /** @type {((value?: unknown) => void) | null} */
   #release = null;
@@ -104,31 +115,34 @@ export class SharedTabs {
    *   BroadcastChannel: BroadcastChannelConstructorLike,
    *   backoff: BackoffOptions | undefined,
    * }} options the client's; `backoff` paces the catch-up's retries.
-   * @param {Connector} connector opens the catch-up socket.
    */
-  constructor(name, host, { locks, BroadcastChannel, backoff }, connector) {
+  constructor(name, host, { locks, BroadcastChannel, backoff }) {
     this.#host = host;
-    this.#connector = connector;
     this.#backoffOptions = backoff;
     this.#name = name;
     this.#locks = locks;
     this.#channel = new BroadcastChannel(name);
   }
 
+  /** 'follower' from `join` until this tab gets the lock, then 'leader'; 'solo' once it left. */
+  get role() {
+    return this.#role;
+  }
+
   /** Joins as a follower and queues for the lock. */
   join() {
     const host = this.#host;
     this.#channel.onmessage = (event) => this.#onMessage(event.data);
-    host.setRole('follower');
+    this.#setRole('follower');
     this.#leaderState = 'connecting';
-    host.setState('connecting');
+    host.show('connecting');
     this.#post({ t: 'hello', id: this.#id }); // a leader answers with its state and where it is
     this.#locks
       .request(`${this.#name}:leader`, { signal: this.#abort.signal }, () => {
         if (this.#left) return undefined; // stopped while the grant was on its way
         // The leader's socket resumes from this tab's position: a catch-up has nothing left to add.
         this.#endCatchUp();
-        host.setRole('leader');
+        this.#setRole('leader');
         host.lead();
         // The lock is held until this promise settles: on stop() or when the tab goes away.
         return new Promise((release) => {
@@ -136,18 +150,18 @@ export class SharedTabs {
         });
       })
       .catch((error) => {
-        if (error?.name !== 'AbortError') host.emitError(error);
+        if (error?.name !== 'AbortError') host.events.error(error);
       });
   }
 
   /** Leader: a queued item, to every follower. @param {QueueItem} item */
   relayItem(item) {
-    if (this.#host.role() === 'leader') this.#post({ t: 'item', item });
+    if (this.#role === 'leader') this.#post({ t: 'item', item });
   }
 
   /** Leader: a state change, to every follower ('stopped' is told by `leave`). @param {ClientState} state */
   relayState(state) {
-    if (this.#host.role() === 'leader' && state !== 'stopped') this.#post({ t: 'state', state });
+    if (this.#role === 'leader' && state !== 'stopped') this.#post({ t: 'state', state });
   }
 
   /**
@@ -157,7 +171,7 @@ export class SharedTabs {
    * @param {NotifyPushEventMap[K]} detail
    */
   relayEvent(name, detail) {
-    if (this.#host.role() === 'leader') this.#post({ t: 'event', name, detail });
+    if (this.#role === 'leader') this.#post({ t: 'event', name, detail });
   }
 
   /**
@@ -166,7 +180,7 @@ export class SharedTabs {
    */
   leave(terminal) {
     this.#endCatchUp();
-    if (this.#host.role() === 'leader') {
+    if (this.#role === 'leader') {
       // Followers stop with us on a terminal code; otherwise they wait for the next leader.
       this.#post(terminal ? { t: 'stopped', ...terminal } : { t: 'state', state: 'reconnecting' });
     }
@@ -174,6 +188,15 @@ export class SharedTabs {
     this.#abort.abort();
     this.#release?.();
     this.#channel.close();
+    this.#setRole('solo');
+  }
+
+  /** @param {ClientRole} role */
+  #setRole(role) {
+    const previous = this.#role;
+    if (role === previous) return;
+    this.#role = role;
+    this.#host.events.emit('role', { role, previous });
   }
 
   /** @param {SharedMessage} message */
@@ -184,20 +207,20 @@ export class SharedTabs {
   /** @param {any} message what another tab posted (a SharedMessage). */
   #onMessage(message) {
     const host = this.#host;
-    if (host.role() === 'leader') {
+    if (this.#role === 'leader') {
       if (message?.t === 'hello') {
         // Every seq after `seq` reaches the channel from now on (this socket's, or the next one's replay from our
         // position, which is not higher). Null: this socket has shown nothing yet.
-        const { seq, welcome } = host.stream();
-        this.#post({ t: 'state', state: host.state(), seq, to: message.id });
+        const { state, seq, welcome } = host.stream();
+        this.#post({ t: 'state', state, seq, to: message.id });
         if (welcome) this.#post({ t: 'event', name: 'connected', detail: welcome, to: message.id });
       } else if (message?.t === 'stopped') {
         // The previous leader stopped for every tab (signed out), but the lock reached us before its message.
-        host.halt(message.code, message.reason, true);
+        host.stop(message.code, message.reason, true);
       }
       return; // items from an earlier leader are replayed to us by the server anyway
     }
-    if (host.role() !== 'follower' || (message?.to !== undefined && message.to !== this.#id)) return;
+    if (this.#role !== 'follower' || (message?.to !== undefined && message.to !== this.#id)) return;
     switch (message?.t) {
       case 'item':
         this.#onRelayed(message.item);
@@ -205,21 +228,21 @@ export class SharedTabs {
       case 'state': {
         // The answer to our hello says where the leader's stream is. Null on either side: the stream starts where
         // this tab joined, or the leader's first frames will tell.
-        const have = host.received().position;
+        const have = host.queue.received.position;
         const seq = message.to === undefined ? null : message.seq ?? null;
         if (!this.#catchUp && have !== null && seq !== null && seq !== have) this.#startCatchUp([]);
         this.#leaderState = message.state;
-        if (!this.#catchUp) host.setState(message.state);
+        if (!this.#catchUp) host.show(message.state);
         break;
       }
       case 'event':
-        host.emit(message.name, message.detail);
+        host.events.emit(message.name, message.detail);
         // A follower fetches no token while it follows: each new leader socket is when it checks that its own
         // token is still the group's user's (the answer to its hello is not news; it checked that on joining).
         if (message.name === 'connected' && message.to === undefined) host.checkToken();
         break;
       case 'stopped':
-        host.halt(message.code, message.reason, false);
+        host.stop(message.code, message.reason, false);
         break;
       default:
         break;
@@ -231,7 +254,7 @@ export class SharedTabs {
    * @param {QueueItem} item
    */
   #onRelayed(item) {
-    const have = this.#host.received().position;
+    const have = this.#host.queue.received.position;
     if (this.#catchUp) {
       this.#catchUp.pending.push(item);
     } else if (have !== null && (item.kind === 'notification'
@@ -240,16 +263,16 @@ export class SharedTabs {
       : item.seq > have && item.since !== have)) {
       this.#startCatchUp([item]);
     } else {
-      this.#host.enqueue(item);
+      this.#host.queue.push(item);
     }
   }
 
   /** @param {QueueItem[]} pending relayed items that wait for the catch-up. */
   #startCatchUp(pending) {
     const backoff = new Backoff(this.#backoffOptions);
-    const catchUp = new CatchUp(pending, this.#host, this.#connector, backoff, () => this.#caughtUp(catchUp));
+    const catchUp = new CatchUp(pending, this.#host, backoff, () => this.#caughtUp(catchUp));
     this.#catchUp = catchUp;
-    this.#host.setState('syncing');
+    this.#host.show('syncing');
     catchUp.open('connect');
   }
 
@@ -258,7 +281,7 @@ export class SharedTabs {
     const { pending } = catchUp;
     this.#endCatchUp();
     for (const item of pending) this.#onRelayed(item); // may start the next catch-up, which takes the rest
-    if (!this.#catchUp) this.#host.setState(this.#leaderState);
+    if (!this.#catchUp) this.#host.show(this.#leaderState);
   }
 
   #endCatchUp() {
@@ -277,7 +300,6 @@ class CatchUp {
   /** Relayed items that arrived meanwhile, in order. */
   pending;
   #host;
-  #connector;
   #backoff;
   #onSynced;
   /** @type {Connection | null} */
@@ -289,21 +311,19 @@ class CatchUp {
   /**
    * @param {QueueItem[]} pending
    * @param {SharedHost} host
-   * @param {Connector} connector
    * @param {Backoff} backoff
    * @param {() => void} onSynced its `synced` is queued: the catch-up is done.
    */
-  constructor(pending, host, connector, backoff, onSynced) {
+  constructor(pending, host, backoff, onSynced) {
     this.pending = pending;
     this.#host = host;
-    this.#connector = connector;
     this.#backoff = backoff;
     this.#onSynced = onSynced;
   }
 
   /** @param {'connect' | 'expired'} reason for the token provider. */
   async open(reason) {
-    const conn = await this.#connector.open(reason, this.#host.received(), () => !this.#ended);
+    const conn = await this.#host.connector.open(reason, this.#host.queue.received, () => !this.#ended);
     if (conn === null) return;
     if ('failed' in conn) {
       this.#retry('connect');
@@ -336,11 +356,11 @@ class CatchUp {
     const frame = conn.read(data);
     switch (frame?.type) {
       case 'notification':
-        this.#host.enqueue(notificationItem(frame, true));
+        this.#host.queue.push(notificationItem(frame, true));
         break;
       case 'synced':
         // Its `synced` is this tab's: recovered:false tells the application what it missed is gone.
-        this.#host.enqueue(syncedItem(frame, conn.since));
+        this.#host.queue.push(syncedItem(frame, conn.since));
         this.#onSynced();
         break;
       case 'ping':
@@ -363,7 +383,7 @@ class CatchUp {
     this.#conn = null;
     const action = closeAction(code);
     // A sign-out (4003) reaches the leader's socket too; this tab need not wait for its message.
-    if (action === 'stop') this.#host.halt(code, reason, true);
+    if (action === 'stop') this.#host.stop(code, reason, true);
     else this.#retry(action === 'reauth' ? 'expired' : 'connect');
   }
 

@@ -1,9 +1,13 @@
 // notifypush.js: the browser client of NotifyPush, an ES module without dependencies. Its own modules sit beside
-// it (notifypush-protocol.js, notifypush-socket.js, notifypush-shared.js) and load relatively; this one is the
-// entry. The wire protocol it speaks is docs/protocol.md; its API is README.md beside this file.
+// it (README.md beside this file lists them) and load relatively; this one is the entry. NotifyPushClient composes
+// them: one connection at a time and its reconnects are its own, the rest is theirs (the handler queue, the events,
+// the connectivity watcher, shared mode). The wire protocol it speaks is docs/protocol.md; its API is README.md.
 
-import { AckWindow, Backoff, closeAction, CloseCodes, ResumePoint, socketUrl } from './notifypush-protocol.js';
+import { ConnectivityWatcher } from './notifypush-connectivity.js';
+import { Emitter } from './notifypush-events.js';
+import { AckWindow, Backoff, closeAction, CloseCodes, socketUrl } from './notifypush-protocol.js';
 import { notificationItem, syncedItem } from './notifypush-protocol.js';
+import { HandlerQueue } from './notifypush-queue.js';
 import { groupName, SharedTabs, tokenUser } from './notifypush-shared.js';
 import { Connector } from './notifypush-socket.js';
 
@@ -16,7 +20,7 @@ export { applicationServerKey, disableWebPush, enableWebPush, WebPushError } fro
 /** @import * as Declared from './notifypush.js' */
 /** @import { BackoffOptions, BroadcastChannelConstructorLike, LockManagerLike } from './notifypush.js' */
 /** @import { ClientRole, ClientState, ConnectedEvent, NotifyPushEventMap, Transport } from './notifypush.js' */
-/** @import { Notification as PushNotification, NotifyPushClientOptions, TokenRequest } from './notifypush.js' */
+/** @import { NotifyPushClientOptions, TokenRequest } from './notifypush.js' */
 /** @import { QueueItem } from './notifypush-protocol.js' */
 /** @import { SharedHost } from './notifypush-shared.js' */
 /** @import { Connection, SocketOptions } from './notifypush-socket.js' */
@@ -37,9 +41,6 @@ export { applicationServerKey, disableWebPush, enableWebPush, WebPushError } fro
  * @typedef {Connection & {acks: AckWindow, welcome: ConnectedEvent | null, pinged: boolean, synced: boolean}} ClientConnection
  */
 
-// Acks wait while more notifications are queued, but not forever under a steady stream.
-const MAX_UNACKED = 100;
-
 /**
  * A user's notification stream over one WebSocket (or, where the network refuses WebSockets, one Server-Sent Events
  * stream; in shared mode, one per browser): resumes after every
@@ -51,28 +52,21 @@ const MAX_UNACKED = 100;
 export class NotifyPushClient {
   /** @type {ClientOptions} */
   #options;
-  /** @type {Map<keyof NotifyPushEventMap, Set<(detail: any) => unknown>>} */
-  #handlers = new Map();
+  /** @type {Emitter<TPayload>} */
+  #events = new Emitter();
   /** @type {ClientState} */
   #state = 'idle';
-  /** @type {ClientRole} */
-  #role = 'solo';
-  #resume;
-  /** The highest seq queued or handled: where what this tab has ends (ahead of #resume while handlers run). */
-  #received;
+  /** Notifications and `synced` markers on their way to the handlers, and the positions. @type {HandlerQueue} */
+  #queue;
   #backoff;
   #connector;
-  /** Notifications and `synced` markers waiting for the handlers, in arrival order. @type {QueueItem[]} */
-  #queue = [];
-  #draining = false;
-  #unacked = 0;
+  #connectivity;
   /** The current socket and what it has shown; null between connections. @type {ClientConnection | null} */
   #conn = null;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #timer = undefined;
   /** Bumped whenever the pending connection attempt is abandoned, so a late token or socket is dropped. */
   #epoch = 0;
-  #offline = false;
   #lastCloseExpired = false;
   /** Shared mode (notifypush-shared.js); null while solo. @type {SharedTabs | null} */
   #shared = null;
@@ -118,10 +112,19 @@ export class NotifyPushClient {
     // 'auto' without any WebSocket at all (an old embedded browser, a page that removed it): the event stream from the start.
     if (transport === 'auto' && typeof WebSocket !== 'function') this.#options.transport = 'sse';
     socketUrl(this.#options.url); // throws now, not on every retry, when the URL cannot be resolved
-    this.#resume = new ResumePoint(options.since ?? null);
-    this.#received = new ResumePoint(this.#resume.position);
+    this.#queue = new HandlerQueue(options.since ?? null, {
+      deliver: (notification) => this.#events.emitInTurn('notification', notification),
+      synced: (event) => this.#events.emit('synced', event),
+      acknowledge: (position) => this.#acknowledge(position),
+    });
     this.#backoff = new Backoff(this.#options.backoff);
-    this.#connector = new Connector(this.#options, (error) => this.#emitError(error), (now, previous) => this.#emit('transport', { transport: now, previous }));
+    this.#connector = new Connector(this.#options, (error) => this.#events.error(error), (now, previous) => this.#events.emit('transport', { transport: now, previous }));
+    this.#connectivity = new ConnectivityWatcher(this.#options.connectivity, {
+      // A follower's socket is its leader's; a stopped client has none.
+      concerned: () => this.role !== 'follower' && this.#state !== 'stopped',
+      offline: () => this.#onOffline(),
+      online: () => this.#onOnline(),
+    });
   }
 
   /** @returns {ClientState} */
@@ -131,12 +134,12 @@ export class NotifyPushClient {
 
   /** Highest seq whose handlers completed: the resume point (`options.since` until then; else null). */
   get position() {
-    return this.#resume.position;
+    return this.#queue.resume.position;
   }
 
   /** @returns {ClientRole} */
   get role() {
-    return this.#role;
+    return this.#shared?.role ?? 'solo';
   }
 
   /**
@@ -156,10 +159,7 @@ export class NotifyPushClient {
    * @returns {() => void} removes the handler.
    */
   on(event, handler) {
-    let handlers = this.#handlers.get(event);
-    if (!handlers) this.#handlers.set(event, (handlers = new Set()));
-    handlers.add(handler);
-    return () => this.off(event, handler);
+    return this.#events.on(event, handler);
   }
 
   /**
@@ -169,18 +169,17 @@ export class NotifyPushClient {
    * @param {(detail: NotifyPushEventMap<TPayload>[K]) => unknown} handler
    */
   off(event, handler) {
-    this.#handlers.get(event)?.delete(handler);
+    this.#events.off(event, handler);
   }
 
   /** Connects (or, in shared mode, joins the browser's shared connection). Again after `stop()`: resumes. */
   start() {
     if (this.#state !== 'idle' && this.#state !== 'stopped') return;
-    this.#offline = false;
     this.#lastCloseExpired = false;
     this.#backoff.reset();
     this.#connector.reset(); // a new start tries the WebSocket again
-    this.#received = new ResumePoint(this.#resume.position); // stop() dropped what was queued
-    this.#listenToConnectivity(true);
+    this.#queue.restart(); // stop() dropped what was queued
+    this.#connectivity.watch();
     const { shared, locks, BroadcastChannel } = this.#options;
     if (shared && locks && BroadcastChannel) this.#join();
     else this.#connect('connect');
@@ -209,7 +208,7 @@ export class NotifyPushClient {
         token = await getToken({ reason: 'connect' });
       } catch (error) {
         if (epoch !== this.#epoch) return;
-        this.#emitError(error);
+        this.#events.error(error);
         this.#setState('reconnecting');
         this.#timer = setTimeout(() => this.#join(), this.#backoff.next());
         return;
@@ -222,7 +221,7 @@ export class NotifyPushClient {
       this.#connect('connect'); // solo: sharing with tabs of an unknown user could hand them this user's stream
       return;
     }
-    this.#shared = new SharedTabs(groupName(shared.name, user), this.#sharedHost(), { locks, BroadcastChannel, backoff }, this.#connector);
+    this.#shared = new SharedTabs(groupName(shared.name, user), this.#sharedHost(), { locks, BroadcastChannel, backoff });
     this.#shared.join();
   }
 
@@ -249,9 +248,9 @@ export class NotifyPushClient {
     const epoch = ++this.#epoch;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#offline) return; // 'online' connects
+    if (this.#connectivity.offline) return; // 'online' connects
     this.#setState('connecting');
-    const opened = await this.#connector.open(reason, this.#resume, () => epoch === this.#epoch);
+    const opened = await this.#connector.open(reason, this.#queue.resume, () => epoch === this.#epoch);
     if (opened === null) return; // stopped, offline or superseded while the token was fetched
     if ('failed' in opened) {
       this.#retry(CloseCodes.Abnormal, opened.failed);
@@ -282,13 +281,13 @@ export class NotifyPushClient {
         break;
       case 'notification':
         conn.acks.received(frame.seq);
-        this.#enqueue(notificationItem(frame, !conn.synced), true);
+        this.#enqueue(notificationItem(frame, !conn.synced));
         break;
       case 'synced':
         conn.synced = true;
         conn.acks.received(frame.seq);
         this.#setState('live');
-        this.#enqueue(syncedItem(frame, conn.since), true);
+        this.#enqueue(syncedItem(frame, conn.since));
         break;
       case 'ping':
         // A socket that lived a whole heartbeat is healthy: the next failure starts the backoff over. Not
@@ -319,7 +318,7 @@ export class NotifyPushClient {
       if (token && conn === this.#conn && this.#accepts(token)) conn.send({ type: 'auth', token });
     } catch (error) {
       // The server closes with 4001 when the old token expires; that path gets a new token.
-      this.#emitError(error);
+      this.#events.error(error);
     }
   }
 
@@ -367,7 +366,7 @@ export class NotifyPushClient {
    * @param {number | null} [delayMs]
    */
   #retry(code, reason, tokenReason = 'connect', delayMs = this.#backoff.next()) {
-    if (this.#offline) delayMs = null;
+    if (this.#connectivity.offline) delayMs = null;
     this.#announce('disconnected', { code, reason, willReconnect: true, delayMs });
     this.#setState('reconnecting');
     if (delayMs !== null) this.#timer = setTimeout(() => this.#connect(tokenReason), delayMs);
@@ -394,72 +393,30 @@ export class NotifyPushClient {
       this.#drop(conn);
       conn.close();
     }
-    // Handlers of what is still queued never run; the server replays it to whoever resumes from the position.
-    this.#queue.length = 0;
-    this.#listenToConnectivity(false);
+    this.#queue.clear();
+    this.#connectivity.unwatch();
     this.#leave(fromServer ? { code, reason } : null);
     this.#setState('stopped');
-    this.#emit('stopped', { code, reason });
+    this.#events.emit('stopped', { code, reason });
   }
 
-  // ---- handlers and acknowledgements -------------------------------------------------------------------
+  // ---- handlers and acknowledgements (notifypush-queue.js) ----------------------------------------------
 
-  /**
-   * @param {QueueItem} item
-   * @param {boolean} relay to the other tabs, when this one leads.
-   */
-  #enqueue(item, relay) {
-    if (relay) this.#shared?.relayItem(item);
-    if (item.kind === 'synced') this.#received.synced(item.seq, item.since);
-    else this.#received.advance(item.notification.seq);
+  /** Queues a frame's item for this tab's handlers and, when it leads, every follower's. @param {QueueItem} item */
+  #enqueue(item) {
+    this.#shared?.relayItem(item);
     this.#queue.push(item);
-    if (!this.#draining) this.#drain();
   }
 
-  /** Hands queued notifications to the handlers one at a time; only one drain runs at a time. */
-  async #drain() {
-    this.#draining = true;
-    try {
-      while (this.#queue.length > 0) {
-        const item = /** @type {QueueItem} */ (this.#queue.shift()); // not empty: checked above
-        if (item.kind === 'synced') {
-          this.#resume.synced(item.seq, item.since);
-          this.#emit('synced', { seq: item.seq, recovered: item.recovered });
-        } else if (!this.#resume.isDuplicate(item.notification.seq)) {
-          await this.#deliver(item.notification);
-          this.#resume.advance(item.notification.seq);
-        }
-        this.#unacked++;
-        if (this.#queue.length === 0 || this.#unacked >= MAX_UNACKED) this.#acknowledge();
-      }
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  /** @param {PushNotification<TPayload>} notification */
-  async #deliver(notification) {
-    const handlers = this.#handlers.get('notification');
-    if (!handlers) return;
-    for (const handler of [...handlers]) {
-      try {
-        await handler(notification);
-      } catch (error) {
-        // The application owns its errors; the notification still counts as handled.
-        this.#emitError(error);
-      }
-    }
-  }
-
-  #acknowledge() {
-    this.#unacked = 0;
+  /** The handlers completed up to `position`: acknowledged on the socket, as far as it has shown. @param {number | null} position */
+  #acknowledge(position) {
     const conn = this.#conn;
     if (!conn) return;
-    const seq = conn.acks.next(this.#resume.position);
+    const seq = conn.acks.next(position);
     if (seq !== null) conn.send({ type: 'ack', seq });
   }
 
-  // ---- events ------------------------------------------------------------------------------------------
+  // ---- events (notifypush-events.js) ----------------------------------------------------------------------
 
   /** @param {ClientState} state */
   #setState(state) {
@@ -467,15 +424,7 @@ export class NotifyPushClient {
     if (state === previous) return;
     this.#state = state;
     this.#shared?.relayState(state);
-    this.#emit('state', { state, previous });
-  }
-
-  /** @param {ClientRole} role */
-  #setRole(role) {
-    const previous = this.#role;
-    if (role === previous) return;
-    this.#role = role;
-    this.#emit('role', { role, previous });
+    this.#events.emit('state', { state, previous });
   }
 
   /**
@@ -486,39 +435,13 @@ export class NotifyPushClient {
    */
   #announce(name, detail) {
     this.#shared?.relayEvent(name, detail);
-    this.#emit(name, detail);
+    this.#events.emit(name, detail);
   }
 
-  /**
-   * @template {keyof NotifyPushEventMap} K
-   * @param {K} name
-   * @param {NotifyPushEventMap<TPayload>[K]} detail
-   */
-  #emit(name, detail) {
-    const handlers = this.#handlers.get(name);
-    if (!handlers) return;
-    for (const handler of [...handlers]) {
-      try {
-        const result = handler(detail);
-        if (name !== 'error' && isThenable(result)) result.then(undefined, (error) => this.#emitError(error));
-      } catch (error) {
-        if (name !== 'error') this.#emitError(error); // an 'error' handler that throws would loop
-      }
-    }
-  }
+  // ---- connectivity (notifypush-connectivity.js) -----------------------------------------------------------
 
-  /** @param {unknown} error */
-  #emitError(error) {
-    // Nobody listening must not mean nobody hears of a handler bug or a failing token provider.
-    if (this.#handlers.get('error')?.size) this.#emit('error', { error });
-    else globalThis.console?.error('NotifyPush:', error);
-  }
-
-  // ---- connectivity ------------------------------------------------------------------------------------
-
-  #onOffline = () => {
-    if (this.#role === 'follower' || this.#state === 'stopped') return;
-    this.#offline = true;
+  /** Offline (and not a follower): the socket and any pending attempt are dropped; `online` connects. */
+  #onOffline() {
     this.#epoch++;
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -529,53 +452,39 @@ export class NotifyPushClient {
     }
     // The socket is as good as dead; waiting for its close could take minutes. 'online' reconnects.
     if (this.#state !== 'reconnecting') this.#retry(CloseCodes.Abnormal, 'the browser went offline', 'connect', null);
-  };
+  }
 
-  #onOnline = () => {
-    if (!this.#offline) return;
-    this.#offline = false;
-    if (this.#state === 'reconnecting' && this.#role !== 'follower') {
+  /** Back online: a client waiting to reconnect does so now, with the backoff started over. */
+  #onOnline() {
+    if (this.#state === 'reconnecting' && this.role !== 'follower') {
       this.#backoff.reset();
       // Offline before it knew its group (shared mode, still picking it): pick it now, do not go solo.
       if (this.#options.shared && this.#options.locks && this.#options.BroadcastChannel && !this.#shared) this.#join();
       else this.#connect('connect');
     }
-  };
-
-  /** @param {boolean} on */
-  #listenToConnectivity(on) {
-    const target = this.#options.connectivity;
-    if (!target) return;
-    const method = on ? 'addEventListener' : 'removeEventListener';
-    target[method]('offline', this.#onOffline);
-    target[method]('online', this.#onOnline);
   }
 
   // ---- shared mode: one socket per browser (notifypush-shared.js) ---------------------------------------
 
   /**
-   * What shared mode may do with this client.
+   * What shared mode may do with this client (notifypush-shared.js says what each part is for).
    * @returns {SharedHost}
    */
   #sharedHost() {
     return {
-      role: () => this.#role,
-      setRole: (role) => this.#setRole(role),
-      state: () => this.#state,
-      setState: (state) => this.#setState(state),
-      received: () => this.#received,
-      enqueue: (item) => this.#enqueue(item, false),
-      emit: (name, detail) => this.#emit(name, detail),
-      emitError: (error) => this.#emitError(error),
-      halt: (code, reason, fromServer) => this.#halt(code, reason, fromServer),
-      lead: () => this.#connect('connect'),
-      checkToken: () => this.#checkToken(),
+      queue: this.#queue,
+      events: this.#events,
+      connector: this.#connector,
+      show: (state) => this.#setState(state),
       stream: () => {
         // Where the relayed stream is: the highest seq this socket has shown; null when it has shown nothing yet.
         const conn = this.#conn;
         const seq = conn && (conn.synced || conn.acks.limit > 0) ? conn.acks.limit : null;
-        return { seq, welcome: conn?.welcome ?? null };
+        return { state: this.#state, seq, welcome: conn?.welcome ?? null };
       },
+      lead: () => this.#connect('connect'),
+      stop: (code, reason, fromServer) => this.#halt(code, reason, fromServer),
+      checkToken: () => this.#checkToken(),
     };
   }
 
@@ -586,10 +495,9 @@ export class NotifyPushClient {
   #leave(terminal) {
     const shared = this.#shared;
     if (!shared) return;
-    shared.leave(terminal);
     this.#shared = null;
     this.#tokenUser = null;
-    this.#setRole('solo');
+    shared.leave(terminal); // last, as it emits the role 'solo': a `role` handler already sees a solo client
   }
 
   /** A follower: fetches its token and leaves the group if it is another user's now. */
@@ -599,16 +507,7 @@ export class NotifyPushClient {
     try {
       this.#accepts((await getToken({ reason: 'connect' })) ?? null);
     } catch (error) {
-      this.#emitError(error); // the next socket this tab opens fetches (and checks) again
+      this.#events.error(error); // the next socket this tab opens fetches (and checks) again
     }
   }
-}
-
-/**
- * Whether a handler returned a promise (or another thenable), whose rejection is then reported.
- * @param {unknown} value
- * @returns {value is PromiseLike<unknown>}
- */
-function isThenable(value) {
-  return typeof (/** @type {{then?: unknown} | null | undefined} */ (value))?.then === 'function';
 }

@@ -37,6 +37,9 @@ public static class ClientScriptEndpoint
     [
         ("notifypush.js", JavaScript, "GetClientScript", "The browser client notifypush.js (ES module)."),
         ("notifypush-protocol.js", JavaScript, "GetClientScriptProtocol", "Module of notifypush.js: the protocol's rules (close codes, backoff, resume point, acks)."),
+        ("notifypush-queue.js", JavaScript, "GetClientScriptQueue", "Module of notifypush.js: the handler queue (one notification at a time, in order, then the ack)."),
+        ("notifypush-events.js", JavaScript, "GetClientScriptEvents", "Module of notifypush.js: the client's events (on, off, emit)."),
+        ("notifypush-connectivity.js", JavaScript, "GetClientScriptConnectivity", "Module of notifypush.js: the browser's online and offline events."),
         ("notifypush-socket.js", JavaScript, "GetClientScriptSocket", "Module of notifypush.js: one socket to the server."),
         ("notifypush-sse.js", JavaScript, "GetClientScriptEventStream", "Module of notifypush.js: the Server-Sent Events fallback, shaped as a socket."),
         ("notifypush-shared.js", JavaScript, "GetClientScriptShared", "Module of notifypush.js: shared mode, one socket for the tabs of a browser."),

@@ -6,6 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, test } from 'node:test';
 import { EventSource } from 'eventsource';
 import { NotifyPushClient } from '../notifypush.js';
+import { Emitter } from '../notifypush-events.js';
+import { notificationItem } from '../notifypush-protocol.js';
+import { HandlerQueue } from '../notifypush-queue.js';
+import { SharedTabs } from '../notifypush-shared.js';
 import { NotifyPushServer } from './support/server.mjs';
 import { framesOf, recordingWebSocket } from './support/sockets.mjs';
 import { EventLog, gate, range, waitFor } from './support/wait.mjs';
@@ -569,4 +573,79 @@ test('shared mode over the event stream: one stream for the tabs, acks over POST
   assert.deepEqual(b.log.notifications, range(1, 5));
   assert.equal(streams.length, 2);
   assert.equal(streams[1], '3', 'the new leader resumes after what it handled');
+});
+
+// ---- the interface between the client and shared mode ---------------------------------------------------------
+
+/**
+ * A tab's SharedTabs with nothing of a client but a SharedHost: a real handler queue and emitter, and what shared
+ * mode asks of the client (show, stream, lead, stop, checkToken) recorded in `calls`.
+ */
+function hostedTab(name, locks) {
+  const calls = [];
+  const events = new Emitter();
+  const handled = [];
+  const roles = [];
+  events.on('notification', (n) => {
+    handled.push(n.seq);
+  });
+  events.on('role', ({ role }) => roles.push(role));
+  const queue = new HandlerQueue(null, {
+    deliver: (n) => events.emitInTurn('notification', n),
+    synced: (event) => events.emit('synced', event),
+    acknowledge: () => {},
+  });
+  const host = {
+    queue,
+    events,
+    connector: null, // no catch-up here: a tab that joins an empty stream has nothing to fetch
+    show: (state) => calls.push(['show', state]),
+    stream: () => ({ state: 'live', seq: null, welcome: null }),
+    lead: () => calls.push(['lead']),
+    stop: (code, reason, fromServer) => calls.push(['stop', code, fromServer]),
+    checkToken: () => calls.push(['checkToken']),
+  };
+  const tabs = new SharedTabs(name, host, { locks, BroadcastChannel: globalThis.BroadcastChannel, backoff: undefined });
+  return { tabs, calls, handled, roles, events };
+}
+
+test('SharedTabs needs nothing of the client but its SharedHost: roles, the relay into the queue, the leader\'s events and stop', TEST_TIMEOUT, async () => {
+  const name = `notifypush-host-${randomUUID()}`;
+  const locks = new InProcessLocks();
+  const a = hostedTab(name, locks);
+  const b = hostedTab(name, locks);
+  const connected = [];
+  b.events.on('connected', (detail) => connected.push(detail));
+
+  try {
+    a.tabs.join();
+    await waitFor(() => a.tabs.role === 'leader', { message: 'a leads' });
+    assert.deepEqual(a.roles, ['follower', 'leader'], 'the role events come from shared mode');
+    assert.deepEqual(a.calls, [['show', 'connecting'], ['lead']]);
+
+    b.tabs.join();
+    await waitFor(() => b.calls.some(([what, state]) => what === 'show' && state === 'live'), { message: "b shows the leader's state" });
+    assert.equal(b.tabs.role, 'follower');
+
+    const welcome = { userId: 'u1', connectionId: 'c1', heartbeatSeconds: 25, transport: 'websocket' };
+    a.tabs.relayEvent('connected', welcome);
+    for (const seq of [1, 2]) {
+      a.tabs.relayItem(notificationItem({ seq, id: `n${seq}`, event: 'test', payload: {}, createdAt: '2026-01-01T00:00:00Z' }, false));
+    }
+    await waitFor(() => b.handled.length === 2, { message: 'the relayed notifications' });
+    assert.deepEqual(b.handled, [1, 2]);
+    assert.equal(b.tabs.role, 'follower');
+    assert.deepEqual(connected, [welcome]);
+    assert.ok(b.calls.some(([what]) => what === 'checkToken'), 'a new leader socket makes a follower check its token');
+
+    a.tabs.leave({ code: 4003, reason: 'signed out' });
+    assert.equal(a.tabs.role, 'solo');
+    assert.deepEqual(a.roles, ['follower', 'leader', 'solo']);
+    // A follower told by the channel, or (should the lock reach it before the message) a new leader that reads it.
+    await waitFor(() => b.calls.some(([what]) => what === 'stop'), { message: 'b told to stop' });
+    assert.deepEqual(b.calls.find(([what]) => what === 'stop')?.slice(0, 2), ['stop', 4003]);
+  } finally {
+    a.tabs.leave(null); // a channel left open would keep the test process alive
+    b.tabs.leave(null);
+  }
 });
