@@ -61,4 +61,46 @@ public sealed class BenchSmokeTests
             output.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Steady_WithTwoPasses_WritesOneResultPerPassOfTheSameServers()
+    {
+        var postgres = TestEnvironment.RequirePostgres();
+        var redis = TestEnvironment.RequireRedis();
+        var output = Directory.CreateTempSubdirectory("notifypush-bench-passes");
+        try
+        {
+            var (exitCode, log) = await BenchProcess.RunAsync(
+                RunTimeout,
+                "steady", "--replicas", "2", "--sockets", "4", "--rate", "20", "--duration", "1", "--warmup", "0", "--passes", "2",
+                "--postgres", postgres, "--redis", redis,
+                "--server-dll", Path.Combine(AppContext.BaseDirectory, "NotifyPush.Server.dll"),
+                "--out", output.FullName, "--deadline", "120");
+
+            Assert.True(exitCode == 0, $"the bench exited with {exitCode}:\n{log}");
+            var files = output.GetFiles("steady-*.json").OrderBy(f => f.Name, StringComparer.Ordinal).ToArray();
+            Assert.Equal(["pass1", "pass2"], files.Select(f => f.Name.Split('-')[1]));
+            var pids = new List<string>();
+            for (var pass = 1; pass <= 2; pass++)
+            {
+                using var json = JsonDocument.Parse(await File.ReadAllTextAsync(files[pass - 1].FullName));
+                var result = json.RootElement;
+                Assert.Equal(pass, result.GetProperty("pass").GetInt32());
+                Assert.Equal(2, result.GetProperty("passes").GetInt32());
+                Assert.True(result.GetProperty("ok").GetBoolean(), log);
+                Assert.StartsWith($"steady: pass {pass} of 2: ", result.GetProperty("summary").GetString(), StringComparison.Ordinal);
+                Assert.True(result.GetProperty("latency").GetProperty("count").GetInt64() > 0);
+                Assert.Equal(0, result.GetProperty("deliveries").GetProperty("lost").GetInt64());
+                Assert.Equal(0, result.GetProperty("deliveries").GetProperty("duplicates").GetInt64());
+                pids.Add(string.Join(",", result.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("pid").GetInt64())));
+            }
+
+            // Both passes ran on the same server processes: the second is the first one warm.
+            Assert.Equal(pids[0], pids[1]);
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
 }

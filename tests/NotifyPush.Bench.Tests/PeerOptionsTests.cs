@@ -89,6 +89,32 @@ public sealed class PeerOptionsTests
     }
 
     [Fact]
+    public void Table_OfTwoPasses_ListsThePassJustStartedBeforeTheWarmOne_EachTargetInItsPass()
+    {
+        BenchResult[] results =
+        [
+            new() { Scenario = "steady", Target = "gorilla", Pass = 2, Passes = 2, Ok = true, Sockets = new SocketReport { Connected = 10 } },
+            new() { Scenario = "steady", Target = "notifypush", Pass = 2, Passes = 2, Ok = true, Sockets = new SocketReport { Connected = 10 } },
+            new() { Scenario = "steady", Target = "gorilla", Pass = 1, Passes = 2, Ok = true, Sockets = new SocketReport { Connected = 10 } },
+            new() { Scenario = "steady", Target = "notifypush", Pass = 1, Passes = 2, Ok = true, Sockets = new SocketReport { Connected = 10 } },
+        ];
+
+        var lines = TableCommand.Render(results).Split('\n');
+
+        Assert.StartsWith("| steady, pass 1 (just started) | notifypush |", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("| steady, pass 1 (just started) | gorilla |", lines[3], StringComparison.Ordinal);
+        Assert.StartsWith("| steady, pass 2 (warm) | notifypush |", lines[4], StringComparison.Ordinal);
+        Assert.StartsWith("| steady, pass 2 (warm) | gorilla |", lines[5], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Passes_BelowOne_AreRefused()
+    {
+        Assert.Equal(2, BenchOptions.Parse(["throughput", "--passes", "2", "--redis", "127.0.0.1:1", "--postgres", "Host=x"]).Passes);
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["throughput", "--passes", "0", "--redis", "127.0.0.1:1", "--postgres", "Host=x"]));
+    }
+
+    [Fact]
     public void GcPauseReport_TakesTheNearestRankP99AndTheLongestPausePerGeneration()
     {
         var pauses = Enumerable.Range(1, 200).Select(i => (i <= 150 ? 0 : 1, i / 10.0)).ToArray();

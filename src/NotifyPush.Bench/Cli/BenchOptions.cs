@@ -28,6 +28,13 @@ internal sealed class BenchOptions
     /// </summary>
     public int WarmupSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// Steady and throughput: run the phase (warm-up and measured) this many times on the same servers, each pass
+    /// written as a result of its own (<c>pass</c>). Pass 1 is a server just started; pass 2 the same process warm,
+    /// after a whole run of the load.
+    /// </summary>
+    public int Passes { get; set; } = 1;
+
     /// <summary>Concurrent POSTs in flight (throughput).</summary>
     public int Concurrency { get; set; } = 64;
 
@@ -154,6 +161,7 @@ internal sealed class BenchOptions
           --signing-key K --issuer I --audience A --api-key K   (must match attached replicas)
           --server-env KEY=VALUE (repeat) --server-dll PATH --out DIR --label NAME
           --transport websocket|sse  (NotifyPush only: clients on /ws, or on GET /sse with POST /sse/ack)
+          --passes N  (steady, throughput: the phase N times on the same servers, a result per pass; 1 just started, 2 warm)
           scale only: --redis cluster|sentinel (the topology it starts, not an address) --faults redis,postgres|none
           --settle S (20: load before, after each promotion, after the last fault)
           --peer notifypush|gorilla|signalr|centrifuge  measure a peer from bench/peers instead (idle, steady, throughput, fanout;
@@ -266,6 +274,7 @@ internal sealed class BenchOptions
             case "concurrency": Concurrency = Int(name, value, 1); break;
             case "batch": Batch = Int(name, value, 1); break;
             case "rounds": Rounds = Int(name, value, 1); break;
+            case "passes": Passes = Int(name, value, 1); break;
             case "transport": Transport = value is "websocket" or "sse" ? value : throw new ArgumentException($"--transport is websocket or sse, not '{value}'."); break;
             case "restart": RestartServers = value is "yes" or "true" ? true : value is "no" or "false" ? false : throw new ArgumentException($"--restart is yes or no, not '{value}'."); break;
             case "sockets-per-worker": SocketsPerWorker = Int(name, value, 1); break;

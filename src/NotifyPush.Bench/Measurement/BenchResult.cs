@@ -22,6 +22,12 @@ internal sealed class BenchResult
 
     public string? Label { get; set; }
 
+    /// <summary>With <c>--passes</c>: which pass on the same servers this is (1: just started), of how many; null otherwise.</summary>
+    public int? Pass { get; set; }
+
+    /// <inheritdoc cref="Pass"/>
+    public int? Passes { get; set; }
+
     public DateTimeOffset StartedAt { get; set; }
 
     public double ElapsedSeconds { get; set; }

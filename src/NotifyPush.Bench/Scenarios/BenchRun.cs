@@ -219,8 +219,16 @@ internal sealed partial class BenchRun : IAsyncDisposable
     /// Whether any error fails the run; the scale scenario counts sockets closed during a failover and 503s as what a
     /// failover does, and judges by what was delivered instead.
     /// </param>
-    public async Task<int> FinishAsync(string summary, bool extraOk = true, bool errorsFail = true)
+    /// <param name="pass">With <c>--passes</c> above 1: the pass this result is of, written to a file of its own.</param>
+    public async Task<int> FinishAsync(string summary, bool extraOk = true, bool errorsFail = true, int? pass = null)
     {
+        if (Options.Passes > 1)
+        {
+            Result.Pass = pass ?? Options.Passes;
+            Result.Passes = Options.Passes;
+            summary = string.Create(CultureInfo.InvariantCulture, $"pass {Result.Pass} of {Options.Passes}: {summary}");
+        }
+
         var errors = new ErrorCounts();
         foreach (var worker in _workers)
         {
@@ -248,12 +256,15 @@ internal sealed partial class BenchRun : IAsyncDisposable
         Result.Summary = $"{Title()}: {summary}; {errorText}; {(Result.Ok ? "OK" : "FAILED")}";
 
         Directory.CreateDirectory(Options.OutputDirectory);
-        var path = Path.Combine(Options.OutputDirectory, $"{Options.Scenario}-{(Options.Peer.IsPeer ? Options.Peer.Name + "-" : "")}{(Options.Label is null ? "" : Options.Label + "-")}{RunId}.json");
+        var path = ResultPath();
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Result, BenchResult.Json), CancellationToken.None).ConfigureAwait(false);
         Console.WriteLine(Result.Summary);
         Console.WriteLine($"result: {path}");
         return Result.Ok ? 0 : 1;
     }
+
+    private string ResultPath() =>
+        Path.Combine(Options.OutputDirectory, $"{Options.Scenario}-{(Options.Peer.IsPeer ? Options.Peer.Name + "-" : "")}{(Options.Label is null ? "" : Options.Label + "-")}{(Result.Pass is { } pass ? $"pass{pass}-" : "")}{RunId}.json");
 
     /// <summary>
     /// Writes what was measured so far as a failed result, without asking the workers (they may be what hangs): for a
@@ -268,7 +279,7 @@ internal sealed partial class BenchRun : IAsyncDisposable
         Result.Settings = Settings();
         Result.Summary = $"{Title()}: {reason}; FAILED";
         Directory.CreateDirectory(Options.OutputDirectory);
-        var path = Path.Combine(Options.OutputDirectory, $"{Options.Scenario}-{(Options.Peer.IsPeer ? Options.Peer.Name + "-" : "")}{(Options.Label is null ? "" : Options.Label + "-")}{RunId}.json");
+        var path = ResultPath();
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(Result, BenchResult.Json), CancellationToken.None).ConfigureAwait(false);
         Console.WriteLine(Result.Summary);
         Console.WriteLine($"result: {path}");

@@ -17,14 +17,20 @@ internal static class SteadyScenario
         await run.StartServersAsync().ConfigureAwait(false);
         await run.StartWorkersAsync().ConfigureAwait(false);
         var connected = await run.ConnectAllAsync(0, since: false, TimeSpan.FromSeconds(120)).ConfigureAwait(false);
-        var (latency, drained) = await RunPhaseAsync(run).ConfigureAwait(false);
-        await run.SampleServersAsync().ConfigureAwait(false);
-        var verify = await run.VerifyAsync(drained).ConfigureAwait(false);
-        var l = run.Result.Latency!;
-        var summary = string.Create(
-            CultureInfo.InvariantCulture,
-            $"{run.Result.Sockets.Connected} sockets on {run.Replicas.Count} replica(s), {run.Options.Rate}/s for {run.Options.DurationSeconds} s: POST->receipt p50 {l.P50Ms} ms, p90 {l.P90Ms} ms, p99 {l.P99Ms} ms, max {l.MaxMs} ms; accepted {run.Sender.AcceptedNotifications}, lost {verify.Lost}, duplicates {verify.Duplicates}; RSS {Rss(run)}");
-        return await run.FinishAsync(summary + run.CpuBrief(), connected).ConfigureAwait(false);
+        var exitCode = 0;
+        for (var pass = 1; pass <= run.Options.Passes; pass++)
+        {
+            var (_, drained) = await RunPhaseAsync(run).ConfigureAwait(false);
+            await run.SampleServersAsync().ConfigureAwait(false);
+            var verify = await run.VerifyAsync(drained).ConfigureAwait(false);
+            var l = run.Result.Latency!;
+            var summary = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{run.Result.Sockets.Connected} sockets on {run.Replicas.Count} replica(s), {run.Options.Rate}/s for {run.Options.DurationSeconds} s: POST->receipt p50 {l.P50Ms} ms, p90 {l.P90Ms} ms, p99 {l.P99Ms} ms, max {l.MaxMs} ms; accepted {run.Sender.AcceptedNotifications}, lost {verify.Lost}, duplicates {verify.Duplicates}; RSS {Rss(run)}");
+            exitCode |= await run.FinishAsync(summary + run.CpuBrief(), connected, pass: pass).ConfigureAwait(false);
+        }
+
+        return exitCode;
     }
 
     /// <summary>Warm-up, then the measured phase at <c>--rate</c>; returns the measured latency and the drain time.</summary>

@@ -47,9 +47,21 @@ internal static class ThroughputScenario
             return (replica, users);
         }
 
+        var exitCode = 0;
+        for (var pass = 1; pass <= options.Passes; pass++)
+        {
+            exitCode |= await RunPassAsync(run, connected, batch, Pick, pass).ConfigureAwait(false);
+        }
+
+        return exitCode;
+    }
+
+    private static async Task<int> RunPassAsync(BenchRun run, bool connected, int batch, Func<(int Replica, int[] Users)> pick, int pass)
+    {
+        var options = run.Options;
         if (options.WarmupSeconds > 0)
         {
-            await SendLoops.ClosedLoopAsync(run.Sender, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), Pick, run.Deadline).ConfigureAwait(false);
+            await SendLoops.ClosedLoopAsync(run.Sender, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), pick, run.Deadline).ConfigureAwait(false);
             await run.DrainAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
 
@@ -61,7 +73,7 @@ internal static class ThroughputScenario
         var receivedBefore = run.Sum(s => s.Received);
         var started = Stopwatch.GetTimestamp();
         var cpu = await run.MarkCpuAsync().ConfigureAwait(false);
-        await SendLoops.ClosedLoopAsync(run.Sender, options.Concurrency, TimeSpan.FromSeconds(options.DurationSeconds), Pick, run.Deadline).ConfigureAwait(false);
+        await SendLoops.ClosedLoopAsync(run.Sender, options.Concurrency, TimeSpan.FromSeconds(options.DurationSeconds), pick, run.Deadline).ConfigureAwait(false);
         var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await run.SampleServersAsync().ConfigureAwait(false);
         var drained = await run.DrainAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -87,6 +99,6 @@ internal static class ThroughputScenario
         var summary = string.Create(
             CultureInfo.InvariantCulture,
             $"{options.Concurrency} senders x {batch} recipient(s)/POST, {(options.Peer.IsPeer ? "no store" : options.Store + " store")}, {run.Replicas.Count} replica(s), {run.Result.Sockets.Connected} sockets: accepted {run.Result.Sends.AcceptedPerSecond:F0}/s, delivered {run.Result.Sends.DeliveredPerSecond:F0}/s (last delivery {drained:F2} s after the last 202); POST p50 {post.P50Ms} ms p99 {post.P99Ms} ms; POST->receipt p99 {run.Result.Latency.P99Ms} ms; lost {verify.Lost}, duplicates {verify.Duplicates}");
-        return await run.FinishAsync(summary + run.CpuBrief(), connected).ConfigureAwait(false);
+        return await run.FinishAsync(summary + run.CpuBrief(), connected, pass: pass).ConfigureAwait(false);
     }
 }
