@@ -212,6 +212,9 @@ internal sealed partial class BenchRun : IAsyncDisposable
         return new VerifyResult(lost, behind, duplicates, gaps);
     }
 
+    // Errors already reported by an earlier pass (--passes).
+    private SortedDictionary<string, long> _errorsReported = new(StringComparer.Ordinal);
+
     /// <summary>Completes the result: errors of all sides, peaks, the verdict; writes the JSON and prints the summary line.</summary>
     /// <param name="summary">The scenario's part of the summary line.</param>
     /// <param name="extraOk">The scenario's own verdict (e.g. every socket connected).</param>
@@ -219,12 +222,15 @@ internal sealed partial class BenchRun : IAsyncDisposable
     /// Whether any error fails the run; the scale scenario counts sockets closed during a failover and 503s as what a
     /// failover does, and judges by what was delivered instead.
     /// </param>
-    /// <param name="pass">With <c>--passes</c> above 1: the pass this result is of, written to a file of its own.</param>
+    /// <param name="pass">
+    /// With <c>--passes</c> above 1, from a scenario that runs passes (steady, throughput): the pass this result is of,
+    /// written to a file of its own. Other scenarios run once and pass nothing.
+    /// </param>
     public async Task<int> FinishAsync(string summary, bool extraOk = true, bool errorsFail = true, int? pass = null)
     {
-        if (Options.Passes > 1)
+        if (Options.Passes > 1 && pass is not null)
         {
-            Result.Pass = pass ?? Options.Passes;
+            Result.Pass = pass;
             Result.Passes = Options.Passes;
             summary = string.Create(CultureInfo.InvariantCulture, $"pass {Result.Pass} of {Options.Passes}: {summary}");
         }
@@ -241,6 +247,20 @@ internal sealed partial class BenchRun : IAsyncDisposable
             errors.Merge(Sender.Errors.Snapshot());
         }
 
+        // The workers' and the sender's counts are the run's so far: a later pass reports only what happened since
+        // the pass before it.
+        var total = errors.Snapshot();
+        errors = new ErrorCounts();
+        foreach (var (kind, count) in total)
+        {
+            var since = count - _errorsReported.GetValueOrDefault(kind);
+            if (since > 0)
+            {
+                errors.Add(kind, since);
+            }
+        }
+
+        _errorsReported = total;
         Result.Errors = errors.Snapshot();
         for (var i = 0; i < _replicas.Count && i < Result.Servers.Count; i++)
         {
