@@ -40,6 +40,7 @@ public sealed class BenchSmokeTests
             Assert.True(result.GetProperty("ok").GetBoolean(), log);
             Assert.Empty(result.GetProperty("errors").EnumerateObject());
             Assert.Equal(4, result.GetProperty("sockets").GetProperty("connected").GetInt64());
+            Assert.True(result.GetProperty("sockets").GetProperty("serverMicrosPerHandshake").GetDouble() > 0);
             Assert.Equal(2, result.GetProperty("servers").GetArrayLength());
             foreach (var server in result.GetProperty("servers").EnumerateArray())
             {

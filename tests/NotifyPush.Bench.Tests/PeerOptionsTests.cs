@@ -65,7 +65,7 @@ public sealed class PeerOptionsTests
         BenchResult[] results =
         [
             new() { Scenario = "steady", Target = "gorilla", Ok = true, Latency = new LatencySummary(250, 1.2, 2.0, 3.4, 4.0, 5.0, 1.3), Cpu = new CpuReport { MicrosPerDelivered = 150, AllMicrosPerDelivered = 190, ServerCores = 0.1 }, Sockets = new SocketReport { Connected = 10_000, ConnectSeconds = 3.14 } },
-            new() { Scenario = "idle", Target = "gorilla", Ok = true, RssPerSocketKb = 23.96, Sockets = new SocketReport { Connected = 18_000, ConnectSeconds = 5.5 } },
+            new() { Scenario = "idle", Target = "gorilla", Ok = true, RssPerSocketKb = 23.96, Sockets = new SocketReport { Connected = 18_000, ConnectSeconds = 5.5, ServerMicrosPerHandshake = 251 } },
             new()
             {
                 Scenario = "steady", Target = "notifypush", Ok = true, Latency = new LatencySummary(250, 2.5, 4.0, 10.1, 12.0, 16.5, 3.0),
@@ -81,6 +81,9 @@ public sealed class PeerOptionsTests
         var lines = TableCommand.Render(results).Split('\n');
 
         Assert.StartsWith("| idle | gorilla | 18,000 | 5.5 s | 24.0 KB |", lines[2], StringComparison.Ordinal);
+        Assert.Contains("| 251 µs | 0 | 0 | 1 |", lines[2], StringComparison.Ordinal);
+        // Every row, a failed run's included, has the header's columns.
+        Assert.All(lines.Take(6), line => Assert.Equal(lines[0].Count(c => c == '|'), line.Count(c => c == '|')));
         Assert.StartsWith("| steady | notifypush |", lines[3], StringComparison.Ordinal);
         Assert.Contains("| 310 µs | 9.25 ms / 9.25 ms |", lines[3], StringComparison.Ordinal);
         Assert.StartsWith("| steady | gorilla | 10,000 | 3.1 s |  |", lines[4], StringComparison.Ordinal);

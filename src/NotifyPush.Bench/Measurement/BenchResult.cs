@@ -126,6 +126,13 @@ internal sealed class SocketReport
 
     public double ConnectSeconds { get; set; }
 
+    /// <summary>
+    /// The servers' CPU (user + system, from <c>/proc</c>) over the first connect phase, per socket connected: what a
+    /// handshake costs a server just started, its first reads and subscriptions included. Null when a server's CPU could
+    /// not be read (an attached server without its pid).
+    /// </summary>
+    public double? ServerMicrosPerHandshake { get; set; }
+
     public int Workers { get; set; }
 }
 

@@ -51,8 +51,8 @@ internal static class TableCommand
     internal static string Render(IReadOnlyList<BenchResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| scenario | target | sockets | connected in | RSS per socket | load | POST→receipt p50 | p99 | delivered/s | server CPU per delivered | all CPU per delivered | server cores | busiest server CPU per delivered | GC pause p99 / max | lost | duplicated | runs |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| scenario | target | sockets | connected in | RSS per socket | load | POST→receipt p50 | p99 | delivered/s | server CPU per delivered | all CPU per delivered | server cores | busiest server CPU per delivered | GC pause p99 / max | server CPU per handshake | lost | duplicated | runs |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         var groups = results
             .GroupBy(r => (r.Scenario, r.Target, r.Pass))
             .OrderBy(g => Array.IndexOf(BenchOptions.Scenarios, g.Key.Scenario))
@@ -65,12 +65,12 @@ internal static class TableCommand
             var runs = failed == 0 ? ok.Length.ToString(CultureInfo.InvariantCulture) : $"{ok.Length} ok, {failed} failed";
             if (ok.Length == 0)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {ScenarioName(group.Key.Scenario, group.Key.Pass)} | {group.Key.Target} | | | | | | | | | | | | | | | {runs}: {group.First().Summary.Replace("|", "/", StringComparison.Ordinal)} |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {ScenarioName(group.Key.Scenario, group.Key.Pass)} | {group.Key.Target} | | | | | | | | | | | | | | | | {runs}: {group.First().Summary.Replace("|", "/", StringComparison.Ordinal)} |");
                 continue;
             }
 
             var first = ok[0];
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {ScenarioName(group.Key.Scenario, group.Key.Pass)} | {group.Key.Target} | {first.Sockets.Connected:N0} | {Number(Median(ok, r => r.Sockets.ConnectSeconds), "F1", " s")} | {Number(Median(ok, r => r.RssPerSocketKb), "F1", " KB")} | {Load(first)} | {Ms(Median(ok, r => r.Latency?.P50Ms))} | {Ms(Median(ok, r => r.Latency?.P99Ms))} | {Number(Median(ok, r => r.Sends?.DeliveredPerSecond), "N0")} | {Number(Median(ok, r => r.Cpu?.MicrosPerDelivered), "N0", " µs")} | {Number(Median(ok, r => r.Cpu?.AllMicrosPerDelivered), "N0", " µs")} | {Number(Median(ok, r => r.Cpu?.ServerCores), "F2")} | {Number(Median(ok, r => r.Servers.Max(s => s.PhaseMicrosPerDelivered)), "N0", " µs")} | {GcPauses(ok)} | {ok.Sum(r => r.Deliveries?.Lost ?? 0)} | {ok.Sum(r => r.Deliveries?.Duplicates ?? 0)} | {runs} |"));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {ScenarioName(group.Key.Scenario, group.Key.Pass)} | {group.Key.Target} | {first.Sockets.Connected:N0} | {Number(Median(ok, r => r.Sockets.ConnectSeconds), "F1", " s")} | {Number(Median(ok, r => r.RssPerSocketKb), "F1", " KB")} | {Load(first)} | {Ms(Median(ok, r => r.Latency?.P50Ms))} | {Ms(Median(ok, r => r.Latency?.P99Ms))} | {Number(Median(ok, r => r.Sends?.DeliveredPerSecond), "N0")} | {Number(Median(ok, r => r.Cpu?.MicrosPerDelivered), "N0", " µs")} | {Number(Median(ok, r => r.Cpu?.AllMicrosPerDelivered), "N0", " µs")} | {Number(Median(ok, r => r.Cpu?.ServerCores), "F2")} | {Number(Median(ok, r => r.Servers.Max(s => s.PhaseMicrosPerDelivered)), "N0", " µs")} | {GcPauses(ok)} | {Number(Median(ok, r => r.Sockets.ServerMicrosPerHandshake), "N0", " µs")} | {ok.Sum(r => r.Deliveries?.Lost ?? 0)} | {ok.Sum(r => r.Deliveries?.Duplicates ?? 0)} | {runs} |"));
         }
 
         text.AppendLine();

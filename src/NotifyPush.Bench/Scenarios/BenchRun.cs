@@ -116,11 +116,19 @@ internal sealed partial class BenchRun : IAsyncDisposable
     public async Task<bool> ConnectAllAsync(int shift, bool since, TimeSpan timeout)
     {
         var started = Stopwatch.GetTimestamp();
+        var cpuBefore = _replicas.Select(r => r.CpuSeconds()).ToArray();
         await BroadcastAsync(new WorkerCommand("connect", shift, since)).ConfigureAwait(false);
         await WaitForAsync(() => _workers.All(w => w.Status is { ConnectDone: true } s && s.PhaseStartedTimestamp >= started), timeout, "handshakes").ConfigureAwait(false);
         var synced = await WaitForAsync(() => Sum(s => s.PhaseSynced) >= Sum(s => s.Open) && Sum(s => s.Open) + Sum(s => s.ConnectFailures) >= Options.Sockets, timeout, "synced frames").ConfigureAwait(false);
+        var cpuAfter = _replicas.Select(r => r.CpuSeconds()).ToArray();
         Result.Sockets.ConnectSeconds = Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 2);
         Result.Sockets.Connected = Sum(s => s.Open);
+        if (Result.Sockets.Connected > 0 && cpuBefore.Concat(cpuAfter).All(c => c is not null))
+        {
+            var cpu = cpuAfter.Sum(c => c!.Value) - cpuBefore.Sum(c => c!.Value);
+            Result.Sockets.ServerMicrosPerHandshake = Math.Round(cpu * 1_000_000 / Result.Sockets.Connected);
+        }
+
         Result.Sockets.Synced = Sum(s => s.PhaseSynced);
         Console.Error.WriteLine($"bench: {Result.Sockets.Connected} sockets open, {Result.Sockets.Synced} synced in {Result.Sockets.ConnectSeconds} s");
         return synced && Result.Sockets.Connected == Options.Sockets;

@@ -26,7 +26,7 @@ internal static class IdleScenario
         run.Result.RssPerSocketKb = perSocket;
         var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"{sockets} sockets on {run.Replicas.Count} replica(s): RSS {baseline / 1024.0:F0} MB -> {loaded / 1024.0:F0} MB, {perSocket:F1} KB per socket; connected in {run.Result.Sockets.ConnectSeconds} s");
+            $"{sockets} sockets on {run.Replicas.Count} replica(s): RSS {baseline / 1024.0:F0} MB -> {loaded / 1024.0:F0} MB, {perSocket:F1} KB per socket; connected in {run.Result.Sockets.ConnectSeconds} s, server CPU {run.Result.Sockets.ServerMicrosPerHandshake} us per handshake");
         return await run.FinishAsync(summary, connected && perSocket is not null).ConfigureAwait(false);
     }
 }
