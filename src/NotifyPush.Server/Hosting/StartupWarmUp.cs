@@ -63,7 +63,7 @@ public sealed partial class StartupWarmUp(
         }
 
         // The server listens only once every hosted service has started.
-        lifetime.ApplicationStarted.Register(() => _run = Task.Run(RunAsync));
+        lifetime.ApplicationStarted.Register(() => Volatile.Write(ref _run, Task.Run(RunAsync)));
         return Task.CompletedTask;
     }
 
@@ -72,7 +72,7 @@ public sealed partial class StartupWarmUp(
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Volatile.Read(ref _run).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
